@@ -1,0 +1,411 @@
+//! The kubelet's start path for a bound pod: admission, image pulls, container creation with
+//! the Windows OS/build check, start delays, init containers and readiness.
+//!
+//! Owns: per-node pullers and the per-pod start-path state machine (`Pod::stage`). Does not
+//! own: releasing node resources or replacing failed pods (the simulation and controllers act
+//! on the pods this module reports as failed), or scheduling.
+//!
+//! Sources: admission of privileged and hostNetwork pods on Windows (k/web
+//! `docs/concepts/windows/intro.md`, "Windows nodes do not support privileged containers or
+//! host networking" except HostProcess pods); image pull back-off 10 s doubling to 300 s and
+//! serialized pulls (k/k `pkg/kubelet/apis/config/v1beta1/defaults.go`); readiness probe ticks
+//! from the worker's start, first success at or after `initialDelaySeconds`
+//! (k/k `pkg/kubelet/prober/worker.go`).
+
+pub mod fluid;
+pub mod pull;
+
+use crate::model::cluster::{PodPhase, Reason, Stage};
+use crate::model::image::{NO_PLATFORM_MESSAGE, select_platform};
+use crate::model::windows::{IsolationMode, OS_MISMATCH_MESSAGE, compatible};
+use crate::model::{ContainerSpec, NodeId, Os, PodId, PoolId, PullPolicy, Spec};
+use crate::simulation::World;
+use crate::simulation::event::Event;
+use pull::{NodePuller, PullDone, PullEnv, PullError, PullRequest};
+
+pub const UNSUPPORTED_ON_WINDOWS_MESSAGE: &str = "privileged containers and host networking are not supported on Windows nodes \
+     (except HostProcess pods)";
+pub const PULL_TIMEOUT_MESSAGE: &str = "image pull cancelled: pull timeout exceeded";
+pub const NEVER_PULL_MESSAGE: &str = "container image is not present with pull policy of Never";
+
+/// `base × 2^(attempts−1)`, capped: the kubelet's flowcontrol back-off.
+pub fn backoff(base: u64, max: u64, attempts: u32) -> u64 {
+    let mut d = base;
+    for _ in 1..attempts {
+        d = d.saturating_mul(2);
+        if d >= max {
+            return max;
+        }
+    }
+    d.min(max)
+}
+
+/// When a container started at `started` first passes its readiness probe: immediately
+/// without a probe or with no initial delay, else at the first probe tick (every `period`
+/// from the pod's admission at `admitted`) at or after `started + initial`.
+pub fn ready_time(started: u64, admitted: u64, probe: Option<(u64, u64)>) -> u64 {
+    match probe {
+        None | Some((0, _)) => started,
+        Some((initial, period)) => {
+            let earliest = started + initial;
+            let since = earliest.saturating_sub(admitted);
+            let ticks = since.div_ceil(period);
+            admitted + ticks * period
+        }
+    }
+}
+
+pub struct Kubelet {
+    pub pullers: Vec<NodePuller>,
+    next_pull_id: u32,
+    done: Vec<PullDone>,
+    started: Vec<u32>,
+    scratch: Vec<u32>,
+    strict_platform: bool,
+    finishing: bool,
+    /// Pods that failed on their node this step; the simulation releases them.
+    pub failed: Vec<PodId>,
+}
+
+impl Kubelet {
+    pub fn new(strict_platform: bool) -> Self {
+        Kubelet {
+            pullers: Vec::new(),
+            next_pull_id: 0,
+            done: Vec::new(),
+            started: Vec::new(),
+            scratch: Vec::new(),
+            strict_platform,
+            finishing: false,
+            failed: Vec::new(),
+        }
+    }
+
+    /// Sets up a new node's puller with its pool's preloaded images.
+    pub fn add_node(&mut self, w: &mut World, node: NodeId, pool: PoolId) {
+        let spec = w.spec;
+        let mut p = NodePuller::new(spec, pool);
+        for &img in &spec.pool(pool).preloaded {
+            if p.preload(spec, pool, img) {
+                w.cluster.add_node_image(node, img);
+            }
+        }
+        debug_assert_eq!(self.pullers.len(), node.idx());
+        self.pullers.push(p);
+    }
+
+    pub fn pulls_in_flight(&self, w: &World) -> usize {
+        w.cluster
+            .registered
+            .iter()
+            .map(|n| self.pullers[n.idx()].in_flight())
+            .sum()
+    }
+
+    /// A pod was bound to its node: admission, then the start path.
+    pub fn pod_bound(&mut self, w: &mut World, pod: PodId) {
+        let spec = w.spec;
+        let now = w.q.now().millis();
+        let p = &mut w.cluster.pods[pod.idx()];
+        let node = p.node.expect("bound pod has a node");
+        let pool = spec.pool(w.cluster.nodes[node.idx()].pool);
+        let t = spec.template(p.template);
+        p.step = 0;
+        p.step_attempts = 0;
+        p.stage = Stage::Image;
+        p.ready_candidate = now;
+        if pool.os == Os::Windows && (t.privileged || (t.host_network && !t.host_process)) {
+            let m = w.messages.intern(UNSUPPORTED_ON_WINDOWS_MESSAGE);
+            let p = &mut w.cluster.pods[pod.idx()];
+            w.rec.failure(p, Reason::UnsupportedOnWindows, m);
+            w.rec.set_phase(p, PodPhase::Failed);
+            p.ended = Some(now);
+            p.generation += 1;
+            self.failed.push(pod);
+            return;
+        }
+        self.advance(w, pod);
+    }
+
+    fn container(spec: &Spec, t: crate::model::TemplateId, step: usize) -> &ContainerSpec {
+        let t = spec.template(t);
+        if step < t.init_containers.len() {
+            &t.init_containers[step]
+        } else {
+            &t.containers[step - t.init_containers.len()]
+        }
+    }
+
+    fn start_delay(spec: &Spec, c: &ContainerSpec, os: Os, iso: IsolationMode) -> u64 {
+        let k = &spec.kubelet;
+        let base = c.start_delay.unwrap_or(match os {
+            Os::Linux => k.linux_start_delay,
+            Os::Windows => k.windows_start_delay,
+        });
+        let hyperv = if os == Os::Windows && iso == IsolationMode::HyperV {
+            k.hyperv_start_delay
+        } else {
+            0
+        };
+        base + hyperv
+    }
+
+    /// Drives the pod's start path as far as it can go now.
+    pub fn advance(&mut self, w: &mut World, pod: PodId) {
+        let spec = w.spec;
+        let now = w.q.now().millis();
+        loop {
+            let p = &w.cluster.pods[pod.idx()];
+            if p.phase != PodPhase::Starting {
+                return;
+            }
+            let t = spec.template(p.template);
+            let n_init = t.init_containers.len();
+            let total = n_init + t.containers.len();
+            let step = p.step as usize;
+            let node = p.node.expect("starting pod has a node");
+            let pool_id = w.cluster.nodes[node.idx()].pool;
+            let pool = spec.pool(pool_id);
+            let generation = p.generation;
+            if step >= total {
+                let p = &mut w.cluster.pods[pod.idx()];
+                p.started = Some(now);
+                p.stage = Stage::Probing;
+                w.rec.set_phase(p, PodPhase::Running);
+                let at = p.ready_candidate.max(now);
+                w.q.schedule(
+                    crate::engine::SimTime(at),
+                    Event::PodReady { pod, generation },
+                );
+                return;
+            }
+            let c = Self::container(spec, p.template, step);
+            match p.stage {
+                Stage::Image => {
+                    let present = w.cluster.node_has_image(node, c.image);
+                    match (c.policy, present) {
+                        (PullPolicy::Never, false) => {
+                            let m = w.messages.intern(NEVER_PULL_MESSAGE);
+                            self.retry_later(w, pod, Reason::ErrImageNeverPull, m, true);
+                            return;
+                        }
+                        (PullPolicy::IfNotPresent | PullPolicy::Never, true) => {
+                            let p = &mut w.cluster.pods[pod.idx()];
+                            p.pulled = Some(now);
+                            p.stage = Stage::Create;
+                        }
+                        _ => {
+                            w.cluster.pods[pod.idx()].stage = Stage::Pulling;
+                            self.pullers[node.idx()].submit(PullRequest {
+                                pod,
+                                generation,
+                                image: c.image,
+                                isolation: t.isolation,
+                            });
+                            self.pump(w, node);
+                            return;
+                        }
+                    }
+                }
+                Stage::Pulling | Stage::Probing | Stage::Done => return,
+                Stage::Create => {
+                    if let Some(host) = pool.version {
+                        let img = &spec.images[c.image.idx()];
+                        let pi = select_platform(img, pool, t.isolation, self.strict_platform);
+                        let ctr = pi.and_then(|i| img.platforms[i].version);
+                        if let Some(ctr) = ctr
+                            && !compatible(t.isolation, host, ctr) {
+                                let m = w.messages.intern(OS_MISMATCH_MESSAGE);
+                                self.retry_later(w, pod, Reason::CreateContainerError, m, false);
+                                return;
+                            }
+                    }
+                    let delay = Self::start_delay(spec, c, pool.os, t.isolation);
+                    let p = &mut w.cluster.pods[pod.idx()];
+                    p.stage = Stage::Starting;
+                    p.step_attempts = 0;
+                    w.q.schedule_in(delay, Event::KubeletStep { pod, generation });
+                    return;
+                }
+                Stage::Starting => {
+                    let p = &mut w.cluster.pods[pod.idx()];
+                    if step < n_init {
+                        p.stage = Stage::InitRunning;
+                        w.q.schedule_in(c.run_for, Event::KubeletStep { pod, generation });
+                        return;
+                    }
+                    let admitted = p.scheduled.unwrap_or(now);
+                    p.ready_candidate = p.ready_candidate.max(ready_time(now, admitted, c.probe));
+                    p.step += 1;
+                    p.stage = Stage::Image;
+                }
+                Stage::InitRunning => {
+                    let p = &mut w.cluster.pods[pod.idx()];
+                    p.step += 1;
+                    p.stage = Stage::Image;
+                }
+            }
+        }
+    }
+
+    /// Records a failed pull or create attempt and retries after the kubelet's back-off.
+    fn retry_later(&mut self, w: &mut World, pod: PodId, reason: Reason, msg: u32, pull: bool) {
+        let k = &w.spec.kubelet;
+        let (base, max) = if pull {
+            k.pull_backoff
+        } else {
+            k.create_backoff
+        };
+        let p = &mut w.cluster.pods[pod.idx()];
+        w.rec.failure(p, reason, msg);
+        p.step_attempts = p.step_attempts.saturating_add(1);
+        p.stage = if pull { Stage::Image } else { Stage::Create };
+        let generation = p.generation;
+        let delay = backoff(base, max, p.step_attempts as u32);
+        w.q.schedule_in(delay, Event::KubeletStep { pod, generation });
+    }
+
+    fn pump(&mut self, w: &mut World, node: NodeId) {
+        let now = w.q.now().millis();
+        let env = PullEnv {
+            spec: w.spec,
+            pool: w.cluster.nodes[node.idx()].pool,
+            node,
+            now,
+            strict_platform: self.strict_platform,
+        };
+        self.started.clear();
+        let puller = &mut self.pullers[node.idx()];
+        puller.pump(
+            &env,
+            &mut self.next_pull_id,
+            &mut self.done,
+            &mut self.started,
+        );
+        if let Some(timeout) = w.spec.kubelet.pull_timeout {
+            for &id in &self.started {
+                w.q.schedule_in(timeout, Event::PullDeadline { node, pull: id });
+            }
+        }
+        if let Some((at, generation)) = puller.reschedule() {
+            w.q.schedule(
+                crate::engine::SimTime(at),
+                Event::NodeIo { node, generation },
+            );
+        }
+        self.finish_pulls(w);
+    }
+
+    fn finish_pulls(&mut self, w: &mut World) {
+        // Re-entered through advance → pump; the outermost call drains everything in order.
+        if self.finishing {
+            return;
+        }
+        self.finishing = true;
+        let mut i = 0;
+        while i < self.done.len() {
+            let d = self.done[i];
+            i += 1;
+            let now = w.q.now().millis();
+            let pod = d.request.pod;
+            if d.result.is_ok() {
+                w.cluster.add_node_image(d.node, d.request.image);
+            }
+            let p = &w.cluster.pods[pod.idx()];
+            if p.generation != d.request.generation || p.stage != Stage::Pulling {
+                continue;
+            }
+            match d.result {
+                Ok(_) => {
+                    let p = &mut w.cluster.pods[pod.idx()];
+                    p.pulled = Some(now);
+                    p.stage = Stage::Create;
+                    p.step_attempts = 0;
+                    self.advance(w, pod);
+                }
+                Err(PullError::NoPlatform) => {
+                    let m = w.messages.intern(NO_PLATFORM_MESSAGE);
+                    self.retry_later(w, pod, Reason::ErrImagePull, m, true);
+                }
+                Err(PullError::Timeout) => {
+                    let m = w.messages.intern(PULL_TIMEOUT_MESSAGE);
+                    self.retry_later(w, pod, Reason::ImagePullTimeout, m, true);
+                }
+            }
+        }
+        self.done.clear();
+        self.finishing = false;
+    }
+
+    pub fn node_io(&mut self, w: &mut World, node: NodeId, generation: u32) {
+        let puller = &mut self.pullers[node.idx()];
+        if puller.io_gen != generation {
+            return;
+        }
+        puller.complete_io(w.q.now().millis(), &mut self.scratch);
+        self.pump(w, node);
+    }
+
+    pub fn pull_deadline(&mut self, w: &mut World, node: NodeId, pull: u32) {
+        let now = w.q.now().millis();
+        if let Some(req) = self.pullers[node.idx()].cancel(now, pull) {
+            self.done.push(PullDone {
+                node,
+                request: req,
+                result: Err(PullError::Timeout),
+            });
+            self.pump(w, node);
+        }
+    }
+
+    pub fn step_event(&mut self, w: &mut World, pod: PodId, generation: u32) {
+        if w.cluster.pods[pod.idx()].generation == generation {
+            self.advance(w, pod);
+        }
+    }
+
+    pub fn pod_ready(&mut self, w: &mut World, pod: PodId, generation: u32) {
+        let now = w.q.now().millis();
+        let p = &mut w.cluster.pods[pod.idx()];
+        if p.generation != generation || p.phase != PodPhase::Running {
+            return;
+        }
+        p.ready = Some(now);
+        p.stage = Stage::Done;
+        p.reason = None;
+        p.message = None;
+        w.rec.set_phase(p, PodPhase::Ready);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pull_backoff_doubles_from_10s_to_300s() {
+        let got: Vec<u64> = (1..=7).map(|a| backoff(10_000, 300_000, a)).collect();
+        assert_eq!(
+            got,
+            vec![10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]
+        );
+    }
+
+    #[test]
+    fn readiness_lands_on_the_first_probe_tick_after_the_initial_delay() {
+        // Admitted at 100 s, started at 131.5 s, initialDelay 30 s, period 10 s: earliest
+        // 161.5 s; ticks at 100 + 10k → first ≥ 161.5 is 170 s.
+        assert_eq!(
+            ready_time(131_500, 100_000, Some((30_000, 10_000))),
+            170_000
+        );
+        // No probe, or no initial delay: Ready when started.
+        assert_eq!(ready_time(131_500, 100_000, None), 131_500);
+        assert_eq!(ready_time(131_500, 100_000, Some((0, 10_000))), 131_500);
+        // Exactly on a tick: 100 + 40 = 140 = 110 + 30.
+        assert_eq!(
+            ready_time(110_000, 100_000, Some((30_000, 10_000))),
+            140_000
+        );
+    }
+}

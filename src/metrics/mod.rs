@@ -1,0 +1,74 @@
+//! The recorder: counters and time series collected while the simulation runs.
+//!
+//! Owns: live counts of pods per phase, failure attempts by reason, scheduling-failure reasons,
+//! and the sampled time series. Per-pod timestamps live on the pods themselves (the arena is
+//! the record). Does not own: any IO or formatting (`report`), or statistics over the run
+//! (`report::summary`).
+
+use crate::model::cluster::{Pod, PodPhase, Reason};
+use std::collections::BTreeMap;
+
+/// One row of `timeseries.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    pub time_ms: u64,
+    pub pending: u32,
+    pub starting: u32,
+    pub running: u32,
+    pub ready: u32,
+    pub failed: u32,
+    pub pulls_in_flight: u32,
+    /// Ready nodes per pool, in pool order.
+    pub nodes_ready: Vec<u32>,
+    /// Nodes being provisioned per pool, in pool order.
+    pub nodes_provisioning: Vec<u32>,
+}
+
+#[derive(Default)]
+pub struct Recorder {
+    /// Live pods per phase, indexed by `phase_index`.
+    pub phase_counts: [u32; 7],
+    /// Attempts that failed with each reason (a pod retrying counts every time).
+    pub attempts: BTreeMap<Reason, u64>,
+    /// Scheduling-failure reasons (without node counts) → failed attempts that listed them.
+    pub unschedulable_reasons: BTreeMap<String, u64>,
+    pub samples: Vec<Sample>,
+    pub events: u64,
+}
+
+pub fn phase_index(p: PodPhase) -> usize {
+    match p {
+        PodPhase::Pending => 0,
+        PodPhase::Starting => 1,
+        PodPhase::Running => 2,
+        PodPhase::Ready => 3,
+        PodPhase::Failed => 4,
+        PodPhase::Rejected => 5,
+        PodPhase::Deleted => 6,
+    }
+}
+
+impl Recorder {
+    pub fn pod_created(&mut self, phase: PodPhase) {
+        self.phase_counts[phase_index(phase)] += 1;
+    }
+
+    /// Moves a pod to `phase`, keeping the live counts right.
+    pub fn set_phase(&mut self, pod: &mut Pod, phase: PodPhase) {
+        self.phase_counts[phase_index(pod.phase)] -= 1;
+        self.phase_counts[phase_index(phase)] += 1;
+        pod.phase = phase;
+    }
+
+    /// Records a failed attempt: the pod now waits (or ended) with `reason` and `message`.
+    pub fn failure(&mut self, pod: &mut Pod, reason: Reason, message: u32) {
+        *self.attempts.entry(reason).or_default() += 1;
+        pod.reasons_seen |= reason.bit();
+        pod.reason = Some(reason);
+        pod.message = Some(message);
+    }
+
+    pub fn count(&self, phase: PodPhase) -> u32 {
+        self.phase_counts[phase_index(phase)]
+    }
+}

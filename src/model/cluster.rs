@@ -1,0 +1,212 @@
+//! The live cluster: node and pod arenas indexed by integer ids, plus the indices the hot paths
+//! need (registered nodes, per-image node counts).
+//!
+//! Owns: state that several components read (scheduler, kubelet, controllers, metrics). Does
+//! not own: the rules that change it; those live with the component that makes the decision.
+
+use super::{ImageId, NodeId, PodId, PoolId, Res, TemplateId, WorkloadId};
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum NodeState {
+    /// Requested from the cloud, not yet registered.
+    Provisioning,
+    Ready,
+    NotReady,
+    Deleted,
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub pool: PoolId,
+    /// Per-pool ordinal, for the node name `POOL-N`.
+    pub ordinal: u32,
+    pub state: NodeState,
+    /// `spec.unschedulable` (cordoned).
+    pub cordoned: bool,
+    /// Sum of the requests of the pods bound here (filter).
+    pub requested: Res,
+    /// Sum of the non-zero requests of the pods bound here (scoring).
+    pub nonzero: Res,
+    pub created_at: u64,
+    pub ready_at: Option<u64>,
+    pub deleted_at: Option<u64>,
+}
+
+/// Why a pod is not (yet) Ready, or why it ended. Names match the Kubernetes reasons users see.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Reason {
+    Unschedulable,
+    ErrImagePull,
+    ErrImageNeverPull,
+    ImagePullTimeout,
+    CreateContainerError,
+    UnsupportedOnWindows,
+    RuntimeClassConflict,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 7] = [
+        Reason::Unschedulable,
+        Reason::ErrImagePull,
+        Reason::ErrImageNeverPull,
+        Reason::ImagePullTimeout,
+        Reason::CreateContainerError,
+        Reason::UnsupportedOnWindows,
+        Reason::RuntimeClassConflict,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Unschedulable => "Unschedulable",
+            Reason::ErrImagePull => "ErrImagePull",
+            Reason::ErrImageNeverPull => "ErrImageNeverPull",
+            Reason::ImagePullTimeout => "ImagePullTimeout",
+            Reason::CreateContainerError => "CreateContainerError",
+            Reason::UnsupportedOnWindows => "UnsupportedOnWindows",
+            Reason::RuntimeClassConflict => "RuntimeClassConflict",
+        }
+    }
+
+    pub fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+/// Where a bound pod is on its start path, for the container at `Pod::step`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Make sure the container's image is on the node.
+    Image,
+    /// Waiting for a pull.
+    Pulling,
+    /// Create the container (the OS/build check).
+    Create,
+    /// Started; waiting for the process to run.
+    Starting,
+    /// An init container runs to completion.
+    InitRunning,
+    /// All containers started; waiting for readiness.
+    Probing,
+    Done,
+}
+
+/// Where a pod is in its life.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PodPhase {
+    /// Created, not bound to a node.
+    Pending,
+    /// Bound; pulling, creating or starting containers (or backing off).
+    Starting,
+    /// Every container started; not Ready yet.
+    Running,
+    Ready,
+    /// Rejected by the node (admission); terminal.
+    Failed,
+    /// Rejected by the API server; never existed as far as the cluster is concerned.
+    Rejected,
+    /// Deleted (scale-down, workload deletion, node removal).
+    Deleted,
+}
+
+impl PodPhase {
+    pub fn is_live(self) -> bool {
+        matches!(
+            self,
+            PodPhase::Pending | PodPhase::Starting | PodPhase::Running | PodPhase::Ready
+        )
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Pod {
+    pub workload: WorkloadId,
+    pub template: TemplateId,
+    /// Per-workload ordinal, for the pod name `WORKLOAD-N`.
+    pub ordinal: u32,
+    pub phase: PodPhase,
+    pub node: Option<NodeId>,
+    /// DaemonSet pods are pinned to one node.
+    pub pinned: Option<NodeId>,
+    /// Bumped when the pod is deleted or fails so its in-flight events go stale.
+    pub generation: u32,
+    pub created: u64,
+    pub scheduled: Option<u64>,
+    pub pulled: Option<u64>,
+    pub started: Option<u64>,
+    pub ready: Option<u64>,
+    pub ended: Option<u64>,
+    /// The reason the pod is waiting or ended, if any.
+    pub reason: Option<Reason>,
+    /// Interned message behind `reason` (index into the recorder's message table).
+    pub message: Option<u32>,
+    /// Every reason this pod ever hit, as bits.
+    pub reasons_seen: u16,
+    pub sched_attempts: u32,
+    /// Index of the container being worked on: init containers first, then app containers.
+    pub step: u16,
+    /// Retries of the current step (image pull or container create), for back-off.
+    pub step_attempts: u16,
+    pub stage: Stage,
+    /// Latest time any app container becomes ready (probes), while containers start.
+    pub ready_candidate: u64,
+}
+
+/// Arenas of the live cluster.
+#[derive(Default)]
+pub struct Cluster {
+    pub nodes: Vec<Node>,
+    pub pods: Vec<Pod>,
+    /// Nodes the API server knows (Ready or NotReady), in registration order: the scheduler's
+    /// node list.
+    pub registered: Vec<NodeId>,
+    /// Ready nodes per pool; provisioning nodes per pool.
+    pub ready_per_pool: Vec<u32>,
+    pub provisioning_per_pool: Vec<u32>,
+    /// Next node ordinal per pool.
+    pub next_ordinal: Vec<u32>,
+    /// For ImageLocality: number of registered nodes that report each image.
+    pub image_nodes: Vec<u32>,
+    /// Per node, the images it reports (`status.images`), as a bitset over image ids.
+    pub node_images: Vec<Vec<u64>>,
+    /// Bumped whenever a scheduling input changes (a bind, a node added or removed, resources
+    /// freed), so the scheduler can reuse a failure computed for an identical pod.
+    pub version: u64,
+}
+
+impl Cluster {
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.idx()]
+    }
+
+    pub fn pod(&self, id: PodId) -> &Pod {
+        &self.pods[id.idx()]
+    }
+
+    pub fn node_has_image(&self, node: NodeId, image: ImageId) -> bool {
+        let bits = &self.node_images[node.idx()];
+        let i = image.idx();
+        bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    /// Records that `node` now reports `image`; returns false if it already did.
+    pub fn add_node_image(&mut self, node: NodeId, image: ImageId) -> bool {
+        let i = image.idx();
+        let bits = &mut self.node_images[node.idx()];
+        if bits.len() <= i / 64 {
+            bits.resize(i / 64 + 1, 0);
+        }
+        if bits[i / 64] & (1 << (i % 64)) != 0 {
+            return false;
+        }
+        bits[i / 64] |= 1 << (i % 64);
+        if self.nodes[node.idx()].state != NodeState::Provisioning {
+            self.image_nodes[i] += 1;
+        }
+        true
+    }
+
+    pub fn node_name(&self, spec: &super::Spec, id: NodeId) -> String {
+        let n = self.node(id);
+        format!("{}-{}", spec.pool(n.pool).name, n.ordinal)
+    }
+}

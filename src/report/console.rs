@@ -1,0 +1,95 @@
+//! The human-readable run summary printed by `hybridsim run`.
+
+use super::Summary;
+use super::stats::Stats;
+use std::fmt::Write;
+
+fn f(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.1}")).unwrap_or_else(|| "-".into())
+}
+
+fn stats_row(out: &mut String, label: &str, s: &Stats) {
+    let _ = writeln!(
+        out,
+        "  {label:<10} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        s.count,
+        f(s.mean),
+        f(s.p50),
+        f(s.p90),
+        f(s.p99),
+        f(s.max)
+    );
+}
+
+pub fn render(s: &Summary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "scenario {} (seed {}), {} s simulated",
+        s.scenario, s.seed, s.duration_s
+    );
+    let p = &s.pods;
+    let _ = writeln!(
+        out,
+        "pods: {} created, {} became Ready; at the end {} Ready, {} pending, {} running not \
+         Ready; {} failed, {} rejected, {} deleted",
+        p.created,
+        p.ready,
+        p.ready_at_end,
+        p.pending_at_end,
+        p.running_not_ready_at_end,
+        p.failed,
+        p.rejected,
+        p.deleted
+    );
+    let failing: Vec<_> = s.failures.iter().filter(|(_, n)| **n > 0).collect();
+    if failing.is_empty() {
+        let _ = writeln!(out, "failures: none");
+    } else {
+        let _ = writeln!(out, "failures (pods affected / failed attempts):");
+        for (r, n) in failing {
+            let a = s.failure_attempts.get(r).copied().unwrap_or(0);
+            let _ = writeln!(out, "  {r:<22} {n:>6} / {a}");
+        }
+        for (r, n) in &s.unschedulable_reasons {
+            let _ = writeln!(out, "    unschedulable: {r} ({n} attempts)");
+        }
+    }
+    let _ = writeln!(out, "startup latency, created -> Ready (s):");
+    let _ = writeln!(
+        out,
+        "  {:<10} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "os", "count", "mean", "p50", "p90", "p99", "max"
+    );
+    for k in ["all", "linux", "windows"] {
+        if let Some(st) = s.startup_latency_s.get(k) {
+            stats_row(&mut out, k, st);
+        }
+    }
+    let ph = &s.phases_s;
+    let _ = writeln!(
+        out,
+        "phases, mean (p99) s: queue {} ({}), pull {} ({}), start {} ({}), ready {} ({})",
+        f(ph.queue.mean),
+        f(ph.queue.p99),
+        f(ph.pull.mean),
+        f(ph.pull.p99),
+        f(ph.start.mean),
+        f(ph.start.p99),
+        f(ph.ready.mean),
+        f(ph.ready.p99)
+    );
+    let _ = writeln!(out, "workloads:");
+    for (name, w) in &s.workloads {
+        let _ = writeln!(
+            out,
+            "  {name:<24} {:>4} created {:>4} ready {:>4} pending  p50 {:>7} p99 {:>7}",
+            w.created,
+            w.ready,
+            w.pending_at_end,
+            f(w.startup_latency_s.p50),
+            f(w.startup_latency_s.p99)
+        );
+    }
+    out
+}

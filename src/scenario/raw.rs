@@ -1,0 +1,417 @@
+//! The scenario file as written: serde structures that mirror the RON text one to one.
+//!
+//! Owns: field names, defaults and unit parsing of the file format. Does not own: cross
+//! references (image, pool or RuntimeClass names) or semantic checks; `validate` turns these raw
+//! structures into the resolved `model::Spec` the simulation uses. Keeping the two apart lets
+//! `hybridsim import` write scenarios through the same types that read them, so a round trip
+//! loses nothing.
+//!
+//! Field names follow the Kubernetes API in snake_case (`node_selector`, `tolerations`,
+//! `runtime_class_name`, `host_network`) so that a manifest reader can map them by eye.
+
+use super::units::{Bytes, Cpu, Duration, Rate};
+pub use crate::model::Os;
+pub use crate::model::selector::{
+    NodeAffinity, PreferredTerm, Requirement, SelectorOperator, Taint, TaintEffect, Term,
+    Toleration, TolerationOperator,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+fn default_seed() -> u64 {
+    1
+}
+fn default_sample_interval() -> Duration {
+    Duration::secs(10)
+}
+fn default_one() -> u32 {
+    1
+}
+fn default_max_pods() -> u32 {
+    110
+}
+fn default_arch() -> String {
+    "amd64".into()
+}
+fn is_amd64(s: &str) -> bool {
+    s == "amd64"
+}
+fn default_disk() -> Bytes {
+    Bytes(128 << 30)
+}
+fn default_created_at() -> Option<Duration> {
+    Some(Duration(0))
+}
+fn is_created_at_start(v: &Option<Duration>) -> bool {
+    *v == Some(Duration(0))
+}
+fn default_period() -> Duration {
+    Duration::secs(10)
+}
+
+/// A whole scenario file.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Seed of every random stream; `--seed` overrides it.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Simulated time span of the run.
+    pub duration: Duration,
+    /// Spacing of the rows of `timeseries.csv`.
+    #[serde(default = "default_sample_interval")]
+    pub sample_interval: Duration,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub kubelet: KubeletSettings,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub scheduler: SchedulerSettings,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub controllers: ControllerSettings,
+    pub pools: Vec<Pool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<Layer>,
+    pub images: Vec<Image>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runtime_classes: Vec<RuntimeClass>,
+    pub workloads: Vec<Workload>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<TimelineEntry>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub cpu: Cpu,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub memory: Bytes,
+}
+
+/// A node pool: identical nodes sharing a VM shape, OS build, labels and taints.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Pool {
+    pub name: String,
+    pub os: Os,
+    /// Windows only: the full host version `10.0.BUILD.REVISION`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_version: Option<String>,
+    #[serde(default = "default_arch", skip_serializing_if = "is_amd64")]
+    pub arch: String,
+    pub cpu: Cpu,
+    pub memory: Bytes,
+    #[serde(default = "default_disk")]
+    pub disk: Bytes,
+    #[serde(default = "default_max_pods")]
+    pub max_pods: u32,
+    /// kube-reserved + system-reserved; defaults from the AKS tables (docs/scenario-format.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved: Option<Resources>,
+    /// Hard eviction threshold on memory, subtracted from allocatable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eviction_threshold: Option<Bytes>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub taints: Vec<Taint>,
+    /// Registry download bandwidth of one node, shared by its concurrent layer downloads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_bandwidth: Option<Rate>,
+    /// Unpacked bytes per second the node's snapshotter extracts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extraction_rate: Option<Rate>,
+    /// Kubelet `maxParallelImagePulls` for this pool; overrides the scenario's kubelet setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_parallel_image_pulls: Option<u32>,
+    /// Nodes present and Ready at time zero.
+    #[serde(default)]
+    pub count: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// Images already in every node's cache when it boots (e.g. AKS Windows node images cache
+    /// the Server Core and Nano Server bases).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preloaded_images: Vec<String>,
+}
+
+/// A content-addressed layer, shared by every image that lists it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    pub name: String,
+    /// Compressed size: what is downloaded.
+    pub size: Bytes,
+    /// Size on disk after extraction; defaults to `size`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unpacked: Option<Bytes>,
+}
+
+/// One entry of an image's manifest list.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Platform {
+    pub os: Os,
+    /// Windows only: the image's `os.version`, `10.0.BUILD.REVISION` (or `10.0.BUILD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_version: Option<String>,
+    #[serde(default = "default_arch", skip_serializing_if = "is_amd64")]
+    pub arch: String,
+    /// Layer names, base first.
+    pub layers: Vec<String>,
+}
+
+#[derive(Copy, Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub enum PullPolicy {
+    Always,
+    IfNotPresent,
+    Never,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    /// The reference pods use, e.g. `mcr.microsoft.com/windows/servercore:ltsc2022`.
+    pub name: String,
+    pub platforms: Vec<Platform>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Scheduling {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<Toleration>,
+}
+
+/// A RuntimeClass: its handler, and the scheduling constraints it adds to every pod using it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeClass {
+    pub name: String,
+    pub handler: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduling: Option<Scheduling>,
+    /// `overhead.podFixed`: added to the pod's requests for scheduling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overhead: Option<Resources>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Probe {
+    /// `initialDelaySeconds`: no probe runs before this.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub initial_delay: Duration,
+    /// `periodSeconds`: the first probe lands at a random phase within one period.
+    #[serde(default = "default_period")]
+    pub period: Duration,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Container {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    pub image: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<PullPolicy>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub cpu: Cpu,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub memory: Bytes,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub privileged: bool,
+    /// Time from the runtime's start call to the process running; defaults per OS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_delay: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness_probe: Option<Probe>,
+    /// Init containers only: how long the container runs before it exits successfully.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_for: Option<Duration>,
+}
+
+#[derive(Copy, Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub enum Isolation {
+    #[default]
+    Process,
+    HyperV,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PodTemplate {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub init_containers: Vec<Container>,
+    pub containers: Vec<Container>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<NodeAffinity>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<Toleration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_class_name: Option<String>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub host_network: bool,
+    /// `securityContext.windowsOptions.hostProcess`: a Windows HostProcess pod.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub host_process: bool,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub isolation: Isolation,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub priority: i32,
+}
+
+#[derive(Copy, Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub enum WorkloadKind {
+    #[default]
+    Deployment,
+    DaemonSet,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub kind: WorkloadKind,
+    /// Deployments only.
+    #[serde(default = "default_one")]
+    pub replicas: u32,
+    /// When the workload is created; `None` leaves it to a timeline `Create`.
+    #[serde(
+        default = "default_created_at",
+        skip_serializing_if = "is_created_at_start"
+    )]
+    pub created_at: Option<Duration>,
+    pub template: PodTemplate,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum Action {
+    Create { workload: String },
+    Scale { workload: String, replicas: u32 },
+    Delete { workload: String },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineEntry {
+    pub at: Duration,
+    pub action: Action,
+}
+
+/// Kubelet and container-runtime settings shared by every node (pools may override some).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct KubeletSettings {
+    /// `serializeImagePulls`: one image pull at a time per node.
+    pub serialize_image_pulls: bool,
+    /// `maxParallelImagePulls` when pulls are not serialized (None = unlimited).
+    pub max_parallel_image_pulls: Option<u32>,
+    /// containerd `max_concurrent_downloads`: layers fetched at once by one pull.
+    pub max_concurrent_downloads: u32,
+    pub image_pull_backoff: Duration,
+    pub image_pull_backoff_max: Duration,
+    /// Back-off between container create attempts (CreateContainerError).
+    pub create_backoff: Duration,
+    pub create_backoff_max: Duration,
+    /// Deadline of one pull attempt; None = no deadline (containerd only cancels stalled pulls).
+    pub pull_timeout: Option<Duration>,
+    pub linux_start_delay: Duration,
+    pub windows_start_delay: Duration,
+    /// Extra start time of a Hyper-V isolated container (utility VM boot).
+    pub hyperv_start_delay: Duration,
+    /// Extra memory a Hyper-V isolated pod uses, added to its requests.
+    pub hyperv_memory_overhead: Bytes,
+    /// containerd ≥ 1.7 behaviour: a manifest-list entry whose Windows build the host cannot
+    /// run is never pulled, so a build mismatch fails the pull (ErrImagePull) instead of the
+    /// container creation (CreateContainerError).
+    pub strict_platform_match: bool,
+}
+
+impl Default for KubeletSettings {
+    fn default() -> Self {
+        KubeletSettings {
+            serialize_image_pulls: true,
+            max_parallel_image_pulls: None,
+            max_concurrent_downloads: 3,
+            image_pull_backoff: Duration::secs(10),
+            image_pull_backoff_max: Duration::secs(300),
+            create_backoff: Duration::secs(10),
+            create_backoff_max: Duration::secs(300),
+            pull_timeout: None,
+            linux_start_delay: Duration(500),
+            windows_start_delay: Duration::secs(5),
+            hyperv_start_delay: Duration::secs(10),
+            hyperv_memory_overhead: Bytes(275_000_000),
+            strict_platform_match: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchedulerSettings {
+    /// 0 = adaptive (upstream default); 1..=100 = fixed percentage.
+    pub percentage_of_nodes_to_score: u32,
+    pub pod_initial_backoff: Duration,
+    pub pod_max_backoff: Duration,
+    /// `podMaxInUnschedulablePodsDuration`.
+    pub max_in_unschedulable: Duration,
+}
+
+impl Default for SchedulerSettings {
+    fn default() -> Self {
+        SchedulerSettings {
+            percentage_of_nodes_to_score: 0,
+            pod_initial_backoff: Duration::secs(1),
+            pod_max_backoff: Duration::secs(10),
+            max_in_unschedulable: Duration::secs(300),
+        }
+    }
+}
+
+/// Workload controllers (ReplicaSet / DaemonSet) settings.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ControllerSettings {
+    /// Back-off before a workload replaces a pod that failed (e.g. rejected at admission).
+    pub failed_pod_backoff: Duration,
+    pub failed_pod_backoff_max: Duration,
+}
+
+impl Default for ControllerSettings {
+    fn default() -> Self {
+        ControllerSettings {
+            failed_pod_backoff: Duration::secs(1),
+            failed_pod_backoff_max: Duration::secs(900),
+        }
+    }
+}
+
+impl Default for Container {
+    fn default() -> Self {
+        Container {
+            name: String::new(),
+            image: String::new(),
+            image_pull_policy: None,
+            cpu: Cpu(0),
+            memory: Bytes(0),
+            privileged: false,
+            start_delay: None,
+            readiness_probe: None,
+            run_for: None,
+        }
+    }
+}

@@ -1,0 +1,515 @@
+//! kube-scheduler semantics: the queue, one scheduling cycle per pod (filter, score, select),
+//! and the upstream-style failure message.
+//!
+//! Owns: which node a pod binds to, or why none fits. Does not own: committing the binding
+//! (the simulation updates node sums) or what happens on the node (the kubelet).
+//!
+//! Hot-path notes: filters that depend only on the pod template and the node pool (taints,
+//! nodeSelector, affinity) are computed once per (template, pool) and cached; only cordon,
+//! readiness and resources are checked per node. A failure is reused for identical pods until
+//! the cluster changes (`Cluster::version`), which is what keeps a backlog of thousands of
+//! pending replicas cheap.
+
+pub mod plugins;
+pub mod queue;
+
+use crate::model::cluster::{Cluster, NodeState};
+use crate::model::image::select_platform;
+use crate::model::messages::Messages;
+use crate::model::selector::{Labels, Taint, TaintEffect, Toleration, tolerated};
+use crate::model::*;
+use plugins::*;
+use queue::SchedulingQueue;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
+
+/// The not-ready taint the node lifecycle controller puts on a node that is not Ready.
+pub const NOT_READY_TAINT: &str = "node.kubernetes.io/not-ready";
+/// Message when the cluster has no nodes at all (`ErrNoNodesAvailable`).
+pub const NO_NODES_MESSAGE: &str = "no nodes available to schedule pods";
+
+/// `minFeasibleNodesToFind` and `minFeasibleNodesPercentageToFind` in k/k `schedule_one.go`.
+const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
+const MIN_FEASIBLE_NODES_PERCENTAGE: usize = 5;
+
+/// `numFeasibleNodesToFind`: all nodes below 100; otherwise the configured percentage, or
+/// adaptively max(50 − N/125, 5) %, and never fewer than 100 nodes.
+pub fn num_feasible_nodes_to_find(percentage: u32, num_all: usize) -> usize {
+    if num_all < MIN_FEASIBLE_NODES_TO_FIND {
+        return num_all;
+    }
+    let mut pct = percentage as usize;
+    if pct == 0 {
+        pct = 50usize.saturating_sub(num_all / 125);
+        if pct < MIN_FEASIBLE_NODES_PERCENTAGE {
+            pct = MIN_FEASIBLE_NODES_PERCENTAGE;
+        }
+    }
+    let n = num_all * pct / 100;
+    n.max(MIN_FEASIBLE_NODES_TO_FIND)
+}
+
+/// Result of the static filters for a (template, pool) pair.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum StaticFit {
+    Unknown,
+    /// Passes; carries the raw TaintToleration and NodeAffinity scores.
+    Pass {
+        prefer: i64,
+        affinity: i64,
+    },
+    /// The pool taint at this index is not tolerated.
+    Taint(u16),
+    Affinity,
+}
+
+/// Labels of one node: its pool's labels plus its own hostname.
+struct NodeLabels<'a> {
+    pool: &'a BTreeMap<String, String>,
+    hostname: &'a str,
+}
+
+impl Labels for NodeLabels<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        if key == crate::scenario::validate::HOSTNAME_LABEL {
+            Some(self.hostname)
+        } else {
+            self.pool.get(key).map(String::as_str)
+        }
+    }
+}
+
+/// Why one node was rejected; counted into the failure message.
+#[derive(Copy, Clone)]
+enum Reject {
+    Unschedulable,
+    Taint(PoolId, u16),
+    NotReady,
+    Affinity,
+    Resources(node_resources_fit::Insufficient),
+}
+
+/// Per-cycle rejection counts.
+#[derive(Default)]
+struct Histogram {
+    unschedulable: u32,
+    not_ready: u32,
+    affinity: u32,
+    cpu: u32,
+    memory: u32,
+    pods: u32,
+    /// Indexed by `taint_offset[pool] + taint index`.
+    taints: Vec<u32>,
+}
+
+/// Outcome of one scheduling attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Bind(NodeId),
+    /// No node fits: the interned message and the reason strings (without counts) it lists.
+    Unschedulable {
+        message: u32,
+    },
+}
+
+pub struct Scheduler {
+    pub queue: SchedulingQueue,
+    percentage: u32,
+    rng: ChaCha8Rng,
+    next_start: usize,
+    npools: usize,
+    static_fit: Vec<StaticFit>,
+    /// Compressed size of each image's platform for each pool (0: no platform).
+    image_size: Vec<u64>,
+    taint_offset: Vec<usize>,
+    tolerates_unschedulable: Vec<bool>,
+    tolerates_not_ready: Vec<bool>,
+    /// Last failure per template: (cluster version, message id).
+    fail_cache: Vec<Option<(u64, u32)>>,
+    feasible: Vec<NodeId>,
+    scores: Vec<i64>,
+    s_taint: Vec<i64>,
+    s_aff: Vec<i64>,
+    hist: Histogram,
+    pub attempts: u64,
+}
+
+impl Scheduler {
+    pub fn new(spec: &Spec, rng: ChaCha8Rng) -> Self {
+        let npools = spec.pools.len();
+        let mut image_size = vec![0; spec.images.len() * npools];
+        for (i, img) in spec.images.iter().enumerate() {
+            for (p, pool) in spec.pools.iter().enumerate() {
+                if let Some(pi) = select_platform(
+                    img,
+                    pool,
+                    crate::model::windows::IsolationMode::Process,
+                    false,
+                ) {
+                    image_size[i * npools + p] = img.platforms[pi].size;
+                }
+            }
+        }
+        let mut taint_offset = Vec::with_capacity(npools);
+        let mut total = 0;
+        for p in &spec.pools {
+            taint_offset.push(total);
+            total += p.taints.len();
+        }
+        let is_daemon = |t: usize| {
+            spec.workloads
+                .iter()
+                .any(|w| w.template.idx() == t && w.kind == WorkloadKind::DaemonSet)
+        };
+        let unsched = Taint::new(node_unschedulable::TAINT_KEY, "", TaintEffect::NoSchedule);
+        let not_ready = Taint::new(NOT_READY_TAINT, "", TaintEffect::NoSchedule);
+        let tol = |t: &TemplateSpec, taint: &Taint| tolerated(&t.tolerations, taint);
+        Scheduler {
+            queue: SchedulingQueue::new(spec.scheduler.initial_backoff, spec.scheduler.max_backoff),
+            percentage: spec.scheduler.percentage_of_nodes_to_score,
+            rng,
+            next_start: 0,
+            npools,
+            static_fit: vec![StaticFit::Unknown; spec.templates.len() * npools],
+            image_size,
+            taint_offset,
+            // The DaemonSet controller adds an unschedulable:NoSchedule toleration to its pods
+            // (k/k `pkg/controller/daemon/util`), so they also land on cordoned nodes.
+            tolerates_unschedulable: (0..spec.templates.len())
+                .map(|t| is_daemon(t) || tol(&spec.templates[t], &unsched))
+                .collect(),
+            tolerates_not_ready: spec.templates.iter().map(|t| tol(t, &not_ready)).collect(),
+            fail_cache: vec![None; spec.templates.len()],
+            feasible: Vec::new(),
+            scores: Vec::new(),
+            s_taint: Vec::new(),
+            s_aff: Vec::new(),
+            hist: Histogram {
+                taints: vec![0; total],
+                ..Default::default()
+            },
+            attempts: 0,
+        }
+    }
+
+    fn compute_static(t: &TemplateSpec, pool: &PoolSpec, labels: &impl Labels) -> StaticFit {
+        if let Some((i, _)) = taint_toleration::first_untolerated(&pool.taints, &t.tolerations) {
+            return StaticFit::Taint(i as u16);
+        }
+        if !node_affinity::filter(t, labels) {
+            return StaticFit::Affinity;
+        }
+        StaticFit::Pass {
+            prefer: taint_toleration::count_intolerable_prefer(&pool.taints, &t.tolerations),
+            affinity: node_affinity::score(t, labels),
+        }
+    }
+
+    fn static_for(
+        &mut self,
+        spec: &Spec,
+        cluster: &Cluster,
+        tid: TemplateId,
+        node: NodeId,
+    ) -> StaticFit {
+        let t = spec.template(tid);
+        let pool_id = cluster.node(node).pool;
+        let pool = spec.pool(pool_id);
+        if t.per_node_labels {
+            let hostname = cluster.node_name(spec, node);
+            let labels = NodeLabels {
+                pool: &pool.labels,
+                hostname: &hostname,
+            };
+            return Self::compute_static(t, pool, &labels);
+        }
+        let slot = tid.idx() * self.npools + pool_id.idx();
+        if self.static_fit[slot] == StaticFit::Unknown {
+            self.static_fit[slot] = Self::compute_static(t, pool, &pool.labels);
+        }
+        self.static_fit[slot]
+    }
+
+    /// Whether a template passes the static filters (taints, selector, affinity) of a pool: what
+    /// the DaemonSet controller checks before creating a pod for a node.
+    pub fn template_fits_pool(&mut self, spec: &Spec, tid: TemplateId, pool: PoolId) -> bool {
+        let t = spec.template(tid);
+        let p = spec.pool(pool);
+        let slot = tid.idx() * self.npools + pool.idx();
+        if self.static_fit[slot] == StaticFit::Unknown {
+            self.static_fit[slot] = Self::compute_static(t, p, &p.labels);
+        }
+        matches!(self.static_fit[slot], StaticFit::Pass { .. })
+    }
+
+    fn evaluate(
+        &mut self,
+        spec: &Spec,
+        cluster: &Cluster,
+        tid: TemplateId,
+        node: NodeId,
+    ) -> Result<(), Reject> {
+        let n = cluster.node(node);
+        if n.cordoned && !self.tolerates_unschedulable[tid.idx()] {
+            return Err(Reject::Unschedulable);
+        }
+        let st = self.static_for(spec, cluster, tid, node);
+        if let StaticFit::Taint(i) = st {
+            return Err(Reject::Taint(n.pool, i));
+        }
+        if n.state != NodeState::Ready && !self.tolerates_not_ready[tid.idx()] {
+            return Err(Reject::NotReady);
+        }
+        if st == StaticFit::Affinity {
+            return Err(Reject::Affinity);
+        }
+        let t = spec.template(tid);
+        let ins =
+            node_resources_fit::filter(spec.pool(n.pool).allocatable, n.requested, t.requests);
+        if ins.any() {
+            return Err(Reject::Resources(ins));
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, r: Reject) {
+        let h = &mut self.hist;
+        match r {
+            Reject::Unschedulable => h.unschedulable += 1,
+            Reject::Taint(p, i) => h.taints[self.taint_offset[p.idx()] + i as usize] += 1,
+            Reject::NotReady => h.not_ready += 1,
+            Reject::Affinity => h.affinity += 1,
+            Reject::Resources(ins) => {
+                h.cpu += ins.cpu as u32;
+                h.memory += ins.memory as u32;
+                h.pods += ins.pods as u32;
+            }
+        }
+    }
+
+    fn reset_histogram(&mut self) {
+        let h = &mut self.hist;
+        h.unschedulable = 0;
+        h.not_ready = 0;
+        h.affinity = 0;
+        h.cpu = 0;
+        h.memory = 0;
+        h.pods = 0;
+        h.taints.iter_mut().for_each(|c| *c = 0);
+    }
+
+    /// `FitError.Error()`: `0/N nodes are available: ` then "COUNT REASON" entries sorted as
+    /// strings and joined with ", ", then ".".
+    fn failure_message(&mut self, spec: &Spec, total: usize, messages: &mut Messages) -> u32 {
+        let h = &self.hist;
+        let mut entries: Vec<(u32, String)> = Vec::new();
+        let mut push = |c: u32, s: String| {
+            if c > 0 {
+                entries.push((c, s));
+            }
+        };
+        push(h.unschedulable, node_unschedulable::REASON.to_string());
+        for (p, pool) in spec.pools.iter().enumerate() {
+            for (i, taint) in pool.taints.iter().enumerate() {
+                push(
+                    h.taints[self.taint_offset[p] + i],
+                    taint_toleration::reason(taint),
+                );
+            }
+        }
+        push(
+            h.not_ready,
+            taint_toleration::reason(&Taint::new(NOT_READY_TAINT, "", TaintEffect::NoSchedule)),
+        );
+        push(h.affinity, node_affinity::REASON.to_string());
+        push(h.cpu, node_resources_fit::INSUFFICIENT_CPU.to_string());
+        push(
+            h.memory,
+            node_resources_fit::INSUFFICIENT_MEMORY.to_string(),
+        );
+        push(h.pods, node_resources_fit::TOO_MANY_PODS.to_string());
+        // Two pools with an identical taint report it once, summed, as upstream keys the
+        // histogram by reason string.
+        let mut merged: BTreeMap<String, u32> = BTreeMap::new();
+        for (c, s) in entries {
+            *merged.entry(s).or_default() += c;
+        }
+        let mut parts: Vec<String> = merged.iter().map(|(s, c)| format!("{c} {s}")).collect();
+        parts.sort();
+        let msg = format!("0/{total} nodes are available: {}.", parts.join(", "));
+        let id = messages.intern(&msg);
+        if messages.reasons(id).is_empty() {
+            messages.set_reasons(id, merged.into_keys().collect());
+        }
+        id
+    }
+
+    /// One scheduling cycle for `pod`. Does not change the cluster.
+    pub fn schedule(
+        &mut self,
+        spec: &Spec,
+        cluster: &Cluster,
+        pod: PodId,
+        messages: &mut Messages,
+    ) -> Decision {
+        self.attempts += 1;
+        let p = cluster.pod(pod);
+        let tid = p.template;
+        let total = cluster.registered.len();
+        if total == 0 {
+            return Decision::Unschedulable {
+                message: messages.intern(NO_NODES_MESSAGE),
+            };
+        }
+        if p.pinned.is_none()
+            && let Some((v, m)) = self.fail_cache[tid.idx()]
+                && v == cluster.version {
+                    return Decision::Unschedulable { message: m };
+                }
+        self.reset_histogram();
+        self.feasible.clear();
+        if let Some(target) = p.pinned {
+            // A DaemonSet pod's required affinity names one node (matchFields metadata.name);
+            // every other node fails NodeAffinity.
+            let registered = cluster
+                .nodes
+                .get(target.idx())
+                .is_some_and(|n| matches!(n.state, NodeState::Ready | NodeState::NotReady));
+            if registered {
+                match self.evaluate(spec, cluster, tid, target) {
+                    Ok(()) => self.feasible.push(target),
+                    Err(r) => self.count(r),
+                }
+            }
+            self.hist.affinity += (total - registered as usize) as u32;
+        } else {
+            let to_find = num_feasible_nodes_to_find(self.percentage, total);
+            let start = self.next_start % total;
+            let mut processed = 0;
+            for i in 0..total {
+                let node = cluster.registered[(start + i) % total];
+                processed = i + 1;
+                match self.evaluate(spec, cluster, tid, node) {
+                    Ok(()) => {
+                        self.feasible.push(node);
+                        if self.feasible.len() >= to_find {
+                            break;
+                        }
+                    }
+                    Err(r) => self.count(r),
+                }
+            }
+            self.next_start = (start + processed) % total;
+        }
+        if self.feasible.is_empty() {
+            let m = self.failure_message(spec, total, messages);
+            if p.pinned.is_none() {
+                self.fail_cache[tid.idx()] = Some((cluster.version, m));
+            }
+            return Decision::Unschedulable { message: m };
+        }
+        if self.feasible.len() == 1 {
+            return Decision::Bind(self.feasible[0]);
+        }
+        Decision::Bind(self.score_and_select(spec, cluster, tid, total as u32))
+    }
+
+    fn score_and_select(
+        &mut self,
+        spec: &Spec,
+        cluster: &Cluster,
+        tid: TemplateId,
+        total: u32,
+    ) -> NodeId {
+        let t = spec.template(tid);
+        let n = self.feasible.len();
+        self.s_taint.clear();
+        self.s_aff.clear();
+        self.scores.clear();
+        for k in 0..n {
+            let node = self.feasible[k];
+            let (prefer, affinity) = match self.static_for(spec, cluster, tid, node) {
+                StaticFit::Pass { prefer, affinity } => (prefer, affinity),
+                _ => (0, 0),
+            };
+            self.s_taint.push(prefer);
+            self.s_aff.push(affinity);
+        }
+        default_normalize(&mut self.s_taint, true);
+        default_normalize(&mut self.s_aff, false);
+        let num_containers = t.init_containers.len() + t.containers.len();
+        for k in 0..n {
+            let node = self.feasible[k];
+            let nd = cluster.node(node);
+            let alloc = spec.pool(nd.pool).allocatable;
+            let fit = node_resources_fit::least_allocated(alloc, nd.nonzero, t.nonzero);
+            let bal = node_resources_balanced_allocation::score(alloc, nd.requested, t.requests);
+            let mut sum = 0i64;
+            for &img in &t.images {
+                if cluster.node_has_image(node, img) {
+                    sum += image_locality::scaled_image_score(
+                        self.image_size[img.idx() * self.npools + nd.pool.idx()],
+                        cluster.image_nodes[img.idx()],
+                        total,
+                    );
+                }
+            }
+            let img = image_locality::calculate_priority(sum, num_containers);
+            self.scores.push(
+                weights::TAINT_TOLERATION * self.s_taint[k]
+                    + weights::NODE_AFFINITY * self.s_aff[k]
+                    + weights::NODE_RESOURCES_FIT * fit
+                    + weights::NODE_RESOURCES_BALANCED_ALLOCATION * bal
+                    + weights::IMAGE_LOCALITY * img,
+            );
+        }
+        // `selectHost`: the highest score; ties broken uniformly by reservoir sampling.
+        let mut best = 0;
+        let mut ties = 1u32;
+        for k in 1..n {
+            if self.scores[k] > self.scores[best] {
+                best = k;
+                ties = 1;
+            } else if self.scores[k] == self.scores[best] {
+                ties += 1;
+                if self.rng.random_range(0..ties) == 0 {
+                    best = k;
+                }
+            }
+        }
+        self.feasible[best]
+    }
+
+    /// Tolerations helper for callers that need the pod's view (DaemonSet placement).
+    pub fn tolerates(t: &TemplateSpec, taint: &Taint) -> bool {
+        tolerated(&t.tolerations, taint)
+    }
+}
+
+/// Convenience for tests and the autoscaler: does `t` tolerate every hard taint in `taints`?
+pub fn tolerates_all(tolerations: &[Toleration], taints: &[Taint]) -> bool {
+    taint_toleration::first_untolerated(taints, tolerations).is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feasible_node_count_follows_the_adaptive_percentage() {
+        // Below 100 nodes: all of them.
+        assert_eq!(num_feasible_nodes_to_find(0, 12), 12);
+        assert_eq!(num_feasible_nodes_to_find(0, 99), 99);
+        // 500 nodes: 50 − 500/125 = 46 % → 230.
+        assert_eq!(num_feasible_nodes_to_find(0, 500), 230);
+        // 5,000 nodes: 50 − 40 = 10 % → 500.
+        assert_eq!(num_feasible_nodes_to_find(0, 5000), 500);
+        // 15,000 nodes: 50 − 120 < 5 → 5 % → 750.
+        assert_eq!(num_feasible_nodes_to_find(0, 15_000), 750);
+        // 150 nodes: 50 − 1 = 49 % → 73, raised to the 100 minimum.
+        assert_eq!(num_feasible_nodes_to_find(0, 150), 100);
+        // A fixed 100 % scores every node.
+        assert_eq!(num_feasible_nodes_to_find(100, 5000), 5000);
+    }
+}

@@ -1,0 +1,226 @@
+//! The scheduling queue (k/k `pkg/scheduler/backend/queue`): an active queue ordered by
+//! PrioritySort (priority, then arrival), a back-off stage (1 s doubling to 10 s per failed
+//! attempt), and the unschedulable pool that cluster events and a periodic flush
+//! (after `podMaxInUnschedulablePodsDuration`, 5 min) move pods out of.
+//!
+//! Entries are validated lazily against each pod's queue state, so removing a deleted pod is
+//! O(1) and nothing is searched.
+
+use crate::model::PodId;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum QState {
+    None,
+    Active,
+    /// Waiting for back-off to expire; the number is the generation of the expiry event.
+    Backoff(u32),
+    /// Parked after a failed attempt, since the given time.
+    Unschedulable(u64),
+}
+
+#[derive(PartialEq, Eq)]
+struct ActiveEntry {
+    priority: i32,
+    timestamp: u64,
+    pod: PodId,
+}
+
+impl Ord for ActiveEntry {
+    fn cmp(&self, o: &Self) -> Ordering {
+        // Max-heap: higher priority first, then the earlier arrival, then the lower id.
+        self.priority
+            .cmp(&o.priority)
+            .then_with(|| o.timestamp.cmp(&self.timestamp))
+            .then_with(|| o.pod.cmp(&self.pod))
+    }
+}
+impl PartialOrd for ActiveEntry {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+pub struct SchedulingQueue {
+    active: BinaryHeap<ActiveEntry>,
+    unschedulable: Vec<PodId>,
+    state: Vec<QState>,
+    backoff_gen: Vec<u32>,
+    /// Time of the last failed attempt, per pod.
+    last_failure: Vec<u64>,
+    initial_backoff: u64,
+    max_backoff: u64,
+}
+
+impl SchedulingQueue {
+    pub fn new(initial_backoff: u64, max_backoff: u64) -> Self {
+        SchedulingQueue {
+            active: BinaryHeap::new(),
+            unschedulable: Vec::new(),
+            state: Vec::new(),
+            backoff_gen: Vec::new(),
+            last_failure: Vec::new(),
+            initial_backoff,
+            max_backoff,
+        }
+    }
+
+    fn ensure(&mut self, pod: PodId) {
+        if self.state.len() <= pod.idx() {
+            let n = pod.idx() + 1;
+            self.state.resize(n, QState::None);
+            self.backoff_gen.resize(n, 0);
+            self.last_failure.resize(n, 0);
+        }
+    }
+
+    pub fn state(&self, pod: PodId) -> QState {
+        self.state.get(pod.idx()).copied().unwrap_or(QState::None)
+    }
+
+    /// `calculateBackoffDuration`: initial × 2^(attempts−1), capped at the maximum.
+    pub fn backoff_duration(&self, attempts: u32) -> u64 {
+        let mut d = self.initial_backoff;
+        for _ in 1..attempts {
+            d = d.saturating_mul(2);
+            if d > self.max_backoff {
+                return self.max_backoff;
+            }
+        }
+        d.min(self.max_backoff)
+    }
+
+    pub fn push_active(&mut self, pod: PodId, priority: i32, timestamp: u64) {
+        self.ensure(pod);
+        self.state[pod.idx()] = QState::Active;
+        self.active.push(ActiveEntry {
+            priority,
+            timestamp,
+            pod,
+        });
+    }
+
+    pub fn pop_active(&mut self) -> Option<PodId> {
+        while let Some(e) = self.active.pop() {
+            if self.state(e.pod) == QState::Active {
+                self.state[e.pod.idx()] = QState::None;
+                return Some(e.pod);
+            }
+        }
+        None
+    }
+
+    pub fn has_active(&self) -> bool {
+        !self.active.is_empty()
+    }
+
+    /// Parks a pod after a failed attempt.
+    pub fn mark_unschedulable(&mut self, pod: PodId, now: u64) {
+        self.ensure(pod);
+        self.state[pod.idx()] = QState::Unschedulable(now);
+        self.last_failure[pod.idx()] = now;
+        self.unschedulable.push(pod);
+    }
+
+    /// When a parked pod's back-off ends, given its attempts so far.
+    pub fn backoff_expiry(&self, pod: PodId, attempts: u32) -> u64 {
+        self.last_failure[pod.idx()] + self.backoff_duration(attempts)
+    }
+
+    /// Moves the parked pods chosen by `select` out of the unschedulable pool. Each comes back
+    /// either active (returned in `to_active`) or, if still backing off, in back-off until the
+    /// returned expiry (in `to_backoff`, with the generation its expiry event must carry).
+    pub fn move_unschedulable(
+        &mut self,
+        mut select: impl FnMut(PodId, u64) -> Option<u32>,
+        now: u64,
+        to_active: &mut Vec<PodId>,
+        to_backoff: &mut Vec<(PodId, u64, u32)>,
+    ) {
+        let mut kept = 0;
+        for i in 0..self.unschedulable.len() {
+            let pod = self.unschedulable[i];
+            let QState::Unschedulable(since) = self.state(pod) else {
+                continue; // stale entry
+            };
+            match select(pod, since) {
+                None => {
+                    self.unschedulable[kept] = pod;
+                    kept += 1;
+                }
+                Some(attempts) => {
+                    let expiry = self.backoff_expiry(pod, attempts);
+                    if expiry > now {
+                        let g = self.backoff_gen[pod.idx()].wrapping_add(1);
+                        self.backoff_gen[pod.idx()] = g;
+                        self.state[pod.idx()] = QState::Backoff(g);
+                        to_backoff.push((pod, expiry, g));
+                    } else {
+                        self.state[pod.idx()] = QState::None;
+                        to_active.push(pod);
+                    }
+                }
+            }
+        }
+        self.unschedulable.truncate(kept);
+    }
+
+    /// Whether a back-off expiry event with generation `g` is still current for `pod`.
+    pub fn backoff_current(&self, pod: PodId, g: u32) -> bool {
+        self.state(pod) == QState::Backoff(g)
+    }
+
+    /// Forgets a pod (deleted or bound).
+    pub fn remove(&mut self, pod: PodId) {
+        if pod.idx() < self.state.len() {
+            self.state[pod.idx()] = QState::None;
+        }
+    }
+
+    pub fn unschedulable_len(&self) -> usize {
+        self.unschedulable.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_one_second_to_ten() {
+        // k/k defaults podInitialBackoffSeconds=1, podMaxBackoffSeconds=10: 1, 2, 4, 8, 10, 10.
+        let q = SchedulingQueue::new(1000, 10_000);
+        let got: Vec<u64> = (1..=6).map(|a| q.backoff_duration(a)).collect();
+        assert_eq!(got, vec![1000, 2000, 4000, 8000, 10_000, 10_000]);
+    }
+
+    #[test]
+    fn higher_priority_pops_first_then_earlier_arrival() {
+        let mut q = SchedulingQueue::new(1000, 10_000);
+        q.push_active(PodId(0), 0, 5);
+        q.push_active(PodId(1), 10, 9);
+        q.push_active(PodId(2), 0, 1);
+        let order: Vec<_> = std::iter::from_fn(|| q.pop_active()).collect();
+        assert_eq!(order, vec![PodId(1), PodId(2), PodId(0)]);
+    }
+
+    #[test]
+    fn a_moved_pod_still_in_backoff_waits_for_its_expiry() {
+        let mut q = SchedulingQueue::new(1000, 10_000);
+        q.mark_unschedulable(PodId(0), 10_000);
+        q.mark_unschedulable(PodId(1), 10_000);
+        let (mut act, mut back) = (Vec::new(), Vec::new());
+        // Pod 0 failed 3 times: back-off 4 s ends at 14 s; pod 1 failed once: ends at 11 s.
+        q.move_unschedulable(
+            |p, _| Some(if p == PodId(0) { 3 } else { 1 }),
+            12_000,
+            &mut act,
+            &mut back,
+        );
+        assert_eq!(act, vec![PodId(1)]);
+        assert_eq!(back.len(), 1);
+        assert_eq!((back[0].0, back[0].1), (PodId(0), 14_000));
+        assert_eq!(q.unschedulable_len(), 0);
+    }
+}
