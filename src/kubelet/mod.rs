@@ -214,11 +214,12 @@ impl Kubelet {
                         let pi = select_platform(img, pool, t.isolation, self.strict_platform);
                         let ctr = pi.and_then(|i| img.platforms[i].version);
                         if let Some(ctr) = ctr
-                            && !compatible(t.isolation, host, ctr) {
-                                let m = w.messages.intern(OS_MISMATCH_MESSAGE);
-                                self.retry_later(w, pod, Reason::CreateContainerError, m, false);
-                                return;
-                            }
+                            && !compatible(t.isolation, host, ctr)
+                        {
+                            let m = w.messages.intern(OS_MISMATCH_MESSAGE);
+                            self.retry_later(w, pod, Reason::CreateContainerError, m, false);
+                            return;
+                        }
                     }
                     let delay = Self::start_delay(spec, c, pool.os, t.isolation);
                     let p = &mut w.cluster.pods[pod.idx()];

@@ -209,9 +209,10 @@ impl NodePuller {
         self.net.drain_done(now, scratch);
         for &l in scratch.iter() {
             if let LayerState::Downloading(owner) = self.layers[l as usize]
-                && let Some(a) = self.active.iter_mut().find(|a| a.id == owner) {
-                    a.downloading -= 1;
-                }
+                && let Some(a) = self.active.iter_mut().find(|a| a.id == owner)
+            {
+                a.downloading -= 1;
+            }
             self.layers[l as usize] = LayerState::Downloaded;
         }
         scratch.clear();

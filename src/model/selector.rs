@@ -78,9 +78,10 @@ impl Toleration {
     /// empty key (with Exists) matches all keys; Equal compares values, Exists ignores them.
     pub fn tolerates(&self, taint: &Taint) -> bool {
         if let Some(e) = self.effect
-            && e != taint.effect {
-                return false;
-            }
+            && e != taint.effect
+        {
+            return false;
+        }
         if !self.key.is_empty() && self.key != taint.key {
             return false;
         }

@@ -551,12 +551,13 @@ pub fn validate(raw: &raw::Scenario) -> Result<Spec, Vec<Diagnostic>> {
             for (c, ct) in list.iter().enumerate() {
                 let cp = tp.field(field).index(c);
                 if let Some(p) = &ct.readiness_probe
-                    && p.period.0 == 0 {
-                        cx.err(
-                            cp.field("readiness_probe").field("period"),
-                            "expected a positive probe period",
-                        );
-                    }
+                    && p.period.0 == 0
+                {
+                    cx.err(
+                        cp.field("readiness_probe").field("period"),
+                        "expected a positive probe period",
+                    );
+                }
                 if let Some(image) = resolve_image(cx, &ct.image, cp.field("image")) {
                     out.push(ContainerSpec {
                         name: if ct.name.is_empty() {
@@ -712,15 +713,16 @@ pub fn validate(raw: &raw::Scenario) -> Result<Spec, Vec<Diagnostic>> {
             admission_error: conflict,
         });
         if let Some(at) = w.created_at
-            && at.0 > raw.duration.0 {
-                cx.err(
-                    path.field("created_at"),
-                    format!(
-                        "created_at {at} is after the end of the scenario ({})",
-                        raw.duration
-                    ),
-                );
-            }
+            && at.0 > raw.duration.0
+        {
+            cx.err(
+                path.field("created_at"),
+                format!(
+                    "created_at {at} is after the end of the scenario ({})",
+                    raw.duration
+                ),
+            );
+        }
         workloads.push(WorkloadSpec {
             name: w.name.clone(),
             kind: match w.kind {

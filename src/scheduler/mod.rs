@@ -364,9 +364,10 @@ impl Scheduler {
         }
         if p.pinned.is_none()
             && let Some((v, m)) = self.fail_cache[tid.idx()]
-                && v == cluster.version {
-                    return Decision::Unschedulable { message: m };
-                }
+            && v == cluster.version
+        {
+            return Decision::Unschedulable { message: m };
+        }
         self.reset_histogram();
         self.feasible.clear();
         if let Some(target) = p.pinned {

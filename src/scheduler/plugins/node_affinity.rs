@@ -131,7 +131,11 @@ mod tests {
         let t_win = Term {
             match_expressions: vec![win.clone()],
         };
-        assert!(!required_matches(&[], Some(std::slice::from_ref(&t_and)), &l));
+        assert!(!required_matches(
+            &[],
+            Some(std::slice::from_ref(&t_and)),
+            &l
+        ));
         assert!(required_matches(&[], Some(&[t_and.clone(), t_win]), &l));
         assert!(!required_matches(&[], Some(&[Term::default()]), &l));
         assert!(!required_matches(&[], Some(&[]), &l));

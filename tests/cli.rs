@@ -1,0 +1,171 @@
+//! End-to-end through the binary: outputs, determinism, exit codes, and the bundled scenarios
+//! showing what their headers promise.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_hybridsim"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("hybridsim-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn run_to(scenario: &str, out: &Path, extra: &[&str]) {
+    let st = bin()
+        .args(["run", scenario, "--quiet", "--out"])
+        .arg(out)
+        .args(extra)
+        .status()
+        .unwrap();
+    assert!(st.success(), "run {scenario} failed");
+}
+
+fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn json(p: &Path) -> serde_json::Value {
+    serde_json::from_slice(&read(p)).unwrap()
+}
+
+#[test]
+fn repeated_runs_are_byte_identical() {
+    let (a, b) = (tmp("det-a"), tmp("det-b"));
+    for s in [
+        "scenarios/quickstart.ron",
+        "scenarios/forgotten-selector.ron",
+        "scenarios/build-mismatch.ron",
+    ] {
+        run_to(s, &a, &[]);
+        run_to(s, &b, &[]);
+        for f in ["summary.json", "pods.csv", "timeseries.csv"] {
+            assert_eq!(read(&a.join(f)), read(&b.join(f)), "{s}: {f} differs");
+        }
+    }
+}
+
+#[test]
+fn the_seed_flag_overrides_the_file() {
+    let a = tmp("seed");
+    run_to("scenarios/quickstart.ron", &a, &["--seed", "7"]);
+    assert_eq!(json(&a.join("summary.json"))["seed"], 7);
+}
+
+#[test]
+fn summary_json_has_the_documented_fields() {
+    let a = tmp("fields");
+    run_to("scenarios/quickstart.ron", &a, &[]);
+    let s = json(&a.join("summary.json"));
+    assert_eq!(s["scenario"], "quickstart");
+    for k in ["created", "ready", "pending_at_end"] {
+        assert!(s["pods"][k].is_u64(), "pods.{k}");
+    }
+    assert!(s["failures"].is_object());
+    for os in ["all", "linux", "windows"] {
+        for k in ["count", "mean", "p50", "p90", "p99", "max"] {
+            assert!(!s["startup_latency_s"][os][k].is_null(), "{os}.{k}");
+        }
+    }
+    let pods = String::from_utf8(read(&a.join("pods.csv"))).unwrap();
+    assert!(pods.starts_with(
+        "pod,workload,os,node,pool,created_s,scheduled_s,pulled_s,started_s,ready_s,ended_s,\
+         outcome,reason"
+    ));
+    let ts = String::from_utf8(read(&a.join("timeseries.csv"))).unwrap();
+    assert!(ts.starts_with("time_s,pending,starting,running,ready,failed,pulls_in_flight"));
+    // 1 h at a 10 s interval: samples at 0, 10, …, 3600 s = 361 rows plus the header.
+    assert_eq!(ts.lines().count(), 362);
+}
+
+#[test]
+fn quickstart_has_no_failures_and_everything_ready() {
+    let a = tmp("qs");
+    run_to("scenarios/quickstart.ron", &a, &[]);
+    let s = json(&a.join("summary.json"));
+    assert_eq!(s["pods"]["created"], s["pods"]["ready"]);
+    for (r, n) in s["failures"].as_object().unwrap() {
+        assert_eq!(n, 0, "{r}");
+    }
+}
+
+fn pods_rows(dir: &Path) -> Vec<Vec<String>> {
+    let text = String::from_utf8(read(&dir.join("pods.csv"))).unwrap();
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    rdr.records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn forgotten_selector_fails_exactly_the_replicas_on_linux_nodes() {
+    let a = tmp("fs");
+    run_to("scenarios/forgotten-selector.ron", &a, &[]);
+    let rows = pods_rows(&a);
+    assert_eq!(rows.len(), 8);
+    let mut on_linux = 0;
+    for r in &rows {
+        // columns: 2 os, 11 outcome, 12 reason
+        if r[2] == "linux" {
+            on_linux += 1;
+            assert_eq!(r[12], "ErrImagePull", "{r:?}");
+            assert!(r[9].is_empty(), "never ready: {r:?}");
+        } else {
+            assert_eq!(r[11], "Ready", "{r:?}");
+        }
+    }
+    assert!(on_linux > 0, "some replicas must land on Linux nodes");
+    let s = json(&a.join("summary.json"));
+    assert_eq!(s["failures"]["ErrImagePull"], on_linux);
+}
+
+#[test]
+fn build_mismatch_fails_exactly_the_replicas_on_ws2022() {
+    let a = tmp("bm");
+    run_to("scenarios/build-mismatch.ron", &a, &[]);
+    for r in pods_rows(&a) {
+        // column 4 pool
+        if r[4] == "ws2022" {
+            assert_eq!(r[12], "CreateContainerError", "{r:?}");
+        } else {
+            assert_eq!(r[4], "ws2019");
+            assert_eq!(r[11], "Ready", "{r:?}");
+        }
+    }
+}
+
+#[test]
+fn an_unwritable_output_leaves_no_partial_files() {
+    let a = tmp("ro");
+    std::fs::create_dir_all(&a).unwrap();
+    // A file where the output directory should be: nothing can be written inside it.
+    let blocker = a.join("out");
+    std::fs::write(&blocker, b"not a directory").unwrap();
+    let st = bin()
+        .args(["run", "scenarios/quickstart.ron", "--quiet", "--out"])
+        .arg(&blocker)
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&st.stderr).contains("cannot write outputs"));
+    assert_eq!(read(&blocker), b"not a directory");
+}
+
+#[test]
+fn run_of_a_bad_scenario_exits_2_without_outputs() {
+    let a = tmp("bad");
+    let f = a.with_extension("ron");
+    std::fs::write(&f, "Scenario(name: \"x\")").unwrap();
+    let st = bin()
+        .args(["run"])
+        .arg(&f)
+        .arg("--out")
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(2));
+    assert!(!a.exists());
+}

@@ -1,0 +1,222 @@
+//! Bad scenarios: `hybridsim validate` exits 2 and names FILE:LINE:COL and what was expected.
+//! Each expected position is found by searching the test's own text for the offending token,
+//! independently of the simulator's locator.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+const BASE: &str = include_str!("../scenarios/quickstart.ron");
+
+/// 1-based (line, column) of the first occurrence of `needle` (after `after`, if given).
+fn pos_of(text: &str, needle: &str, after: Option<&str>) -> (usize, usize) {
+    let start = after.map_or(0, |a| text.find(a).expect("anchor present"));
+    let i = start + text[start..].find(needle).expect("needle present");
+    let line = text[..i].matches('\n').count() + 1;
+    let col = i - text[..i].rfind('\n').map_or(0, |p| p + 1) + 1;
+    (line, col)
+}
+
+fn write(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hybridsim-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn validate(name: &str, text: &str) -> (i32, String) {
+    let p = write(name, text);
+    let out = Command::new(env!("CARGO_BIN_EXE_hybridsim"))
+        .arg("validate")
+        .arg(&p)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    // Report paths relative to the file name for stable assertions.
+    let stderr = stderr.replace(&p.display().to_string(), name);
+    (out.status.code().unwrap_or(-1), stderr)
+}
+
+fn check(name: &str, text: &str, needle: &str, after: Option<&str>, message: &str) {
+    let (code, err) = validate(name, text);
+    assert_eq!(code, 2, "{name}: exit code; stderr: {err}");
+    let (l, c) = pos_of(text, needle, after);
+    let want = format!("{name}:{l}:{c}: {message}");
+    assert!(
+        err.lines().any(|line| line == want),
+        "{name}: expected line\n  {want}\ngot\n  {err}"
+    );
+}
+
+#[test]
+fn the_bundled_quickstart_is_valid() {
+    let (code, err) = validate("quickstart.ron", BASE);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn an_unknown_image_name_is_reported_where_it_is_used() {
+    let text = BASE.replace(
+        "image: \"contoso/orders-api:4.2\"",
+        "image: \"contoso/orders-apx:4.2\"",
+    );
+    check(
+        "img.ron",
+        &text,
+        "\"contoso/orders-apx:4.2\"",
+        None,
+        "workloads[2].template.containers[0].image: unknown image \"contoso/orders-apx:4.2\"; \
+         declare it under `images`",
+    );
+}
+
+#[test]
+fn an_unknown_runtimeclass_is_reported() {
+    let text = BASE.replace(
+        "node_selector: {\"kubernetes.io/os\": \"linux\"},",
+        "node_selector: {\"kubernetes.io/os\": \"linux\"}, runtime_class_name: \"gvisor\",",
+    );
+    check(
+        "rc.ron",
+        &text,
+        "\"gvisor\"",
+        None,
+        "workloads[0].template.runtime_class_name: unknown RuntimeClass \"gvisor\"; declare it \
+         under `runtime_classes`",
+    );
+}
+
+#[test]
+fn an_unknown_layer_is_reported() {
+    let text = BASE.replace("\"iis-ltsc2022\"],", "\"iis-ltsc2O22\"],");
+    check(
+        "layer.ron",
+        &text,
+        "\"iis-ltsc2O22\"",
+        None,
+        "images[1].platforms[0].layers[2]: unknown layer \"iis-ltsc2O22\"; declare it under \
+         `layers`",
+    );
+}
+
+#[test]
+fn an_unknown_preloaded_image_is_reported_on_its_pool() {
+    let text = BASE.replace(
+        "            count: 3,",
+        "            count: 3,\n            preloaded_images: [\"busybox:1\"],",
+    );
+    check(
+        "preload.ron",
+        &text,
+        "\"busybox:1\"",
+        None,
+        "pools[0].preloaded_images[0]: unknown image \"busybox:1\"; declare it under `images`",
+    );
+}
+
+#[test]
+fn a_zero_size_is_refused() {
+    let text = BASE.replace("size: \"1.3GB\"", "size: \"0GB\"");
+    check(
+        "zero.ron",
+        &text,
+        "\"0GB\"",
+        None,
+        "layers[2].size: expected a positive layer size, e.g. \"1.3GB\"",
+    );
+}
+
+#[test]
+fn a_negative_size_is_refused_by_the_unit_parser() {
+    let text = BASE.replace("size: \"1.3GB\"", "size: \"-1.3GB\"");
+    check(
+        "neg.ron",
+        &text,
+        // ron points at the first character inside the string.
+        "-1.3GB\"",
+        None,
+        "expected a size such as \"3.1GB\", \"512MB\" or \"1Gi\", found \"-1.3GB\" (units: B, \
+         kB, MB, GB, TB, Ki, Mi, Gi, Ti)",
+    );
+}
+
+#[test]
+fn a_taint_effect_that_does_not_exist_is_refused() {
+    let text = BASE.replacen("effect: NoSchedule)]", "effect: NoScheduled)]", 1);
+    check(
+        "effect.ron",
+        &text,
+        "NoScheduled",
+        None,
+        "Unexpected variant named `NoScheduled` in enum `TaintEffect`, expected one of \
+         `NoSchedule`, `PreferNoSchedule`, or `NoExecute` instead",
+    );
+}
+
+#[test]
+fn a_windows_pool_without_a_build_is_refused() {
+    let text = BASE.replacen("            os_version: \"10.0.20348.2340\",\n", "", 1);
+    check(
+        "nobuild.ron",
+        &text,
+        "Windows",
+        Some("name: \"win2022\""),
+        "pools[1].os: a Windows pool needs os_version: \"10.0.BUILD.REVISION\" (e.g. \
+         \"10.0.20348.2340\" for Windows Server 2022)",
+    );
+}
+
+#[test]
+fn a_windows_pool_version_without_revision_is_refused() {
+    let text = BASE.replacen(
+        "os_version: \"10.0.20348.2340\",\n            cpu",
+        "os_version: \"10.0.20348\",\n            cpu",
+        1,
+    );
+    check(
+        "norev.ron",
+        &text,
+        "\"10.0.20348\"",
+        None,
+        "pools[1].os_version: expected a full Windows version `10.0.BUILD.REVISION`, found \
+         \"10.0.20348\" (the revision is the monthly patch level)",
+    );
+}
+
+#[test]
+fn an_unknown_field_is_an_error_not_ignored() {
+    let text = BASE.replacen("max_pods: 30,", "max_pods: 30, colour: \"blue\",", 1);
+    let (code, err) = validate("unknown.ron", &text);
+    assert_eq!(code, 2);
+    let (l, c) = pos_of(&text, "colour", None);
+    assert!(
+        err.starts_with(&format!(
+            "unknown.ron:{l}:{c}: Unexpected field named `colour` in `Pool`"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn several_problems_are_all_reported() {
+    let text = BASE
+        .replace("size: \"1.3GB\"", "size: \"0GB\"")
+        .replace("image: \"nginx:1.27\",\n", "image: \"nginx:9\",\n");
+    let (code, err) = validate("many.ron", &text);
+    assert_eq!(code, 2);
+    assert_eq!(err.lines().count(), 2, "{err}");
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_hybridsim"))
+        .args(["validate", "/nonexistent/x.ron"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("/nonexistent/x.ron: cannot read the scenario:"),
+        "{err}"
+    );
+}
