@@ -1,6 +1,7 @@
 //! hybridsim: a discrete-event simulator of Kubernetes clusters that mix Linux and Windows
 //! nodes. See ARCHITECTURE.md for the code map.
 
+pub mod autoscaler;
 pub mod cli;
 pub mod controllers;
 pub mod engine;

@@ -117,12 +117,14 @@ impl Controllers {
                     }
                 } else if have > want {
                     let victims = self.scale_down_victims(w, wl, (have - want) as usize);
-                    for v in victims {
+                    for &v in &victims {
                         delete_pod(w, v);
                     }
+                    // Rejected records never existed in the cluster; dropping a victim's
+                    // record is its deletion.
                     self.workloads[wl.idx()]
                         .pods
-                        .retain(|p| w.cluster.pods[p.idx()].phase.is_live());
+                        .retain(|p| !victims.contains(p));
                 }
             }
             WorkloadKind::DaemonSet => {
@@ -196,6 +198,16 @@ impl Controllers {
         self.sync(w, wl);
     }
 
+    /// Templates of the DaemonSets that exist now.
+    pub fn active_daemons(&self, spec: &Spec) -> Vec<TemplateId> {
+        spec.workloads
+            .iter()
+            .zip(&self.workloads)
+            .filter(|(w, s)| w.kind == WorkloadKind::DaemonSet && s.active)
+            .map(|(w, _)| w.template)
+            .collect()
+    }
+
     pub fn scale(&mut self, w: &mut World, wl: WorkloadId, replicas: u32) {
         self.workloads[wl.idx()].desired = replicas;
         self.sync(w, wl);
@@ -222,6 +234,11 @@ impl Controllers {
             let delay = backoff(base, max, ws.failures_in_row);
             w.q.schedule_in(delay, Event::ControllerSync(wl));
         }
+    }
+
+    /// A pod became Ready: the workload's replacement back-off starts over.
+    pub fn pod_ready(&mut self, wl: WorkloadId) {
+        self.workloads[wl.idx()].failures_in_row = 0;
     }
 
     /// Nodes joined or left: every active DaemonSet re-syncs.
@@ -265,12 +282,16 @@ pub fn delete_pod(w: &mut World, pod: PodId) {
     let t = p.template;
     w.dequeue.push(pod);
     if let Some(node) = bound {
-        release(w, node, spec.template(t));
+        release(w, node, pod, spec.template(t));
     }
 }
 
 /// Returns a bound pod's requests to its node.
-pub fn release(w: &mut World, node: NodeId, t: &TemplateSpec) {
+pub fn release(w: &mut World, node: NodeId, pod: PodId, t: &TemplateSpec) {
+    let on = &mut w.cluster.pods_on[node.idx()];
+    if let Some(i) = on.iter().position(|&p| p == pod) {
+        on.swap_remove(i);
+    }
     let n = &mut w.cluster.nodes[node.idx()];
     n.requested.cpu_m -= t.requests.cpu_m;
     n.requested.mem -= t.requests.mem;

@@ -114,7 +114,8 @@ impl Kubelet {
         p.step_attempts = 0;
         p.stage = Stage::Image;
         p.ready_candidate = now;
-        if pool.os == Os::Windows && (t.privileged || (t.host_network && !t.host_process)) {
+        // HostProcess pods run on the host by design (they must use the host network).
+        if pool.os == Os::Windows && !t.host_process && (t.privileged || t.host_network) {
             let m = w.messages.intern(UNSUPPORTED_ON_WINDOWS_MESSAGE);
             let p = &mut w.cluster.pods[pod.idx()];
             w.rec.failure(p, Reason::UnsupportedOnWindows, m);

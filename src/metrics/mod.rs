@@ -22,6 +22,17 @@ pub struct Sample {
     pub nodes_ready: Vec<u32>,
     /// Nodes being provisioned per pool, in pool order.
     pub nodes_provisioning: Vec<u32>,
+    /// Per HPA workload (in workload order): desired replicas, Ready pods, offered load and the
+    /// load Ready pods cannot serve.
+    pub hpa: Vec<HpaSample>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HpaSample {
+    pub replicas: u32,
+    pub ready: u32,
+    pub load: f64,
+    pub unserved: f64,
 }
 
 #[derive(Default)]

@@ -166,6 +166,8 @@ pub struct Cluster {
     pub next_ordinal: Vec<u32>,
     /// For ImageLocality: number of registered nodes that report each image.
     pub image_nodes: Vec<u32>,
+    /// Pods bound to each node (live ones; removed on release).
+    pub pods_on: Vec<Vec<PodId>>,
     /// Per node, the images it reports (`status.images`), as a bitset over image ids.
     pub node_images: Vec<Vec<u64>>,
     /// Bumped whenever a scheduling input changes (a bind, a node added or removed, resources

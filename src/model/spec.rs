@@ -36,6 +36,98 @@ pub struct PoolSpec {
     pub max_parallel_pulls: u32,
     pub initial_count: u32,
     pub preloaded: Vec<ImageId>,
+    pub autoscale: Option<NodeGroupSpec>,
+    pub provisioning: DelayDist,
+    pub provisioning_failure_rate: f64,
+    pub price_per_hour: f64,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct NodeGroupSpec {
+    pub min: u32,
+    pub max: u32,
+    pub priority: i32,
+}
+
+/// A delay distribution in milliseconds.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub enum DelayDist {
+    Fixed(u64),
+    Uniform(u64, u64),
+    /// ln(delay in ms) ~ Normal(mu, sigma).
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
+}
+
+impl DelayDist {
+    /// z of the 95th percentile of the standard normal.
+    pub const Z95: f64 = 1.644_853_626_951_472_2;
+
+    /// The log-normal whose median and 95th percentile are the given delays.
+    pub fn log_normal(median_ms: u64, p95_ms: u64) -> DelayDist {
+        let mu = (median_ms as f64).ln();
+        let sigma = ((p95_ms as f64).ln() - mu) / Self::Z95;
+        DelayDist::LogNormal { mu, sigma }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct HpaSpec {
+    pub min_replicas: u32,
+    pub max_replicas: u32,
+    /// Piecewise-linear load: (time ms, value), sorted by time.
+    pub load: Vec<(u64, f64)>,
+    pub capacity_per_pod: f64,
+    pub target_utilization: f64,
+    pub tolerance: f64,
+    pub sync_period: u64,
+    pub scale_up_window: u64,
+    pub scale_down_window: u64,
+}
+
+impl HpaSpec {
+    /// Load at time `t` (ms): linear between points, constant outside them.
+    pub fn load_at(&self, t: u64) -> f64 {
+        let pts = &self.load;
+        match pts.iter().position(|&(pt, _)| pt > t) {
+            None => pts.last().map_or(0.0, |p| p.1),
+            Some(0) => pts[0].1,
+            Some(i) => {
+                let (t0, v0) = pts[i - 1];
+                let (t1, v1) = pts[i];
+                v0 + (v1 - v0) * ((t - t0) as f64 / (t1 - t0) as f64)
+            }
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ExpanderKind {
+    LeastWaste,
+    Random,
+    MostPods,
+    LeastNodes,
+    Priority,
+    Price,
+}
+
+#[derive(Clone, Debug)]
+pub struct AutoscalerConfig {
+    pub scan_interval: u64,
+    pub expander: ExpanderKind,
+    pub max_nodes_per_scaleup: u32,
+    pub max_node_provision_time: u64,
+    pub initial_backoff: u64,
+    pub max_backoff: u64,
+    pub scale_down_enabled: bool,
+    pub scale_down_utilization_threshold: f64,
+    pub scale_down_unneeded_time: u64,
+    pub scale_down_delay_after_add: u64,
+    pub scale_down_delay_after_delete: u64,
+    pub scale_down_delay_after_failure: u64,
+    pub max_empty_bulk_delete: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -130,6 +222,7 @@ pub struct WorkloadSpec {
     pub replicas: u32,
     pub created_at: Option<u64>,
     pub template: TemplateId,
+    pub hpa: Option<HpaSpec>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,6 +268,7 @@ pub struct Spec {
     pub kubelet: KubeletConfig,
     pub scheduler: SchedulerConfig,
     pub controllers: ControllerConfig,
+    pub autoscaler: AutoscalerConfig,
     pub pools: Vec<PoolSpec>,
     pub layers: Vec<LayerSpec>,
     pub images: Vec<ImageSpec>,
@@ -189,5 +283,9 @@ impl Spec {
     }
     pub fn template(&self, id: TemplateId) -> &TemplateSpec {
         &self.templates[id.idx()]
+    }
+    /// Whether any pool is a cluster-autoscaler node group.
+    pub fn autoscaling(&self) -> bool {
+        self.pools.iter().any(|p| p.autoscale.is_some())
     }
 }

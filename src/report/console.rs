@@ -79,6 +79,39 @@ pub fn render(s: &Summary) -> String {
         f(ph.ready.mean),
         f(ph.ready.p99)
     );
+    let _ = writeln!(
+        out,
+        "nodes (billed min-max, node-hours, cost, scale-ups/downs/failed):"
+    );
+    for (name, n) in &s.nodes {
+        let _ = writeln!(
+            out,
+            "  {name:<16} {:<7} {:>3}-{:<3} {:>9.2} h {:>10.2}  {}/{}/{}  provisioning p50 {} s",
+            n.os,
+            n.min,
+            n.max,
+            n.node_hours,
+            n.cost,
+            n.scale_ups,
+            n.scale_downs,
+            n.failed_scale_ups,
+            f(n.provisioning_s.p50)
+        );
+    }
+    let _ = writeln!(out, "cost total {:.2}", s.cost.total);
+    for (name, d) in &s.demand {
+        let _ = writeln!(
+            out,
+            "  demand {name}: {:.1}% unserved ({:.0} of {:.0} load-seconds), peak unserved {:.1}, \
+             replicas max {} end {}",
+            d.unserved_fraction * 100.0,
+            d.unserved,
+            d.offered,
+            d.max_unserved_rate,
+            d.max_replicas_seen,
+            d.replicas_at_end
+        );
+    }
     let _ = writeln!(out, "workloads:");
     for (name, w) in &s.workloads {
         let _ = writeln!(

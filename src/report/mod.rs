@@ -114,6 +114,11 @@ pub fn timeseries_csv(spec: &Spec, out: &RunOutput) -> io::Result<Vec<u8>> {
     for p in &spec.pools {
         header.push(format!("nodes_provisioning_{}", p.name));
     }
+    for wl in spec.workloads.iter().filter(|w| w.hpa.is_some()) {
+        for col in ["replicas", "ready", "load", "unserved"] {
+            header.push(format!("{col}_{}", wl.name));
+        }
+    }
     w.write_record(&header).map_err(csv_err)?;
     let mut row: Vec<String> = Vec::with_capacity(header.len());
     for s in &out.rec.samples {
@@ -131,7 +136,31 @@ pub fn timeseries_csv(spec: &Spec, out: &RunOutput) -> io::Result<Vec<u8>> {
         }
         row.extend(s.nodes_ready.iter().map(|v| v.to_string()));
         row.extend(s.nodes_provisioning.iter().map(|v| v.to_string()));
+        for h in &s.hpa {
+            row.push(h.replicas.to_string());
+            row.push(h.ready.to_string());
+            row.push(format!("{:.3}", h.load));
+            row.push(format!("{:.3}", h.unserved));
+        }
         w.write_record(&row).map_err(csv_err)?;
+    }
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// `scaling.csv`: one row per cluster-autoscaler action.
+pub fn scaling_csv(spec: &Spec, out: &RunOutput) -> io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["time_s", "pool", "delta", "kind", "reason"])
+        .map_err(csv_err)?;
+    for e in &out.scaling {
+        w.write_record([
+            secs(e.time).as_str(),
+            spec.pool(e.pool).name.as_str(),
+            e.delta.to_string().as_str(),
+            e.kind.as_str(),
+            e.reason.as_str(),
+        ])
+        .map_err(csv_err)?;
     }
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
@@ -173,5 +202,6 @@ pub fn run_files(
         ("summary.json", summary_json(summary)?),
         ("pods.csv", pods_csv(spec, out)?),
         ("timeseries.csv", timeseries_csv(spec, out)?),
+        ("scaling.csv", scaling_csv(spec, out)?),
     ])
 }

@@ -1,6 +1,7 @@
 //! The run summary: what `summary.json` holds and the console prints.
 
 use super::stats::Stats;
+use crate::autoscaler::cluster_autoscaler::ScalingKind;
 use crate::model::cluster::{PodPhase, Reason};
 use crate::model::{Os, Spec};
 use crate::simulation::RunOutput;
@@ -50,6 +51,37 @@ pub struct WorkloadSummary {
 pub struct PoolSummary {
     pub os: String,
     pub ready_at_end: u32,
+    /// Fewest and most billed nodes (Ready + provisioning) at any sample.
+    pub min: u32,
+    pub max: u32,
+    /// Node-hours from each node's provisioning request to its deletion (or the end).
+    pub node_hours: f64,
+    pub cost: f64,
+    pub scale_ups: u32,
+    pub nodes_added: u32,
+    pub scale_downs: u32,
+    pub failed_scale_ups: u32,
+    /// Request → Ready of the nodes requested during the run.
+    pub provisioning_s: Stats,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Cost {
+    pub total: f64,
+}
+
+/// Load a workload's Ready pods could not serve.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Demand {
+    /// ∫ load dt (load units × seconds).
+    pub offered: f64,
+    /// ∫ unserved load dt.
+    pub unserved: f64,
+    pub unserved_fraction: f64,
+    /// Highest unserved load seen at an HPA sync.
+    pub max_unserved_rate: f64,
+    pub replicas_at_end: u32,
+    pub max_replicas_seen: u32,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -69,6 +101,9 @@ pub struct Summary {
     pub phases_s: Phases,
     pub workloads: BTreeMap<String, WorkloadSummary>,
     pub nodes: BTreeMap<String, PoolSummary>,
+    pub cost: Cost,
+    /// Per HPA workload.
+    pub demand: BTreeMap<String, Demand>,
     pub scheduling_attempts: u64,
     pub events: u64,
 }
@@ -163,20 +198,77 @@ impl Summary {
                 (w.name.clone(), s)
             })
             .collect();
-        let nodes = spec
-            .pools
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                (
-                    p.name.clone(),
-                    PoolSummary {
-                        os: p.os.label().to_string(),
-                        ready_at_end: cl.ready_per_pool[i],
+        let round3 = |x: f64| (x * 1000.0).round() / 1000.0;
+        let mut nodes = BTreeMap::new();
+        let mut total_cost = 0.0;
+        for (i, p) in spec.pools.iter().enumerate() {
+            let billed = |s: &crate::metrics::Sample| s.nodes_ready[i] + s.nodes_provisioning[i];
+            let samples = &out.rec.samples;
+            let mut ms: u128 = 0;
+            let mut prov = Vec::new();
+            for n in cl.nodes.iter().filter(|n| n.pool.idx() == i) {
+                let end = n.deleted_at.unwrap_or(out.end).min(out.end);
+                ms += end.saturating_sub(n.created_at) as u128;
+                if let (true, Some(r)) = (n.created_at > 0, n.ready_at) {
+                    prov.push(r - n.created_at);
+                }
+            }
+            let node_hours = ms as f64 / 3_600_000.0;
+            let cost = node_hours * p.price_per_hour;
+            total_cost += cost;
+            let count = |k: ScalingKind| {
+                out.scaling
+                    .iter()
+                    .filter(|e| e.pool.idx() == i && e.kind == k)
+                    .count() as u32
+            };
+            nodes.insert(
+                p.name.clone(),
+                PoolSummary {
+                    os: p.os.label().to_string(),
+                    ready_at_end: cl.ready_per_pool[i],
+                    min: samples.iter().map(billed).min().unwrap_or(0),
+                    max: samples.iter().map(billed).max().unwrap_or(0),
+                    node_hours: round3(node_hours),
+                    cost: round3(cost),
+                    scale_ups: count(ScalingKind::ScaleUp),
+                    nodes_added: out
+                        .scaling
+                        .iter()
+                        .filter(|e| e.pool.idx() == i && e.kind == ScalingKind::ScaleUp)
+                        .map(|e| e.delta as u32)
+                        .sum(),
+                    scale_downs: count(ScalingKind::ScaleDown),
+                    failed_scale_ups: count(ScalingKind::FailedScaleUp),
+                    provisioning_s: Stats::of_ms(&mut prov),
+                },
+            );
+        }
+        let mut demand = BTreeMap::new();
+        let mut hpa_col = 0;
+        for (i, w) in spec.workloads.iter().enumerate() {
+            let (Some(_), Some(Some(st))) = (&w.hpa, out.hpa.get(i)) else {
+                continue;
+            };
+            let col = hpa_col;
+            hpa_col += 1;
+            let series = out.rec.samples.iter().map(|s| s.hpa[col].replicas);
+            demand.insert(
+                w.name.clone(),
+                Demand {
+                    offered: round3(st.demand),
+                    unserved: round3(st.unserved),
+                    unserved_fraction: if st.demand > 0.0 {
+                        round3(st.unserved / st.demand * 1000.0) / 1000.0
+                    } else {
+                        0.0
                     },
-                )
-            })
-            .collect();
+                    max_unserved_rate: round3(st.max_unserved_rate),
+                    replicas_at_end: out.rec.samples.last().map_or(0, |s| s.hpa[col].replicas),
+                    max_replicas_seen: series.max().unwrap_or(0),
+                },
+            );
+        }
         Summary {
             scenario: spec.name.clone(),
             seed: out.seed,
@@ -202,6 +294,10 @@ impl Summary {
             },
             workloads,
             nodes,
+            cost: Cost {
+                total: round3(total_cost),
+            },
+            demand,
             scheduling_attempts: out.scheduling_attempts,
             events: out.events,
         }

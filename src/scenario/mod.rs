@@ -72,9 +72,11 @@ fn describe_ron_error(code: &ron::Error) -> String {
     s
 }
 
-/// Validates a raw scenario, locating each problem in `text`.
+/// Validates a raw scenario, locating each problem in `text`. Relative file references
+/// resolve against the directory of `file`.
 pub fn validate_raw(raw: &raw::Scenario, text: &str, file: &str) -> Result<Spec, ScenarioErrors> {
-    validate::validate(raw).map_err(|diags| {
+    let base = FsPath::new(file).parent();
+    validate::validate_in(raw, base).map_err(|diags| {
         ScenarioErrors(
             diags
                 .into_iter()

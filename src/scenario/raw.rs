@@ -73,6 +73,8 @@ pub struct Scenario {
     pub scheduler: SchedulerSettings,
     #[serde(default, skip_serializing_if = "is_default")]
     pub controllers: ControllerSettings,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub autoscaler: AutoscalerSettings,
     pub pools: Vec<Pool>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub layers: Vec<Layer>,
@@ -93,6 +95,15 @@ pub struct Resources {
     pub memory: Bytes,
 }
 
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Reserved {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<Cpu>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Bytes>,
+}
+
 /// A node pool: identical nodes sharing a VM shape, OS build, labels and taints.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -110,9 +121,10 @@ pub struct Pool {
     pub disk: Bytes,
     #[serde(default = "default_max_pods")]
     pub max_pods: u32,
-    /// kube-reserved + system-reserved; defaults from the AKS tables (docs/scenario-format.md).
+    /// kube-reserved + system-reserved; each part omitted defaults from the AKS tables
+    /// (docs/scenario-format.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reserved: Option<Resources>,
+    pub reserved: Option<Reserved>,
     /// Hard eviction threshold on memory, subtracted from allocatable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eviction_threshold: Option<Bytes>,
@@ -140,6 +152,41 @@ pub struct Pool {
     /// the Server Core and Nano Server bases).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub preloaded_images: Vec<String>,
+    /// Cluster-autoscaler node group bounds; None = a fixed-size pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscale: Option<NodeGroup>,
+    /// Request → Ready delay of a new node; defaults per OS (docs/scenario-format.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioning: Option<Delay>,
+    /// Probability that a requested node never becomes Ready (cloud capacity or boot failure).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub provisioning_failure_rate: f64,
+    /// Price of one node-hour, counted from the provisioning request to deletion.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub price_per_hour: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NodeGroup {
+    #[serde(default)]
+    pub min: u32,
+    pub max: u32,
+    /// For the `Priority` expander: higher wins.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub priority: i32,
+}
+
+/// A delay distribution.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum Delay {
+    Fixed(Duration),
+    Uniform(Duration, Duration),
+    /// Log-normal with the given median and 95th percentile.
+    LogNormal {
+        median: Duration,
+        p95: Duration,
+    },
 }
 
 /// A content-addressed layer, shared by every image that lists it.
@@ -211,7 +258,7 @@ pub struct Probe {
     /// `initialDelaySeconds`: no probe runs before this.
     #[serde(default, skip_serializing_if = "is_default")]
     pub initial_delay: Duration,
-    /// `periodSeconds`: the first probe lands at a random phase within one period.
+    /// `periodSeconds`: probes tick every period from the pod's admission on the node.
     #[serde(default = "default_period")]
     pub period: Duration,
 }
@@ -294,10 +341,58 @@ pub struct Workload {
         skip_serializing_if = "is_created_at_start"
     )]
     pub created_at: Option<Duration>,
+    /// A HorizontalPodAutoscaler for this Deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hpa: Option<Hpa>,
     pub template: PodTemplate,
 }
 
+/// Load offered to a workload over time (e.g. requests per second).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum Load {
+    /// Piecewise-linear `(time, value)` points; constant before the first and after the last.
+    Points(Vec<(Duration, f64)>),
+    /// A CSV file of `time_s,value` rows (with a header line), relative to the scenario file.
+    Csv(String),
+}
+
+fn default_target_utilization() -> f64 {
+    0.7
+}
+fn default_tolerance() -> f64 {
+    0.1
+}
+fn default_hpa_sync() -> Duration {
+    Duration::secs(15)
+}
+fn default_stabilization_down() -> Duration {
+    Duration::secs(300)
+}
+
+/// A HorizontalPodAutoscaler fed by a load curve.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Hpa {
+    pub min_replicas: u32,
+    pub max_replicas: u32,
+    pub load: Load,
+    /// Load one Ready pod serves at 100 % of its target metric (e.g. requests/s at full CPU).
+    pub capacity_per_pod: f64,
+    /// Target average utilisation of that capacity.
+    #[serde(default = "default_target_utilization")]
+    pub target_utilization: f64,
+    #[serde(default = "default_tolerance")]
+    pub tolerance: f64,
+    #[serde(default = "default_hpa_sync")]
+    pub sync_period: Duration,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub scale_up_stabilization: Duration,
+    #[serde(default = "default_stabilization_down")]
+    pub scale_down_stabilization: Duration,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub enum Action {
     Create { workload: String },
     Scale { workload: String, replicas: u32 },
@@ -378,6 +473,57 @@ impl Default for SchedulerSettings {
             pod_initial_backoff: Duration::secs(1),
             pod_max_backoff: Duration::secs(10),
             max_in_unschedulable: Duration::secs(300),
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub enum Expander {
+    #[default]
+    LeastWaste,
+    Random,
+    MostPods,
+    LeastNodes,
+    Priority,
+    Price,
+}
+
+/// Cluster-autoscaler settings (kubernetes/autoscaler `cluster-autoscaler/FAQ.md` defaults).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AutoscalerSettings {
+    pub scan_interval: Duration,
+    pub expander: Expander,
+    pub max_nodes_per_scaleup: u32,
+    pub max_node_provision_time: Duration,
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    pub scale_down_enabled: bool,
+    pub scale_down_utilization_threshold: f64,
+    pub scale_down_unneeded_time: Duration,
+    pub scale_down_delay_after_add: Duration,
+    pub scale_down_delay_after_delete: Duration,
+    pub scale_down_delay_after_failure: Duration,
+    /// Empty nodes deleted at once (`max-empty-bulk-delete`).
+    pub max_empty_bulk_delete: u32,
+}
+
+impl Default for AutoscalerSettings {
+    fn default() -> Self {
+        AutoscalerSettings {
+            scan_interval: Duration::secs(10),
+            expander: Expander::LeastWaste,
+            max_nodes_per_scaleup: 1000,
+            max_node_provision_time: Duration::secs(15 * 60),
+            initial_backoff: Duration::secs(5 * 60),
+            max_backoff: Duration::secs(30 * 60),
+            scale_down_enabled: true,
+            scale_down_utilization_threshold: 0.5,
+            scale_down_unneeded_time: Duration::secs(10 * 60),
+            scale_down_delay_after_add: Duration::secs(10 * 60),
+            scale_down_delay_after_delete: Duration(0),
+            scale_down_delay_after_failure: Duration::secs(3 * 60),
+            max_empty_bulk_delete: 10,
         }
     }
 }

@@ -45,7 +45,8 @@ pub fn default_reserved_cpu(cpu_m: u64) -> u64 {
 }
 
 /// AKS memory reservation (aks `node-resource-reservations.md`, Kubernetes 1.29+):
-/// 20 MB per allowed pod + 50 MB; Windows adds 2 GiB for the system
+/// "20 MB per allowed pod + 50 MB", taken as MiB as the kubelet's quantities are; Windows adds
+/// 2 GiB for the system
 /// (k/web `windows-resource-management.md`).
 pub fn default_reserved_memory(os: Os, max_pods: u64) -> u64 {
     let kube = 20 * (1 << 20) * max_pods + 50 * (1 << 20);
@@ -203,6 +204,19 @@ fn parse_version(
     }
 }
 
+/// The value the kubelet itself gives a well-known label on nodes of `p`, if it sets it.
+fn labels_set_by_kubelet(p: &raw::Pool, version: Option<WinVersion>, key: &str) -> Option<String> {
+    match key {
+        "kubernetes.io/os" => Some(p.os.label().to_string()),
+        "kubernetes.io/arch" => Some(p.arch.clone()),
+        "node.kubernetes.io/windows-build" => version.map(|v| v.build_label()),
+        POOL_LABEL => Some(p.name.clone()),
+        "node.kubernetes.io/instance-type" => p.instance_type.clone(),
+        "topology.kubernetes.io/zone" => p.zone.clone(),
+        _ => None,
+    }
+}
+
 fn default_policy(image: &str) -> PullPolicy {
     // k/web docs/concepts/containers/images.md: `:latest` or no tag → Always. A digest pins
     // the image, so it counts as a tag here.
@@ -217,8 +231,79 @@ fn default_policy(image: &str) -> PullPolicy {
     }
 }
 
-/// Validates `raw` into a `Spec`, or returns every problem found.
+/// Default provisioning delays (DESIGN §2.6): Linux ≈ 40–90 s on EKS/Karpenter and 3–4 min
+/// request-to-schedulable on GCE → log-normal, median 90 s, p95 3 min; Windows 4–8 min on EKS
+/// without image caching and ≈ 10 min on AKS → median 6 min, p95 10 min.
+pub fn default_provisioning(os: Os) -> DelayDist {
+    match os {
+        Os::Linux => DelayDist::log_normal(90_000, 180_000),
+        Os::Windows => DelayDist::log_normal(360_000, 600_000),
+    }
+}
+
+fn check_delay(cx: &mut Ctx, d: &raw::Delay, path: &Path) -> DelayDist {
+    match *d {
+        raw::Delay::Fixed(v) => DelayDist::Fixed(v.0),
+        raw::Delay::Uniform(a, b) => {
+            if a.0 > b.0 {
+                cx.err(
+                    path.clone(),
+                    format!("Uniform({a}, {b}): the lower bound exceeds the upper"),
+                );
+            }
+            DelayDist::Uniform(a.0, b.0.max(a.0))
+        }
+        raw::Delay::LogNormal { median, p95 } => {
+            if median.0 == 0 || p95.0 < median.0 {
+                cx.err(
+                    path.clone(),
+                    format!("LogNormal needs 0 < median ≤ p95, found median {median}, p95 {p95}"),
+                );
+                return DelayDist::Fixed(median.0);
+            }
+            DelayDist::log_normal(median.0, p95.0)
+        }
+    }
+}
+
+/// Reads a `time_s,value` CSV load curve.
+fn read_load_csv(file: &std::path::Path) -> Result<Vec<(u64, f64)>, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read load curve {}: {e}", file.display()))?;
+    let mut pts = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.is_empty() || (i == 0 && l.chars().next().is_some_and(|c| c.is_alphabetic())) {
+            continue;
+        }
+        let bad = || {
+            format!(
+                "{}:{}: expected `time_s,value` with numbers, found \"{l}\"",
+                file.display(),
+                i + 1
+            )
+        };
+        let (t, v) = l.split_once(',').ok_or_else(bad)?;
+        let t: f64 = t.trim().parse().map_err(|_| bad())?;
+        let v: f64 = v.trim().parse().map_err(|_| bad())?;
+        if !(t >= 0.0 && t.is_finite() && v >= 0.0 && v.is_finite()) {
+            return Err(bad());
+        }
+        pts.push(((t * 1000.0).round() as u64, v));
+    }
+    Ok(pts)
+}
+
+/// Validates `raw` into a `Spec`, or returns every problem found. Relative file references
+/// (load curves) resolve against `base_dir`.
 pub fn validate(raw: &raw::Scenario) -> Result<Spec, Vec<Diagnostic>> {
+    validate_in(raw, None)
+}
+
+pub fn validate_in(
+    raw: &raw::Scenario,
+    base_dir: Option<&std::path::Path>,
+) -> Result<Spec, Vec<Diagnostic>> {
     let mut cx = Ctx { diags: Vec::new() };
     let root = Path::root();
     if raw.name.trim().is_empty() {
@@ -252,6 +337,13 @@ pub fn validate(raw: &raw::Scenario) -> Result<Spec, Vec<Diagnostic>> {
             cx.err(kp.field(name), "expected a positive back-off");
         }
     }
+    if k.serialize_image_pulls && k.max_parallel_image_pulls.is_some_and(|n| n > 1) {
+        cx.err(
+            kp.field("max_parallel_image_pulls"),
+            "parallel pulls need serialize_image_pulls: false (as the kubelet's validation \
+             requires)",
+        );
+    }
     if k.max_parallel_image_pulls == Some(0) {
         cx.err(
             kp.field("max_parallel_image_pulls"),
@@ -271,6 +363,24 @@ pub fn validate(raw: &raw::Scenario) -> Result<Spec, Vec<Diagnostic>> {
             root.field("scheduler").field("pod_initial_backoff"),
             "expected a positive back-off",
         );
+    }
+
+    let ap = root.field("autoscaler");
+    let a = &raw.autoscaler;
+    if a.scan_interval.0 == 0 {
+        cx.err(
+            ap.field("scan_interval"),
+            "expected a positive scan interval",
+        );
+    }
+    if !(a.scale_down_utilization_threshold > 0.0 && a.scale_down_utilization_threshold <= 1.0) {
+        cx.err(
+            ap.field("scale_down_utilization_threshold"),
+            "expected a fraction in (0, 1], e.g. 0.5",
+        );
+    }
+    if a.max_nodes_per_scaleup == 0 {
+        cx.err(ap.field("max_nodes_per_scaleup"), "expected at least 1");
     }
 
     // Layers and images first: pools and workloads refer to them.
@@ -407,16 +517,11 @@ pub fn validate(raw: &raw::Scenario) -> Result<Spec, Vec<Diagnostic>> {
                 "expected at least 1 parallel pull",
             );
         }
-        let reserved_cpu = p
-            .reserved
-            .as_ref()
-            .map_or(default_reserved_cpu(p.cpu.0), |r| r.cpu.0);
-        let reserved_mem = p
-            .reserved
-            .as_ref()
-            .map_or(default_reserved_memory(p.os, p.max_pods as u64), |r| {
-                r.memory.0
-            });
+        let reserved = p.reserved.clone().unwrap_or_default();
+        let reserved_cpu = reserved.cpu.map_or(default_reserved_cpu(p.cpu.0), |c| c.0);
+        let reserved_mem = reserved
+            .memory
+            .map_or(default_reserved_memory(p.os, p.max_pods as u64), |m| m.0);
         let eviction = p.eviction_threshold.map_or(DEFAULT_EVICTION, |b| b.0);
         if p.cpu.0 > 0 && reserved_cpu >= p.cpu.0 {
             cx.err(
@@ -459,6 +564,14 @@ pub fn validate(raw: &raw::Scenario) -> Result<Spec, Vec<Diagnostic>> {
         if let Some(v) = version {
             labels.insert("node.kubernetes.io/windows-build".into(), v.build_label());
         }
+        for (k, v) in &p.labels {
+            if let Some(own) = labels_set_by_kubelet(p, version, k).filter(|own| own != v) {
+                cx.err(
+                    path.field("labels").key(k),
+                    format!("{k} is set by the kubelet to \"{own}\" on this pool; remove it"),
+                );
+            }
+        }
         if p.labels.contains_key(HOSTNAME_LABEL) {
             cx.err(
                 path.field("labels").key(HOSTNAME_LABEL),
@@ -476,6 +589,47 @@ pub fn validate(raw: &raw::Scenario) -> Result<Spec, Vec<Diagnostic>> {
             mem: p.memory.0,
             pods: p.max_pods as u64,
         };
+        let autoscale = p.autoscale.as_ref().map(|g| {
+            let gp = path.field("autoscale");
+            if g.max == 0 || g.min > g.max {
+                cx.err(
+                    gp.clone(),
+                    format!(
+                        "expected 0 ≤ min ≤ max and max ≥ 1, found min {} max {}",
+                        g.min, g.max
+                    ),
+                );
+            } else if p.count < g.min || p.count > g.max {
+                cx.err(
+                    path.field("count"),
+                    format!(
+                        "the initial count {} must lie between the group's min {} and max {}",
+                        p.count, g.min, g.max
+                    ),
+                );
+            }
+            NodeGroupSpec {
+                min: g.min,
+                max: g.max,
+                priority: g.priority,
+            }
+        });
+        let provisioning = match &p.provisioning {
+            Some(d) => check_delay(&mut cx, d, &path.field("provisioning")),
+            None => default_provisioning(p.os),
+        };
+        if !(0.0..=1.0).contains(&p.provisioning_failure_rate) {
+            cx.err(
+                path.field("provisioning_failure_rate"),
+                "expected a probability from 0 to 1",
+            );
+        }
+        if !(p.price_per_hour >= 0.0 && p.price_per_hour.is_finite()) {
+            cx.err(
+                path.field("price_per_hour"),
+                "expected a non-negative price",
+            );
+        }
         pools.push(PoolSpec {
             name: p.name.clone(),
             os: p.os,
@@ -501,6 +655,10 @@ pub fn validate(raw: &raw::Scenario) -> Result<Spec, Vec<Diagnostic>> {
             max_parallel_pulls: p.max_parallel_image_pulls.unwrap_or(global_parallel),
             initial_count: p.count,
             preloaded,
+            autoscale,
+            provisioning,
+            provisioning_failure_rate: p.provisioning_failure_rate,
+            price_per_hour: p.price_per_hour,
         });
     }
 
@@ -542,7 +700,7 @@ pub fn validate(raw: &raw::Scenario) -> Result<Spec, Vec<Diagnostic>> {
         if t.containers.is_empty() {
             cx.err(tp.field("containers"), "expected at least one container");
         }
-        let isolation = match t.isolation {
+        let mut isolation = match t.isolation {
             raw::Isolation::Process => IsolationMode::Process,
             raw::Isolation::HyperV => IsolationMode::HyperV,
         };
@@ -605,6 +763,11 @@ pub fn validate(raw: &raw::Scenario) -> Result<Spec, Vec<Diagnostic>> {
                 Some(&r) => {
                     let rc = &raw.runtime_classes[r as usize];
                     runtime_class = Some(rc.handler.clone());
+                    // containerd's Windows handlers: `runhcs-wcow-hypervisor` runs Hyper-V
+                    // isolated containers (k/web windows user guide, RuntimeClass examples).
+                    if rc.handler.contains("hypervisor") {
+                        isolation = IsolationMode::HyperV;
+                    }
                     if let Some(s) = &rc.scheduling {
                         // RuntimeClass admission (k/web runtime-class.md): a key the pod
                         // already selects with another value rejects the pod.
@@ -636,6 +799,13 @@ pub fn validate(raw: &raw::Scenario) -> Result<Spec, Vec<Diagnostic>> {
         let (required, preferred) = match &t.affinity {
             Some(a) => {
                 if let Some(req) = &a.required {
+                    if req.is_empty() {
+                        cx.err(
+                            tp.field("affinity").field("required"),
+                            "required node affinity needs at least one term (the API server \
+                             rejects an empty nodeSelectorTerms list)",
+                        );
+                    }
                     check_terms(&mut cx, req, &tp.field("affinity").field("required"));
                 }
                 for (j, pt) in a.preferred.iter().enumerate() {
@@ -723,7 +893,83 @@ pub fn validate(raw: &raw::Scenario) -> Result<Spec, Vec<Diagnostic>> {
                 ),
             );
         }
+        let hpa = w.hpa.as_ref().map(|h| {
+            let hp = path.field("hpa");
+            if w.kind == raw::WorkloadKind::DaemonSet {
+                cx.err(hp.clone(), "an HPA scales Deployments, not DaemonSets");
+            }
+            if h.min_replicas == 0 || h.max_replicas < h.min_replicas {
+                cx.err(
+                    hp.field("max_replicas"),
+                    format!(
+                        "expected 1 ≤ min_replicas ≤ max_replicas, found {} and {}",
+                        h.min_replicas, h.max_replicas
+                    ),
+                );
+            }
+            if !(h.capacity_per_pod > 0.0 && h.capacity_per_pod.is_finite()) {
+                cx.err(hp.field("capacity_per_pod"), "expected a positive capacity");
+            }
+            if !(h.target_utilization > 0.0 && h.target_utilization.is_finite()) {
+                cx.err(
+                    hp.field("target_utilization"),
+                    "expected a positive target, e.g. 0.7",
+                );
+            }
+            if !(h.tolerance >= 0.0 && h.tolerance < 1.0) {
+                cx.err(
+                    hp.field("tolerance"),
+                    "expected a tolerance from 0 to 1, e.g. 0.1",
+                );
+            }
+            if h.sync_period.0 == 0 {
+                cx.err(hp.field("sync_period"), "expected a positive sync period");
+            }
+            let load = match &h.load {
+                raw::Load::Points(pts) => {
+                    let v: Vec<(u64, f64)> = pts.iter().map(|(t, v)| (t.0, *v)).collect();
+                    v
+                }
+                raw::Load::Csv(f) => {
+                    let file = base_dir.map_or_else(|| std::path::PathBuf::from(f), |d| d.join(f));
+                    match read_load_csv(&file) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            cx.err(hp.field("load"), e);
+                            Vec::new()
+                        }
+                    }
+                }
+            };
+            if load.is_empty() {
+                cx.err(
+                    hp.field("load"),
+                    "expected at least one (time, value) point",
+                );
+            }
+            if load.windows(2).any(|w| w[1].0 <= w[0].0) {
+                cx.err(
+                    hp.field("load"),
+                    "load points must have strictly increasing times",
+                );
+            }
+            if load.iter().any(|p| !(p.1 >= 0.0 && p.1.is_finite())) {
+                cx.err(hp.field("load"), "load values must be non-negative numbers");
+            }
+            HpaSpec {
+                min_replicas: h.min_replicas,
+                max_replicas: h.max_replicas,
+                load,
+                capacity_per_pod: h.capacity_per_pod,
+                target_utilization: h.target_utilization,
+                tolerance: h.tolerance,
+                sync_period: h.sync_period.0.max(1),
+                scale_up_window: h.scale_up_stabilization.0,
+                scale_down_window: h.scale_down_stabilization.0,
+            }
+        });
         workloads.push(WorkloadSpec {
+            hpa,
             name: w.name.clone(),
             kind: match w.kind {
                 raw::WorkloadKind::Deployment => WorkloadKind::Deployment,
@@ -808,6 +1054,31 @@ pub fn validate(raw: &raw::Scenario) -> Result<Spec, Vec<Diagnostic>> {
                 raw.controllers.failed_pod_backoff.0.max(1),
                 raw.controllers.failed_pod_backoff_max.0,
             ),
+        },
+        autoscaler: {
+            let a = &raw.autoscaler;
+            AutoscalerConfig {
+                scan_interval: a.scan_interval.0.max(1),
+                expander: match a.expander {
+                    raw::Expander::LeastWaste => ExpanderKind::LeastWaste,
+                    raw::Expander::Random => ExpanderKind::Random,
+                    raw::Expander::MostPods => ExpanderKind::MostPods,
+                    raw::Expander::LeastNodes => ExpanderKind::LeastNodes,
+                    raw::Expander::Priority => ExpanderKind::Priority,
+                    raw::Expander::Price => ExpanderKind::Price,
+                },
+                max_nodes_per_scaleup: a.max_nodes_per_scaleup.max(1),
+                max_node_provision_time: a.max_node_provision_time.0,
+                initial_backoff: a.initial_backoff.0,
+                max_backoff: a.max_backoff.0.max(a.initial_backoff.0),
+                scale_down_enabled: a.scale_down_enabled,
+                scale_down_utilization_threshold: a.scale_down_utilization_threshold,
+                scale_down_unneeded_time: a.scale_down_unneeded_time.0,
+                scale_down_delay_after_add: a.scale_down_delay_after_add.0,
+                scale_down_delay_after_delete: a.scale_down_delay_after_delete.0,
+                scale_down_delay_after_failure: a.scale_down_delay_after_failure.0,
+                max_empty_bulk_delete: a.max_empty_bulk_delete.max(1),
+            }
         },
         pools,
         layers,

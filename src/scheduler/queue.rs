@@ -178,6 +178,15 @@ impl SchedulingQueue {
         }
     }
 
+    /// Pods parked as unschedulable now, in the order they were parked.
+    pub fn unschedulable_pods(&self) -> Vec<PodId> {
+        self.unschedulable
+            .iter()
+            .copied()
+            .filter(|&p| matches!(self.state(p), QState::Unschedulable(_)))
+            .collect()
+    }
+
     pub fn unschedulable_len(&self) -> usize {
         self.unschedulable.len()
     }

@@ -27,4 +27,10 @@ pub enum Event {
     ControllerSync(WorkloadId),
     /// Take a time-series sample.
     Sample,
+    /// One cluster-autoscaler loop.
+    AutoscalerScan,
+    /// A requested node finishes provisioning and registers Ready.
+    NodeProvisioned(NodeId),
+    /// One HPA sync for a workload.
+    HpaSync(WorkloadId),
 }

@@ -7,15 +7,20 @@
 
 pub mod event;
 
+use crate::autoscaler::cluster_autoscaler::{Action, ClusterAutoscaler, ScalingEvent};
+use crate::autoscaler::hpa::HpaState;
+use crate::autoscaler::provisioning;
 use crate::controllers::{self, Controllers};
 use crate::engine::{EventQueue, RngStreams, SimTime, StreamId};
 use crate::kubelet::Kubelet;
-use crate::metrics::{Recorder, Sample};
+use crate::metrics::{HpaSample, Recorder, Sample};
 use crate::model::cluster::{Cluster, Node, NodeState, PodPhase, Reason};
 use crate::model::messages::Messages;
 use crate::model::*;
 use crate::scheduler::{Decision, Scheduler};
 use event::Event;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 
 /// How often the scheduler flushes long-parked unschedulable pods (k/k: every 30 s).
 pub const FLUSH_INTERVAL_MS: u64 = 30_000;
@@ -45,6 +50,12 @@ pub struct RunOutput {
     pub rec: Recorder,
     pub scheduling_attempts: u64,
     pub events: u64,
+    /// Cluster-autoscaler actions, in time order.
+    pub scaling: Vec<ScalingEvent>,
+    /// Per workload, its HPA's state at the end (None without an HPA).
+    pub hpa: Vec<Option<HpaState>>,
+    /// The simulated end time (ms).
+    pub end: u64,
 }
 
 pub struct Simulation<'s> {
@@ -52,6 +63,12 @@ pub struct Simulation<'s> {
     sched: Scheduler,
     kubelet: Kubelet,
     ctrl: Controllers,
+    ca: Option<ClusterAutoscaler>,
+    /// One provisioning stream per pool, keyed by the pool's name so adding a pool does not
+    /// shift the others' draws.
+    prov_rng: Vec<ChaCha8Rng>,
+    hpa: Vec<Option<HpaState>>,
+    actions: Vec<Action>,
     sched_armed: bool,
     seed: u64,
 }
@@ -83,6 +100,20 @@ impl<'s> Simulation<'s> {
             sched: Scheduler::new(spec, streams.stream(StreamId::Scheduler)),
             kubelet: Kubelet::new(spec.kubelet.strict_platform_match),
             ctrl: Controllers::new(spec),
+            ca: spec
+                .autoscaling()
+                .then(|| ClusterAutoscaler::new(spec, streams.stream(StreamId::Autoscaler))),
+            prov_rng: spec
+                .pools
+                .iter()
+                .map(|p| streams.stream(StreamId::Keyed(RngStreams::key(&p.name))))
+                .collect(),
+            hpa: spec
+                .workloads
+                .iter()
+                .map(|w| w.hpa.as_ref().map(|_| HpaState::default()))
+                .collect(),
+            actions: Vec::new(),
             sched_armed: false,
             seed,
         };
@@ -100,6 +131,20 @@ impl<'s> Simulation<'s> {
         sim.w
             .q
             .schedule(SimTime(FLUSH_INTERVAL_MS), Event::FlushUnschedulable);
+        if sim.ca.is_some() {
+            sim.w.q.schedule(
+                SimTime(spec.autoscaler.scan_interval),
+                Event::AutoscalerScan,
+            );
+        }
+        for (i, w) in spec.workloads.iter().enumerate() {
+            if let Some(h) = &w.hpa {
+                let first = w.created_at.unwrap_or(0) + h.sync_period;
+                sim.w
+                    .q
+                    .schedule(SimTime(first), Event::HpaSync(WorkloadId::from_idx(i)));
+            }
+        }
         sim
     }
 
@@ -122,6 +167,7 @@ impl<'s> Simulation<'s> {
             deleted_at: None,
         });
         cl.node_images.push(Vec::new());
+        cl.pods_on.push(Vec::new());
         cl.provisioning_per_pool[pool.idx()] += 1;
         self.kubelet.add_node(&mut self.w, id, pool);
         id
@@ -146,7 +192,127 @@ impl<'s> Simulation<'s> {
         }
         cl.version += 1;
         self.w.nodes_added[pool.idx()] = true;
+        if let Some(ca) = &mut self.ca {
+            ca.node_ready(self.w.spec, id, pool);
+        }
         self.ctrl.nodes_changed(&mut self.w);
+    }
+
+    /// Requests `count` nodes of `pool` from the cloud.
+    fn request_nodes(&mut self, pool: PoolId, count: u32) {
+        let spec = self.w.spec;
+        let p = spec.pool(pool);
+        for _ in 0..count {
+            let id = self.add_node(pool);
+            if let Some(ca) = &mut self.ca {
+                ca.node_requested(id);
+            }
+            let rng = &mut self.prov_rng[pool.idx()];
+            // Always draw both numbers so a failure rate does not shift later delays.
+            let delay = provisioning::sample(p.provisioning, rng);
+            let fails = rng.random::<f64>() < p.provisioning_failure_rate;
+            if !fails {
+                self.w.q.schedule_in(delay, Event::NodeProvisioned(id));
+            }
+        }
+    }
+
+    /// Removes a node: its pods are evicted (their controllers replace them) and it leaves the
+    /// scheduler's node list.
+    fn delete_node(&mut self, id: NodeId) {
+        let now = self.w.q.now().millis();
+        let pods = self.w.cluster.pods_on[id.idx()].clone();
+        let mut touched: Vec<WorkloadId> = Vec::new();
+        for p in pods {
+            let wl = self.w.cluster.pods[p.idx()].workload;
+            controllers::delete_pod(&mut self.w, p);
+            if !touched.contains(&wl) {
+                touched.push(wl);
+            }
+        }
+        let cl = &mut self.w.cluster;
+        let n = &mut cl.nodes[id.idx()];
+        let was = n.state;
+        n.state = NodeState::Deleted;
+        n.deleted_at = Some(now);
+        let pool = n.pool;
+        match was {
+            NodeState::Provisioning => cl.provisioning_per_pool[pool.idx()] -= 1,
+            NodeState::Ready | NodeState::NotReady => {
+                if was == NodeState::Ready {
+                    cl.ready_per_pool[pool.idx()] -= 1;
+                }
+                if let Some(i) = cl.registered.iter().position(|&r| r == id) {
+                    cl.registered.remove(i);
+                }
+                for img in 0..cl.image_nodes.len() {
+                    if cl.node_has_image(id, ImageId::from_idx(img)) {
+                        cl.image_nodes[img] -= 1;
+                    }
+                }
+            }
+            NodeState::Deleted => {}
+        }
+        cl.version += 1;
+        for wl in touched {
+            self.ctrl.sync(&mut self.w, wl);
+        }
+        self.ctrl.nodes_changed(&mut self.w);
+    }
+
+    fn autoscaler_scan(&mut self) {
+        let Some(ca) = &mut self.ca else {
+            return;
+        };
+        let now = self.w.q.now().millis();
+        let unschedulable = self.sched.queue.unschedulable_pods();
+        let daemons = self.ctrl.active_daemons(self.w.spec);
+        self.actions.clear();
+        ca.scan(
+            self.w.spec,
+            &self.w.cluster,
+            now,
+            &unschedulable,
+            &daemons,
+            &mut self.actions,
+        );
+        let actions = std::mem::take(&mut self.actions);
+        for a in &actions {
+            match *a {
+                Action::ScaleUp { pool, nodes } => self.request_nodes(pool, nodes),
+                Action::DeleteNode(n) | Action::ProvisionTimeout(n) => self.delete_node(n),
+            }
+        }
+        self.actions = actions;
+        self.w
+            .q
+            .schedule_in(self.w.spec.autoscaler.scan_interval, Event::AutoscalerScan);
+    }
+
+    fn hpa_sync(&mut self, wl: WorkloadId) {
+        let spec = self.w.spec;
+        let Some(h) = &spec.workloads[wl.idx()].hpa else {
+            return;
+        };
+        let now = self.w.q.now().millis();
+        let ws = &self.ctrl.workloads[wl.idx()];
+        if ws.active {
+            let (mut ready, mut unready) = (0, 0);
+            for &p in &ws.pods {
+                match self.w.cluster.pods[p.idx()].phase {
+                    PodPhase::Ready => ready += 1,
+                    PodPhase::Pending | PodPhase::Starting | PodPhase::Running => unready += 1,
+                    _ => {}
+                }
+            }
+            let current = ws.desired;
+            let state = self.hpa[wl.idx()].as_mut().expect("HPA state");
+            let desired = state.sync(h, now, current, ready, unready);
+            if desired != current {
+                self.ctrl.scale(&mut self.w, wl, desired);
+            }
+        }
+        self.w.q.schedule_in(h.sync_period, Event::HpaSync(wl));
     }
 
     pub fn run(mut self) -> RunOutput {
@@ -168,6 +334,9 @@ impl<'s> Simulation<'s> {
             self.take_sample(end);
         }
         RunOutput {
+            end,
+            scaling: self.ca.map(|c| c.events).unwrap_or_default(),
+            hpa: self.hpa,
             seed: self.seed,
             scheduling_attempts: self.sched.attempts,
             events: self.w.rec.events,
@@ -212,8 +381,21 @@ impl<'s> Simulation<'s> {
             Event::NodeIo { node, generation } => self.kubelet.node_io(w, node, generation),
             Event::PullDeadline { node, pull } => self.kubelet.pull_deadline(w, node, pull),
             Event::KubeletStep { pod, generation } => self.kubelet.step_event(w, pod, generation),
-            Event::PodReady { pod, generation } => self.kubelet.pod_ready(w, pod, generation),
+            Event::PodReady { pod, generation } => {
+                self.kubelet.pod_ready(w, pod, generation);
+                let p = &w.cluster.pods[pod.idx()];
+                if p.phase == PodPhase::Ready {
+                    self.ctrl.pod_ready(p.workload);
+                }
+            }
             Event::ControllerSync(wl) => self.ctrl.sync(w, wl),
+            Event::AutoscalerScan => self.autoscaler_scan(),
+            Event::NodeProvisioned(n) => {
+                if self.w.cluster.nodes[n.idx()].state == NodeState::Provisioning {
+                    self.node_ready(n);
+                }
+            }
+            Event::HpaSync(wl) => self.hpa_sync(wl),
             Event::Sample => {
                 let now = w.q.now().millis();
                 self.take_sample(now);
@@ -238,7 +420,7 @@ impl<'s> Simulation<'s> {
                 let p = &self.w.cluster.pods[pod.idx()];
                 if let Some(node) = p.node {
                     let t = self.w.spec.template(p.template);
-                    controllers::release(&mut self.w, node, t);
+                    controllers::release(&mut self.w, node, pod, t);
                 }
                 self.ctrl.pod_failed(&mut self.w, pod);
             }
@@ -336,6 +518,7 @@ impl<'s> Simulation<'s> {
                     n.nonzero.mem += t.nonzero.mem;
                     n.nonzero.pods += 1;
                     self.w.cluster.version += 1;
+                    self.w.cluster.pods_on[node.idx()].push(pod);
                     let p = &mut self.w.cluster.pods[pod.idx()];
                     p.node = Some(node);
                     p.scheduled = Some(now);
@@ -365,6 +548,30 @@ impl<'s> Simulation<'s> {
         }
     }
 
+    fn hpa_samples(&self, now: u64) -> Vec<HpaSample> {
+        let spec = self.w.spec;
+        let mut out = Vec::new();
+        for (i, w) in spec.workloads.iter().enumerate() {
+            let Some(h) = &w.hpa else {
+                continue;
+            };
+            let ws = &self.ctrl.workloads[i];
+            let ready = ws
+                .pods
+                .iter()
+                .filter(|p| self.w.cluster.pods[p.idx()].phase == PodPhase::Ready)
+                .count() as u32;
+            let load = if ws.active { h.load_at(now) } else { 0.0 };
+            out.push(HpaSample {
+                replicas: if ws.active { ws.desired } else { 0 },
+                ready,
+                load,
+                unserved: (load - ready as f64 * h.capacity_per_pod).max(0.0),
+            });
+        }
+        out
+    }
+
     fn take_sample(&mut self, now: u64) {
         let rec = &self.w.rec;
         let s = Sample {
@@ -377,6 +584,7 @@ impl<'s> Simulation<'s> {
             pulls_in_flight: self.kubelet.pulls_in_flight(&self.w) as u32,
             nodes_ready: self.w.cluster.ready_per_pool.clone(),
             nodes_provisioning: self.w.cluster.provisioning_per_pool.clone(),
+            hpa: self.hpa_samples(now),
         };
         self.w.rec.samples.push(s);
     }
