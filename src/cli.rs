@@ -45,6 +45,22 @@ pub enum Command {
         /// Scenario file (RON).
         file: PathBuf,
     },
+    /// Turn Kubernetes manifests and node lists (YAML or JSON files, or directories of them)
+    /// into a scenario; print every assumption made (they are also written as comments).
+    Import {
+        /// Manifests and node lists (`kubectl get nodes -o yaml|json`), files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Scenario file to write (RON); written whole or not at all.
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        /// Image catalog (RON or YAML) that overrides the built-in one and tag conventions.
+        #[arg(long)]
+        images: Option<PathBuf>,
+        /// Download size of an image that nothing describes (assumed Linux).
+        #[arg(long, default_value = "100MB")]
+        default_image_size: String,
+    },
 }
 
 pub fn main_with(cli: Cli) -> ExitCode {
@@ -56,7 +72,43 @@ pub fn main_with(cli: Cli) -> ExitCode {
             quiet,
         } => run(&file, seed, out, quiet),
         Command::Validate { file } => validate(&file),
+        Command::Import {
+            paths,
+            output,
+            images,
+            default_image_size,
+        } => import(&paths, &output, images.as_deref(), &default_image_size),
     }
+}
+
+fn import(
+    paths: &[PathBuf],
+    output: &std::path::Path,
+    images: Option<&std::path::Path>,
+    default_image_size: &str,
+) -> ExitCode {
+    let opts = match crate::import::Options::new(paths, output, images, default_image_size) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let imported = match crate::import::import(&opts) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    print!("{}", crate::import::render::console(&imported));
+    let (dir, name) = opts.output_parts();
+    if let Err(e) = report::write_atomically(&dir, &[(name.as_str(), imported.text.into_bytes())]) {
+        eprintln!("error: cannot write {}: {e}", output.display());
+        return ExitCode::from(1);
+    }
+    println!("wrote {}", output.display());
+    ExitCode::SUCCESS
 }
 
 fn load(file: &std::path::Path) -> Result<crate::model::Spec, ExitCode> {

@@ -5,6 +5,7 @@ pub mod autoscaler;
 pub mod cli;
 pub mod controllers;
 pub mod engine;
+pub mod import;
 pub mod kubelet;
 pub mod metrics;
 pub mod model;

@@ -1,0 +1,684 @@
+//! Workload objects and RuntimeClasses → the scenario's `workloads` and `runtime_classes`.
+//!
+//! Owns: the mapping of pod templates (containers, requests, probes, selectors, affinity,
+//! tolerations, RuntimeClass, HostProcess, priority), the kind each workload object becomes,
+//! the API server's defaults the import applies (requests from limits, `replicas: 1`), the
+//! required fields it checks (k8s-openapi decodes a missing required field as empty, so the
+//! checks are here), and an assumption for everything it drops or fills in. Does not own:
+//! workload names (`mod.rs` makes them unique across all objects) or images (`images`).
+
+use super::k8s::{Kind, Object, ObjectRef, Origin, Skipped};
+use super::nodes::taint_effect;
+use super::{Assumptions, ImportError, quantity};
+use crate::scenario::raw::{
+    self, NodeAffinity, PreferredTerm, Requirement, SelectorOperator, Term, Toleration,
+    TolerationOperator,
+};
+use crate::scenario::units::{Bytes, Cpu, Duration};
+use k8s_openapi::api::core::v1 as core;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The annotation that asked for Hyper-V isolation in the Kubernetes versions that supported
+/// it (alpha, removed in 1.21); the simulator can still model it.
+pub const HYPERV_ANNOTATION: &str = "experimental.windows.kubernetes.io/isolation-type";
+
+/// A workload before its name is made unique.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    pub origin: Origin,
+    pub id: ObjectRef,
+    pub namespace: String,
+    pub name: String,
+    pub kind: raw::WorkloadKind,
+    pub replicas: u32,
+    pub template: raw::PodTemplate,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Mapped {
+    pub workloads: Vec<Draft>,
+    pub runtime_classes: Vec<raw::RuntimeClass>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// PriorityClass values: the inputs' own plus the two the API server always has.
+struct Priorities {
+    classes: BTreeMap<String, i32>,
+    global_default: Option<(String, i32)>,
+}
+
+impl Priorities {
+    fn new(objects: &[Object]) -> Self {
+        let mut classes: BTreeMap<String, i32> = [
+            ("system-node-critical".to_string(), 2_000_001_000),
+            ("system-cluster-critical".to_string(), 2_000_000_000),
+        ]
+        .into_iter()
+        .collect();
+        let mut global_default = None;
+        for o in objects {
+            if let Kind::PriorityClass(pc) = &o.kind {
+                let v = pc.value.unwrap_or(0);
+                classes.insert(o.id.name.clone(), v);
+                if pc.global_default == Some(true) {
+                    global_default = Some((o.id.name.clone(), v));
+                }
+            }
+        }
+        Priorities {
+            classes,
+            global_default,
+        }
+    }
+}
+
+struct Cx<'a> {
+    subject: String,
+    asm: &'a mut Assumptions,
+}
+
+impl Cx<'_> {
+    fn note(&mut self, text: impl Into<String>) {
+        self.asm.add(self.subject.clone(), text);
+    }
+}
+
+/// Maps every workload and RuntimeClass object. Errors name the object; mapping goes on with
+/// the next one so that one run reports everything.
+pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError>) -> Mapped {
+    let prio = Priorities::new(objects);
+    let present: BTreeSet<(String, String, String)> = objects
+        .iter()
+        .filter(|o| {
+            matches!(
+                o.kind,
+                Kind::Deployment(_)
+                    | Kind::ReplicaSet(_)
+                    | Kind::StatefulSet(_)
+                    | Kind::DaemonSet(_)
+            )
+        })
+        .map(|o| {
+            (
+                o.id.kind.clone(),
+                o.id.namespace.clone().unwrap_or_default(),
+                o.id.name.clone(),
+            )
+        })
+        .collect();
+    let mut out = Mapped::default();
+    for o in objects {
+        let ns = o.id.namespace.clone().unwrap_or_default();
+        let mut cx = Cx {
+            subject: o.id.to_string(),
+            asm,
+        };
+        let result: Result<Option<(raw::WorkloadKind, u32, raw::PodTemplate)>, String> = match &o
+            .kind
+        {
+            Kind::Deployment(d) => {
+                let s = &d.spec;
+                check_selector(&s.selector, s.template.metadata.as_ref())
+                    .and_then(|_| replicas(s.replicas))
+                    .and_then(|r| {
+                        template_of(&s.template, &prio, &mut cx)
+                            .map(|t| Some((raw::WorkloadKind::Deployment, r, t)))
+                    })
+            }
+            Kind::ReplicaSet(rs) => {
+                if let Some(owner) = owner_present(&rs.metadata, &ns, &present) {
+                    out.skipped.push(Skipped {
+                        origin: o.origin.clone(),
+                        id: o.id.to_string(),
+                        why: format!("managed by {owner}, which is imported"),
+                    });
+                    Ok(None)
+                } else {
+                    let s = rs.spec.clone();
+                    cx.note("a ReplicaSet is imported as a Deployment (same pods)");
+                    check_selector(
+                        &s.selector,
+                        s.template.as_ref().and_then(|t| t.metadata.as_ref()),
+                    )
+                    .and_then(|_| replicas(s.replicas))
+                    .and_then(|r| {
+                        let t = s.template.unwrap_or_default();
+                        template_of(&t, &prio, &mut cx)
+                            .map(|t| Some((raw::WorkloadKind::Deployment, r, t)))
+                    })
+                }
+            }
+            Kind::StatefulSet(ss) => {
+                let s = ss.spec.clone();
+                cx.note(
+                    "a StatefulSet is imported as a Deployment: pods start in parallel, not \
+                         one by one (podManagementPolicy OrderedReady), and volumes are not \
+                         modelled",
+                );
+                check_selector(&s.selector, s.template.metadata.as_ref())
+                    .and_then(|_| replicas(s.replicas))
+                    .and_then(|r| {
+                        template_of(&s.template, &prio, &mut cx)
+                            .map(|t| Some((raw::WorkloadKind::Deployment, r, t)))
+                    })
+            }
+            Kind::DaemonSet(ds) => {
+                let s = ds.spec.clone();
+                check_selector(&s.selector, s.template.metadata.as_ref()).and_then(|_| {
+                    template_of(&s.template, &prio, &mut cx)
+                        .map(|t| Some((raw::WorkloadKind::DaemonSet, 1, t)))
+                })
+            }
+            Kind::Pod(p) => {
+                if let Some(owner) = owner_present(&p.metadata, &ns, &present) {
+                    out.skipped.push(Skipped {
+                        origin: o.origin.clone(),
+                        id: o.id.to_string(),
+                        why: format!("managed by {owner}, which is imported"),
+                    });
+                    Ok(None)
+                } else {
+                    cx.note("a bare Pod is imported as a Deployment with replicas 1");
+                    match &p.spec {
+                        None => Err("spec: missing required field".to_string()),
+                        Some(spec) => pod_template(spec, Some(&p.metadata), "spec", &prio, &mut cx)
+                            .map(|t| Some((raw::WorkloadKind::Deployment, 1, t))),
+                    }
+                }
+            }
+            Kind::RuntimeClass(rc) => {
+                match runtime_class(&o.id.name, rc, &mut cx) {
+                    Ok(r) => out.runtime_classes.push(r),
+                    Err(e) => errs.push(ImportError::at(&o.origin, Some(&o.id), e)),
+                }
+                Ok(None)
+            }
+            Kind::Node(_) | Kind::PriorityClass(_) => Ok(None),
+        };
+        match result {
+            Ok(Some((kind, replicas, template))) => out.workloads.push(Draft {
+                origin: o.origin.clone(),
+                id: o.id.clone(),
+                namespace: ns,
+                name: o.id.name.clone(),
+                kind,
+                replicas,
+                template,
+            }),
+            Ok(None) => {}
+            Err(e) => errs.push(ImportError::at(&o.origin, Some(&o.id), e)),
+        }
+    }
+    out
+}
+
+fn replicas(r: Option<i32>) -> Result<u32, String> {
+    // The API server defaults an omitted replicas to 1.
+    let r = r.unwrap_or(1);
+    u32::try_from(r).map_err(|_| format!("spec.replicas: {r} is negative"))
+}
+
+/// The controller of an object, when that controller is among the inputs: a ReplicaSet
+/// created by a Deployment is named `DEPLOYMENT-HASH`, so a Pod of an imported Deployment is
+/// recognised through its ReplicaSet even when the ReplicaSet itself is not in the inputs.
+fn owner_present(
+    meta: &ObjectMeta,
+    ns: &str,
+    present: &BTreeSet<(String, String, String)>,
+) -> Option<String> {
+    for o in meta.owner_references.iter().flatten() {
+        let has = |kind: &str, name: &str| {
+            present.contains(&(kind.to_string(), ns.to_string(), name.to_string()))
+        };
+        if has(&o.kind, &o.name) {
+            return Some(format!("{}/{ns}/{}", o.kind, o.name));
+        }
+        if o.kind == "ReplicaSet"
+            && let Some((deploy, _hash)) = o.name.rsplit_once('-')
+            && has("Deployment", deploy)
+        {
+            return Some(format!("Deployment/{ns}/{deploy}"));
+        }
+    }
+    None
+}
+
+/// apps/v1 requires a non-empty selector that matches the template's labels; the API server
+/// rejects the object otherwise, so the import does too.
+fn check_selector(sel: &LabelSelector, meta: Option<&ObjectMeta>) -> Result<(), String> {
+    let labels = meta.and_then(|m| m.labels.as_ref());
+    let ml = sel.match_labels.as_ref().filter(|m| !m.is_empty());
+    let me = sel.match_expressions.as_ref().filter(|m| !m.is_empty());
+    if ml.is_none() && me.is_none() {
+        return Err(
+            "spec.selector: missing required field (apps/v1 needs a non-empty \
+                    selector matching spec.template.metadata.labels)"
+                .into(),
+        );
+    }
+    for (k, v) in ml.into_iter().flatten() {
+        if labels.and_then(|l| l.get(k)) != Some(v) {
+            return Err(format!(
+                "spec.selector.matchLabels {k}={v} does not match spec.template.metadata.labels \
+                 (the API server rejects this object)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn template_of(
+    t: &core::PodTemplateSpec,
+    prio: &Priorities,
+    cx: &mut Cx,
+) -> Result<raw::PodTemplate, String> {
+    match &t.spec {
+        None => Err("spec.template.spec: missing required field".into()),
+        Some(spec) => pod_template(spec, t.metadata.as_ref(), "spec.template.spec", prio, cx),
+    }
+}
+
+fn pod_template(
+    spec: &core::PodSpec,
+    meta: Option<&ObjectMeta>,
+    at: &str,
+    prio: &Priorities,
+    cx: &mut Cx,
+) -> Result<raw::PodTemplate, String> {
+    if spec.containers.is_empty() {
+        return Err(format!(
+            "{at}.containers: missing required field (a pod needs at least one container)"
+        ));
+    }
+    let pod_host_process = spec
+        .security_context
+        .as_ref()
+        .and_then(|s| s.windows_options.as_ref())
+        .and_then(|w| w.host_process);
+    let mut init_containers = Vec::new();
+    let mut sidecars = Vec::new();
+    for (i, c) in spec.init_containers.iter().flatten().enumerate() {
+        let p = format!("{at}.initContainers[{i}]");
+        let mut ct = container(c, &p, cx)?;
+        if c.restart_policy.as_deref() == Some("Always") {
+            cx.note(format!(
+                "init container {} has restartPolicy Always (a native sidecar); imported as a \
+                 regular container started before the others",
+                c.name
+            ));
+            sidecars.push(ct);
+        } else {
+            cx.note(format!(
+                "init container {}: how long it runs is not in the manifest; imported as \
+                 finishing at once (set run_for)",
+                c.name
+            ));
+            ct.run_for = None;
+            init_containers.push(ct);
+        }
+    }
+    let mut containers = sidecars;
+    for (i, c) in spec.containers.iter().enumerate() {
+        containers.push(container(c, &format!("{at}.containers[{i}]"), cx)?);
+    }
+    let all_containers_host_process = spec.containers.iter().all(|c| {
+        c.security_context
+            .as_ref()
+            .and_then(|s| s.windows_options.as_ref())
+            .and_then(|w| w.host_process)
+            == Some(true)
+    });
+    let host_process = pod_host_process.unwrap_or(all_containers_host_process);
+
+    let mut affinity = None;
+    if let Some(a) = &spec.affinity {
+        if a.pod_affinity.is_some() || a.pod_anti_affinity.is_some() {
+            cx.note("podAffinity/podAntiAffinity are not modelled; ignored");
+        }
+        if let Some(na) = &a.node_affinity {
+            affinity = node_affinity(na, &format!("{at}.affinity.nodeAffinity"), cx)?;
+        }
+    }
+    if spec
+        .topology_spread_constraints
+        .as_ref()
+        .is_some_and(|t| !t.is_empty())
+    {
+        cx.note("topologySpreadConstraints are not modelled; ignored");
+    }
+    if let Some(n) = &spec.node_name {
+        cx.note(format!(
+            "nodeName {n} binds the pod without the scheduler; ignored, the pod is scheduled"
+        ));
+    }
+    let mut tolerations = Vec::new();
+    for (i, t) in spec.tolerations.iter().flatten().enumerate() {
+        tolerations.push(toleration(t, &format!("{at}.tolerations[{i}]"))?);
+    }
+    let priority = match (spec.priority, &spec.priority_class_name) {
+        (Some(p), _) => p,
+        (None, Some(pc)) => match prio.classes.get(pc) {
+            Some(&v) => v,
+            None => {
+                cx.note(format!(
+                    "priorityClassName {pc} is not among the inputs; priority 0 assumed"
+                ));
+                0
+            }
+        },
+        (None, None) => match &prio.global_default {
+            Some((name, v)) => {
+                cx.note(format!(
+                    "no priorityClassName; the globalDefault PriorityClass {name} ({v}) applies"
+                ));
+                *v
+            }
+            None => 0,
+        },
+    };
+    let isolation = match meta
+        .and_then(|m| m.annotations.as_ref())
+        .and_then(|a| a.get(HYPERV_ANNOTATION))
+    {
+        Some(v) if v.eq_ignore_ascii_case("hyperv") => raw::Isolation::HyperV,
+        _ => raw::Isolation::Process,
+    };
+    Ok(raw::PodTemplate {
+        init_containers,
+        containers,
+        node_selector: spec.node_selector.clone().unwrap_or_default(),
+        affinity,
+        tolerations,
+        runtime_class_name: spec.runtime_class_name.clone(),
+        host_network: spec.host_network.unwrap_or(false),
+        host_process,
+        isolation,
+        priority,
+    })
+}
+
+fn container(c: &core::Container, at: &str, cx: &mut Cx) -> Result<raw::Container, String> {
+    if c.name.is_empty() {
+        return Err(format!("{at}.name: missing required field"));
+    }
+    let image = c
+        .image
+        .clone()
+        .filter(|i| !i.trim().is_empty())
+        .ok_or_else(|| format!("{at}.image: missing required field"))?;
+    let image_pull_policy = match c.image_pull_policy.as_deref() {
+        None | Some("") => None,
+        Some("Always") => Some(raw::PullPolicy::Always),
+        Some("IfNotPresent") => Some(raw::PullPolicy::IfNotPresent),
+        Some("Never") => Some(raw::PullPolicy::Never),
+        Some(other) => {
+            return Err(format!(
+                "{at}.imagePullPolicy: unknown value \"{other}\" (Always, IfNotPresent or Never)"
+            ));
+        }
+    };
+    let res = c.resources.as_ref();
+    let requests = res.and_then(|r| r.requests.as_ref());
+    let limits = res.and_then(|r| r.limits.as_ref());
+    let mut amount = |key: &str| -> Result<Option<String>, String> {
+        if let Some(q) = requests.and_then(|r| r.get(key)) {
+            return Ok(Some(q.0.clone()));
+        }
+        if let Some(q) = limits.and_then(|l| l.get(key)) {
+            // The API server defaults a missing request to the limit (k/k
+            // `pkg/apis/core/v1/defaults.go` SetDefaults_ResourceList on requests).
+            cx.note(format!(
+                "container {}: requests.{key} defaulted to limits.{key} ({}), as the API server \
+                 does",
+                c.name, q.0
+            ));
+            return Ok(Some(q.0.clone()));
+        }
+        Ok(None)
+    };
+    let cpu_q = amount("cpu")?;
+    let mem_q = amount("memory")?;
+    let cpu = match &cpu_q {
+        Some(q) => quantity::cpu_millis(q).map_err(|e| format!("{at}.resources cpu: {e}"))?,
+        None => 0,
+    };
+    let memory = match &mem_q {
+        Some(q) => quantity::bytes(q).map_err(|e| format!("{at}.resources memory: {e}"))?,
+        None => 0,
+    };
+    if cpu_q.is_none() && mem_q.is_none() {
+        cx.note(format!(
+            "container {}: no cpu or memory requests or limits; imported as requesting nothing \
+             (a namespace LimitRange, not among the inputs, could default them)",
+            c.name
+        ));
+    }
+    let other: BTreeSet<&String> = requests
+        .into_iter()
+        .chain(limits)
+        .flat_map(|m| m.keys())
+        .filter(|k| *k != "cpu" && *k != "memory")
+        .collect();
+    if !other.is_empty() {
+        cx.note(format!(
+            "container {}: resources {} are not modelled; ignored",
+            c.name,
+            other.into_iter().cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let readiness_probe = match &c.readiness_probe {
+        None => None,
+        Some(p) => {
+            let secs = |v: Option<i32>, default: i32, field: &str| -> Result<Duration, String> {
+                let v = v.unwrap_or(default);
+                u64::try_from(v)
+                    .map(Duration::secs)
+                    .map_err(|_| format!("{at}.readinessProbe.{field}: {v} is negative"))
+            };
+            Some(raw::Probe {
+                initial_delay: secs(p.initial_delay_seconds, 0, "initialDelaySeconds")?,
+                // The API server defaults periodSeconds to 10.
+                period: secs(p.period_seconds, 10, "periodSeconds")?,
+            })
+        }
+    };
+    let privileged = c
+        .security_context
+        .as_ref()
+        .and_then(|s| s.privileged)
+        .unwrap_or(false);
+    Ok(raw::Container {
+        name: c.name.clone(),
+        image,
+        image_pull_policy,
+        cpu: Cpu(cpu),
+        memory: Bytes(memory),
+        privileged,
+        start_delay: None,
+        readiness_probe,
+        run_for: None,
+    })
+}
+
+fn requirement(r: &core::NodeSelectorRequirement, at: &str) -> Result<Requirement, String> {
+    let operator = match r.operator.as_str() {
+        "In" => SelectorOperator::In,
+        "NotIn" => SelectorOperator::NotIn,
+        "Exists" => SelectorOperator::Exists,
+        "DoesNotExist" => SelectorOperator::DoesNotExist,
+        "Gt" => SelectorOperator::Gt,
+        "Lt" => SelectorOperator::Lt,
+        "" => return Err(format!("{at}.operator: missing required field")),
+        o => {
+            return Err(format!(
+                "{at}.operator: unknown operator \"{o}\" (In, NotIn, Exists, DoesNotExist, Gt, \
+                 Lt)"
+            ));
+        }
+    };
+    if r.key.is_empty() {
+        return Err(format!("{at}.key: missing required field"));
+    }
+    Ok(Requirement {
+        key: r.key.clone(),
+        operator,
+        values: r.values.clone().unwrap_or_default(),
+    })
+}
+
+/// A node selector term; `None` when only `matchFields` (node names, which pools do not
+/// have) was in it.
+fn term(t: &core::NodeSelectorTerm, at: &str, cx: &mut Cx) -> Result<Option<Term>, String> {
+    if t.match_fields.as_ref().is_some_and(|f| !f.is_empty()) {
+        cx.note(format!(
+            "{at}.matchFields selects nodes by name, which the scenario's pools do not have; \
+             ignored"
+        ));
+    }
+    let mut exprs = Vec::new();
+    for (i, r) in t.match_expressions.iter().flatten().enumerate() {
+        exprs.push(requirement(r, &format!("{at}.matchExpressions[{i}]"))?);
+    }
+    Ok((!exprs.is_empty()).then_some(Term {
+        match_expressions: exprs,
+    }))
+}
+
+fn node_affinity(
+    na: &core::NodeAffinity,
+    at: &str,
+    cx: &mut Cx,
+) -> Result<Option<NodeAffinity>, String> {
+    let mut required = None;
+    if let Some(sel) = &na.required_during_scheduling_ignored_during_execution {
+        let p = format!("{at}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+        let mut terms = Vec::new();
+        for (i, t) in sel.node_selector_terms.iter().enumerate() {
+            if let Some(t) = term(t, &format!("{p}[{i}]"), cx)? {
+                terms.push(t);
+            }
+        }
+        if terms.is_empty() && !sel.node_selector_terms.is_empty() {
+            cx.note(
+                "required node affinity had only matchFields terms; the pod may land on any node",
+            );
+        }
+        if !terms.is_empty() {
+            required = Some(terms);
+        }
+    }
+    let mut preferred = Vec::new();
+    let p = format!("{at}.preferredDuringSchedulingIgnoredDuringExecution");
+    for (i, pt) in na
+        .preferred_during_scheduling_ignored_during_execution
+        .iter()
+        .flatten()
+        .enumerate()
+    {
+        if !(1..=100).contains(&pt.weight) {
+            return Err(format!("{p}[{i}].weight: {} is not in 1..=100", pt.weight));
+        }
+        if let Some(t) = term(&pt.preference, &format!("{p}[{i}].preference"), cx)? {
+            preferred.push(PreferredTerm {
+                weight: pt.weight,
+                preference: t,
+            });
+        }
+    }
+    Ok(
+        (required.is_some() || !preferred.is_empty()).then_some(NodeAffinity {
+            required,
+            preferred,
+        }),
+    )
+}
+
+pub fn toleration(t: &core::Toleration, at: &str) -> Result<Toleration, String> {
+    let operator = match t.operator.as_deref() {
+        None | Some("") | Some("Equal") => TolerationOperator::Equal,
+        Some("Exists") => TolerationOperator::Exists,
+        Some(o) => {
+            return Err(format!(
+                "{at}.operator: unknown operator \"{o}\" (Equal or Exists)"
+            ));
+        }
+    };
+    let key = t.key.clone().unwrap_or_default();
+    let value = t.value.clone().unwrap_or_default();
+    if key.is_empty() && operator != TolerationOperator::Exists {
+        return Err(format!(
+            "{at}: a toleration with an empty key must use operator Exists"
+        ));
+    }
+    if operator == TolerationOperator::Exists && !value.is_empty() {
+        return Err(format!(
+            "{at}.value: a toleration with operator Exists must not have a value"
+        ));
+    }
+    let effect = match t.effect.as_deref() {
+        None | Some("") => None,
+        Some(e) => Some(taint_effect(e).map_err(|m| format!("{at}.effect: {m}"))?),
+    };
+    Ok(Toleration {
+        key,
+        operator,
+        value,
+        effect,
+        // A negative tolerationSeconds means "evict at once" to the API (treated as 0).
+        toleration_seconds: t.toleration_seconds.map(|s| s.max(0) as u64),
+    })
+}
+
+fn runtime_class(
+    name: &str,
+    rc: &k8s_openapi::api::node::v1::RuntimeClass,
+    cx: &mut Cx,
+) -> Result<raw::RuntimeClass, String> {
+    if rc.handler.is_empty() {
+        return Err("handler: missing required field".into());
+    }
+    let scheduling = match &rc.scheduling {
+        None => None,
+        Some(s) => {
+            let mut tolerations = Vec::new();
+            for (i, t) in s.tolerations.iter().flatten().enumerate() {
+                tolerations.push(toleration(t, &format!("scheduling.tolerations[{i}]"))?);
+            }
+            Some(raw::Scheduling {
+                node_selector: s.node_selector.clone().unwrap_or_default(),
+                tolerations,
+            })
+        }
+    };
+    let overhead = match rc.overhead.as_ref().and_then(|o| o.pod_fixed.as_ref()) {
+        None => None,
+        Some(m) => {
+            let mut r = raw::Resources::default();
+            for (k, q) in m {
+                match k.as_str() {
+                    "cpu" => {
+                        r.cpu = Cpu(quantity::cpu_millis(&q.0)
+                            .map_err(|e| format!("overhead.podFixed.cpu: {e}"))?)
+                    }
+                    "memory" => {
+                        r.memory = Bytes(
+                            quantity::bytes(&q.0)
+                                .map_err(|e| format!("overhead.podFixed.memory: {e}"))?,
+                        )
+                    }
+                    other => cx.note(format!(
+                        "overhead.podFixed.{other} is not modelled; ignored"
+                    )),
+                }
+            }
+            Some(r)
+        }
+    };
+    Ok(raw::RuntimeClass {
+        name: name.to_string(),
+        handler: rc.handler.clone(),
+        scheduling,
+        overhead,
+    })
+}
