@@ -5,7 +5,6 @@
 //! not be written); 2 bad input (a scenario that does not parse or validate, bad arguments).
 
 use crate::report;
-use crate::scenario;
 use crate::simulation;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -39,6 +38,21 @@ pub enum Command {
         /// Print nothing on success.
         #[arg(long, short)]
         quiet: bool,
+        /// Also draw startup_cdf and timeline plots (SVG and PNG) into --out.
+        #[arg(long, requires = "out")]
+        plots: bool,
+    },
+    /// Run a scenario end to end and print one JSON object of measurements (wall time,
+    /// events/s, pods/s, peak memory, git revision).
+    Bench {
+        /// Scenario file (RON).
+        file: PathBuf,
+        /// Runs to make; wall time is reported as min and median.
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// Parse and check a scenario; print every problem as FILE:LINE:COL: message.
     Validate {
@@ -61,6 +75,93 @@ pub enum Command {
         #[arg(long, default_value = "100MB")]
         default_image_size: String,
     },
+    /// Run every variant of a scenario over many seeds; print a ranked table with 95 %
+    /// confidence intervals and write compare.csv, compare.json and startup_cdf.csv.
+    Compare {
+        #[command(flatten)]
+        args: ExperimentCli,
+    },
+    /// Like compare, over the cartesian product of --set values (and every variant).
+    Sweep {
+        #[command(flatten)]
+        args: ExperimentCli,
+        /// PATH=V1,V2,... e.g. `pools[win2022].count=2,4,8` (repeatable).
+        #[arg(long = "set", required = true)]
+        sets: Vec<String>,
+    },
+    /// Join the shard files of `compare|sweep --shard K/N` into the outputs of one full run.
+    Merge {
+        /// Shard directories (or shard-K-of-N.json files).
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+        /// Also draw the plots.
+        #[arg(long)]
+        plots: bool,
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Regenerate the plots of a run, compare, sweep or merge output directory.
+    Plot { dir: PathBuf },
+    /// Run a scenario and evaluate its assertions: exit 0 if all hold, 1 if any is violated.
+    Check {
+        file: PathBuf,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Check every variant instead of the scenario as written.
+        #[arg(long)]
+        variants: bool,
+    },
+}
+
+/// Options shared by compare and sweep (docs/experiments.md).
+#[derive(clap::Args, Debug)]
+pub struct ExperimentCli {
+    /// Scenario file (RON).
+    file: PathBuf,
+    /// `N` (seeds 1..=N) or `A..B` (both ends included). Default 10.
+    #[arg(long)]
+    seeds: Option<String>,
+    /// Directory to write the outputs into.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Outputs do not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Run only slice K of N (K 0-based): runs whose index i has i % N == K.
+    #[arg(long)]
+    shard: Option<String>,
+    /// Also draw startup_cdf and failures plots (SVG and PNG) into --out.
+    #[arg(long, requires = "out")]
+    plots: bool,
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+impl ExperimentCli {
+    fn into_args(self, sets: Vec<String>) -> crate::experiment::cmd::ExperimentArgs {
+        crate::experiment::cmd::ExperimentArgs {
+            file: self.file,
+            seeds: self.seeds,
+            out: self.out,
+            jobs: self.jobs,
+            shard: self.shard,
+            plots: self.plots,
+            quiet: self.quiet,
+            sets,
+        }
+    }
+}
+
+/// Prints what an experiment command produced and exits with its code.
+fn emit(o: crate::experiment::cmd::Outcome) -> ExitCode {
+    print!("{}", o.stdout);
+    if !o.stderr.is_empty() {
+        eprintln!("{}", o.stderr.trim_end());
+    }
+    ExitCode::from(o.code)
 }
 
 pub fn main_with(cli: Cli) -> ExitCode {
@@ -70,14 +171,36 @@ pub fn main_with(cli: Cli) -> ExitCode {
             seed,
             out,
             quiet,
-        } => run(&file, seed, out, quiet),
+            plots,
+        } => run(&file, seed, out, quiet, plots),
         Command::Validate { file } => validate(&file),
+        Command::Bench { file, repeat, seed } => bench(&file, repeat, seed),
         Command::Import {
             paths,
             output,
             images,
             default_image_size,
         } => import(&paths, &output, images.as_deref(), &default_image_size),
+        Command::Compare { args } => emit(crate::experiment::cmd::experiment(
+            &args.into_args(Vec::new()),
+            false,
+        )),
+        Command::Sweep { args, sets } => emit(crate::experiment::cmd::experiment(
+            &args.into_args(sets),
+            true,
+        )),
+        Command::Merge {
+            inputs,
+            out,
+            plots,
+            quiet,
+        } => emit(crate::experiment::cmd::merge(&inputs, &out, plots, quiet)),
+        Command::Plot { dir } => emit(crate::experiment::cmd::plot(&dir)),
+        Command::Check {
+            file,
+            seed,
+            variants,
+        } => emit(crate::experiment::cmd::check(&file, seed, variants)),
     }
 }
 
@@ -112,11 +235,36 @@ fn import(
 }
 
 fn load(file: &std::path::Path) -> Result<crate::model::Spec, ExitCode> {
-    match scenario::load(file) {
-        Ok((_, spec)) => Ok(spec),
+    // Through `experiment::load`, so that variants and assertions are validated as well.
+    match crate::experiment::load(file) {
+        Ok(loaded) => Ok(loaded.base),
         Err(e) => {
             eprintln!("{e}");
             Err(ExitCode::from(2))
+        }
+    }
+}
+
+fn bench(file: &std::path::Path, repeat: usize, seed: Option<u64>) -> ExitCode {
+    let spec = match load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let seed = seed.unwrap_or(spec.seed);
+    match crate::bench::bench(&spec, seed, repeat) {
+        Ok(r) => match serde_json::to_string_pretty(&r) {
+            Ok(s) => {
+                println!("{s}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
         }
     }
 }
@@ -137,7 +285,13 @@ fn validate(file: &std::path::Path) -> ExitCode {
     }
 }
 
-fn run(file: &std::path::Path, seed: Option<u64>, out: Option<PathBuf>, quiet: bool) -> ExitCode {
+fn run(
+    file: &std::path::Path,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    quiet: bool,
+    plots: bool,
+) -> ExitCode {
     let spec = match load(file) {
         Ok(s) => s,
         Err(code) => return code,
@@ -148,13 +302,33 @@ fn run(file: &std::path::Path, seed: Option<u64>, out: Option<PathBuf>, quiet: b
     let wall = started.elapsed();
     let summary = report::Summary::new(&spec, &result);
     if let Some(dir) = &out {
-        let files = match report::run_files(&spec, &result, &summary) {
+        let mut files = match report::run_files(&spec, &result, &summary) {
             Ok(f) => f,
             Err(e) => {
                 eprintln!("error: cannot render outputs: {e}");
                 return ExitCode::from(1);
             }
         };
+        if plots {
+            let get = |n: &str| {
+                &files
+                    .iter()
+                    .find(|f| f.0 == n)
+                    .expect("run_files writes it")
+                    .1
+            };
+            match report::plots::run_plots(
+                get("summary.json"),
+                get("pods.csv"),
+                get("timeseries.csv"),
+            ) {
+                Ok(p) => files.extend(p),
+                Err(e) => {
+                    eprintln!("error: cannot draw plots: {e}");
+                    return ExitCode::from(1);
+                }
+            }
+        }
         if let Err(e) = report::write_atomically(dir, &files) {
             eprintln!("error: cannot write outputs to {}: {e}", dir.display());
             return ExitCode::from(1);

@@ -2,9 +2,11 @@
 //! nodes. See ARCHITECTURE.md for the code map.
 
 pub mod autoscaler;
+pub mod bench;
 pub mod cli;
 pub mod controllers;
 pub mod engine;
+pub mod experiment;
 pub mod import;
 pub mod kubelet;
 pub mod metrics;

@@ -63,6 +63,9 @@ pub struct ScalingEvent {
     pub reason: String,
 }
 
+/// Upstream default of `--scale-down-non-empty-candidates-count`.
+pub const NON_EMPTY_CANDIDATES: usize = 30;
+
 pub struct ClusterAutoscaler {
     rng: ChaCha8Rng,
     backoff_until: Vec<u64>,
@@ -156,16 +159,27 @@ impl ClusterAutoscaler {
         r
     }
 
-    /// First Ready node (in registration order, skipping `exclude`) where the pod fits.
-    fn place(&mut self, sim: &mut Sim, t: TemplateId, exclude: &[NodeId]) -> Option<NodeId> {
+    /// First Ready node (in registration order, skipping nodes marked in `exclude`) where the
+    /// pod fits.
+    fn place(&mut self, sim: &mut Sim, t: TemplateId, exclude: &[bool]) -> Option<NodeId> {
         let spec = sim.spec;
+        let cl = sim.cl;
         let req = spec.template(t).requests;
-        for &n in &sim.cl.registered {
-            let node = sim.cl.node(n);
-            if node.state != NodeState::Ready || node.cordoned || exclude.contains(&n) {
+        let total = cl.registered.len();
+        let mut i = 0;
+        while i < total {
+            let n = cl.registered[i];
+            let node = cl.node(n);
+            // A pool the pod cannot use is skipped as a whole run of the node list.
+            if !self.fits_pool(spec, t, node.pool) {
+                i = cl.run_end[i] as usize;
                 continue;
             }
-            if !self.fits_pool(spec, t, node.pool) {
+            i += 1;
+            if node.state != NodeState::Ready
+                || node.cordoned
+                || exclude.get(n.idx()).copied().unwrap_or(false)
+            {
                 continue;
             }
             let alloc = spec.pool(node.pool).allocatable;
@@ -233,6 +247,7 @@ impl ClusterAutoscaler {
         }
     }
 
+    #[inline(never)]
     fn scale_up(
         &mut self,
         spec: &Spec,
@@ -373,6 +388,7 @@ impl ClusterAutoscaler {
         });
     }
 
+    #[inline(never)]
     fn scale_down(&mut self, spec: &Spec, cl: &Cluster, now: u64, actions: &mut Vec<Action>) {
         let cfg = &spec.autoscaler;
         if self.unneeded_since.len() < cl.nodes.len() {
@@ -383,10 +399,13 @@ impl ClusterAutoscaler {
             cl,
             extra: Vec::new(),
         };
-        // Nodes whose pods the simulation already moved this loop cannot also take others'.
+        // Nodes already chosen as unneeded cannot take others' pods.
         let mut candidates: Vec<NodeId> = Vec::new();
-        let registered = cl.registered.clone();
-        for n in registered {
+        let mut excluded = vec![false; cl.nodes.len()];
+        // `scale-down-non-empty-candidates-count`: at most this many nodes with pods to move are
+        // checked per loop (the check simulates every pod's placement).
+        let mut non_empty_budget = NON_EMPTY_CANDIDATES;
+        for &n in &cl.registered {
             let node = cl.node(n);
             let pool = spec.pool(node.pool);
             if node.state != NodeState::Ready || pool.autoscale.is_none() {
@@ -397,26 +416,39 @@ impl ClusterAutoscaler {
             let util = (node.requested.cpu_m as f64 / a.cpu_m as f64)
                 .max(node.requested.mem as f64 / a.mem as f64);
             let mut unneeded = util < cfg.scale_down_utilization_threshold;
-            if unneeded {
-                // Every pod that is not a DaemonSet pod must fit on another node.
-                let saved = sim.extra.clone();
-                let mut exclude = candidates.clone();
-                exclude.push(n);
-                for &p in &cl.pods_on[n.idx()] {
-                    let pod = cl.pod(p);
-                    if pod.pinned.is_some() {
-                        continue;
-                    }
-                    if self.place(&mut sim, pod.template, &exclude).is_none() {
-                        unneeded = false;
-                        break;
-                    }
-                }
-                if unneeded {
-                    candidates.push(n);
+            let movable = unneeded
+                && cl.pods_on[n.idx()]
+                    .iter()
+                    .any(|&p| cl.pod(p).pinned.is_none());
+            if movable {
+                if non_empty_budget == 0 {
+                    unneeded = false;
                 } else {
-                    sim.extra = saved;
+                    non_empty_budget -= 1;
+                    // Every pod that is not a DaemonSet pod must fit on another node.
+                    let saved = sim.extra.len();
+                    let saved_extra = sim.extra.clone();
+                    excluded[n.idx()] = true;
+                    for &p in &cl.pods_on[n.idx()] {
+                        let pod = cl.pod(p);
+                        if pod.pinned.is_some() {
+                            continue;
+                        }
+                        if self.place(&mut sim, pod.template, &excluded).is_none() {
+                            unneeded = false;
+                            break;
+                        }
+                    }
+                    if !unneeded {
+                        excluded[n.idx()] = false;
+                        sim.extra = saved_extra;
+                        debug_assert!(sim.extra.len() == saved);
+                    }
                 }
+            }
+            if unneeded {
+                excluded[n.idx()] = true;
+                candidates.push(n);
             }
             let slot = &mut self.unneeded_since[n.idx()];
             if unneeded {

@@ -79,7 +79,7 @@ impl Controllers {
         };
         ws.next_ordinal += 1;
         ws.pods.push(id);
-        w.rec.pod_created(PodPhase::Pending);
+        w.rec.pod_created(&pod);
         if let Some(err) = &spec.template(tid).admission_error {
             // RuntimeClass admission rejects the pod at the API server: it never exists.
             let m = w.messages.intern(err);
@@ -159,12 +159,20 @@ impl Controllers {
         let ws = &self.workloads[wl.idx()];
         let cl = &w.cluster;
         // Rank: how many of this workload's pods share the pod's node (more → deleted first).
+        let mut per_node: Vec<(NodeId, usize)> = Vec::new();
+        for q in &ws.pods {
+            if let Some(n) = cl.pods[q.idx()].node {
+                match per_node.binary_search_by_key(&n, |e| e.0) {
+                    Ok(i) => per_node[i].1 += 1,
+                    Err(i) => per_node.insert(i, (n, 1)),
+                }
+            }
+        }
         let rank = |p: &Pod| -> usize {
             p.node.map_or(0, |node| {
-                ws.pods
-                    .iter()
-                    .filter(|q| cl.pods[q.idx()].node == Some(node))
-                    .count()
+                per_node
+                    .binary_search_by_key(&node, |e| e.0)
+                    .map_or(0, |i| per_node[i].1)
             })
         };
         let phase_rank = |p: &Pod| match p.phase {

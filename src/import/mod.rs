@@ -483,6 +483,8 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
             replicas: d.replicas,
             created_at: Some(Duration(0)),
             hpa: None,
+            count: 1,
+            stagger: Duration(0),
             template: d.template.clone(),
         })
         .collect();
@@ -571,6 +573,8 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         runtime_classes,
         workloads,
         timeline: Vec::new(),
+        variants: Vec::new(),
+        assertions: Vec::new(),
     };
     let output = opts.output.display().to_string();
     // General statements first, then pools, images and the objects they concern; the order

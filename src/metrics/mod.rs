@@ -39,6 +39,8 @@ pub struct HpaSample {
 pub struct Recorder {
     /// Live pods per phase, indexed by `phase_index`.
     pub phase_counts: [u32; 7],
+    /// The same per workload (HPA syncs and samples read these instead of scanning pods).
+    pub workload_phases: Vec<[u32; 7]>,
     /// Attempts that failed with each reason (a pod retrying counts every time).
     pub attempts: BTreeMap<Reason, u64>,
     /// Scheduling-failure reasons (without node counts) → failed attempts that listed them.
@@ -60,15 +62,31 @@ pub fn phase_index(p: PodPhase) -> usize {
 }
 
 impl Recorder {
-    pub fn pod_created(&mut self, phase: PodPhase) {
-        self.phase_counts[phase_index(phase)] += 1;
+    pub fn pod_created(&mut self, pod: &Pod) {
+        self.phase_counts[phase_index(pod.phase)] += 1;
+        let w = pod.workload.idx();
+        if self.workload_phases.len() <= w {
+            self.workload_phases.resize(w + 1, [0; 7]);
+        }
+        self.workload_phases[w][phase_index(pod.phase)] += 1;
     }
 
     /// Moves a pod to `phase`, keeping the live counts right.
     pub fn set_phase(&mut self, pod: &mut Pod, phase: PodPhase) {
-        self.phase_counts[phase_index(pod.phase)] -= 1;
-        self.phase_counts[phase_index(phase)] += 1;
+        let (from, to) = (phase_index(pod.phase), phase_index(phase));
+        self.phase_counts[from] -= 1;
+        self.phase_counts[to] += 1;
+        let w = &mut self.workload_phases[pod.workload.idx()];
+        w[from] -= 1;
+        w[to] += 1;
         pod.phase = phase;
+    }
+
+    /// Live pods of a workload in `phase`.
+    pub fn workload_count(&self, w: usize, phase: PodPhase) -> u32 {
+        self.workload_phases
+            .get(w)
+            .map_or(0, |c| c[phase_index(phase)])
     }
 
     /// Records a failed attempt: the pod now waits (or ended) with `reason` and `message`.

@@ -168,8 +168,13 @@ pub struct Cluster {
     pub image_nodes: Vec<u32>,
     /// Pods bound to each node (live ones; removed on release).
     pub pods_on: Vec<Vec<PodId>>,
-    /// Per node, the images it reports (`status.images`), as a bitset over image ids.
-    pub node_images: Vec<Vec<u64>>,
+    /// Per node, the images it reports (`status.images`): a bitset over image ids,
+    /// `image_words` words per node, flat so the scoring loop does not chase pointers.
+    pub node_images: Vec<u64>,
+    pub image_words: usize,
+    /// For each index into `registered`, the end (exclusive) of the run of consecutive nodes of
+    /// the same pool it belongs to: lets scans skip a whole pool that fails static filters.
+    pub run_end: Vec<u32>,
     /// Bumped whenever a scheduling input changes (a bind, a node added or removed, resources
     /// freed), so the scheduler can reuse a failure computed for an identical pod.
     pub version: u64,
@@ -184,27 +189,47 @@ impl Cluster {
         &self.pods[id.idx()]
     }
 
+    #[inline]
     pub fn node_has_image(&self, node: NodeId, image: ImageId) -> bool {
-        let bits = &self.node_images[node.idx()];
         let i = image.idx();
-        bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+        let w = self.node_images[node.idx() * self.image_words + i / 64];
+        w & (1 << (i % 64)) != 0
+    }
+
+    /// Adds the (empty) image bitset of a new node.
+    pub fn push_node_images(&mut self) {
+        self.node_images
+            .extend(std::iter::repeat_n(0, self.image_words));
     }
 
     /// Records that `node` now reports `image`; returns false if it already did.
     pub fn add_node_image(&mut self, node: NodeId, image: ImageId) -> bool {
         let i = image.idx();
-        let bits = &mut self.node_images[node.idx()];
-        if bits.len() <= i / 64 {
-            bits.resize(i / 64 + 1, 0);
-        }
-        if bits[i / 64] & (1 << (i % 64)) != 0 {
+        let word = &mut self.node_images[node.idx() * self.image_words + i / 64];
+        if *word & (1 << (i % 64)) != 0 {
             return false;
         }
-        bits[i / 64] |= 1 << (i % 64);
+        *word |= 1 << (i % 64);
         if self.nodes[node.idx()].state != NodeState::Provisioning {
             self.image_nodes[i] += 1;
         }
         true
+    }
+
+    /// Recomputes `run_end` after `registered` changed.
+    pub fn rebuild_runs(&mut self) {
+        let n = self.registered.len();
+        self.run_end.resize(n, 0);
+        let mut end = n;
+        for i in (0..n).rev() {
+            if i + 1 < n
+                && self.nodes[self.registered[i].idx()].pool
+                    != self.nodes[self.registered[i + 1].idx()].pool
+            {
+                end = i + 1;
+            }
+            self.run_end[i] = end as u32;
+        }
     }
 
     pub fn node_name(&self, spec: &super::Spec, id: NodeId) -> String {

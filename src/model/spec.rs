@@ -91,7 +91,7 @@ impl HpaSpec {
     /// Load at time `t` (ms): linear between points, constant outside them.
     pub fn load_at(&self, t: u64) -> f64 {
         let pts = &self.load;
-        match pts.iter().position(|&(pt, _)| pt > t) {
+        match Some(pts.partition_point(|&(pt, _)| pt <= t)).filter(|&i| i < pts.len()) {
             None => pts.last().map_or(0.0, |p| p.1),
             Some(0) => pts[0].1,
             Some(i) => {

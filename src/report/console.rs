@@ -99,7 +99,7 @@ pub fn render(s: &Summary) -> String {
         );
     }
     let _ = writeln!(out, "cost total {:.2}", s.cost.total);
-    for (name, d) in &s.demand {
+    for (name, d) in s.demand.iter().take(MAX_ROWS) {
         let _ = writeln!(
             out,
             "  demand {name}: {:.1}% unserved ({:.0} of {:.0} load-seconds), peak unserved {:.1}, \
@@ -112,8 +112,9 @@ pub fn render(s: &Summary) -> String {
             d.replicas_at_end
         );
     }
+    more(&mut out, s.demand.len());
     let _ = writeln!(out, "workloads:");
-    for (name, w) in &s.workloads {
+    for (name, w) in s.workloads.iter().take(MAX_ROWS) {
         let _ = writeln!(
             out,
             "  {name:<24} {:>4} created {:>4} ready {:>4} pending  p50 {:>7} p99 {:>7}",
@@ -124,5 +125,15 @@ pub fn render(s: &Summary) -> String {
             f(w.startup_latency_s.p99)
         );
     }
+    more(&mut out, s.workloads.len());
     out
+}
+
+/// Per-workload lines shown on the console; summary.json has them all.
+const MAX_ROWS: usize = 12;
+
+fn more(out: &mut String, n: usize) {
+    if n > MAX_ROWS {
+        let _ = writeln!(out, "  … and {} more (see summary.json)", n - MAX_ROWS);
+    }
 }

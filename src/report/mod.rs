@@ -5,6 +5,7 @@
 //! Does not own: the numbers (the simulation and `summary`).
 
 pub mod console;
+pub mod plots;
 pub mod stats;
 pub mod summary;
 

@@ -30,6 +30,9 @@ fn default_sample_interval() -> Duration {
 fn default_one() -> u32 {
     1
 }
+fn is_one(v: &u32) -> bool {
+    *v == 1
+}
 fn default_max_pods() -> u32 {
     110
 }
@@ -84,6 +87,12 @@ pub struct Scenario {
     pub workloads: Vec<Workload>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<TimelineEntry>,
+    /// Named overlays for `hybridsim compare` (docs/experiments.md); `run` ignores them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<Variant>,
+    /// SLOs `hybridsim check` evaluates, e.g. `"windows p99 startup < 300s"`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assertions: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -344,6 +353,12 @@ pub struct Workload {
     /// A HorizontalPodAutoscaler for this Deployment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hpa: Option<Hpa>,
+    /// Copies of this workload, named `NAME-0` … `NAME-(count−1)` (large scenarios).
+    #[serde(default = "default_one", skip_serializing_if = "is_one")]
+    pub count: u32,
+    /// Copy i lives its whole life (creation, load curve, timeline) shifted by i × stagger.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub stagger: Duration,
     pub template: PodTemplate,
 }
 
@@ -560,4 +575,53 @@ impl Default for Container {
             run_for: None,
         }
     }
+}
+
+/// A named overlay on the scenario: the changes one strategy makes, applied in order by
+/// `experiment::overlay` (docs/experiments.md). The first variant is the baseline of a compare.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
+}
+
+/// One change of a variant. The typed forms name their target pool or workload; `Set` edits
+/// any field by path (`pools[win2022].count`), with the value given as JSON text or a plain
+/// string (`"6"`, `"200MB/s"`, `"{\"kubernetes.io/os\": \"windows\"}"`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum Change {
+    /// Appends a taint to every node of a pool.
+    AddTaint { pool: String, taint: Taint },
+    /// Appends a toleration to a workload's pod template.
+    AddToleration {
+        workload: String,
+        toleration: Toleration,
+    },
+    /// Merges keys into a workload's `node_selector` (a key already there is replaced).
+    SetNodeSelector {
+        workload: String,
+        selector: BTreeMap<String, String>,
+    },
+    /// Sets a workload's `runtime_class_name`.
+    SetRuntimeClass {
+        workload: String,
+        runtime_class: String,
+    },
+    /// Declares a RuntimeClass.
+    AddRuntimeClass { runtime_class: RuntimeClass },
+    /// Adds a workload, e.g. a pre-pull DaemonSet (boxed: a workload is large).
+    AddWorkload { workload: Box<Workload> },
+    /// Sets one field of a pool: `SetPool(pool: "win", field: "count", value: "6")`.
+    SetPool {
+        pool: String,
+        field: String,
+        value: String,
+    },
+    /// Sets any value by path: `Set(path: "kubelet.max_parallel_image_pulls", value: "3")`.
+    Set { path: String, value: String },
 }

@@ -692,7 +692,9 @@ pub fn validate_in(
         "workload",
     );
     let mut templates = Vec::with_capacity(raw.workloads.len());
-    let mut workloads = Vec::with_capacity(raw.workloads.len());
+    let mut workloads: Vec<WorkloadSpec> = Vec::with_capacity(raw.workloads.len());
+    // Per raw workload: the ids of its copies and their stagger.
+    let mut copies: Vec<(Vec<WorkloadId>, u64)> = Vec::with_capacity(raw.workloads.len());
     for (i, w) in raw.workloads.iter().enumerate() {
         let path = wp.index(i);
         let tp = path.field("template");
@@ -968,17 +970,46 @@ pub fn validate_in(
                 scale_down_window: h.scale_down_stabilization.0,
             }
         });
-        workloads.push(WorkloadSpec {
-            hpa,
-            name: w.name.clone(),
-            kind: match w.kind {
-                raw::WorkloadKind::Deployment => WorkloadKind::Deployment,
-                raw::WorkloadKind::DaemonSet => WorkloadKind::DaemonSet,
-            },
-            replicas: w.replicas,
-            created_at: w.created_at.map(|d| d.0),
-            template: TemplateId::from_idx(i),
-        });
+        if w.count == 0 {
+            cx.err(path.field("count"), "expected at least one copy");
+        }
+        let kind = match w.kind {
+            raw::WorkloadKind::Deployment => WorkloadKind::Deployment,
+            raw::WorkloadKind::DaemonSet => WorkloadKind::DaemonSet,
+        };
+        let mut ids = Vec::with_capacity(w.count as usize);
+        for c in 0..w.count {
+            let shift = c as u64 * w.stagger.0;
+            let name = if w.count == 1 {
+                w.name.clone()
+            } else {
+                format!("{}-{c}", w.name)
+            };
+            ids.push(WorkloadId::from_idx(workloads.len()));
+            workloads.push(WorkloadSpec {
+                hpa: hpa.as_ref().map(|h| HpaSpec {
+                    load: h.load.iter().map(|&(t, v)| (t + shift, v)).collect(),
+                    ..h.clone()
+                }),
+                name,
+                kind,
+                replicas: w.replicas,
+                created_at: w.created_at.map(|d| d.0 + shift).filter(|&t| t <= raw.duration.0),
+                template: TemplateId::from_idx(i),
+            });
+        }
+        copies.push((ids, w.stagger.0));
+    }
+    // Copies must not collide with other workloads' names.
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, w) in workloads.iter().enumerate() {
+        if !seen.insert(w.name.as_str()) {
+            let raw_i = copies.iter().position(|(ids, _)| ids.iter().any(|x| x.idx() == i));
+            cx.err(
+                wp.index(raw_i.unwrap_or(0)).field("name"),
+                format!("workload name \"{}\" is used twice (copies are named NAME-i)", w.name),
+            );
+        }
     }
 
     // Timeline.
@@ -1017,7 +1048,15 @@ pub fn validate_in(
                         format!("workload \"{name}\" is a DaemonSet and cannot be scaled"),
                     );
                 }
-                timeline.push((e.at.0, make(WorkloadId(w))));
+                // An action on a templated workload applies to every copy, shifted like it.
+                if let Some((ids, stagger)) = copies.get(w as usize) {
+                    for (c, &id) in ids.iter().enumerate() {
+                        let at = e.at.0 + c as u64 * stagger;
+                        if at <= raw.duration.0 {
+                            timeline.push((at, make(id)));
+                        }
+                    }
+                }
             }
         }
     }

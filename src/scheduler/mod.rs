@@ -103,6 +103,14 @@ struct Histogram {
     taints: Vec<u32>,
 }
 
+/// What the resource scores of a node depend on.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+struct ResKey {
+    template: u32,
+    requested: (u64, u64),
+    nonzero: (u64, u64),
+}
+
 /// Outcome of one scheduling attempt.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
@@ -129,6 +137,9 @@ pub struct Scheduler {
     fail_cache: Vec<Option<(u64, u32)>>,
     feasible: Vec<NodeId>,
     scores: Vec<i64>,
+    img_terms: Vec<i64>,
+    /// Per node: the resource scores last computed there, and for which template and sums.
+    res_cache: Vec<Option<(ResKey, i64)>>,
     s_taint: Vec<i64>,
     s_aff: Vec<i64>,
     hist: Histogram,
@@ -183,6 +194,8 @@ impl Scheduler {
             fail_cache: vec![None; spec.templates.len()],
             feasible: Vec::new(),
             scores: Vec::new(),
+            img_terms: Vec::new(),
+            res_cache: Vec::new(),
             s_taint: Vec::new(),
             s_aff: Vec::new(),
             hist: Histogram {
@@ -271,6 +284,49 @@ impl Scheduler {
             return Err(Reject::Resources(ins));
         }
         Ok(())
+    }
+
+    /// `findNodesThatPassFilters`: scans nodes from `start`, wrapping around, until `to_find`
+    /// feasible nodes are found; returns how many nodes were processed. A node whose pool fails
+    /// the static filters fails whatever its state, so the rest of its pool's run in the node
+    /// list is skipped at once: same feasible set, same processed count, far less work.
+    #[inline(never)]
+    fn find_feasible(
+        &mut self,
+        spec: &Spec,
+        cluster: &Cluster,
+        tid: TemplateId,
+        start: usize,
+        total: usize,
+        to_find: usize,
+    ) -> usize {
+        let t = spec.template(tid);
+        let row = tid.idx() * self.npools;
+        let mut i = 0;
+        while i < total {
+            let idx = (start + i) % total;
+            let node = cluster.registered[idx];
+            let n = cluster.node(node);
+            if !t.per_node_labels {
+                let slot = row + n.pool.idx();
+                if self.static_fit[slot] == StaticFit::Unknown {
+                    let pool = spec.pool(n.pool);
+                    self.static_fit[slot] = Self::compute_static(t, pool, &pool.labels);
+                }
+                if !matches!(self.static_fit[slot], StaticFit::Pass { .. }) {
+                    i += cluster.run_end[idx] as usize - idx;
+                    continue;
+                }
+            }
+            i += 1;
+            if self.evaluate(spec, cluster, tid, node).is_ok() {
+                self.feasible.push(node);
+                if self.feasible.len() >= to_find {
+                    return i;
+                }
+            }
+        }
+        total
     }
 
     fn count(&mut self, r: Reject) {
@@ -387,21 +443,17 @@ impl Scheduler {
         } else {
             let to_find = num_feasible_nodes_to_find(self.percentage, total);
             let start = self.next_start % total;
-            let mut processed = 0;
-            for i in 0..total {
-                let node = cluster.registered[(start + i) % total];
-                processed = i + 1;
-                match self.evaluate(spec, cluster, tid, node) {
-                    Ok(()) => {
-                        self.feasible.push(node);
-                        if self.feasible.len() >= to_find {
-                            break;
-                        }
+            let processed = self.find_feasible(spec, cluster, tid, start, total, to_find);
+            self.next_start = (start + processed) % total;
+            if self.feasible.is_empty() {
+                // Only a failing pod needs the per-node reasons: count them in a second pass.
+                for i in 0..total {
+                    let node = cluster.registered[i];
+                    if let Err(r) = self.evaluate(spec, cluster, tid, node) {
+                        self.count(r);
                     }
-                    Err(r) => self.count(r),
                 }
             }
-            self.next_start = (start + processed) % total;
         }
         if self.feasible.is_empty() {
             let m = self.failure_message(spec, total, messages);
@@ -413,9 +465,13 @@ impl Scheduler {
         if self.feasible.len() == 1 {
             return Decision::Bind(self.feasible[0]);
         }
+        if self.res_cache.len() < cluster.nodes.len() {
+            self.res_cache.resize(cluster.nodes.len(), None);
+        }
         Decision::Bind(self.score_and_select(spec, cluster, tid, total as u32))
     }
 
+    #[inline(never)]
     fn score_and_select(
         &mut self,
         spec: &Spec,
@@ -428,9 +484,16 @@ impl Scheduler {
         self.s_taint.clear();
         self.s_aff.clear();
         self.scores.clear();
+        let row = tid.idx() * self.npools;
         for k in 0..n {
             let node = self.feasible[k];
-            let (prefer, affinity) = match self.static_for(spec, cluster, tid, node) {
+            let st = if t.per_node_labels {
+                self.static_for(spec, cluster, tid, node)
+            } else {
+                // Feasible nodes passed the static filters, so the cache is filled.
+                self.static_fit[row + cluster.node(node).pool.idx()]
+            };
+            let (prefer, affinity) = match st {
                 StaticFit::Pass { prefer, affinity } => (prefer, affinity),
                 _ => (0, 0),
             };
@@ -440,28 +503,54 @@ impl Scheduler {
         default_normalize(&mut self.s_taint, true);
         default_normalize(&mut self.s_aff, false);
         let num_containers = t.init_containers.len() + t.containers.len();
+        // ImageLocality's per-image term depends only on the image, the node's pool (platform
+        // size) and how many nodes have the image: compute it once per cycle.
+        self.img_terms.clear();
+        for &img in &t.images {
+            for pool in 0..self.npools {
+                self.img_terms.push(image_locality::scaled_image_score(
+                    self.image_size[img.idx() * self.npools + pool],
+                    cluster.image_nodes[img.idx()],
+                    total,
+                ));
+            }
+        }
         for k in 0..n {
             let node = self.feasible[k];
             let nd = cluster.node(node);
-            let alloc = spec.pool(nd.pool).allocatable;
-            let fit = node_resources_fit::least_allocated(alloc, nd.nonzero, t.nonzero);
-            let bal = node_resources_balanced_allocation::score(alloc, nd.requested, t.requests);
+            let pool = nd.pool.idx();
+            // LeastAllocated + BalancedAllocation depend only on the node's sums and the
+            // template: reuse them while neither changed (replicas come in bursts).
+            let key = ResKey {
+                template: tid.0,
+                requested: (nd.requested.cpu_m, nd.requested.mem),
+                nonzero: (nd.nonzero.cpu_m, nd.nonzero.mem),
+            };
+            let slot = &mut self.res_cache[node.idx()];
+            let res_score = match slot {
+                Some((k, v)) if *k == key => *v,
+                _ => {
+                    let alloc = spec.pool(nd.pool).allocatable;
+                    let fit = node_resources_fit::least_allocated(alloc, nd.nonzero, t.nonzero);
+                    let bal =
+                        node_resources_balanced_allocation::score(alloc, nd.requested, t.requests);
+                    let v = weights::NODE_RESOURCES_FIT * fit
+                        + weights::NODE_RESOURCES_BALANCED_ALLOCATION * bal;
+                    *slot = Some((key, v));
+                    v
+                }
+            };
             let mut sum = 0i64;
-            for &img in &t.images {
+            for (j, &img) in t.images.iter().enumerate() {
                 if cluster.node_has_image(node, img) {
-                    sum += image_locality::scaled_image_score(
-                        self.image_size[img.idx() * self.npools + nd.pool.idx()],
-                        cluster.image_nodes[img.idx()],
-                        total,
-                    );
+                    sum += self.img_terms[j * self.npools + pool];
                 }
             }
             let img = image_locality::calculate_priority(sum, num_containers);
             self.scores.push(
                 weights::TAINT_TOLERATION * self.s_taint[k]
                     + weights::NODE_AFFINITY * self.s_aff[k]
-                    + weights::NODE_RESOURCES_FIT * fit
-                    + weights::NODE_RESOURCES_BALANCED_ALLOCATION * bal
+                    + res_score
                     + weights::IMAGE_LOCALITY * img,
             );
         }

@@ -82,6 +82,7 @@ impl<'s> Simulation<'s> {
             provisioning_per_pool: vec![0; npools],
             next_ordinal: vec![0; npools],
             image_nodes: vec![0; spec.images.len()],
+            image_words: spec.images.len().div_ceil(64).max(1),
             ..Default::default()
         };
         let w = World {
@@ -166,7 +167,7 @@ impl<'s> Simulation<'s> {
             ready_at: None,
             deleted_at: None,
         });
-        cl.node_images.push(Vec::new());
+        cl.push_node_images();
         cl.pods_on.push(Vec::new());
         cl.provisioning_per_pool[pool.idx()] += 1;
         self.kubelet.add_node(&mut self.w, id, pool);
@@ -184,6 +185,7 @@ impl<'s> Simulation<'s> {
         cl.provisioning_per_pool[pool.idx()] -= 1;
         cl.ready_per_pool[pool.idx()] += 1;
         cl.registered.push(id);
+        cl.rebuild_runs();
         // The node now reports its cached images.
         for img in 0..cl.image_nodes.len() {
             if cl.node_has_image(id, ImageId::from_idx(img)) {
@@ -245,6 +247,7 @@ impl<'s> Simulation<'s> {
                 if let Some(i) = cl.registered.iter().position(|&r| r == id) {
                     cl.registered.remove(i);
                 }
+                cl.rebuild_runs();
                 for img in 0..cl.image_nodes.len() {
                     if cl.node_has_image(id, ImageId::from_idx(img)) {
                         cl.image_nodes[img] -= 1;
@@ -297,14 +300,11 @@ impl<'s> Simulation<'s> {
         let now = self.w.q.now().millis();
         let ws = &self.ctrl.workloads[wl.idx()];
         if ws.active {
-            let (mut ready, mut unready) = (0, 0);
-            for &p in &ws.pods {
-                match self.w.cluster.pods[p.idx()].phase {
-                    PodPhase::Ready => ready += 1,
-                    PodPhase::Pending | PodPhase::Starting | PodPhase::Running => unready += 1,
-                    _ => {}
-                }
-            }
+            let rec = &self.w.rec;
+            let ready = rec.workload_count(wl.idx(), PodPhase::Ready);
+            let unready = rec.workload_count(wl.idx(), PodPhase::Pending)
+                + rec.workload_count(wl.idx(), PodPhase::Starting)
+                + rec.workload_count(wl.idx(), PodPhase::Running);
             let current = ws.desired;
             let state = self.hpa[wl.idx()].as_mut().expect("HPA state");
             let desired = state.sync(h, now, current, ready, unready);
@@ -556,11 +556,7 @@ impl<'s> Simulation<'s> {
                 continue;
             };
             let ws = &self.ctrl.workloads[i];
-            let ready = ws
-                .pods
-                .iter()
-                .filter(|p| self.w.cluster.pods[p.idx()].phase == PodPhase::Ready)
-                .count() as u32;
+            let ready = self.w.rec.workload_count(i, PodPhase::Ready);
             let load = if ws.active { h.load_at(now) } else { 0.0 };
             out.push(HpaSample {
                 replicas: if ws.active { ws.desired } else { 0 },

@@ -1,0 +1,52 @@
+#!/bin/sh
+# Regenerates results/: the outputs and plots of every bundled scenario. Runs are deterministic,
+# so a fresh run reproduces the committed files byte for byte.
+#
+#   scripts/regenerate-results.sh           rewrite results/
+#   scripts/regenerate-results.sh --check   regenerate into a temporary directory and fail if
+#                                           anything differs from results/ (for CI)
+#
+# The scale scenarios (scenarios/scale-*.ron) are benchmarks, not results: they are left out to
+# keep results/ small. Set HYBRIDSIM to use an already built binary.
+set -eu
+cd "$(dirname "$0")/.."
+
+if [ -z "${HYBRIDSIM:-}" ]; then
+    cargo build --release --quiet
+    HYBRIDSIM="${CARGO_TARGET_DIR:-target}/release/hybridsim"
+fi
+
+check=no
+out=results
+if [ "${1:-}" = "--check" ]; then
+    check=yes
+    out=$(mktemp -d)
+    trap 'rm -rf "$out"' EXIT
+fi
+
+# Single runs, with the scenario's own seed.
+for s in quickstart forgotten-selector build-mismatch morning-peak; do
+    rm -rf "$out/$s"
+    "$HYBRIDSIM" run "scenarios/$s.ron" --out "$out/$s" --plots --quiet
+done
+
+# The strategy comparison: 6 variants x 20 seeds. The console table is kept as table.txt.
+rm -rf "$out/taint-strategies"
+mkdir -p "$out/taint-strategies"
+"$HYBRIDSIM" compare scenarios/taint-strategies.ron --seeds 20 --plots \
+    --out "$out/taint-strategies" > "$out/taint-strategies/table.txt.tmp"
+# Drop the last line ("wrote ... to DIR"), which names the output directory.
+sed '$d' "$out/taint-strategies/table.txt.tmp" > "$out/taint-strategies/table.txt"
+rm "$out/taint-strategies/table.txt.tmp"
+
+if [ "$check" = yes ]; then
+    # README.md is written by hand; everything else must match.
+    if diff -rq -x README.md results "$out"; then
+        echo "results/ matches a fresh run"
+    else
+        echo "results/ differs from a fresh run: run scripts/regenerate-results.sh and commit" >&2
+        exit 1
+    fi
+else
+    echo "regenerated $out/"
+fi

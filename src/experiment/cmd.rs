@@ -1,0 +1,318 @@
+//! The experiment commands (`compare`, `sweep`, `merge`, `plot`, `check`) as functions from
+//! their arguments to what to print and the exit code.
+//!
+//! Owns: the order of steps of each command and its messages. Does not own: argument parsing
+//! or printing (`cli`, which prints an `Outcome` and exits with its code), the progress bar's
+//! terminal drawing aside: indicatif draws on stderr while runs progress, only on a terminal.
+//!
+//! Exit codes, as everywhere in hybridsim: 0 success; 1 an assertion failed or an output could
+//! not be written; 2 bad input.
+
+use super::{Loaded, Plan, RunRecord, shard, table};
+use crate::report;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// What a command prints and how it exits.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: u8,
+}
+
+impl Outcome {
+    fn bad_input(msg: impl Into<String>) -> Outcome {
+        Outcome {
+            stderr: msg.into(),
+            code: 2,
+            ..Default::default()
+        }
+    }
+    fn io_error(msg: impl Into<String>) -> Outcome {
+        Outcome {
+            stderr: msg.into(),
+            code: 1,
+            ..Default::default()
+        }
+    }
+}
+
+/// Arguments of `compare` and `sweep`.
+#[derive(Clone, Debug, Default)]
+pub struct ExperimentArgs {
+    pub file: PathBuf,
+    /// `N` or `A..B`; default 10 seeds.
+    pub seeds: Option<String>,
+    pub out: Option<PathBuf>,
+    /// Worker threads; default: the machine's parallelism.
+    pub jobs: Option<usize>,
+    /// `K/N`, 0-based K.
+    pub shard: Option<String>,
+    pub plots: bool,
+    pub quiet: bool,
+    /// `PATH=V1,V2,...` (sweep only).
+    pub sets: Vec<String>,
+}
+
+/// Default number of seeds of a compare or sweep.
+pub const DEFAULT_SEEDS: &str = "10";
+
+fn load(file: &Path) -> Result<Loaded, Outcome> {
+    super::load(file).map_err(|e| Outcome::bad_input(e.to_string()))
+}
+
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn write(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Outcome> {
+    let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    report::write_atomically(dir, &refs).map_err(|e| {
+        Outcome::io_error(format!(
+            "error: cannot write outputs to {}: {e}",
+            dir.display()
+        ))
+    })
+}
+
+fn names(files: &[(String, Vec<u8>)]) -> String {
+    files
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes the outputs of a complete set of records (a full run or a merge) and renders the
+/// table.
+fn finish(
+    meta: &super::PlanMeta,
+    records: &[RunRecord],
+    out: Option<&Path>,
+    plots: bool,
+    quiet: bool,
+) -> Outcome {
+    let (agg, mut files) = match table::files(meta, records) {
+        Ok(x) => x,
+        Err(e) => return Outcome::io_error(format!("error: cannot render outputs: {e}")),
+    };
+    if plots {
+        let json = &files[1].1;
+        let cdf = &files[2].1;
+        match report::plots::compare_plots(json, cdf) {
+            Ok(p) => files.extend(p.into_iter().map(|(n, b)| (n.to_string(), b))),
+            Err(e) => return Outcome::io_error(format!("error: cannot draw plots: {e}")),
+        }
+    }
+    let mut stdout = if quiet {
+        String::new()
+    } else {
+        table::render(&agg)
+    };
+    if let Some(dir) = out {
+        if let Err(o) = write(dir, &files) {
+            return o;
+        }
+        if !quiet {
+            stdout.push_str(&format!("\nwrote {} to {}\n", names(&files), dir.display()));
+        }
+    }
+    Outcome {
+        stdout,
+        ..Default::default()
+    }
+}
+
+/// `compare` (no `sets`) and `sweep`.
+pub fn experiment(a: &ExperimentArgs, sweep: bool) -> Outcome {
+    if sweep && a.sets.is_empty() {
+        return Outcome::bad_input("error: sweep needs at least one --set PATH=V1,V2,...");
+    }
+    let loaded = match load(&a.file) {
+        Ok(l) => l,
+        Err(o) => return o,
+    };
+    let seeds = match super::parse_seeds(a.seeds.as_deref().unwrap_or(DEFAULT_SEEDS)) {
+        Ok(s) => s,
+        Err(e) => return Outcome::bad_input(format!("error: {e}")),
+    };
+    let mut sets = Vec::new();
+    for s in &a.sets {
+        match super::parse_set(s) {
+            Ok(x) => sets.push(x),
+            Err(e) => return Outcome::bad_input(format!("error: {e}")),
+        }
+    }
+    let plan = match Plan::sweep(&loaded, &sets, seeds) {
+        Ok(p) => p,
+        Err(e) => return Outcome::bad_input(format!("{}: {e}", a.file.display())),
+    };
+    let shard = match a.shard.as_deref().map(super::parse_shard).transpose() {
+        Ok(s) => s,
+        Err(e) => return Outcome::bad_input(format!("error: {e}")),
+    };
+    if shard.is_some() && a.out.is_none() {
+        return Outcome::bad_input("error: --shard needs --out DIR to write its shard file into");
+    }
+    if shard.is_some() && a.plots {
+        return Outcome::bad_input(
+            "error: --plots draws from all runs; pass it to `hybridsim merge` instead of a shard",
+        );
+    }
+    let runs = plan.meta.runs();
+    let indices: Vec<usize> = match shard {
+        Some((k, n)) => super::shard_indices(runs, k, n),
+        None => (0..runs).collect(),
+    };
+    let bar = if !a.quiet && std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(indices.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} runs, {elapsed} elapsed, ~{eta} left",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let jobs = a.jobs.unwrap_or_else(default_jobs);
+    let records = match super::run_many(&plan, &indices, jobs, &|| bar.inc(1)) {
+        Ok(r) => r,
+        Err(e) => return Outcome::io_error(format!("error: {e}")),
+    };
+    bar.finish_and_clear();
+    match (shard, &a.out) {
+        (Some((k, n)), Some(dir)) => {
+            let file = shard::ShardFile::new(&plan.meta, k, n, &records);
+            let bytes = match file.to_bytes() {
+                Ok(b) => b,
+                Err(e) => return Outcome::io_error(format!("error: {e}")),
+            };
+            let name = shard::file_name(k, n);
+            if let Err(o) = write(dir, &[(name.clone(), bytes)]) {
+                return o;
+            }
+            Outcome {
+                stdout: if a.quiet {
+                    String::new()
+                } else {
+                    format!(
+                        "shard {k}/{n}: {} of {runs} runs; wrote {}\nmerge all {n} shards with: \
+                         hybridsim merge DIR... --out OUT\n",
+                        records.len(),
+                        dir.join(name).display()
+                    )
+                },
+                ..Default::default()
+            }
+        }
+        _ => finish(&plan.meta, &records, a.out.as_deref(), a.plots, a.quiet),
+    }
+}
+
+/// `merge DIR... --out OUT`.
+pub fn merge(inputs: &[PathBuf], out: &Path, plots: bool, quiet: bool) -> Outcome {
+    let paths = match shard::find(inputs) {
+        Ok(p) => p,
+        Err(e) => return Outcome::bad_input(format!("error: {e}")),
+    };
+    match shard::merge(&paths) {
+        Ok((meta, records)) => finish(&meta, &records, Some(out), plots, quiet),
+        Err(e) => Outcome::bad_input(format!("error: {e}")),
+    }
+}
+
+/// `plot DIR`.
+pub fn plot(dir: &Path) -> Outcome {
+    let files = match report::plots::plot_dir(dir) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Outcome::bad_input(format!("error: {e}"));
+        }
+        Err(e) => return Outcome::bad_input(format!("error: cannot plot {}: {e}", dir.display())),
+    };
+    let files: Vec<(String, Vec<u8>)> =
+        files.into_iter().map(|(n, b)| (n.to_string(), b)).collect();
+    if let Err(o) = write(dir, &files) {
+        return o;
+    }
+    Outcome {
+        stdout: format!("wrote {} to {}\n", names(&files), dir.display()),
+        ..Default::default()
+    }
+}
+
+/// `check FILE [--seed N] [--variants]`.
+pub fn check(file: &Path, seed: Option<u64>, variants: bool) -> Outcome {
+    let loaded = match load(file) {
+        Ok(l) => l,
+        Err(o) => return o,
+    };
+    if loaded.assertions.is_empty() {
+        return Outcome::bad_input(format!(
+            "{}: the scenario has no `assertions`; nothing to check (see docs/experiments.md)",
+            file.display()
+        ));
+    }
+    let targets: Vec<(String, &crate::model::Spec)> = if variants {
+        loaded
+            .variants
+            .iter()
+            .map(|v| (format!("variant {}", v.name), &v.spec))
+            .collect()
+    } else {
+        vec![("scenario as written".to_string(), &loaded.base)]
+    };
+    let mut stdout = String::new();
+    let (mut failed, mut total) = (0, 0);
+    for (what, spec) in targets {
+        let seed = seed.unwrap_or(spec.seed);
+        let (_, summary) = super::simulate(spec, seed);
+        let value = serde_json::to_value(&summary).expect("summaries serialise");
+        let outcomes = match super::evaluate(&loaded.assertions, &value) {
+            Ok(o) => o,
+            // A variant may remove what an assertion names (a pool, a workload).
+            Err(e) => return Outcome::bad_input(format!("{}: {what}: {e}", file.display())),
+        };
+        stdout.push_str(&format!("{what} (seed {seed}):\n"));
+        let width = outcomes
+            .iter()
+            .map(|o| o.assertion.text.len())
+            .max()
+            .unwrap_or(0);
+        for o in outcomes {
+            total += 1;
+            // Summary keys ending in `_s` hold seconds (startup_latency_s, phases_s, …).
+            let unit = if o.assertion.metric.split('.').any(|k| k.ends_with("_s")) {
+                " s"
+            } else {
+                ""
+            };
+            let measured = match o.measured {
+                Some(m) => format!("measured {m}{unit}"),
+                None => "no value (no pod in that group became Ready)".into(),
+            };
+            if !o.holds {
+                failed += 1;
+            }
+            stdout.push_str(&format!(
+                "  {} {:<width$}  {measured}  [{}]\n",
+                if o.holds { "ok  " } else { "FAIL" },
+                o.assertion.text,
+                o.assertion.metric
+            ));
+        }
+    }
+    if failed > 0 {
+        stdout.push_str(&format!("{failed} of {total} assertion checks failed\n"));
+    } else {
+        stdout.push_str(&format!("all {total} assertion checks hold\n"));
+    }
+    Outcome {
+        stdout,
+        stderr: String::new(),
+        code: if failed > 0 { 1 } else { 0 },
+    }
+}

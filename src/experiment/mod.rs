@@ -1,0 +1,724 @@
+//! Experiments: many runs of one scenario (variants × swept parameters × seeds), their
+//! statistics, and the files that compare them.
+//!
+//! Owns: loading a scenario together with its variants and assertions, the plan of runs, running
+//! them in parallel with results independent of the thread count, and the per-run records the
+//! outputs are built from. Does not own: the simulation itself, summaries (`report`), plots
+//! (`report::plots`) or argument parsing (`cli`).
+//!
+//! Determinism: every run is one single-threaded `simulation::run(spec, seed)`. rayon only
+//! hands runs to threads; the records are collected in plan order (run index = group index ×
+//! seeds + seed index), and every output is written in that order, so `--jobs 1` and
+//! `--jobs 8` write identical bytes. Each variant runs with the same seeds, and the simulator
+//! derives each component's random stream from the seed (per-pool provisioning streams are keyed
+//! by the pool's name), so variants share their random draws wherever their structure agrees.
+
+pub mod assertions;
+pub mod cmd;
+pub mod overlay;
+pub mod shard;
+pub mod stats;
+pub mod table;
+
+use crate::model::{Os, Spec, WorkloadKind};
+use crate::report::{self, stats::Stats};
+use crate::scenario::locate::{self, Path};
+use crate::scenario::{self, ScenarioError, ScenarioErrors, raw};
+use crate::simulation::{self, RunOutput};
+use assertions::Assertion;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::Path as FsPath;
+
+/// The name of the one variant a scenario without `variants` is compared as.
+pub const IMPLICIT_BASELINE: &str = "baseline";
+
+/// A variant ready to run.
+#[derive(Clone, Debug)]
+pub struct VariantSpec {
+    pub name: String,
+    pub description: String,
+    /// The overlaid raw scenario (sweeps overlay it again).
+    pub raw: raw::Scenario,
+    pub spec: Spec,
+}
+
+/// A scenario file with its variants applied and its assertions parsed, all validated.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub file: String,
+    pub raw: raw::Scenario,
+    /// The scenario as written, without any variant: what `run` and `check` (without
+    /// `--variants`) simulate.
+    pub base: Spec,
+    /// The declared variants, or one implicit `baseline` equal to the base.
+    pub variants: Vec<VariantSpec>,
+    pub assertions: Vec<Assertion>,
+}
+
+fn located(text: &str, file: &str, path: &Path, message: String) -> ScenarioError {
+    let pos = locate::locate(text, path);
+    ScenarioError {
+        file: file.to_string(),
+        line: pos.map(|p| p.0),
+        col: pos.map(|p| p.1),
+        message,
+    }
+}
+
+/// The summary a run of `spec` has, with every key present: the simulation cut at time 0.
+/// Assertions are checked against it so that a misspelt metric is an error before anything
+/// runs, not a silent pass afterwards.
+pub fn summary_shape(spec: &Spec) -> Value {
+    let mut s = spec.clone();
+    s.duration = 0;
+    let out = simulation::run(&s, s.seed);
+    serde_json::to_value(report::Summary::new(&s, &out)).expect("summaries serialise")
+}
+
+/// Whether a missing key under this metric means zero rather than a typo: the scheduler's
+/// reasons appear in `unschedulable_reasons` only once they occurred.
+fn zero_when_absent(metric: &str) -> bool {
+    metric.starts_with("unschedulable_reasons.")
+}
+
+/// Checks that every assertion names a metric of `shape`.
+pub fn check_metrics(assertions: &[Assertion], shape: &Value) -> Vec<(usize, String)> {
+    assertions
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| !zero_when_absent(&a.metric))
+        .filter_map(|(i, a)| assertions::lookup(shape, &a.metric).err().map(|e| (i, e)))
+        .collect()
+}
+
+/// Evaluates assertions on one run's summary.
+pub fn evaluate(
+    assertions: &[Assertion],
+    summary: &Value,
+) -> Result<Vec<assertions::Outcome>, String> {
+    assertions
+        .iter()
+        .map(|a| match assertions::evaluate(a, summary) {
+            Err(_) if zero_when_absent(&a.metric) => {
+                let mut zero = summary.clone();
+                let _ = overlay::set_path(&mut zero, &a.metric, Value::from(0));
+                assertions::evaluate(a, &zero)
+            }
+            r => r,
+        })
+        .collect()
+}
+
+/// Reads, parses and validates a scenario with its variants and assertions. Every problem is
+/// reported as `FILE:LINE:COL: message`; problems inside a variant name it.
+pub fn load(path: &FsPath) -> Result<Loaded, ScenarioErrors> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ScenarioErrors(vec![ScenarioError {
+            file: file.clone(),
+            line: None,
+            col: None,
+            message: format!("cannot read the scenario: {e}"),
+        }])
+    })?;
+    load_str(&text, &file)
+}
+
+/// `load` on text already read; `file` names it in errors and anchors relative paths.
+pub fn load_str(text: &str, file: &str) -> Result<Loaded, ScenarioErrors> {
+    let raw = scenario::parse_raw(text, file)?;
+    let base = scenario::validate_raw(&raw, text, file)?;
+    let base_dir = FsPath::new(file).parent();
+    let mut errs = Vec::new();
+    let root = Path::root();
+    let mut variants = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, v) in raw.variants.iter().enumerate() {
+        let vp = root.field("variants").index(i);
+        if v.name.trim().is_empty() {
+            errs.push(located(
+                text,
+                file,
+                &vp.field("name"),
+                "expected a non-empty variant name".into(),
+            ));
+            continue;
+        }
+        if !seen.insert(v.name.clone()) {
+            errs.push(located(
+                text,
+                file,
+                &vp.field("name"),
+                format!("duplicate variant name \"{}\"", v.name),
+            ));
+            continue;
+        }
+        let overlaid = match overlay::apply_variant(&raw, v) {
+            Ok(r) => r,
+            Err((at, msg)) => {
+                let p = match at {
+                    Some(j) => vp.field("changes").index(j),
+                    None => vp.clone(),
+                };
+                errs.push(located(
+                    text,
+                    file,
+                    &p,
+                    format!("variant \"{}\": {msg}", v.name),
+                ));
+                continue;
+            }
+        };
+        match scenario::validate::validate_in(&overlaid, base_dir) {
+            Ok(spec) => variants.push(VariantSpec {
+                name: v.name.clone(),
+                description: v.description.clone(),
+                raw: overlaid,
+                spec,
+            }),
+            Err(diags) => {
+                for d in diags {
+                    errs.push(located(
+                        text,
+                        file,
+                        &vp,
+                        format!(
+                            "variant \"{}\": after its changes, {}: {}",
+                            v.name, d.path, d.message
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let mut parsed = Vec::new();
+    for (i, a) in raw.assertions.iter().enumerate() {
+        match assertions::parse(a) {
+            Ok(a) => parsed.push(a),
+            Err(e) => errs.push(located(text, file, &root.field("assertions").index(i), e)),
+        }
+    }
+    if parsed.len() == raw.assertions.len() && !parsed.is_empty() {
+        let shape = summary_shape(&base);
+        for (i, e) in check_metrics(&parsed, &shape) {
+            errs.push(located(text, file, &root.field("assertions").index(i), e));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(ScenarioErrors(errs));
+    }
+    if variants.is_empty() {
+        variants.push(VariantSpec {
+            name: IMPLICIT_BASELINE.into(),
+            description: "the scenario as written".into(),
+            raw: {
+                let mut r = raw.clone();
+                r.variants.clear();
+                r
+            },
+            spec: base.clone(),
+        });
+    }
+    Ok(Loaded {
+        file: file.to_string(),
+        raw,
+        base,
+        variants,
+        assertions: parsed,
+    })
+}
+
+/// One group of runs: a variant, with the swept values applied (none for `compare`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupMeta {
+    pub variant: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Swept values as given on the command line, in `PlanMeta::params` order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<String>,
+}
+
+/// What a set of runs is, independent of the machine that runs it: enough for `merge` to
+/// rebuild the outputs and to refuse shards of a different plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanMeta {
+    pub scenario: String,
+    /// FNV-1a of the scenario (as parsed, so comments and layout do not count), the swept
+    /// values and the seeds.
+    pub scenario_hash: String,
+    /// Swept paths (`--set`), in command-line order.
+    pub params: Vec<String>,
+    pub groups: Vec<GroupMeta>,
+    pub seeds: Vec<u64>,
+}
+
+impl PlanMeta {
+    pub fn runs(&self) -> usize {
+        self.groups.len() * self.seeds.len()
+    }
+    /// (group, seed) of run `i`.
+    pub fn at(&self, i: usize) -> (usize, u64) {
+        let n = self.seeds.len();
+        (i / n, self.seeds[i % n])
+    }
+    /// Several declared variants: labels name the variant as well as the swept values.
+    pub fn multi_variant(&self) -> bool {
+        self.groups
+            .iter()
+            .any(|g| g.variant != self.groups[0].variant)
+    }
+    /// The name a group goes by in tables and legends.
+    pub fn label(&self, g: usize) -> String {
+        group_label(
+            &self.groups[g].variant,
+            &self.params,
+            &self.groups[g].params,
+            self.multi_variant(),
+        )
+    }
+}
+
+/// `variant`, `path=value, …` or `variant path=value, …`.
+pub fn group_label(variant: &str, paths: &[String], values: &[String], multi: bool) -> String {
+    if paths.is_empty() {
+        return variant.to_string();
+    }
+    let kv: Vec<String> = paths
+        .iter()
+        .zip(values)
+        .map(|(p, v)| format!("{p}={v}"))
+        .collect();
+    if multi {
+        format!("{variant} {}", kv.join(", "))
+    } else {
+        kv.join(", ")
+    }
+}
+
+/// A plan with the validated spec of every group.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub meta: PlanMeta,
+    pub specs: Vec<Spec>,
+}
+
+/// FNV-1a 64, printed as 16 hex digits: stable across releases, unlike std's hasher.
+pub fn fnv1a(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+fn hash_of(raw: &raw::Scenario, sets: &[(String, Vec<String>)], seeds: &[u64]) -> String {
+    let v = serde_json::json!({ "scenario": raw, "sets": sets, "seeds": seeds });
+    fnv1a(v.to_string().as_bytes())
+}
+
+/// Splits `V1,V2,...` at top-level commas, so JSON values (`{"a":1,"b":2}`) stay whole.
+pub fn split_values(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut depth, mut in_str, mut esc) = (0i32, false, false);
+    let mut cur = String::new();
+    for c in text.chars() {
+        if in_str {
+            cur.push(c);
+            if esc {
+                esc = false;
+            } else if c == '\\' {
+                esc = true;
+            } else if c == '"' {
+                in_str = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => in_str = true,
+            '[' | '{' | '(' => depth += 1,
+            ']' | '}' | ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(std::mem::take(&mut cur).trim().to_string());
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    out.push(cur.trim().to_string());
+    out
+}
+
+/// Parses `--set PATH=V1,V2,...`.
+pub fn parse_set(text: &str) -> Result<(String, Vec<String>), String> {
+    let (path, values) = text
+        .split_once('=')
+        .ok_or_else(|| format!("--set \"{text}\": expected PATH=V1,V2,..."))?;
+    let path = path.trim();
+    overlay::OverlayPath::parse(path).map_err(|e| format!("--set: {e}"))?;
+    let values = split_values(values);
+    if values.iter().any(|v| v.is_empty()) {
+        return Err(format!("--set \"{text}\": empty value"));
+    }
+    Ok((path.to_string(), values))
+}
+
+impl Plan {
+    /// Every variant × seed.
+    pub fn compare(loaded: &Loaded, seeds: Vec<u64>) -> Plan {
+        Plan::sweep(loaded, &[], seeds).expect("a compare has no swept value to reject")
+    }
+
+    /// Every variant × combination of swept values × seed. The combinations vary the last
+    /// `--set` fastest.
+    pub fn sweep(
+        loaded: &Loaded,
+        sets: &[(String, Vec<String>)],
+        seeds: Vec<u64>,
+    ) -> Result<Plan, String> {
+        let mut combos: Vec<Vec<String>> = vec![Vec::new()];
+        for (_, values) in sets {
+            combos = combos
+                .into_iter()
+                .flat_map(|c| {
+                    values.iter().map(move |v| {
+                        let mut c = c.clone();
+                        c.push(v.clone());
+                        c
+                    })
+                })
+                .collect();
+        }
+        let base_dir = FsPath::new(&loaded.file).parent();
+        let mut groups = Vec::new();
+        let mut specs = Vec::new();
+        let mut errors = Vec::new();
+        for v in &loaded.variants {
+            for combo in &combos {
+                let spec = if sets.is_empty() {
+                    v.spec.clone()
+                } else {
+                    let mut val = overlay::to_value(&v.raw);
+                    let what = || {
+                        let kv: Vec<String> = sets
+                            .iter()
+                            .zip(combo)
+                            .map(|((p, _), x)| format!("{p}={x}"))
+                            .collect();
+                        format!("variant \"{}\" with {}", v.name, kv.join(", "))
+                    };
+                    let mut failed = false;
+                    for ((path, _), value) in sets.iter().zip(combo) {
+                        if let Err(e) =
+                            overlay::set_path(&mut val, path, overlay::parse_value(value))
+                        {
+                            errors.push(format!("{}: {e}", what()));
+                            failed = true;
+                            break;
+                        }
+                    }
+                    if failed {
+                        continue;
+                    }
+                    let r = match overlay::from_value(val) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            errors.push(format!("{}: {e}", what()));
+                            continue;
+                        }
+                    };
+                    match scenario::validate::validate_in(&r, base_dir) {
+                        Ok(s) => s,
+                        Err(diags) => {
+                            for d in diags {
+                                errors.push(format!("{}: {}: {}", what(), d.path, d.message));
+                            }
+                            continue;
+                        }
+                    }
+                };
+                groups.push(GroupMeta {
+                    variant: v.name.clone(),
+                    description: v.description.clone(),
+                    params: combo.clone(),
+                });
+                specs.push(spec);
+            }
+        }
+        if !errors.is_empty() {
+            errors.dedup();
+            return Err(errors.join("\n"));
+        }
+        Ok(Plan {
+            meta: PlanMeta {
+                scenario: loaded.raw.name.clone(),
+                scenario_hash: hash_of(&loaded.raw, sets, &seeds),
+                params: sets.iter().map(|(p, _)| p.clone()).collect(),
+                groups,
+                seeds,
+            },
+            specs,
+        })
+    }
+}
+
+/// Startup of the Deployment pods of one run, for the CDF: ready latencies by the OS of the
+/// node they ran on, and the pods that never became Ready.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PodSample {
+    /// created → Ready in ms, pods on Linux nodes.
+    pub linux_ms: Vec<u64>,
+    pub windows_ms: Vec<u64>,
+    /// Pods never Ready: on Linux nodes, on Windows nodes, never bound.
+    pub not_ready: [u64; 3],
+}
+
+/// What one run leaves for the outputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRecord {
+    pub index: usize,
+    /// Flattened metrics in a fixed order: the `apps.*` figures, then summary.json's numbers.
+    pub metrics: Vec<(String, Option<f64>)>,
+    pub pods: PodSample,
+}
+
+/// Keys of summary.json that are not per-run measurements (or not numbers) and stay out of
+/// compare.csv: they are the same on every row or are free-form text.
+const SKIPPED: [&str; 4] = ["scenario", "seed", "duration_s", "unschedulable_reasons"];
+
+/// Numeric leaves of a summary as `dotted.path → value` (null → None), in the summary's order.
+/// A workload's `failures` lists only the reasons that occurred; here every reason of the
+/// top-level `failures` is filled in with 0, so that the columns depend on the scenario and not
+/// on what happened in a run.
+pub fn flatten(summary: &Value) -> Vec<(String, Option<f64>)> {
+    let mut summary = summary.clone();
+    let reasons: Vec<String> = summary["failures"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    if let Some(wls) = summary.get_mut("workloads").and_then(Value::as_object_mut) {
+        for w in wls.values_mut() {
+            if let Some(f) = w.get_mut("failures").and_then(Value::as_object_mut) {
+                for r in &reasons {
+                    f.entry(r.clone()).or_insert(Value::from(0));
+                }
+            }
+        }
+    }
+    flatten_value(&summary)
+}
+
+fn flatten_value(summary: &Value) -> Vec<(String, Option<f64>)> {
+    fn walk(prefix: &str, v: &Value, out: &mut Vec<(String, Option<f64>)>) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    let p = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    if prefix.is_empty() && SKIPPED.contains(&k.as_str()) {
+                        continue;
+                    }
+                    walk(&p, v, out);
+                }
+            }
+            Value::Number(n) => out.push((prefix.to_string(), n.as_f64())),
+            Value::Null => out.push((prefix.to_string(), None)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk("", summary, &mut out);
+    out
+}
+
+/// The `apps.*` columns, in the order compare.csv lists them (first).
+pub const APP_COLUMNS: [&str; 20] = [
+    "apps.pods",
+    "apps.never_ready",
+    "apps.startup_latency_s.all.count",
+    "apps.startup_latency_s.all.mean",
+    "apps.startup_latency_s.all.p50",
+    "apps.startup_latency_s.all.p90",
+    "apps.startup_latency_s.all.p99",
+    "apps.startup_latency_s.all.max",
+    "apps.startup_latency_s.linux.count",
+    "apps.startup_latency_s.linux.mean",
+    "apps.startup_latency_s.linux.p50",
+    "apps.startup_latency_s.linux.p90",
+    "apps.startup_latency_s.linux.p99",
+    "apps.startup_latency_s.linux.max",
+    "apps.startup_latency_s.windows.count",
+    "apps.startup_latency_s.windows.mean",
+    "apps.startup_latency_s.windows.p50",
+    "apps.startup_latency_s.windows.p90",
+    "apps.startup_latency_s.windows.p99",
+    "apps.startup_latency_s.windows.max",
+];
+
+fn stats_cols(prefix: &str, s: &Stats, out: &mut Vec<(String, Option<f64>)>) {
+    out.push((format!("{prefix}.count"), Some(s.count as f64)));
+    for (k, v) in [
+        ("mean", s.mean),
+        ("p50", s.p50),
+        ("p90", s.p90),
+        ("p99", s.p99),
+        ("max", s.max),
+    ] {
+        out.push((format!("{prefix}.{k}"), v));
+    }
+}
+
+/// Figures over Deployment pods only. DaemonSet pods are infrastructure (a pre-pull DaemonSet
+/// does the slow pull itself), so counting them would charge the strategy that adds one with
+/// exactly the wait it removes from the applications.
+pub fn app_metrics(spec: &Spec, out: &RunOutput) -> (Vec<(String, Option<f64>)>, PodSample) {
+    let mut sample = PodSample::default();
+    let mut created = 0u64;
+    for p in &out.cluster.pods {
+        if spec.workloads[p.workload.idx()].kind != WorkloadKind::Deployment {
+            continue;
+        }
+        created += 1;
+        let os = p.node.map(|n| spec.pool(out.cluster.node(n).pool).os);
+        match (p.ready, os) {
+            (Some(r), Some(Os::Linux)) => sample.linux_ms.push(r - p.created),
+            (Some(r), Some(Os::Windows)) => sample.windows_ms.push(r - p.created),
+            (Some(_), None) => {}
+            (None, Some(Os::Linux)) => sample.not_ready[0] += 1,
+            (None, Some(Os::Windows)) => sample.not_ready[1] += 1,
+            (None, None) => sample.not_ready[2] += 1,
+        }
+    }
+    let mut m = vec![
+        ("apps.pods".to_string(), Some(created as f64)),
+        (
+            "apps.never_ready".to_string(),
+            Some(sample.not_ready.iter().sum::<u64>() as f64),
+        ),
+    ];
+    let mut all: Vec<u64> = sample
+        .linux_ms
+        .iter()
+        .chain(&sample.windows_ms)
+        .copied()
+        .collect();
+    stats_cols(
+        "apps.startup_latency_s.all",
+        &Stats::of_ms(&mut all),
+        &mut m,
+    );
+    stats_cols(
+        "apps.startup_latency_s.linux",
+        &Stats::of_ms(&mut sample.linux_ms.clone()),
+        &mut m,
+    );
+    stats_cols(
+        "apps.startup_latency_s.windows",
+        &Stats::of_ms(&mut sample.windows_ms.clone()),
+        &mut m,
+    );
+    sample.linux_ms.sort_unstable();
+    sample.windows_ms.sort_unstable();
+    (m, sample)
+}
+
+/// Simulates one spec and seed; returns the summary as JSON with the run.
+pub fn simulate(spec: &Spec, seed: u64) -> (RunOutput, report::Summary) {
+    let out = simulation::run(spec, seed);
+    let summary = report::Summary::new(spec, &out);
+    (out, summary)
+}
+
+/// Runs plan entry `index`.
+pub fn run_one(plan: &Plan, index: usize) -> RunRecord {
+    let (g, seed) = plan.meta.at(index);
+    let spec = &plan.specs[g];
+    let (out, summary) = simulate(spec, seed);
+    let (mut metrics, pods) = app_metrics(spec, &out);
+    metrics.extend(flatten(
+        &serde_json::to_value(&summary).expect("summaries serialise"),
+    ));
+    RunRecord {
+        index,
+        metrics,
+        pods,
+    }
+}
+
+/// Runs the given plan entries on `jobs` threads and returns their records in the order of
+/// `indices`, whatever order they finished in. `progress` is called once per finished run.
+pub fn run_many(
+    plan: &Plan,
+    indices: &[usize],
+    jobs: usize,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<RunRecord>, String> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
+    Ok(pool.install(|| {
+        // An indexed parallel iterator collects in input order, not completion order.
+        indices
+            .par_iter()
+            .map(|&i| {
+                let r = run_one(plan, i);
+                progress();
+                r
+            })
+            .collect()
+    }))
+}
+
+/// Parses `--seeds`: `N` (seeds 1..=N) or `A..B` (A to B, both included).
+pub fn parse_seeds(text: &str) -> Result<Vec<u64>, String> {
+    let t = text.trim();
+    let bad = || {
+        format!(
+            "--seeds \"{t}\": expected a count N (seeds 1..=N) or a range A..B (both ends included)"
+        )
+    };
+    if let Some((a, b)) = t.split_once("..") {
+        let a: u64 = a.trim().parse().map_err(|_| bad())?;
+        let b: u64 = b
+            .trim()
+            .trim_start_matches('=')
+            .parse()
+            .map_err(|_| bad())?;
+        if b < a {
+            return Err(format!("--seeds \"{t}\": the range is empty ({b} < {a})"));
+        }
+        return Ok((a..=b).collect());
+    }
+    let n: u64 = t.parse().map_err(|_| bad())?;
+    if n == 0 {
+        return Err(format!("--seeds \"{t}\": expected at least one seed"));
+    }
+    Ok((1..=n).collect())
+}
+
+/// `--shard K/N`: K is 0-based (0 ≤ K < N), as Kubernetes' JOB_COMPLETION_INDEX and Slurm's
+/// default array indices are.
+pub fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let bad =
+        || format!("--shard \"{text}\": expected K/N with 0 <= K < N (K is 0-based), e.g. 0/4");
+    let (k, n) = text.split_once('/').ok_or_else(bad)?;
+    let k: usize = k.trim().parse().map_err(|_| bad())?;
+    let n: usize = n.trim().parse().map_err(|_| bad())?;
+    if n == 0 || k >= n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+/// The run indices shard K of N takes: every i with i % N == K.
+pub fn shard_indices(runs: usize, k: usize, n: usize) -> Vec<usize> {
+    (0..runs).filter(|i| i % n == k).collect()
+}

@@ -1,0 +1,194 @@
+//! Plots: produced by `run --plots`, `compare --plots` and `plot DIR`, with the expected titles
+//! and series, as real PNGs, and identical whichever command drew them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_hybridsim"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("hybridsim-plots-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn ok(args: &[&str]) {
+    let o = bin().args(args).output().unwrap();
+    assert!(
+        o.status.success(),
+        "hybridsim {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn text(p: &Path) -> String {
+    String::from_utf8(read(p)).unwrap()
+}
+
+/// Width and height from a PNG's IHDR chunk, after checking the signature.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+/// The number of `<polyline` elements: plotters draws each line series as one.
+fn polylines(svg: &str) -> usize {
+    svg.matches("<polyline").count()
+}
+
+#[test]
+fn run_plots_show_the_startup_cdf_per_os_and_the_timeline_per_pool() {
+    let d = tmp("run");
+    ok(&[
+        "run",
+        "scenarios/morning-peak.ron",
+        "--out",
+        d.to_str().unwrap(),
+        "--plots",
+        "-q",
+    ]);
+    let cdf = text(&d.join("startup_cdf.svg"));
+    assert!(cdf.contains("morning-peak (seed 1): startup latency CDF"));
+    // morning-peak seed 1: 71 pods, 41 on Linux nodes and 30 on Windows nodes, all Ready
+    // (summary.json startup_latency_s counts).
+    for panel in [
+        "all pods: 71 of 71 Ready",
+        "pods on Linux nodes: 41 of 41 Ready",
+        "pods on Windows nodes: 30 of 30 Ready",
+    ] {
+        assert!(cdf.contains(panel), "missing panel title {panel}");
+    }
+    assert!(cdf.contains("startup latency, created → Ready (s, log scale)"));
+    let tl = text(&d.join("timeline.svg"));
+    for series in [
+        "pending (not bound)",
+        "Ready",
+        "system Ready",
+        "linux-apps Ready",
+        "win-apps Ready",
+        "win-apps provisioning",
+        "time (min)",
+    ] {
+        assert!(tl.contains(series), "timeline lacks {series}");
+    }
+    // 4 pod phases + 3 pools Ready; the two autoscaled pools also draw a dashed provisioning
+    // line, which plotters writes as many short segments, so at least 7 polylines.
+    assert!(polylines(&tl) >= 7, "{}", polylines(&tl));
+    for (png, size) in [
+        ("startup_cdf.png", (1680, 566)),
+        ("timeline.png", (1100, 800)),
+    ] {
+        let b = read(&d.join(png));
+        assert_eq!(png_size(&b), size, "{png}");
+        // Non-trivial: a blank white 1100×800 PNG compresses to a few kB.
+        assert!(b.len() > 30_000, "{png} is only {} bytes", b.len());
+    }
+}
+
+#[test]
+fn compare_plots_have_a_line_and_a_bar_per_variant_and_plot_dir_redraws_them_identically() {
+    let d = tmp("compare");
+    let f = "scenarios/taint-strategies.ron";
+    ok(&[
+        "compare",
+        f,
+        "--seeds",
+        "3",
+        "--out",
+        d.to_str().unwrap(),
+        "--plots",
+        "-q",
+    ]);
+    let cdf = text(&d.join("startup_cdf.svg"));
+    let variants = [
+        "none",
+        "node-selector",
+        "taints-tolerations",
+        "runtimeclass",
+        "runtimeclass-build",
+        "prepull",
+    ];
+    // The legend names each variant once (plotters writes SVG text as `>\nTEXT\n</text>`).
+    for v in variants {
+        assert_eq!(
+            cdf.matches(&format!("\n{v}\n</text>")).count(),
+            1,
+            "legend entry {v}"
+        );
+    }
+    // Each variant's colour (Tableau 10, in plan order) strokes 4 polylines: its legend swatch
+    // and one CDF line in each of the three panels (all, Linux, Windows: every variant has pods
+    // on both OSes, the web front end on Linux and the apps on Windows).
+    for c in ["1F77B4", "FF7F0E", "2CA02C", "D62728", "9467BD", "8C564B"] {
+        let n = cdf
+            .split("<polyline")
+            .skip(1)
+            .filter(|p| {
+                p.split('>')
+                    .next()
+                    .unwrap()
+                    .contains(&format!("stroke=\"#{c}\""))
+            })
+            .count();
+        assert_eq!(n, 4, "colour #{c}");
+    }
+    assert!(polylines(&cdf) >= 24);
+    let fails = text(&d.join("failures.svg"));
+    assert!(fails.contains("taint-strategies: failures by reason (3 seeds)"));
+    // Reasons that occur: ErrImagePull (none, node-selector), CreateContainerError (the os-only
+    // strategies), Unschedulable (pods waiting for the autoscaler); the others never do.
+    for r in ["ErrImagePull", "CreateContainerError", "Unschedulable"] {
+        assert!(fails.contains(r), "legend lacks {r}");
+    }
+    assert!(!fails.contains("UnsupportedOnWindows"));
+    for v in variants {
+        assert!(fails.contains(v), "x axis lacks {v}");
+    }
+    // `plot DIR` redraws from the files alone: byte-identical.
+    let before: Vec<Vec<u8>> = [
+        "startup_cdf.svg",
+        "startup_cdf.png",
+        "failures.svg",
+        "failures.png",
+    ]
+    .iter()
+    .map(|n| read(&d.join(n)))
+    .collect();
+    for n in [
+        "startup_cdf.svg",
+        "startup_cdf.png",
+        "failures.svg",
+        "failures.png",
+    ] {
+        std::fs::remove_file(d.join(n)).unwrap();
+    }
+    ok(&["plot", d.to_str().unwrap()]);
+    for (i, n) in [
+        "startup_cdf.svg",
+        "startup_cdf.png",
+        "failures.svg",
+        "failures.png",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert_eq!(read(&d.join(n)), before[i], "{n} differs after `plot`");
+    }
+}
+
+#[test]
+fn plot_refuses_a_directory_without_outputs() {
+    let d = tmp("empty");
+    std::fs::create_dir_all(&d).unwrap();
+    let o = bin().args(["plot", d.to_str().unwrap()]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("neither compare.json"));
+}
