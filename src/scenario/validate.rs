@@ -994,7 +994,10 @@ pub fn validate_in(
                 name,
                 kind,
                 replicas: w.replicas,
-                created_at: w.created_at.map(|d| d.0 + shift).filter(|&t| t <= raw.duration.0),
+                created_at: w
+                    .created_at
+                    .map(|d| d.0 + shift)
+                    .filter(|&t| t <= raw.duration.0),
                 template: TemplateId::from_idx(i),
             });
         }
@@ -1004,10 +1007,15 @@ pub fn validate_in(
     let mut seen = std::collections::BTreeSet::new();
     for (i, w) in workloads.iter().enumerate() {
         if !seen.insert(w.name.as_str()) {
-            let raw_i = copies.iter().position(|(ids, _)| ids.iter().any(|x| x.idx() == i));
+            let raw_i = copies
+                .iter()
+                .position(|(ids, _)| ids.iter().any(|x| x.idx() == i));
             cx.err(
                 wp.index(raw_i.unwrap_or(0)).field("name"),
-                format!("workload name \"{}\" is used twice (copies are named NAME-i)", w.name),
+                format!(
+                    "workload name \"{}\" is used twice (copies are named NAME-i)",
+                    w.name
+                ),
             );
         }
     }
