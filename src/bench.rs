@@ -65,6 +65,8 @@ pub fn bench(spec: &Spec, seed: u64, repeat: usize) -> std::io::Result<BenchResu
     let mut walls = Vec::with_capacity(repeat);
     let mut last = None;
     for _ in 0..repeat {
+        // Free the previous run first so peak RSS is that of one run, not two.
+        last = None;
         let t = Instant::now();
         let out = simulation::run(spec, seed);
         walls.push(t.elapsed().as_secs_f64());
