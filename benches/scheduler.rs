@@ -5,7 +5,7 @@
 //! this is the steady-state cost with warm per-pool caches.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use hybridsim::model::cluster::{Cluster, Node, NodeState, Pod, PodPhase, Stage};
+use hybridsim::model::cluster::{Cluster, Node, NodeState, Pod};
 use hybridsim::model::messages::Messages;
 use hybridsim::model::*;
 use hybridsim::scenario;
@@ -85,29 +85,8 @@ fn cluster(spec: &Spec) -> Cluster {
     }
     cl.rebuild_runs();
     for t in 0..2u32 {
-        cl.pods.push(Pod {
-            workload: WorkloadId(t),
-            template: TemplateId(t),
-            ordinal: 0,
-            phase: PodPhase::Pending,
-            node: None,
-            pinned: None,
-            generation: 0,
-            created: 0,
-            scheduled: None,
-            pulled: None,
-            started: None,
-            ready: None,
-            ended: None,
-            reason: None,
-            message: None,
-            reasons_seen: 0,
-            sched_attempts: 0,
-            step: 0,
-            step_attempts: 0,
-            stage: Stage::Image,
-            ready_candidate: 0,
-        });
+        cl.pods
+            .push(Pod::new(WorkloadId(t), TemplateId(t), 0, None, 0));
     }
     cl
 }

@@ -66,7 +66,7 @@ pub fn bench(spec: &Spec, seed: u64, repeat: usize) -> std::io::Result<BenchResu
     let mut last = None;
     for _ in 0..repeat {
         // Free the previous run first so peak RSS is that of one run, not two.
-        last = None;
+        drop(last.take());
         let t = Instant::now();
         let out = simulation::run(spec, seed);
         walls.push(t.elapsed().as_secs_f64());

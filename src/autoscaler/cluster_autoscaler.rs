@@ -195,6 +195,32 @@ impl ClusterAutoscaler {
         None
     }
 
+    /// Bin-packs the pending pods that pass `pool`'s template node onto at most `max_nodes`
+    /// new nodes of it (each already running the pool's DaemonSet pods). Returns those pods,
+    /// their requests and the estimate.
+    fn pack(
+        &mut self,
+        spec: &Spec,
+        cl: &Cluster,
+        pending: &[PodId],
+        daemons: &[TemplateId],
+        pool: PoolId,
+        max_nodes: u32,
+    ) -> (Vec<PodId>, Vec<Res>, binpacking::Estimate) {
+        let fitting: Vec<PodId> = pending
+            .iter()
+            .copied()
+            .filter(|&p| self.fits_pool(spec, cl.pod(p).template, pool))
+            .collect();
+        let reqs: Vec<Res> = fitting
+            .iter()
+            .map(|&p| spec.template(cl.pod(p).template).requests)
+            .collect();
+        let overhead = self.daemon_overhead(spec, daemons, pool);
+        let est = binpacking::estimate(&reqs, spec.pool(pool).allocatable, overhead, max_nodes);
+        (fitting, reqs, est)
+    }
+
     /// One autoscaler loop. `unschedulable` are the pods the scheduler parked as unschedulable;
     /// `daemons` the templates of active DaemonSets.
     pub fn scan(
@@ -292,17 +318,7 @@ impl ClusterAutoscaler {
             if upcoming == 0 || pending.is_empty() {
                 continue;
             }
-            let fitting: Vec<PodId> = pending
-                .iter()
-                .copied()
-                .filter(|&p| self.fits_pool(spec, cl.pod(p).template, pid))
-                .collect();
-            let reqs: Vec<Res> = fitting
-                .iter()
-                .map(|&p| spec.template(cl.pod(p).template).requests)
-                .collect();
-            let overhead = self.daemon_overhead(spec, daemons, pid);
-            let est = binpacking::estimate(&reqs, spec.pool(pid).allocatable, overhead, upcoming);
+            let (fitting, _, est) = self.pack(spec, cl, &pending, daemons, pid, upcoming);
             let placed: Vec<PodId> = fitting
                 .iter()
                 .zip(&est.placement)
@@ -328,21 +344,8 @@ impl ClusterAutoscaler {
             if size >= group.max {
                 continue;
             }
-            let fitting: Vec<PodId> = pending
-                .iter()
-                .copied()
-                .filter(|&p| self.fits_pool(spec, cl.pod(p).template, pid))
-                .collect();
-            if fitting.is_empty() {
-                continue;
-            }
-            let reqs: Vec<Res> = fitting
-                .iter()
-                .map(|&p| spec.template(cl.pod(p).template).requests)
-                .collect();
-            let overhead = self.daemon_overhead(spec, daemons, pid);
             let limit = (group.max - size).min(cfg.max_nodes_per_scaleup);
-            let est = binpacking::estimate(&reqs, spec.pool(pid).allocatable, overhead, limit);
+            let (_, reqs, est) = self.pack(spec, cl, &pending, daemons, pid, limit);
             if est.nodes == 0 {
                 continue;
             }

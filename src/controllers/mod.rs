@@ -11,7 +11,7 @@
 
 use crate::engine::SimTime;
 use crate::kubelet::backoff;
-use crate::model::cluster::{NodeState, Pod, PodPhase, Reason, Stage};
+use crate::model::cluster::{NodeState, Pod, PodPhase, Reason};
 use crate::model::*;
 use crate::scheduler::plugins::{node_affinity, taint_toleration};
 use crate::simulation::World;
@@ -54,29 +54,7 @@ impl Controllers {
         let ws = &mut self.workloads[wl.idx()];
         let tid = spec.workloads[wl.idx()].template;
         let id = PodId::from_idx(w.cluster.pods.len());
-        let mut pod = Pod {
-            workload: wl,
-            template: tid,
-            ordinal: ws.next_ordinal,
-            phase: PodPhase::Pending,
-            node: None,
-            pinned,
-            generation: 0,
-            created: now,
-            scheduled: None,
-            pulled: None,
-            started: None,
-            ready: None,
-            ended: None,
-            reason: None,
-            message: None,
-            reasons_seen: 0,
-            sched_attempts: 0,
-            step: 0,
-            step_attempts: 0,
-            stage: Stage::Image,
-            ready_candidate: 0,
-        };
+        let mut pod = Pod::new(wl, tid, ws.next_ordinal, pinned, now);
         ws.next_ordinal += 1;
         ws.pods.push(id);
         w.rec.pod_created(&pod);

@@ -114,15 +114,7 @@ pub fn evaluate(
 /// Reads, parses and validates a scenario with its variants and assertions. Every problem is
 /// reported as `FILE:LINE:COL: message`; problems inside a variant name it.
 pub fn load(path: &FsPath) -> Result<Loaded, ScenarioErrors> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ScenarioErrors(vec![ScenarioError {
-            file: file.clone(),
-            line: None,
-            col: None,
-            message: format!("cannot read the scenario: {e}"),
-        }])
-    })?;
+    let (text, file) = crate::scenario::read_text(path)?;
     load_str(&text, &file)
 }
 

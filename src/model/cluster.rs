@@ -151,6 +151,41 @@ pub struct Pod {
     pub ready_candidate: u64,
 }
 
+impl Pod {
+    /// A new Pending pod of `workload` created at `created`.
+    pub fn new(
+        workload: WorkloadId,
+        template: TemplateId,
+        ordinal: u32,
+        pinned: Option<NodeId>,
+        created: u64,
+    ) -> Pod {
+        Pod {
+            workload,
+            template,
+            ordinal,
+            phase: PodPhase::Pending,
+            node: None,
+            pinned,
+            generation: 0,
+            created,
+            scheduled: None,
+            pulled: None,
+            started: None,
+            ready: None,
+            ended: None,
+            reason: None,
+            message: None,
+            reasons_seen: 0,
+            sched_attempts: 0,
+            step: 0,
+            step_attempts: 0,
+            stage: Stage::Image,
+            ready_candidate: 0,
+        }
+    }
+}
+
 /// Arenas of the live cluster.
 #[derive(Default)]
 pub struct Cluster {

@@ -101,8 +101,8 @@ pub fn load_str(text: &str, file: &str) -> Result<(raw::Scenario, Spec), Scenari
     Ok((raw, spec))
 }
 
-/// Reads, parses and validates a scenario file.
-pub fn load(path: &FsPath) -> Result<(raw::Scenario, Spec), ScenarioErrors> {
+/// Reads a scenario file's text, with the error every loader reports when it cannot.
+pub fn read_text(path: &FsPath) -> Result<(String, String), ScenarioErrors> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
         ScenarioErrors(vec![ScenarioError {
@@ -112,6 +112,12 @@ pub fn load(path: &FsPath) -> Result<(raw::Scenario, Spec), ScenarioErrors> {
             message: format!("cannot read the scenario: {e}"),
         }])
     })?;
+    Ok((text, file))
+}
+
+/// Reads, parses and validates a scenario file.
+pub fn load(path: &FsPath) -> Result<(raw::Scenario, Spec), ScenarioErrors> {
+    let (text, file) = read_text(path)?;
     load_str(&text, &file)
 }
 
