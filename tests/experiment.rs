@@ -209,7 +209,7 @@ fn generic_set_edits_any_field_and_errors_name_variant_and_position() {
     assert_eq!(a.pools[0].pull_bandwidth.map(|r| r.0), Some(200_000_000));
     // `kubelet` was omitted (all defaults): the path creates it; the other defaults stay.
     assert_eq!(a.kubelet.max_parallel_image_pulls, Some(2));
-    assert!(!a.kubelet.serialize_image_pulls);
+    assert_eq!(a.kubelet.serialize_image_pulls, Some(false));
     assert_eq!(
         a.kubelet.max_concurrent_downloads, 3,
         "untouched defaults stay"

@@ -88,6 +88,19 @@ fn serialized_pulls_of_two_images_run_one_after_the_other() {
     // 25 MB/s each → 1 GB / 25 MB/s = 40 s more → both done at 60 s.
     assert_eq!(pod(&spec, &out, "a-0").pulled, Some(60_000));
     assert_eq!(pod(&spec, &out, "b-0").pulled, Some(60_000));
+
+    // Upstream defaulting: setting only maxParallelImagePulls: 2 turns serialization off, so
+    // the scenario-wide setting gives the same parallel timings (both at 60 s).
+    let text = format!(
+        r#"Scenario(name: "t", duration: "10m", kubelet: (max_parallel_image_pulls: 2),
+    pools: [(name: "p", os: Linux, cpu: "8", memory: "32Gi", count: 1,
+        pull_bandwidth: "100MB/s", extraction_rate: "50MB/s")],
+    {layers}
+)"#
+    );
+    let (spec, out) = run(&text);
+    assert_eq!(pod(&spec, &out, "a-0").pulled, Some(60_000));
+    assert_eq!(pod(&spec, &out, "b-0").pulled, Some(60_000));
 }
 
 #[test]

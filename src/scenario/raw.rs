@@ -425,8 +425,9 @@ pub struct TimelineEntry {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct KubeletSettings {
-    /// `serializeImagePulls`: one image pull at a time per node.
-    pub serialize_image_pulls: bool,
+    /// `serializeImagePulls`: one image pull at a time per node. Unset, it defaults as the
+    /// kubelet does: true unless `max_parallel_image_pulls` is 2 or more.
+    pub serialize_image_pulls: Option<bool>,
     /// `maxParallelImagePulls` when pulls are not serialized (None = unlimited).
     pub max_parallel_image_pulls: Option<u32>,
     /// containerd `max_concurrent_downloads`: layers fetched at once by one pull.
@@ -453,7 +454,7 @@ pub struct KubeletSettings {
 impl Default for KubeletSettings {
     fn default() -> Self {
         KubeletSettings {
-            serialize_image_pulls: true,
+            serialize_image_pulls: None,
             max_parallel_image_pulls: None,
             max_concurrent_downloads: 3,
             image_pull_backoff: Duration::secs(10),

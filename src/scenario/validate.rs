@@ -337,7 +337,12 @@ pub fn validate_in(
             cx.err(kp.field(name), "expected a positive back-off");
         }
     }
-    if k.serialize_image_pulls && k.max_parallel_image_pulls.is_some_and(|n| n > 1) {
+    // k/k kubelet config defaults: serializeImagePulls = (maxParallelImagePulls unset or 1);
+    // validation rejects an explicit true with more than one parallel pull.
+    let serialize = k
+        .serialize_image_pulls
+        .unwrap_or(k.max_parallel_image_pulls.is_none_or(|n| n <= 1));
+    if serialize && k.max_parallel_image_pulls.is_some_and(|n| n > 1) {
         cx.err(
             kp.field("max_parallel_image_pulls"),
             "parallel pulls need serialize_image_pulls: false (as the kubelet's validation \
@@ -484,7 +489,7 @@ pub fn validate_in(
         &pp,
         "pool",
     );
-    let global_parallel = if k.serialize_image_pulls {
+    let global_parallel = if serialize {
         1
     } else {
         k.max_parallel_image_pulls.unwrap_or(u32::MAX)
