@@ -61,8 +61,7 @@ pub fn load_user(path: &Path) -> Result<UserCatalog, ImportError> {
         .map_err(|e| ImportError::file(&file, format!("cannot read the image catalog: {e}")))?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let ron = || {
-        ron::Options::default()
-            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        crate::scenario::ron_options()
             .from_str::<UserCatalog>(&text)
             .map_err(|e| format!("{}:{}: {}", e.span.start.line, e.span.start.col, e.code))
     };

@@ -103,8 +103,10 @@ impl HpaSpec {
     }
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+/// Cluster-autoscaler expander (also the scenario file's `autoscaler.expander`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum ExpanderKind {
+    #[default]
     LeastWaste,
     Random,
     MostPods,

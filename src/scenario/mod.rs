@@ -50,7 +50,8 @@ impl fmt::Display for ScenarioErrors {
 
 impl std::error::Error for ScenarioErrors {}
 
-fn ron_options() -> ron::Options {
+/// RON options of every scenario-format reader: `Some(x)` may be written `x`.
+pub fn ron_options() -> ron::Options {
     ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
 }
 

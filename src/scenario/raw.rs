@@ -493,16 +493,8 @@ impl Default for SchedulerSettings {
     }
 }
 
-#[derive(Copy, Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
-pub enum Expander {
-    #[default]
-    LeastWaste,
-    Random,
-    MostPods,
-    LeastNodes,
-    Priority,
-    Price,
-}
+/// The expander is model data shared with the file format, like the selector types.
+pub use crate::model::ExpanderKind as Expander;
 
 /// Cluster-autoscaler settings (kubernetes/autoscaler `cluster-autoscaler/FAQ.md` defaults).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

@@ -1111,14 +1111,7 @@ pub fn validate_in(
             let a = &raw.autoscaler;
             AutoscalerConfig {
                 scan_interval: a.scan_interval.0.max(1),
-                expander: match a.expander {
-                    raw::Expander::LeastWaste => ExpanderKind::LeastWaste,
-                    raw::Expander::Random => ExpanderKind::Random,
-                    raw::Expander::MostPods => ExpanderKind::MostPods,
-                    raw::Expander::LeastNodes => ExpanderKind::LeastNodes,
-                    raw::Expander::Priority => ExpanderKind::Priority,
-                    raw::Expander::Price => ExpanderKind::Price,
-                },
+                expander: a.expander,
                 max_nodes_per_scaleup: a.max_nodes_per_scaleup.max(1),
                 max_node_provision_time: a.max_node_provision_time.0,
                 initial_backoff: a.initial_backoff.0,
