@@ -220,3 +220,43 @@ fn a_missing_file_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn a_csv_load_curve_is_read_relative_to_the_scenario_and_bad_rows_are_named() {
+    let base = std::fs::read_to_string("scenarios/morning-peak.ron").unwrap();
+    let points = r#"load: Points([("0s", 60.0), ("3h", 900.0), ("6h", 900.0), ("8h", 200.0)])"#;
+    assert!(base.contains(points));
+    let text = base.replace(points, r#"load: Csv("iis-load.csv")"#);
+    let dir = std::env::temp_dir().join(format!("hybridsim-csv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // The same curve as the points above, as `time_s,value` rows: 3 h = 10,800 s, etc.
+    std::fs::write(
+        dir.join("iis-load.csv"),
+        "time_s,value\n0,60\n10800,900\n21600,900\n28800,200\n",
+    )
+    .unwrap();
+    let p = dir.join("mp.ron");
+    std::fs::write(&p, &text).unwrap();
+    let from_csv = hybridsim::scenario::load(&p).expect("valid").1;
+    let from_points = hybridsim::scenario::load_str(&base, "mp.ron").unwrap().1;
+    let h = |s: &hybridsim::model::Spec| s.workloads[1].hpa.clone().unwrap().load;
+    assert_eq!(h(&from_csv), h(&from_points));
+
+    std::fs::write(dir.join("iis-load.csv"), "time_s,value\n0,60\nabc,3\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hybridsim"))
+        .arg("validate")
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    let (l, c) = pos_of(&text, "Csv(", None);
+    let csv = dir.join("iis-load.csv");
+    let want = format!(
+        "{}:{l}:{c}: workloads[1].hpa.load: {}:3: expected `time_s,value` with numbers, found \
+         \"abc,3\"",
+        p.display(),
+        csv.display()
+    );
+    assert_eq!(err.trim_end(), want);
+}

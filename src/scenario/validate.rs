@@ -932,6 +932,7 @@ pub fn validate_in(
             if h.sync_period.0 == 0 {
                 cx.err(hp.field("sync_period"), "expected a positive sync period");
             }
+            let mut load_unreadable = false;
             let load = match &h.load {
                 raw::Load::Points(pts) => {
                     let v: Vec<(u64, f64)> = pts.iter().map(|(t, v)| (t.0, *v)).collect();
@@ -943,12 +944,13 @@ pub fn validate_in(
                         Ok(v) => v,
                         Err(e) => {
                             cx.err(hp.field("load"), e);
+                            load_unreadable = true;
                             Vec::new()
                         }
                     }
                 }
             };
-            if load.is_empty() {
+            if load.is_empty() && !load_unreadable {
                 cx.err(
                     hp.field("load"),
                     "expected at least one (time, value) point",
