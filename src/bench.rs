@@ -45,15 +45,6 @@ pub fn peak_rss_bytes() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-fn fnv64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
 fn round(x: f64, digits: i32) -> f64 {
     let m = 10f64.powi(digits);
     (x * m).round() / m
@@ -98,6 +89,6 @@ pub fn bench(spec: &Spec, seed: u64, repeat: usize) -> std::io::Result<BenchResu
         nodes: out.cluster.nodes.len() as u64,
         scheduling_attempts: out.scheduling_attempts,
         peak_rss_bytes: peak_rss_bytes(),
-        summary_fnv64: format!("{:016x}", fnv64(&json)),
+        summary_fnv64: crate::engine::hash::fnv1a64_hex(&json),
     })
 }

@@ -4,6 +4,7 @@
 //! per-component random streams. Does not own: anything about Kubernetes. The event type is a
 //! parameter; the closed event enum lives in `simulation::event`.
 
+pub mod hash;
 mod queue;
 mod rng;
 mod time;

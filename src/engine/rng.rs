@@ -54,12 +54,7 @@ impl RngStreams {
     /// A stable 64-bit FNV-1a hash, for keyed streams (std's hasher is not stable across
     /// releases, so it must not feed reproducible draws).
     pub fn key(name: &str) -> u64 {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in name.bytes() {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        h
+        super::hash::fnv1a64(name.as_bytes())
     }
 }
 

@@ -297,19 +297,9 @@ pub struct Plan {
     pub specs: Vec<Spec>,
 }
 
-/// FNV-1a 64, printed as 16 hex digits: stable across releases, unlike std's hasher.
-pub fn fnv1a(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
-}
-
 fn hash_of(raw: &raw::Scenario, sets: &[(String, Vec<String>)], seeds: &[u64]) -> String {
     let v = serde_json::json!({ "scenario": raw, "sets": sets, "seeds": seeds });
-    fnv1a(v.to_string().as_bytes())
+    crate::engine::hash::fnv1a64_hex(v.to_string().as_bytes())
 }
 
 /// Splits `V1,V2,...` at top-level commas, so JSON values (`{"a":1,"b":2}`) stay whole.
