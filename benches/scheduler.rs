@@ -46,14 +46,7 @@ fn spec(nodes: u32) -> Spec {
 }
 
 fn cluster(spec: &Spec) -> Cluster {
-    let mut cl = Cluster {
-        image_nodes: vec![0; spec.images.len()],
-        image_words: 1,
-        ready_per_pool: vec![0; spec.pools.len()],
-        provisioning_per_pool: vec![0; spec.pools.len()],
-        next_ordinal: vec![0; spec.pools.len()],
-        ..Default::default()
-    };
+    let mut cl = Cluster::new(spec.pools.len(), spec.images.len());
     for (p, pool) in spec.pools.iter().enumerate() {
         for o in 0..pool.initial_count {
             let id = NodeId::from_idx(cl.nodes.len());
@@ -74,7 +67,7 @@ fn cluster(spec: &Spec) -> Cluster {
                 ready_at: Some(0),
                 deleted_at: None,
             });
-            cl.registered.push(id);
+            cl.register(id);
             cl.push_node_images();
             cl.pods_on.push(Vec::new());
             // Every third Windows node already has the IIS image.
@@ -83,7 +76,6 @@ fn cluster(spec: &Spec) -> Cluster {
             }
         }
     }
-    cl.rebuild_runs();
     for t in 0..2u32 {
         cl.pods
             .push(Pod::new(WorkloadId(t), TemplateId(t), 0, None, 0));

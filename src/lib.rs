@@ -5,6 +5,7 @@ pub mod autoscaler;
 pub mod bench;
 pub mod cli;
 pub mod controllers;
+pub mod effect;
 pub mod engine;
 pub mod experiment;
 pub mod import;

@@ -19,9 +19,9 @@
 
 use super::binpacking;
 use super::expander::{self, ScaleOption};
-use crate::controllers::daemon_fits_pool;
 use crate::model::cluster::{Cluster, NodeState};
 use crate::model::{NodeId, PodId, PoolId, Res, Spec, TemplateId};
+use crate::scheduler::plugins::passes_static_filters;
 use rand_chacha::ChaCha8Rng;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,7 +128,7 @@ impl ClusterAutoscaler {
     /// Whether a template passes a pool's taints, selector and affinity (template-node check).
     fn fits_pool(&mut self, spec: &Spec, t: TemplateId, pool: PoolId) -> bool {
         let slot = t.idx() * self.npools + pool.idx();
-        *self.fits[slot].get_or_insert_with(|| daemon_fits_pool(spec, t, pool))
+        *self.fits[slot].get_or_insert_with(|| passes_static_filters(spec, t, pool))
     }
 
     pub fn node_requested(&mut self, node: NodeId) {
@@ -172,7 +172,7 @@ impl ClusterAutoscaler {
             let node = cl.node(n);
             // A pool the pod cannot use is skipped as a whole run of the node list.
             if !self.fits_pool(spec, t, node.pool) {
-                i = cl.run_end[i] as usize;
+                i = cl.run_end(i);
                 continue;
             }
             i += 1;

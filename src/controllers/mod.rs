@@ -2,20 +2,20 @@
 //! scenario timeline that creates, scales and deletes them.
 //!
 //! Owns: how many pods each workload wants, which pods to create or delete, and replacing pods
-//! that failed on their node. Does not own: scheduling (pods it creates go to the scheduling
-//! queue through `World::enqueue`) or node lifecycle.
+//! that failed on their node. Does not own: scheduling (new pods go to the scheduling queue as
+//! `Effect::Enqueue`), node lifecycle, or releasing a failed pod's resources (the loop does that
+//! when it applies `Effect::PodFailed`, then calls `pod_failed`). Driven through a `Ctx`, so it
+//! is unit-tested without a whole run (tests at the bottom).
 //!
 //! Sources: scale-down victim order from k/k `pkg/controller/controller_utils.go`
 //! (`ActivePodsWithRanks`); DaemonSet placement predicates (node affinity / nodeSelector and
 //! NoSchedule/NoExecute taints) and failed-pod back-off from k/k `pkg/controller/daemon`.
 
-use crate::engine::SimTime;
-use crate::kubelet::backoff;
+use crate::effect::{Ctx, Effect, Event};
+use crate::engine::backoff;
 use crate::model::cluster::{NodeState, Pod, PodPhase, Reason};
 use crate::model::*;
-use crate::scheduler::plugins::{node_affinity, taint_toleration};
-use crate::simulation::World;
-use crate::simulation::event::Event;
+use crate::scheduler::plugins::passes_static_filters;
 
 #[derive(Clone, Debug, Default)]
 pub struct WorkloadState {
@@ -31,59 +31,67 @@ pub struct WorkloadState {
 
 pub struct Controllers {
     pub workloads: Vec<WorkloadState>,
+    /// The DaemonSet workloads, in workload order: a node joining concerns only these, so it
+    /// costs O(DaemonSets), not O(workloads).
+    daemons: Vec<WorkloadId>,
 }
 
 /// Whether a DaemonSet's pods belong on nodes of `pool` (`nodeShouldRunDaemonPod`).
 pub fn daemon_fits_pool(spec: &Spec, t: TemplateId, pool: PoolId) -> bool {
-    let t = spec.template(t);
-    let p = spec.pool(pool);
-    taint_toleration::first_untolerated(&p.taints, &t.tolerations).is_none()
-        && node_affinity::filter(t, &p.labels)
+    passes_static_filters(spec, t, pool)
 }
 
 impl Controllers {
     pub fn new(spec: &Spec) -> Self {
         Controllers {
             workloads: vec![WorkloadState::default(); spec.workloads.len()],
+            daemons: spec
+                .workloads
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.kind == WorkloadKind::DaemonSet)
+                .map(|(i, _)| WorkloadId::from_idx(i))
+                .collect(),
         }
     }
 
-    fn create_pod(&mut self, w: &mut World, wl: WorkloadId, pinned: Option<NodeId>) -> PodId {
-        let spec = w.spec;
-        let now = w.q.now().millis();
+    fn create_pod(&mut self, cx: &mut Ctx, wl: WorkloadId, pinned: Option<NodeId>) -> PodId {
+        let spec = cx.spec;
+        let now = cx.now;
         let ws = &mut self.workloads[wl.idx()];
         let tid = spec.workloads[wl.idx()].template;
-        let id = PodId::from_idx(w.cluster.pods.len());
+        let id = PodId::from_idx(cx.cluster.pods.len());
         let mut pod = Pod::new(wl, tid, ws.next_ordinal, pinned, now);
         ws.next_ordinal += 1;
         ws.pods.push(id);
-        w.rec.pod_created(&pod);
+        cx.rec.pod_created(&pod);
         if let Some(err) = &spec.template(tid).admission_error {
             // RuntimeClass admission rejects the pod at the API server: it never exists.
-            let m = w.messages.intern(err);
-            w.rec.failure(&mut pod, Reason::RuntimeClassConflict, m);
-            w.rec.set_phase(&mut pod, PodPhase::Rejected);
+            let m = cx.messages.intern(err);
+            cx.rec.failure(&mut pod, Reason::RuntimeClassConflict, m);
+            cx.rec.set_phase(&mut pod, PodPhase::Rejected);
             pod.ended = Some(now);
-            w.cluster.pods.push(pod);
+            cx.cluster.pods.push(pod);
             return id;
         }
-        w.cluster.pods.push(pod);
-        w.enqueue.push(id);
+        cx.cluster.pods.push(pod);
+        cx.push(Effect::Enqueue(id));
         id
     }
 
     /// Brings a workload to its desired state.
-    pub fn sync(&mut self, w: &mut World, wl: WorkloadId) {
-        let spec = w.spec;
+    pub fn sync(&mut self, cx: &mut Ctx, wl: WorkloadId) {
+        let spec = cx.spec;
         let ws = &mut self.workloads[wl.idx()];
         ws.sync_pending = false;
         if !ws.active {
             return;
         }
         // Drop pods that are gone.
+        let pods = &cx.cluster.pods;
         ws.pods.retain(|p| {
-            w.cluster.pods[p.idx()].phase.is_live()
-                || w.cluster.pods[p.idx()].phase == PodPhase::Rejected
+            let phase = pods[p.idx()].phase;
+            phase.is_live() || phase == PodPhase::Rejected
         });
         match spec.workloads[wl.idx()].kind {
             WorkloadKind::Deployment => {
@@ -91,12 +99,12 @@ impl Controllers {
                 let want = ws.desired;
                 if have < want {
                     for _ in 0..(want - have) {
-                        self.create_pod(w, wl, None);
+                        self.create_pod(cx, wl, None);
                     }
                 } else if have > want {
-                    let victims = self.scale_down_victims(w, wl, (have - want) as usize);
+                    let victims = self.scale_down_victims(cx, wl, (have - want) as usize);
                     for &v in &victims {
-                        delete_pod(w, v);
+                        delete_pod(cx, v);
                     }
                     // Rejected records never existed in the cluster; dropping a victim's
                     // record is its deletion.
@@ -110,14 +118,14 @@ impl Controllers {
                 // Pods on nodes that left the cluster go away with them.
                 let mut covered: Vec<NodeId> = Vec::new();
                 for &p in &ws.pods {
-                    if let Some(n) = w.cluster.pods[p.idx()].pinned {
+                    if let Some(n) = cx.cluster.pods[p.idx()].pinned {
                         covered.push(n);
                     }
                 }
                 covered.sort();
                 let mut to_create = Vec::new();
-                for &node in &w.cluster.registered {
-                    let n = &w.cluster.nodes[node.idx()];
+                for &node in &cx.cluster.registered {
+                    let n = &cx.cluster.nodes[node.idx()];
                     if n.state == NodeState::Ready
                         && covered.binary_search(&node).is_err()
                         && daemon_fits_pool(spec, tid, n.pool)
@@ -126,16 +134,16 @@ impl Controllers {
                     }
                 }
                 for node in to_create {
-                    self.create_pod(w, wl, Some(node));
+                    self.create_pod(cx, wl, Some(node));
                 }
             }
         }
     }
 
     /// `ActivePodsWithRanks` order: the first `n` pods to delete.
-    fn scale_down_victims(&self, w: &World, wl: WorkloadId, n: usize) -> Vec<PodId> {
+    fn scale_down_victims(&self, cx: &Ctx, wl: WorkloadId, n: usize) -> Vec<PodId> {
         let ws = &self.workloads[wl.idx()];
-        let cl = &w.cluster;
+        let cl = &*cx.cluster;
         // Rank: how many of this workload's pods share the pod's node (more → deleted first).
         let mut per_node: Vec<(NodeId, usize)> = Vec::new();
         for q in &ws.pods {
@@ -174,51 +182,50 @@ impl Controllers {
         v
     }
 
-    pub fn create(&mut self, w: &mut World, wl: WorkloadId) {
+    pub fn create(&mut self, cx: &mut Ctx, wl: WorkloadId) {
         let ws = &mut self.workloads[wl.idx()];
         if ws.active {
             return;
         }
         ws.active = true;
-        ws.desired = w.spec.workloads[wl.idx()].replicas;
-        self.sync(w, wl);
+        ws.desired = cx.spec.workloads[wl.idx()].replicas;
+        self.sync(cx, wl);
     }
 
     /// Templates of the DaemonSets that exist now.
     pub fn active_daemons(&self, spec: &Spec) -> Vec<TemplateId> {
-        spec.workloads
+        self.daemons
             .iter()
-            .zip(&self.workloads)
-            .filter(|(w, s)| w.kind == WorkloadKind::DaemonSet && s.active)
-            .map(|(w, _)| w.template)
+            .filter(|w| self.workloads[w.idx()].active)
+            .map(|w| spec.workloads[w.idx()].template)
             .collect()
     }
 
-    pub fn scale(&mut self, w: &mut World, wl: WorkloadId, replicas: u32) {
+    pub fn scale(&mut self, cx: &mut Ctx, wl: WorkloadId, replicas: u32) {
         self.workloads[wl.idx()].desired = replicas;
-        self.sync(w, wl);
+        self.sync(cx, wl);
     }
 
-    pub fn delete(&mut self, w: &mut World, wl: WorkloadId) {
+    pub fn delete(&mut self, cx: &mut Ctx, wl: WorkloadId) {
         let ws = &mut self.workloads[wl.idx()];
         ws.active = false;
         let pods = std::mem::take(&mut ws.pods);
         for p in pods {
-            delete_pod(w, p);
+            delete_pod(cx, p);
         }
     }
 
     /// A pod of this workload failed on its node: replace it after the back-off.
-    pub fn pod_failed(&mut self, w: &mut World, pod: PodId) {
-        let wl = w.cluster.pods[pod.idx()].workload;
+    pub fn pod_failed(&mut self, cx: &mut Ctx, pod: PodId) {
+        let wl = cx.cluster.pods[pod.idx()].workload;
         let ws = &mut self.workloads[wl.idx()];
         ws.pods.retain(|&p| p != pod);
         ws.failures_in_row += 1;
         if !ws.sync_pending && ws.active {
             ws.sync_pending = true;
-            let (base, max) = w.spec.controllers.failed_pod_backoff;
+            let (base, max) = cx.spec.controllers.failed_pod_backoff;
             let delay = backoff(base, max, ws.failures_in_row);
-            w.q.schedule_in(delay, Event::ControllerSync(wl));
+            cx.after(delay, Event::ControllerSync(wl));
         }
     }
 
@@ -227,64 +234,54 @@ impl Controllers {
         self.workloads[wl.idx()].failures_in_row = 0;
     }
 
-    /// Nodes joined or left: every active DaemonSet re-syncs.
-    pub fn nodes_changed(&mut self, w: &mut World) {
-        for i in 0..self.workloads.len() {
-            if w.spec.workloads[i].kind == WorkloadKind::DaemonSet && self.workloads[i].active {
-                self.sync(w, WorkloadId::from_idx(i));
+    /// A node became Ready: every active DaemonSet whose pods belong there gets one on it.
+    /// Only the new node is looked at; the rest of the cluster is unchanged.
+    pub fn node_ready(&mut self, cx: &mut Ctx, node: NodeId) {
+        let pool = cx.cluster.nodes[node.idx()].pool;
+        for i in 0..self.daemons.len() {
+            let wl = self.daemons[i];
+            if self.workloads[wl.idx()].active
+                && daemon_fits_pool(cx.spec, cx.spec.workloads[wl.idx()].template, pool)
+            {
+                self.create_pod(cx, wl, Some(node));
             }
         }
     }
 
-    pub fn timeline(&mut self, w: &mut World, action: &TimelineAction) {
+    pub fn timeline(&mut self, cx: &mut Ctx, action: &TimelineAction) {
         match *action {
-            TimelineAction::Create(wl) => self.create(w, wl),
-            TimelineAction::Scale(wl, r) => self.scale(w, wl, r),
-            TimelineAction::Delete(wl) => self.delete(w, wl),
+            TimelineAction::Create(wl) => self.create(cx, wl),
+            TimelineAction::Scale(wl, r) => self.scale(cx, wl, r),
+            TimelineAction::Delete(wl) => self.delete(cx, wl),
         }
     }
 
-    pub fn schedule_initial(&self, w: &mut World) {
-        for (i, wl) in w.spec.workloads.iter().enumerate() {
+    /// Creation events of the workloads that have a creation time.
+    pub fn schedule_initial(&self, cx: &mut Ctx) {
+        for (i, wl) in cx.spec.workloads.iter().enumerate() {
             if let Some(at) = wl.created_at {
-                w.q.schedule(SimTime(at), Event::WorkloadCreate(WorkloadId::from_idx(i)));
+                cx.at(at, Event::WorkloadCreate(WorkloadId::from_idx(i)));
             }
         }
     }
 }
 
 /// Deletes a pod: frees its node's resources and makes its pending events stale.
-pub fn delete_pod(w: &mut World, pod: PodId) {
-    let now = w.q.now().millis();
-    let spec = w.spec;
-    let p = &mut w.cluster.pods[pod.idx()];
+pub fn delete_pod(cx: &mut Ctx, pod: PodId) {
+    let now = cx.now;
+    let spec = cx.spec;
+    let p = &mut cx.cluster.pods[pod.idx()];
     if !p.phase.is_live() {
         return;
     }
     let bound = p.node;
-    w.rec.set_phase(p, PodPhase::Deleted);
+    cx.rec.set_phase(p, PodPhase::Deleted);
     p.ended = Some(now);
     p.generation += 1;
     let t = p.template;
-    w.dequeue.push(pod);
+    cx.push(Effect::Dequeue(pod));
     if let Some(node) = bound {
-        release(w, node, pod, spec.template(t));
+        cx.cluster.release(node, pod, spec.template(t));
+        cx.push(Effect::ResourcesFreed(node));
     }
-}
-
-/// Returns a bound pod's requests to its node.
-pub fn release(w: &mut World, node: NodeId, pod: PodId, t: &TemplateSpec) {
-    let on = &mut w.cluster.pods_on[node.idx()];
-    if let Some(i) = on.iter().position(|&p| p == pod) {
-        on.swap_remove(i);
-    }
-    let n = &mut w.cluster.nodes[node.idx()];
-    n.requested.cpu_m -= t.requests.cpu_m;
-    n.requested.mem -= t.requests.mem;
-    n.requested.pods -= 1;
-    n.nonzero.cpu_m -= t.nonzero.cpu_m;
-    n.nonzero.mem -= t.nonzero.mem;
-    n.nonzero.pods -= 1;
-    w.cluster.version += 1;
-    w.resources_freed = true;
 }

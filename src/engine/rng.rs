@@ -1,33 +1,27 @@
 //! Seeded random streams, one per component.
 //!
-//! Every component draws from its own ChaCha8 stream derived from the scenario seed and a fixed
-//! stream id, so adding a component (or drawing more numbers in one) never shifts the draws of
+//! Every component draws from its own ChaCha8 stream derived from the run's seed and a stream
+//! id, so adding a component (or drawing more numbers in one) never shifts the draws of
 //! another. That is what lets two variants of a scenario share their random draws where their
-//! structure agrees.
+//! structure agrees. Which component owns which fixed id is the simulation's business
+//! (`simulation::streams`); the engine only keeps fixed and keyed ids apart.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-/// Stable stream identifiers. Values are part of the reproducibility contract: never renumber.
+/// A stream identifier. Values are part of the reproducibility contract: never renumber.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum StreamId {
-    Scheduler,
-    Kubelet,
-    Provisioning,
-    Autoscaler,
-    Workload,
-    /// A per-entity stream, e.g. one per node pool, keyed by a stable hash of its name.
+    /// A fixed stream, numbered by its owner (small numbers).
+    Fixed(u64),
+    /// A per-entity stream keyed by a stable hash of its name (see `RngStreams::key`).
     Keyed(u64),
 }
 
 impl StreamId {
     fn number(self) -> u64 {
         match self {
-            StreamId::Scheduler => 1,
-            StreamId::Kubelet => 2,
-            StreamId::Provisioning => 3,
-            StreamId::Autoscaler => 4,
-            StreamId::Workload => 5,
+            StreamId::Fixed(n) => n,
             // Keyed streams live in the upper half so they never meet the fixed ones.
             StreamId::Keyed(k) => (1 << 63) | (k >> 1),
         }
@@ -66,12 +60,14 @@ mod tests {
     #[test]
     fn streams_are_independent_and_reproducible() {
         let s = RngStreams::new(42);
-        let a1: u64 = s.stream(StreamId::Scheduler).random();
-        let a2: u64 = s.stream(StreamId::Scheduler).random();
-        let b: u64 = s.stream(StreamId::Kubelet).random();
+        let a1: u64 = s.stream(StreamId::Fixed(1)).random();
+        let a2: u64 = s.stream(StreamId::Fixed(1)).random();
+        let b: u64 = s.stream(StreamId::Fixed(2)).random();
         assert_eq!(a1, a2);
         assert_ne!(a1, b);
-        let other_seed: u64 = RngStreams::new(43).stream(StreamId::Scheduler).random();
+        let other_seed: u64 = RngStreams::new(43).stream(StreamId::Fixed(1)).random();
         assert_ne!(a1, other_seed);
+        let keyed: u64 = s.stream(StreamId::Keyed(RngStreams::key("win"))).random();
+        assert_ne!(a1, keyed);
     }
 }

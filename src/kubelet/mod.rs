@@ -2,8 +2,10 @@
 //! the Windows OS/build check, start delays, init containers and readiness.
 //!
 //! Owns: per-node pullers and the per-pod start-path state machine (`Pod::stage`). Does not
-//! own: releasing node resources or replacing failed pods (the simulation and controllers act
-//! on the pods this module reports as failed), or scheduling.
+//! own: releasing node resources or replacing failed pods (it pushes `Effect::PodFailed` and the
+//! loop and the controllers act on it), readiness bookkeeping of workloads
+//! (`Effect::PodReady`), or scheduling. Driven through a `Ctx`, so it can be tested without a
+//! whole run (see the tests at the bottom).
 //!
 //! Sources: admission of privileged and hostNetwork pods on Windows (k/web
 //! `docs/concepts/windows/intro.md`, "Windows nodes do not support privileged containers or
@@ -15,12 +17,11 @@
 pub mod fluid;
 pub mod pull;
 
+use crate::effect::{Ctx, Effect, Event};
 use crate::model::cluster::{PodPhase, Reason, Stage};
 use crate::model::image::{NO_PLATFORM_MESSAGE, select_platform};
 use crate::model::windows::{IsolationMode, OS_MISMATCH_MESSAGE, compatible};
 use crate::model::{ContainerSpec, NodeId, Os, PodId, PoolId, PullPolicy, Spec};
-use crate::simulation::World;
-use crate::simulation::event::Event;
 use pull::{NodePuller, PullDone, PullEnv, PullError, PullRequest};
 
 pub const UNSUPPORTED_ON_WINDOWS_MESSAGE: &str = "privileged containers and host networking are not supported on Windows nodes \
@@ -28,17 +29,7 @@ pub const UNSUPPORTED_ON_WINDOWS_MESSAGE: &str = "privileged containers and host
 pub const PULL_TIMEOUT_MESSAGE: &str = "image pull cancelled: pull timeout exceeded";
 pub const NEVER_PULL_MESSAGE: &str = "container image is not present with pull policy of Never";
 
-/// `base × 2^(attempts−1)`, capped: the kubelet's flowcontrol back-off.
-pub fn backoff(base: u64, max: u64, attempts: u32) -> u64 {
-    let mut d = base;
-    for _ in 1..attempts {
-        d = d.saturating_mul(2);
-        if d >= max {
-            return max;
-        }
-    }
-    d.min(max)
-}
+pub use crate::engine::backoff;
 
 /// When a container started at `started` first passes its readiness probe: immediately
 /// without a probe or with no initial delay, else at the first probe tick (every `period`
@@ -63,8 +54,6 @@ pub struct Kubelet {
     scratch: Vec<u32>,
     strict_platform: bool,
     finishing: bool,
-    /// Pods that failed on their node this step; the simulation releases them.
-    pub failed: Vec<PodId>,
 }
 
 impl Kubelet {
@@ -77,25 +66,24 @@ impl Kubelet {
             scratch: Vec::new(),
             strict_platform,
             finishing: false,
-            failed: Vec::new(),
         }
     }
 
     /// Sets up a new node's puller with its pool's preloaded images.
-    pub fn add_node(&mut self, w: &mut World, node: NodeId, pool: PoolId) {
-        let spec = w.spec;
+    pub fn add_node(&mut self, cx: &mut Ctx, node: NodeId, pool: PoolId) {
+        let spec = cx.spec;
         let mut p = NodePuller::new(spec, pool);
         for &img in &spec.pool(pool).preloaded {
             if p.preload(spec, pool, img) {
-                w.cluster.add_node_image(node, img);
+                cx.cluster.add_node_image(node, img);
             }
         }
         debug_assert_eq!(self.pullers.len(), node.idx());
         self.pullers.push(p);
     }
 
-    pub fn pulls_in_flight(&self, w: &World) -> usize {
-        w.cluster
+    pub fn pulls_in_flight(&self, cluster: &crate::model::cluster::Cluster) -> usize {
+        cluster
             .registered
             .iter()
             .map(|n| self.pullers[n.idx()].in_flight())
@@ -103,12 +91,12 @@ impl Kubelet {
     }
 
     /// A pod was bound to its node: admission, then the start path.
-    pub fn pod_bound(&mut self, w: &mut World, pod: PodId) {
-        let spec = w.spec;
-        let now = w.q.now().millis();
-        let p = &mut w.cluster.pods[pod.idx()];
+    pub fn pod_bound(&mut self, cx: &mut Ctx, pod: PodId) {
+        let spec = cx.spec;
+        let now = cx.now;
+        let p = &mut cx.cluster.pods[pod.idx()];
         let node = p.node.expect("bound pod has a node");
-        let pool = spec.pool(w.cluster.nodes[node.idx()].pool);
+        let pool = spec.pool(cx.cluster.nodes[node.idx()].pool);
         let t = spec.template(p.template);
         p.step = 0;
         p.step_attempts = 0;
@@ -116,16 +104,16 @@ impl Kubelet {
         p.ready_candidate = now;
         // HostProcess pods run on the host by design (they must use the host network).
         if pool.os == Os::Windows && !t.host_process && (t.privileged || t.host_network) {
-            let m = w.messages.intern(UNSUPPORTED_ON_WINDOWS_MESSAGE);
-            let p = &mut w.cluster.pods[pod.idx()];
-            w.rec.failure(p, Reason::UnsupportedOnWindows, m);
-            w.rec.set_phase(p, PodPhase::Failed);
+            let m = cx.messages.intern(UNSUPPORTED_ON_WINDOWS_MESSAGE);
+            let p = &mut cx.cluster.pods[pod.idx()];
+            cx.rec.failure(p, Reason::UnsupportedOnWindows, m);
+            cx.rec.set_phase(p, PodPhase::Failed);
             p.ended = Some(now);
             p.generation += 1;
-            self.failed.push(pod);
+            cx.push(Effect::PodFailed(pod));
             return;
         }
-        self.advance(w, pod);
+        self.advance(cx, pod);
     }
 
     fn container(spec: &Spec, t: crate::model::TemplateId, step: usize) -> &ContainerSpec {
@@ -152,11 +140,11 @@ impl Kubelet {
     }
 
     /// Drives the pod's start path as far as it can go now.
-    pub fn advance(&mut self, w: &mut World, pod: PodId) {
-        let spec = w.spec;
-        let now = w.q.now().millis();
+    pub fn advance(&mut self, cx: &mut Ctx, pod: PodId) {
+        let spec = cx.spec;
+        let now = cx.now;
         loop {
-            let p = &w.cluster.pods[pod.idx()];
+            let p = &cx.cluster.pods[pod.idx()];
             if p.phase != PodPhase::Starting {
                 return;
             }
@@ -165,45 +153,42 @@ impl Kubelet {
             let total = n_init + t.containers.len();
             let step = p.step as usize;
             let node = p.node.expect("starting pod has a node");
-            let pool_id = w.cluster.nodes[node.idx()].pool;
+            let pool_id = cx.cluster.nodes[node.idx()].pool;
             let pool = spec.pool(pool_id);
             let generation = p.generation;
             if step >= total {
-                let p = &mut w.cluster.pods[pod.idx()];
+                let p = &mut cx.cluster.pods[pod.idx()];
                 p.started = Some(now);
                 p.stage = Stage::Probing;
-                w.rec.set_phase(p, PodPhase::Running);
+                cx.rec.set_phase(p, PodPhase::Running);
                 let at = p.ready_candidate.max(now);
-                w.q.schedule(
-                    crate::engine::SimTime(at),
-                    Event::PodReady { pod, generation },
-                );
+                cx.at(at, Event::PodReady { pod, generation });
                 return;
             }
             let c = Self::container(spec, p.template, step);
             match p.stage {
                 Stage::Image => {
-                    let present = w.cluster.node_has_image(node, c.image);
+                    let present = cx.cluster.node_has_image(node, c.image);
                     match (c.policy, present) {
                         (PullPolicy::Never, false) => {
-                            let m = w.messages.intern(NEVER_PULL_MESSAGE);
-                            self.retry_later(w, pod, Reason::ErrImageNeverPull, m, true);
+                            let m = cx.messages.intern(NEVER_PULL_MESSAGE);
+                            self.retry_later(cx, pod, Reason::ErrImageNeverPull, m, true);
                             return;
                         }
                         (PullPolicy::IfNotPresent | PullPolicy::Never, true) => {
-                            let p = &mut w.cluster.pods[pod.idx()];
+                            let p = &mut cx.cluster.pods[pod.idx()];
                             p.pulled = Some(now);
                             p.stage = Stage::Create;
                         }
                         _ => {
-                            w.cluster.pods[pod.idx()].stage = Stage::Pulling;
+                            cx.cluster.pods[pod.idx()].stage = Stage::Pulling;
                             self.pullers[node.idx()].submit(PullRequest {
                                 pod,
                                 generation,
                                 image: c.image,
                                 isolation: t.isolation,
                             });
-                            self.pump(w, node);
+                            self.pump(cx, node);
                             return;
                         }
                     }
@@ -217,23 +202,23 @@ impl Kubelet {
                         if let Some(ctr) = ctr
                             && !compatible(t.isolation, host, ctr)
                         {
-                            let m = w.messages.intern(OS_MISMATCH_MESSAGE);
-                            self.retry_later(w, pod, Reason::CreateContainerError, m, false);
+                            let m = cx.messages.intern(OS_MISMATCH_MESSAGE);
+                            self.retry_later(cx, pod, Reason::CreateContainerError, m, false);
                             return;
                         }
                     }
                     let delay = Self::start_delay(spec, c, pool.os, t.isolation);
-                    let p = &mut w.cluster.pods[pod.idx()];
+                    let p = &mut cx.cluster.pods[pod.idx()];
                     p.stage = Stage::Starting;
                     p.step_attempts = 0;
-                    w.q.schedule_in(delay, Event::KubeletStep { pod, generation });
+                    cx.after(delay, Event::KubeletStep { pod, generation });
                     return;
                 }
                 Stage::Starting => {
-                    let p = &mut w.cluster.pods[pod.idx()];
+                    let p = &mut cx.cluster.pods[pod.idx()];
                     if step < n_init {
                         p.stage = Stage::InitRunning;
-                        w.q.schedule_in(c.run_for, Event::KubeletStep { pod, generation });
+                        cx.after(c.run_for, Event::KubeletStep { pod, generation });
                         return;
                     }
                     let admitted = p.scheduled.unwrap_or(now);
@@ -242,7 +227,7 @@ impl Kubelet {
                     p.stage = Stage::Image;
                 }
                 Stage::InitRunning => {
-                    let p = &mut w.cluster.pods[pod.idx()];
+                    let p = &mut cx.cluster.pods[pod.idx()];
                     p.step += 1;
                     p.stage = Stage::Image;
                 }
@@ -251,27 +236,27 @@ impl Kubelet {
     }
 
     /// Records a failed pull or create attempt and retries after the kubelet's back-off.
-    fn retry_later(&mut self, w: &mut World, pod: PodId, reason: Reason, msg: u32, pull: bool) {
-        let k = &w.spec.kubelet;
+    fn retry_later(&mut self, cx: &mut Ctx, pod: PodId, reason: Reason, msg: u32, pull: bool) {
+        let k = &cx.spec.kubelet;
         let (base, max) = if pull {
             k.pull_backoff
         } else {
             k.create_backoff
         };
-        let p = &mut w.cluster.pods[pod.idx()];
-        w.rec.failure(p, reason, msg);
+        let p = &mut cx.cluster.pods[pod.idx()];
+        cx.rec.failure(p, reason, msg);
         p.step_attempts = p.step_attempts.saturating_add(1);
         p.stage = if pull { Stage::Image } else { Stage::Create };
         let generation = p.generation;
         let delay = backoff(base, max, p.step_attempts as u32);
-        w.q.schedule_in(delay, Event::KubeletStep { pod, generation });
+        cx.after(delay, Event::KubeletStep { pod, generation });
     }
 
-    fn pump(&mut self, w: &mut World, node: NodeId) {
-        let now = w.q.now().millis();
+    fn pump(&mut self, cx: &mut Ctx, node: NodeId) {
+        let now = cx.now;
         let env = PullEnv {
-            spec: w.spec,
-            pool: w.cluster.nodes[node.idx()].pool,
+            spec: cx.spec,
+            pool: cx.cluster.nodes[node.idx()].pool,
             node,
             now,
             strict_platform: self.strict_platform,
@@ -284,21 +269,18 @@ impl Kubelet {
             &mut self.done,
             &mut self.started,
         );
-        if let Some(timeout) = w.spec.kubelet.pull_timeout {
+        if let Some(timeout) = cx.spec.kubelet.pull_timeout {
             for &id in &self.started {
-                w.q.schedule_in(timeout, Event::PullDeadline { node, pull: id });
+                cx.after(timeout, Event::PullDeadline { node, pull: id });
             }
         }
         if let Some((at, generation)) = puller.reschedule() {
-            w.q.schedule(
-                crate::engine::SimTime(at),
-                Event::NodeIo { node, generation },
-            );
+            cx.at(at, Event::NodeIo { node, generation });
         }
-        self.finish_pulls(w);
+        self.finish_pulls(cx);
     }
 
-    fn finish_pulls(&mut self, w: &mut World) {
+    fn finish_pulls(&mut self, cx: &mut Ctx) {
         // Re-entered through advance → pump; the outermost call drains everything in order.
         if self.finishing {
             return;
@@ -308,30 +290,30 @@ impl Kubelet {
         while i < self.done.len() {
             let d = self.done[i];
             i += 1;
-            let now = w.q.now().millis();
+            let now = cx.now;
             let pod = d.request.pod;
             if d.result.is_ok() {
-                w.cluster.add_node_image(d.node, d.request.image);
+                cx.cluster.add_node_image(d.node, d.request.image);
             }
-            let p = &w.cluster.pods[pod.idx()];
+            let p = &cx.cluster.pods[pod.idx()];
             if p.generation != d.request.generation || p.stage != Stage::Pulling {
                 continue;
             }
             match d.result {
                 Ok(_) => {
-                    let p = &mut w.cluster.pods[pod.idx()];
+                    let p = &mut cx.cluster.pods[pod.idx()];
                     p.pulled = Some(now);
                     p.stage = Stage::Create;
                     p.step_attempts = 0;
-                    self.advance(w, pod);
+                    self.advance(cx, pod);
                 }
                 Err(PullError::NoPlatform) => {
-                    let m = w.messages.intern(NO_PLATFORM_MESSAGE);
-                    self.retry_later(w, pod, Reason::ErrImagePull, m, true);
+                    let m = cx.messages.intern(NO_PLATFORM_MESSAGE);
+                    self.retry_later(cx, pod, Reason::ErrImagePull, m, true);
                 }
                 Err(PullError::Timeout) => {
-                    let m = w.messages.intern(PULL_TIMEOUT_MESSAGE);
-                    self.retry_later(w, pod, Reason::ImagePullTimeout, m, true);
+                    let m = cx.messages.intern(PULL_TIMEOUT_MESSAGE);
+                    self.retry_later(cx, pod, Reason::ImagePullTimeout, m, true);
                 }
             }
         }
@@ -339,36 +321,36 @@ impl Kubelet {
         self.finishing = false;
     }
 
-    pub fn node_io(&mut self, w: &mut World, node: NodeId, generation: u32) {
+    pub fn node_io(&mut self, cx: &mut Ctx, node: NodeId, generation: u32) {
         let puller = &mut self.pullers[node.idx()];
         if puller.io_gen != generation {
             return;
         }
-        puller.complete_io(w.q.now().millis(), &mut self.scratch);
-        self.pump(w, node);
+        puller.complete_io(cx.now, &mut self.scratch);
+        self.pump(cx, node);
     }
 
-    pub fn pull_deadline(&mut self, w: &mut World, node: NodeId, pull: u32) {
-        let now = w.q.now().millis();
+    pub fn pull_deadline(&mut self, cx: &mut Ctx, node: NodeId, pull: u32) {
+        let now = cx.now;
         if let Some(req) = self.pullers[node.idx()].cancel(now, pull) {
             self.done.push(PullDone {
                 node,
                 request: req,
                 result: Err(PullError::Timeout),
             });
-            self.pump(w, node);
+            self.pump(cx, node);
         }
     }
 
-    pub fn step_event(&mut self, w: &mut World, pod: PodId, generation: u32) {
-        if w.cluster.pods[pod.idx()].generation == generation {
-            self.advance(w, pod);
+    pub fn step_event(&mut self, cx: &mut Ctx, pod: PodId, generation: u32) {
+        if cx.cluster.pods[pod.idx()].generation == generation {
+            self.advance(cx, pod);
         }
     }
 
-    pub fn pod_ready(&mut self, w: &mut World, pod: PodId, generation: u32) {
-        let now = w.q.now().millis();
-        let p = &mut w.cluster.pods[pod.idx()];
+    pub fn pod_ready(&mut self, cx: &mut Ctx, pod: PodId, generation: u32) {
+        let now = cx.now;
+        let p = &mut cx.cluster.pods[pod.idx()];
         if p.generation != generation || p.phase != PodPhase::Running {
             return;
         }
@@ -376,22 +358,14 @@ impl Kubelet {
         p.stage = Stage::Done;
         p.reason = None;
         p.message = None;
-        w.rec.set_phase(p, PodPhase::Ready);
+        cx.rec.set_phase(p, PodPhase::Ready);
+        cx.push(Effect::PodReady(pod));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pull_backoff_doubles_from_10s_to_300s() {
-        let got: Vec<u64> = (1..=7).map(|a| backoff(10_000, 300_000, a)).collect();
-        assert_eq!(
-            got,
-            vec![10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]
-        );
-    }
 
     #[test]
     fn readiness_lands_on_the_first_probe_tick_after_the_initial_delay() {

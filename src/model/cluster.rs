@@ -4,7 +4,7 @@
 //! Owns: state that several components read (scheduler, kubelet, controllers, metrics). Does
 //! not own: the rules that change it; those live with the component that makes the decision.
 
-use super::{ImageId, NodeId, PodId, PoolId, Res, TemplateId, WorkloadId};
+use super::{ImageId, NodeId, PodId, PoolId, Res, TemplateId, TemplateSpec, WorkloadId};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum NodeState {
@@ -207,15 +207,30 @@ pub struct Cluster {
     /// `image_words` words per node, flat so the scoring loop does not chase pointers.
     pub node_images: Vec<u64>,
     pub image_words: usize,
-    /// For each index into `registered`, the end (exclusive) of the run of consecutive nodes of
-    /// the same pool it belongs to: lets scans skip a whole pool that fails static filters.
-    pub run_end: Vec<u32>,
+    /// For each index into `registered`, the run of consecutive nodes of the same pool it
+    /// belongs to (an index into `run_ends`): lets scans skip a whole pool that fails static
+    /// filters. Kept incrementally so a node registering costs O(1), not a rebuild.
+    run_of: Vec<u32>,
+    /// For each run, the end (exclusive) of its range of `registered`.
+    run_ends: Vec<u32>,
     /// Bumped whenever a scheduling input changes (a bind, a node added or removed, resources
     /// freed), so the scheduler can reuse a failure computed for an identical pod.
     pub version: u64,
 }
 
 impl Cluster {
+    /// An empty cluster for a scenario with `pools` pools and `images` images.
+    pub fn new(pools: usize, images: usize) -> Cluster {
+        Cluster {
+            ready_per_pool: vec![0; pools],
+            provisioning_per_pool: vec![0; pools],
+            next_ordinal: vec![0; pools],
+            image_nodes: vec![0; images],
+            image_words: images.div_ceil(64).max(1),
+            ..Default::default()
+        }
+    }
+
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id.idx()]
     }
@@ -251,20 +266,82 @@ impl Cluster {
         true
     }
 
-    /// Recomputes `run_end` after `registered` changed.
-    pub fn rebuild_runs(&mut self) {
-        let n = self.registered.len();
-        self.run_end.resize(n, 0);
-        let mut end = n;
-        for i in (0..n).rev() {
-            if i + 1 < n
-                && self.nodes[self.registered[i].idx()].pool
-                    != self.nodes[self.registered[i + 1].idx()].pool
-            {
-                end = i + 1;
-            }
-            self.run_end[i] = end as u32;
+    /// The end (exclusive) of the run of same-pool nodes that `registered[idx]` belongs to.
+    #[inline]
+    pub fn run_end(&self, idx: usize) -> usize {
+        self.run_ends[self.run_of[idx] as usize] as usize
+    }
+
+    /// Adds a node to the scheduler's node list (it registered with the API server). O(1):
+    /// the node extends the last run when it is of the same pool.
+    pub fn register(&mut self, id: NodeId) {
+        let pool = self.nodes[id.idx()].pool;
+        let same_pool = self
+            .registered
+            .last()
+            .is_some_and(|&last| self.nodes[last.idx()].pool == pool);
+        self.registered.push(id);
+        if same_pool {
+            let r = *self.run_of.last().expect("runs follow registered");
+            self.run_of.push(r);
+            self.run_ends[r as usize] += 1;
+        } else {
+            self.run_of.push(self.run_ends.len() as u32);
+            self.run_ends.push(self.registered.len() as u32);
         }
+    }
+
+    /// Removes a node from the scheduler's node list. O(nodes): the list keeps registration
+    /// order (the scheduler's scan order), so later entries shift and the runs are rebuilt.
+    pub fn unregister(&mut self, id: NodeId) {
+        if let Some(i) = self.registered.iter().position(|&r| r == id) {
+            self.registered.remove(i);
+        }
+        self.run_of.clear();
+        self.run_ends.clear();
+        for i in 0..self.registered.len() {
+            let pool = self.nodes[self.registered[i].idx()].pool;
+            if i > 0 && self.nodes[self.registered[i - 1].idx()].pool == pool {
+                let r = self.run_ends.len() - 1;
+                self.run_of.push(r as u32);
+                self.run_ends[r] += 1;
+            } else {
+                self.run_of.push(self.run_ends.len() as u32);
+                self.run_ends.push(i as u32 + 1);
+            }
+        }
+    }
+
+    /// Commits a scheduling decision: the pod's requests count on the node from now on.
+    pub fn bind(&mut self, pod: PodId, node: NodeId, t: &TemplateSpec, now: u64) {
+        let n = &mut self.nodes[node.idx()];
+        n.requested.cpu_m += t.requests.cpu_m;
+        n.requested.mem += t.requests.mem;
+        n.requested.pods += 1;
+        n.nonzero.cpu_m += t.nonzero.cpu_m;
+        n.nonzero.mem += t.nonzero.mem;
+        n.nonzero.pods += 1;
+        self.version += 1;
+        self.pods_on[node.idx()].push(pod);
+        let p = &mut self.pods[pod.idx()];
+        p.node = Some(node);
+        p.scheduled = Some(now);
+    }
+
+    /// Returns a bound pod's requests to its node (the pod failed, was deleted or evicted).
+    pub fn release(&mut self, node: NodeId, pod: PodId, t: &TemplateSpec) {
+        let on = &mut self.pods_on[node.idx()];
+        if let Some(i) = on.iter().position(|&p| p == pod) {
+            on.swap_remove(i);
+        }
+        let n = &mut self.nodes[node.idx()];
+        n.requested.cpu_m -= t.requests.cpu_m;
+        n.requested.mem -= t.requests.mem;
+        n.requested.pods -= 1;
+        n.nonzero.cpu_m -= t.nonzero.cpu_m;
+        n.nonzero.mem -= t.nonzero.mem;
+        n.nonzero.pods -= 1;
+        self.version += 1;
     }
 
     pub fn node_name(&self, spec: &super::Spec, id: NodeId) -> String {

@@ -12,6 +12,7 @@
 
 pub mod plugins;
 pub mod queue;
+pub mod status;
 
 use crate::model::cluster::{Cluster, NodeState};
 use crate::model::image::select_platform;
@@ -19,9 +20,10 @@ use crate::model::messages::Messages;
 use crate::model::selector::{Labels, Taint, TaintEffect, Toleration, tolerated};
 use crate::model::*;
 use plugins::*;
-use queue::SchedulingQueue;
+use queue::{ClusterEvents, SchedulingQueue};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+pub use status::{Code, Plugin, PluginSet, Status};
 use std::collections::BTreeMap;
 
 /// The not-ready taint the node lifecycle controller puts on a node that is not Ready.
@@ -115,10 +117,8 @@ struct ResKey {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
     Bind(NodeId),
-    /// No node fits: the interned message and the reason strings (without counts) it lists.
-    Unschedulable {
-        message: u32,
-    },
+    /// No node fits: the code, the rejecting plugins and the interned message.
+    Unschedulable(Status),
 }
 
 pub struct Scheduler {
@@ -134,7 +134,7 @@ pub struct Scheduler {
     tolerates_unschedulable: Vec<bool>,
     tolerates_not_ready: Vec<bool>,
     /// Last failure per template: (cluster version, message id).
-    fail_cache: Vec<Option<(u64, u32)>>,
+    fail_cache: Vec<Option<(u64, Status)>>,
     feasible: Vec<NodeId>,
     scores: Vec<i64>,
     img_terms: Vec<i64>,
@@ -168,11 +168,15 @@ impl Scheduler {
             taint_offset.push(total);
             total += p.taints.len();
         }
-        let is_daemon = |t: usize| {
-            spec.workloads
-                .iter()
-                .any(|w| w.template.idx() == t && w.kind == WorkloadKind::DaemonSet)
-        };
+        // One pass over the workloads (not one per template: an imported cluster has thousands
+        // of single-pod workloads, each with its own template).
+        let mut daemon_template = vec![false; spec.templates.len()];
+        for w in &spec.workloads {
+            if w.kind == WorkloadKind::DaemonSet {
+                daemon_template[w.template.idx()] = true;
+            }
+        }
+        let is_daemon = |t: usize| daemon_template[t];
         let unsched = Taint::new(node_unschedulable::TAINT_KEY, "", TaintEffect::NoSchedule);
         let not_ready = Taint::new(NOT_READY_TAINT, "", TaintEffect::NoSchedule);
         let tol = |t: &TemplateSpec, taint: &Taint| tolerated(&t.tolerations, taint);
@@ -242,6 +246,40 @@ impl Scheduler {
             self.static_fit[slot] = Self::compute_static(t, pool, &pool.labels);
         }
         self.static_fit[slot]
+    }
+
+    /// Queueing hints: moves the parked pods that `events` may help to the active queue
+    /// (`to_active`) or, still backing off, to back-off (`to_backoff`, with expiry and
+    /// generation). `pods` is the pod arena (template and attempts of each pod).
+    pub fn requeue(
+        &mut self,
+        spec: &Spec,
+        pods: &[crate::model::cluster::Pod],
+        events: &ClusterEvents,
+        now: u64,
+        to_active: &mut Vec<PodId>,
+        to_backoff: &mut Vec<(PodId, u64, u32)>,
+    ) {
+        let npools = self.npools;
+        let static_fit = &mut self.static_fit;
+        self.queue.move_unschedulable(
+            |pod, _since, rejectors| {
+                let p = &pods[pod.idx()];
+                let tid = p.template;
+                let fits = |pool: PoolId| {
+                    let slot = &mut static_fit[tid.idx() * npools + pool.idx()];
+                    if *slot == StaticFit::Unknown {
+                        let pl = spec.pool(pool);
+                        *slot = Self::compute_static(spec.template(tid), pl, &pl.labels);
+                    }
+                    matches!(*slot, StaticFit::Pass { .. })
+                };
+                queue::worth_retrying(rejectors, events, fits).then_some(p.sched_attempts)
+            },
+            now,
+            to_active,
+            to_backoff,
+        );
     }
 
     /// Whether a template passes the static filters (taints, selector, affinity) of a pool: what
@@ -314,7 +352,7 @@ impl Scheduler {
                     self.static_fit[slot] = Self::compute_static(t, pool, &pool.labels);
                 }
                 if !matches!(self.static_fit[slot], StaticFit::Pass { .. }) {
-                    i += cluster.run_end[idx] as usize - idx;
+                    i += cluster.run_end(idx) - idx;
                     continue;
                 }
             }
@@ -353,6 +391,26 @@ impl Scheduler {
         h.memory = 0;
         h.pods = 0;
         h.taints.iter_mut().for_each(|c| *c = 0);
+    }
+
+    /// The plugins that rejected some node in this cycle's histogram.
+    fn rejectors(&self) -> PluginSet {
+        let h = &self.hist;
+        let mut s = PluginSet::empty();
+        if h.unschedulable > 0 {
+            s.insert(Plugin::NodeUnschedulable);
+        }
+        if h.affinity > 0 {
+            s.insert(Plugin::NodeAffinity);
+        }
+        // The not-ready taint is TaintToleration's, as every other taint.
+        if h.not_ready > 0 || h.taints.iter().any(|&c| c > 0) {
+            s.insert(Plugin::TaintToleration);
+        }
+        if h.cpu + h.memory + h.pods > 0 {
+            s.insert(Plugin::NodeResourcesFit);
+        }
+        s
     }
 
     /// `FitError.Error()`: `0/N nodes are available: ` then "COUNT REASON" entries sorted as
@@ -414,15 +472,16 @@ impl Scheduler {
         let tid = p.template;
         let total = cluster.registered.len();
         if total == 0 {
-            return Decision::Unschedulable {
-                message: messages.intern(NO_NODES_MESSAGE),
-            };
+            return Decision::Unschedulable(Status::new(
+                PluginSet::no_nodes(),
+                messages.intern(NO_NODES_MESSAGE),
+            ));
         }
         if p.pinned.is_none()
-            && let Some((v, m)) = self.fail_cache[tid.idx()]
+            && let Some((v, status)) = self.fail_cache[tid.idx()]
             && v == cluster.version
         {
-            return Decision::Unschedulable { message: m };
+            return Decision::Unschedulable(status);
         }
         self.reset_histogram();
         self.feasible.clear();
@@ -457,10 +516,11 @@ impl Scheduler {
         }
         if self.feasible.is_empty() {
             let m = self.failure_message(spec, total, messages);
+            let status = Status::new(self.rejectors(), m);
             if p.pinned.is_none() {
-                self.fail_cache[tid.idx()] = Some((cluster.version, m));
+                self.fail_cache[tid.idx()] = Some((cluster.version, status));
             }
-            return Decision::Unschedulable { message: m };
+            return Decision::Unschedulable(status);
         }
         if self.feasible.len() == 1 {
             return Decision::Bind(self.feasible[0]);

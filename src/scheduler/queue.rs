@@ -3,10 +3,18 @@
 //! attempt), and the unschedulable pool that cluster events and a periodic flush
 //! (after `podMaxInUnschedulablePodsDuration`, 5 min) move pods out of.
 //!
+//! Queueing hints (k/k `framework.QueueingHintFn`, `EventsToRegister`): a parked pod remembers
+//! which plugins rejected it, and a cluster event moves it only if one of those plugins
+//! registered for that event. NodeResourcesFit registers for freed resources; every filter
+//! plugin registers for a node joining, behind the pre-check that the new node passes the pod's
+//! static filters (taints and node affinity on the node's pool; `preCheckForNode`).
+//!
 //! Entries are validated lazily against each pod's queue state, so removing a deleted pod is
 //! O(1) and nothing is searched.
 
-use crate::model::PodId;
+use super::status::{Plugin, PluginSet};
+use crate::engine::backoff;
+use crate::model::{PodId, PoolId};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -42,6 +50,46 @@ impl PartialOrd for ActiveEntry {
     }
 }
 
+/// Cluster events of one instant that can make parked pods schedulable.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterEvents {
+    /// Some bound pod returned its requests to a node.
+    pub resources_freed: bool,
+    /// Pools that gained a Ready node, in the order they did (no duplicates).
+    pub nodes_added: Vec<PoolId>,
+}
+
+impl ClusterEvents {
+    pub fn is_empty(&self) -> bool {
+        !self.resources_freed && self.nodes_added.is_empty()
+    }
+
+    pub fn node_added(&mut self, pool: PoolId) {
+        if !self.nodes_added.contains(&pool) {
+            self.nodes_added.push(pool);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.resources_freed = false;
+        self.nodes_added.clear();
+    }
+}
+
+/// Whether `events` may resolve a rejection by `rejectors`: the plugins' hints, ORed as
+/// upstream does. `node_fits(pool)` is the pre-check of a joined node of `pool`.
+pub fn worth_retrying(
+    rejectors: PluginSet,
+    events: &ClusterEvents,
+    mut node_fits: impl FnMut(PoolId) -> bool,
+) -> bool {
+    if events.resources_freed && rejectors.contains(Plugin::NodeResourcesFit) {
+        return true;
+    }
+    // Every filter plugin (and an attempt that found no nodes at all) registers for NodeAdd.
+    !rejectors.is_empty() && events.nodes_added.iter().any(|&p| node_fits(p))
+}
+
 pub struct SchedulingQueue {
     active: BinaryHeap<ActiveEntry>,
     unschedulable: Vec<PodId>,
@@ -49,6 +97,8 @@ pub struct SchedulingQueue {
     backoff_gen: Vec<u32>,
     /// Time of the last failed attempt, per pod.
     last_failure: Vec<u64>,
+    /// The plugins that rejected the pod's last attempt, per pod.
+    rejectors: Vec<PluginSet>,
     initial_backoff: u64,
     max_backoff: u64,
 }
@@ -61,6 +111,7 @@ impl SchedulingQueue {
             state: Vec::new(),
             backoff_gen: Vec::new(),
             last_failure: Vec::new(),
+            rejectors: Vec::new(),
             initial_backoff,
             max_backoff,
         }
@@ -72,6 +123,7 @@ impl SchedulingQueue {
             self.state.resize(n, QState::None);
             self.backoff_gen.resize(n, 0);
             self.last_failure.resize(n, 0);
+            self.rejectors.resize(n, PluginSet::empty());
         }
     }
 
@@ -81,14 +133,7 @@ impl SchedulingQueue {
 
     /// `calculateBackoffDuration`: initial × 2^(attempts−1), capped at the maximum.
     pub fn backoff_duration(&self, attempts: u32) -> u64 {
-        let mut d = self.initial_backoff;
-        for _ in 1..attempts {
-            d = d.saturating_mul(2);
-            if d > self.max_backoff {
-                return self.max_backoff;
-            }
-        }
-        d.min(self.max_backoff)
+        backoff(self.initial_backoff, self.max_backoff, attempts)
     }
 
     pub fn push_active(&mut self, pod: PodId, priority: i32, timestamp: u64) {
@@ -115,9 +160,10 @@ impl SchedulingQueue {
         !self.active.is_empty()
     }
 
-    /// Parks a pod after a failed attempt.
-    pub fn mark_unschedulable(&mut self, pod: PodId, now: u64) {
+    /// Parks a pod after a failed attempt that `rejectors` caused.
+    pub fn mark_unschedulable(&mut self, pod: PodId, now: u64, rejectors: PluginSet) {
         self.ensure(pod);
+        self.rejectors[pod.idx()] = rejectors;
         self.state[pod.idx()] = QState::Unschedulable(now);
         self.last_failure[pod.idx()] = now;
         self.unschedulable.push(pod);
@@ -128,12 +174,13 @@ impl SchedulingQueue {
         self.last_failure[pod.idx()] + self.backoff_duration(attempts)
     }
 
-    /// Moves the parked pods chosen by `select` out of the unschedulable pool. Each comes back
+    /// Moves the parked pods chosen by `select` (given each pod, the time it was parked and
+    /// the plugins that rejected it) out of the unschedulable pool. Each comes back
     /// either active (returned in `to_active`) or, if still backing off, in back-off until the
     /// returned expiry (in `to_backoff`, with the generation its expiry event must carry).
     pub fn move_unschedulable(
         &mut self,
-        mut select: impl FnMut(PodId, u64) -> Option<u32>,
+        mut select: impl FnMut(PodId, u64, PluginSet) -> Option<u32>,
         now: u64,
         to_active: &mut Vec<PodId>,
         to_backoff: &mut Vec<(PodId, u64, u32)>,
@@ -144,7 +191,7 @@ impl SchedulingQueue {
             let QState::Unschedulable(since) = self.state(pod) else {
                 continue; // stale entry
             };
-            match select(pod, since) {
+            match select(pod, since, self.rejectors[pod.idx()]) {
                 None => {
                     self.unschedulable[kept] = pod;
                     kept += 1;
@@ -164,6 +211,14 @@ impl SchedulingQueue {
             }
         }
         self.unschedulable.truncate(kept);
+    }
+
+    /// The plugins that rejected a pod's last attempt.
+    pub fn rejectors(&self, pod: PodId) -> PluginSet {
+        self.rejectors
+            .get(pod.idx())
+            .copied()
+            .unwrap_or(PluginSet::empty())
     }
 
     /// Whether a back-off expiry event with generation `g` is still current for `pod`.
@@ -215,14 +270,46 @@ mod tests {
     }
 
     #[test]
+    fn freed_resources_help_only_pods_that_lacked_resources() {
+        let freed = ClusterEvents {
+            resources_freed: true,
+            nodes_added: vec![],
+        };
+        let mut lacked = PluginSet::empty();
+        lacked.insert(Plugin::NodeResourcesFit);
+        let mut tainted = PluginSet::empty();
+        tainted.insert(Plugin::TaintToleration);
+        // NodeResourcesFit registers for pod deletion (resources freed); TaintToleration does not.
+        assert!(worth_retrying(lacked, &freed, |_| true));
+        assert!(!worth_retrying(tainted, &freed, |_| true));
+    }
+
+    #[test]
+    fn a_joined_node_helps_only_pods_whose_static_filters_it_passes() {
+        let added = ClusterEvents {
+            resources_freed: false,
+            nodes_added: vec![PoolId(1)],
+        };
+        let mut tainted = PluginSet::empty();
+        tainted.insert(Plugin::TaintToleration);
+        // The pre-check: a new node of pool 1 helps if the pod passes pool 1's static filters.
+        assert!(worth_retrying(tainted, &added, |p| p == PoolId(1)));
+        assert!(!worth_retrying(tainted, &added, |p| p == PoolId(0)));
+        // A pod that found no nodes at all waits for any node it can use.
+        assert!(worth_retrying(PluginSet::no_nodes(), &added, |_| true));
+        // Nothing rejected (never parked by a filter): no event concerns it.
+        assert!(!worth_retrying(PluginSet::empty(), &added, |_| true));
+    }
+
+    #[test]
     fn a_moved_pod_still_in_backoff_waits_for_its_expiry() {
         let mut q = SchedulingQueue::new(1000, 10_000);
-        q.mark_unschedulable(PodId(0), 10_000);
-        q.mark_unschedulable(PodId(1), 10_000);
+        q.mark_unschedulable(PodId(0), 10_000, PluginSet::empty());
+        q.mark_unschedulable(PodId(1), 10_000, PluginSet::empty());
         let (mut act, mut back) = (Vec::new(), Vec::new());
         // Pod 0 failed 3 times: back-off 4 s ends at 14 s; pod 1 failed once: ends at 11 s.
         q.move_unschedulable(
-            |p, _| Some(if p == PodId(0) { 3 } else { 1 }),
+            |p, _, _| Some(if p == PodId(0) { 3 } else { 1 }),
             12_000,
             &mut act,
             &mut back,

@@ -1,45 +1,39 @@
-//! One run of a scenario: the world state, the event loop, and the dispatch of events to the
-//! scheduler, kubelet and controllers.
+//! One run of a scenario: the event loop, node lifecycle, and the one place where components'
+//! effects are applied.
 //!
-//! Owns: wiring and the order things happen in within one instant (events by (time, seq); after
-//! each event, failed pods are released, new pods enqueued, and one scheduler run armed).
-//! Does not own: any domain rule; each lives in its component.
-
-pub mod event;
+//! Owns: wiring and the order things happen in within one instant. Events pop by (time, seq);
+//! the component handling an event pushes `Effect`s, which are applied in push order once it
+//! returns (an effect's own effects go to the back of the same list); then the scheduling queue
+//! applies its hints for the cluster events of the instant and one scheduler run is armed.
+//! Does not own: any domain rule; each lives in its component (scheduler, kubelet,
+//! controllers, autoscalers), none of which sees this module.
 
 use crate::autoscaler::cluster_autoscaler::{Action, ClusterAutoscaler, ScalingEvent};
 use crate::autoscaler::hpa::HpaState;
 use crate::autoscaler::provisioning;
 use crate::controllers::{self, Controllers};
+use crate::effect::{Ctx, Effect, Event};
 use crate::engine::{EventQueue, RngStreams, SimTime, StreamId};
 use crate::kubelet::Kubelet;
 use crate::metrics::{HpaSample, Recorder, Sample};
 use crate::model::cluster::{Cluster, Node, NodeState, PodPhase, Reason};
 use crate::model::messages::Messages;
 use crate::model::*;
+use crate::scheduler::queue::ClusterEvents;
 use crate::scheduler::{Decision, Scheduler};
-use event::Event;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 /// How often the scheduler flushes long-parked unschedulable pods (k/k: every 30 s).
 pub const FLUSH_INTERVAL_MS: u64 = 30_000;
 
-/// State shared by the components during a run.
-pub struct World<'s> {
-    pub spec: &'s Spec,
-    pub q: EventQueue<Event>,
-    pub cluster: Cluster,
-    pub messages: Messages,
-    pub rec: Recorder,
-    /// Pods created this instant, to be queued for scheduling.
-    pub enqueue: Vec<PodId>,
-    /// Pods deleted this instant, to be dropped from the scheduling queue.
-    pub dequeue: Vec<PodId>,
-    /// Some bound pod released its resources this instant.
-    pub resources_freed: bool,
-    /// Pools that gained a Ready node this instant.
-    pub nodes_added: Vec<bool>,
+/// The fixed random streams of a run. Part of the reproducibility contract: never renumber.
+/// Pools draw their provisioning delays from streams keyed by the pool's name, so adding a pool
+/// does not shift the others' draws.
+pub mod streams {
+    use crate::engine::StreamId;
+    pub const SCHEDULER: StreamId = StreamId::Fixed(1);
+    pub const AUTOSCALER: StreamId = StreamId::Fixed(4);
 }
 
 /// Everything a finished run leaves behind for reports.
@@ -59,13 +53,22 @@ pub struct RunOutput {
 }
 
 pub struct Simulation<'s> {
-    w: World<'s>,
+    spec: &'s Spec,
+    q: EventQueue<Event>,
+    cluster: Cluster,
+    messages: Messages,
+    rec: Recorder,
+    /// Effects pushed while handling the current event, applied in order by `apply_effects`.
+    fx: Vec<Effect>,
+    /// Cluster events of the current instant, for the scheduling queue's hints.
+    events: ClusterEvents,
+    /// A pod was queued this instant: a scheduler run is due.
+    want_run: bool,
     sched: Scheduler,
     kubelet: Kubelet,
     ctrl: Controllers,
     ca: Option<ClusterAutoscaler>,
-    /// One provisioning stream per pool, keyed by the pool's name so adding a pool does not
-    /// shift the others' draws.
+    /// One provisioning stream per pool, keyed by the pool's name.
     prov_rng: Vec<ChaCha8Rng>,
     hpa: Vec<Option<HpaState>>,
     actions: Vec<Action>,
@@ -73,41 +76,43 @@ pub struct Simulation<'s> {
     seed: u64,
 }
 
+/// The `Ctx` a component gets: disjoint borrows of the run's state.
+macro_rules! cx {
+    ($s:ident) => {
+        Ctx {
+            spec: $s.spec,
+            now: $s.q.now().millis(),
+            cluster: &mut $s.cluster,
+            rec: &mut $s.rec,
+            messages: &mut $s.messages,
+            fx: &mut $s.fx,
+        }
+    };
+}
+
 impl<'s> Simulation<'s> {
     pub fn new(spec: &'s Spec, seed: u64) -> Self {
-        let streams = RngStreams::new(seed);
-        let npools = spec.pools.len();
-        let cluster = Cluster {
-            ready_per_pool: vec![0; npools],
-            provisioning_per_pool: vec![0; npools],
-            next_ordinal: vec![0; npools],
-            image_nodes: vec![0; spec.images.len()],
-            image_words: spec.images.len().div_ceil(64).max(1),
-            ..Default::default()
-        };
-        let w = World {
+        let rng = RngStreams::new(seed);
+        let cluster = Cluster::new(spec.pools.len(), spec.images.len());
+        let mut sim = Simulation {
             spec,
             q: EventQueue::with_capacity(1024),
             cluster,
             messages: Messages::default(),
             rec: Recorder::default(),
-            enqueue: Vec::new(),
-            dequeue: Vec::new(),
-            resources_freed: false,
-            nodes_added: vec![false; npools],
-        };
-        let mut sim = Simulation {
-            w,
-            sched: Scheduler::new(spec, streams.stream(StreamId::Scheduler)),
+            fx: Vec::new(),
+            events: ClusterEvents::default(),
+            want_run: false,
+            sched: Scheduler::new(spec, rng.stream(streams::SCHEDULER)),
             kubelet: Kubelet::new(spec.kubelet.strict_platform_match),
             ctrl: Controllers::new(spec),
             ca: spec
                 .autoscaling()
-                .then(|| ClusterAutoscaler::new(spec, streams.stream(StreamId::Autoscaler))),
+                .then(|| ClusterAutoscaler::new(spec, rng.stream(streams::AUTOSCALER))),
             prov_rng: spec
                 .pools
                 .iter()
-                .map(|p| streams.stream(StreamId::Keyed(RngStreams::key(&p.name))))
+                .map(|p| rng.stream(StreamId::Keyed(RngStreams::key(&p.name))))
                 .collect(),
             hpa: spec
                 .workloads
@@ -124,16 +129,16 @@ impl<'s> Simulation<'s> {
                 sim.node_ready(id);
             }
         }
-        sim.ctrl.schedule_initial(&mut sim.w);
+        sim.ctrl.schedule_initial(&mut cx!(sim));
+        sim.apply_effects();
         for (i, (at, _)) in spec.timeline.iter().enumerate() {
-            sim.w.q.schedule(SimTime(*at), Event::Timeline(i as u32));
+            sim.q.schedule(SimTime(*at), Event::Timeline(i as u32));
         }
-        sim.w.q.schedule(SimTime::ZERO, Event::Sample);
-        sim.w
-            .q
+        sim.q.schedule(SimTime::ZERO, Event::Sample);
+        sim.q
             .schedule(SimTime(FLUSH_INTERVAL_MS), Event::FlushUnschedulable);
         if sim.ca.is_some() {
-            sim.w.q.schedule(
+            sim.q.schedule(
                 SimTime(spec.autoscaler.scan_interval),
                 Event::AutoscalerScan,
             );
@@ -141,8 +146,7 @@ impl<'s> Simulation<'s> {
         for (i, w) in spec.workloads.iter().enumerate() {
             if let Some(h) = &w.hpa {
                 let first = w.created_at.unwrap_or(0) + h.sync_period;
-                sim.w
-                    .q
+                sim.q
                     .schedule(SimTime(first), Event::HpaSync(WorkloadId::from_idx(i)));
             }
         }
@@ -151,8 +155,8 @@ impl<'s> Simulation<'s> {
 
     /// Creates a node of `pool` in the Provisioning state.
     fn add_node(&mut self, pool: PoolId) -> NodeId {
-        let now = self.w.q.now().millis();
-        let cl = &mut self.w.cluster;
+        let now = self.q.now().millis();
+        let cl = &mut self.cluster;
         let id = NodeId::from_idx(cl.nodes.len());
         let ordinal = cl.next_ordinal[pool.idx()];
         cl.next_ordinal[pool.idx()] += 1;
@@ -170,22 +174,22 @@ impl<'s> Simulation<'s> {
         cl.push_node_images();
         cl.pods_on.push(Vec::new());
         cl.provisioning_per_pool[pool.idx()] += 1;
-        self.kubelet.add_node(&mut self.w, id, pool);
+        self.kubelet.add_node(&mut cx!(self), id, pool);
         id
     }
 
-    /// A provisioned node registers Ready.
+    /// A provisioned node registers Ready. O(images + DaemonSets), independent of the number
+    /// of nodes.
     fn node_ready(&mut self, id: NodeId) {
-        let now = self.w.q.now().millis();
-        let cl = &mut self.w.cluster;
+        let now = self.q.now().millis();
+        let cl = &mut self.cluster;
         let n = &mut cl.nodes[id.idx()];
         n.state = NodeState::Ready;
         n.ready_at = Some(now);
         let pool = n.pool;
         cl.provisioning_per_pool[pool.idx()] -= 1;
         cl.ready_per_pool[pool.idx()] += 1;
-        cl.registered.push(id);
-        cl.rebuild_runs();
+        cl.register(id);
         // The node now reports its cached images.
         for img in 0..cl.image_nodes.len() {
             if cl.node_has_image(id, ImageId::from_idx(img)) {
@@ -193,16 +197,16 @@ impl<'s> Simulation<'s> {
             }
         }
         cl.version += 1;
-        self.w.nodes_added[pool.idx()] = true;
+        self.events.node_added(pool);
         if let Some(ca) = &mut self.ca {
-            ca.node_ready(self.w.spec, id, pool);
+            ca.node_ready(self.spec, id, pool);
         }
-        self.ctrl.nodes_changed(&mut self.w);
+        self.ctrl.node_ready(&mut cx!(self), id);
     }
 
     /// Requests `count` nodes of `pool` from the cloud.
     fn request_nodes(&mut self, pool: PoolId, count: u32) {
-        let spec = self.w.spec;
+        let spec = self.spec;
         let p = spec.pool(pool);
         for _ in 0..count {
             let id = self.add_node(pool);
@@ -214,25 +218,28 @@ impl<'s> Simulation<'s> {
             let delay = provisioning::sample(p.provisioning, rng);
             let fails = rng.random::<f64>() < p.provisioning_failure_rate;
             if !fails {
-                self.w.q.schedule_in(delay, Event::NodeProvisioned(id));
+                let at = self.q.now().millis().saturating_add(delay);
+                self.fx.push(Effect::At(at, Event::NodeProvisioned(id)));
             }
         }
     }
 
-    /// Removes a node: its pods are evicted (their controllers replace them) and it leaves the
+    /// Removes a node: its pods are deleted (their controllers replace them) and it leaves the
     /// scheduler's node list.
     fn delete_node(&mut self, id: NodeId) {
-        let now = self.w.q.now().millis();
-        let pods = self.w.cluster.pods_on[id.idx()].clone();
+        let now = self.q.now().millis();
+        let pods = std::mem::take(&mut self.cluster.pods_on[id.idx()]);
         let mut touched: Vec<WorkloadId> = Vec::new();
-        for p in pods {
-            let wl = self.w.cluster.pods[p.idx()].workload;
-            controllers::delete_pod(&mut self.w, p);
+        for &p in &pods {
+            let wl = self.cluster.pods[p.idx()].workload;
+            // Put the pod back so release finds it on the node.
+            self.cluster.pods_on[id.idx()].push(p);
+            controllers::delete_pod(&mut cx!(self), p);
             if !touched.contains(&wl) {
                 touched.push(wl);
             }
         }
-        let cl = &mut self.w.cluster;
+        let cl = &mut self.cluster;
         let n = &mut cl.nodes[id.idx()];
         let was = n.state;
         n.state = NodeState::Deleted;
@@ -244,10 +251,7 @@ impl<'s> Simulation<'s> {
                 if was == NodeState::Ready {
                     cl.ready_per_pool[pool.idx()] -= 1;
                 }
-                if let Some(i) = cl.registered.iter().position(|&r| r == id) {
-                    cl.registered.remove(i);
-                }
-                cl.rebuild_runs();
+                cl.unregister(id);
                 for img in 0..cl.image_nodes.len() {
                     if cl.node_has_image(id, ImageId::from_idx(img)) {
                         cl.image_nodes[img] -= 1;
@@ -258,22 +262,21 @@ impl<'s> Simulation<'s> {
         }
         cl.version += 1;
         for wl in touched {
-            self.ctrl.sync(&mut self.w, wl);
+            self.ctrl.sync(&mut cx!(self), wl);
         }
-        self.ctrl.nodes_changed(&mut self.w);
     }
 
     fn autoscaler_scan(&mut self) {
         let Some(ca) = &mut self.ca else {
             return;
         };
-        let now = self.w.q.now().millis();
+        let now = self.q.now().millis();
         let unschedulable = self.sched.queue.unschedulable_pods();
-        let daemons = self.ctrl.active_daemons(self.w.spec);
+        let daemons = self.ctrl.active_daemons(self.spec);
         self.actions.clear();
         ca.scan(
-            self.w.spec,
-            &self.w.cluster,
+            self.spec,
+            &self.cluster,
             now,
             &unschedulable,
             &daemons,
@@ -287,20 +290,19 @@ impl<'s> Simulation<'s> {
             }
         }
         self.actions = actions;
-        self.w
-            .q
-            .schedule_in(self.w.spec.autoscaler.scan_interval, Event::AutoscalerScan);
+        let next = now + self.spec.autoscaler.scan_interval;
+        self.fx.push(Effect::At(next, Event::AutoscalerScan));
     }
 
     fn hpa_sync(&mut self, wl: WorkloadId) {
-        let spec = self.w.spec;
+        let spec = self.spec;
         let Some(h) = &spec.workloads[wl.idx()].hpa else {
             return;
         };
-        let now = self.w.q.now().millis();
+        let now = self.q.now().millis();
         let ws = &self.ctrl.workloads[wl.idx()];
         if ws.active {
-            let rec = &self.w.rec;
+            let rec = &self.rec;
             let ready = rec.workload_count(wl.idx(), PodPhase::Ready);
             let unready = rec.workload_count(wl.idx(), PodPhase::Pending)
                 + rec.workload_count(wl.idx(), PodPhase::Starting)
@@ -309,25 +311,27 @@ impl<'s> Simulation<'s> {
             let state = self.hpa[wl.idx()].as_mut().expect("HPA state");
             let desired = state.sync(h, now, current, ready, unready);
             if desired != current {
-                self.ctrl.scale(&mut self.w, wl, desired);
+                self.ctrl.scale(&mut cx!(self), wl, desired);
             }
         }
-        self.w.q.schedule_in(h.sync_period, Event::HpaSync(wl));
+        self.fx
+            .push(Effect::At(now + h.sync_period, Event::HpaSync(wl)));
     }
 
     pub fn run(mut self) -> RunOutput {
-        let end = self.w.spec.duration;
+        let end = self.spec.duration;
         let mut last_sample = None;
-        while let Some(t) = self.w.q.peek_time() {
+        while let Some(t) = self.q.peek_time() {
             if t.millis() > end {
                 break;
             }
-            let (_, ev) = self.w.q.pop().expect("peeked");
-            self.w.rec.events += 1;
+            let (_, ev) = self.q.pop().expect("peeked");
+            self.rec.events += 1;
             if ev == Event::Sample {
                 last_sample = Some(t.millis());
             }
             self.dispatch(ev);
+            self.apply_effects();
             self.settle();
         }
         if last_sample != Some(end) {
@@ -339,224 +343,201 @@ impl<'s> Simulation<'s> {
             hpa: self.hpa,
             seed: self.seed,
             scheduling_attempts: self.sched.attempts,
-            events: self.w.rec.events,
-            cluster: self.w.cluster,
-            messages: self.w.messages,
-            rec: self.w.rec,
+            events: self.rec.events,
+            cluster: self.cluster,
+            messages: self.messages,
+            rec: self.rec,
         }
     }
 
     fn dispatch(&mut self, ev: Event) {
-        let w = &mut self.w;
+        let spec = self.spec;
         match ev {
-            Event::WorkloadCreate(wl) => self.ctrl.create(w, wl),
+            Event::WorkloadCreate(wl) => self.ctrl.create(&mut cx!(self), wl),
             Event::Timeline(i) => {
-                let action = w.spec.timeline[i as usize].1.clone();
-                self.ctrl.timeline(w, &action);
+                let action = &spec.timeline[i as usize].1;
+                self.ctrl.timeline(&mut cx!(self), action);
             }
             Event::SchedulerRun => self.scheduler_run(),
             Event::BackoffExpired { pod, generation } => {
                 if self.sched.queue.backoff_current(pod, generation) {
-                    let p = &w.cluster.pods[pod.idx()];
-                    let prio = w.spec.template(p.template).priority;
+                    let p = &self.cluster.pods[pod.idx()];
+                    let prio = spec.template(p.template).priority;
                     self.sched.queue.push_active(pod, prio, p.created);
                 }
             }
             Event::FlushUnschedulable => {
-                let now = w.q.now().millis();
-                let max = w.spec.scheduler.max_in_unschedulable;
-                let pods = &w.cluster.pods;
+                let now = self.q.now().millis();
+                let max = spec.scheduler.max_in_unschedulable;
+                let pods = &self.cluster.pods;
                 let (mut act, mut back) = (Vec::new(), Vec::new());
                 self.sched.queue.move_unschedulable(
-                    |pod, since| (since + max <= now).then(|| pods[pod.idx()].sched_attempts),
+                    |pod, since, _| (since + max <= now).then(|| pods[pod.idx()].sched_attempts),
                     now,
                     &mut act,
                     &mut back,
                 );
                 self.apply_moves(act, back);
-                self.w
-                    .q
-                    .schedule_in(FLUSH_INTERVAL_MS, Event::FlushUnschedulable);
+                self.fx.push(Effect::At(
+                    now + FLUSH_INTERVAL_MS,
+                    Event::FlushUnschedulable,
+                ));
             }
-            Event::NodeIo { node, generation } => self.kubelet.node_io(w, node, generation),
-            Event::PullDeadline { node, pull } => self.kubelet.pull_deadline(w, node, pull),
-            Event::KubeletStep { pod, generation } => self.kubelet.step_event(w, pod, generation),
+            Event::NodeIo { node, generation } => {
+                self.kubelet.node_io(&mut cx!(self), node, generation)
+            }
+            Event::PullDeadline { node, pull } => {
+                self.kubelet.pull_deadline(&mut cx!(self), node, pull)
+            }
+            Event::KubeletStep { pod, generation } => {
+                self.kubelet.step_event(&mut cx!(self), pod, generation)
+            }
             Event::PodReady { pod, generation } => {
-                self.kubelet.pod_ready(w, pod, generation);
-                let p = &w.cluster.pods[pod.idx()];
-                if p.phase == PodPhase::Ready {
-                    self.ctrl.pod_ready(p.workload);
-                }
+                self.kubelet.pod_ready(&mut cx!(self), pod, generation)
             }
-            Event::ControllerSync(wl) => self.ctrl.sync(w, wl),
+            Event::ControllerSync(wl) => self.ctrl.sync(&mut cx!(self), wl),
             Event::AutoscalerScan => self.autoscaler_scan(),
             Event::NodeProvisioned(n) => {
-                if self.w.cluster.nodes[n.idx()].state == NodeState::Provisioning {
+                if self.cluster.nodes[n.idx()].state == NodeState::Provisioning {
                     self.node_ready(n);
                 }
             }
             Event::HpaSync(wl) => self.hpa_sync(wl),
             Event::Sample => {
-                let now = w.q.now().millis();
+                let now = self.q.now().millis();
                 self.take_sample(now);
-                let next = now + self.w.spec.sample_interval;
-                if next <= self.w.spec.duration {
-                    self.w.q.schedule(SimTime(next), Event::Sample);
-                } else if now < self.w.spec.duration {
-                    self.w
-                        .q
-                        .schedule(SimTime(self.w.spec.duration), Event::Sample);
+                let next = now + spec.sample_interval;
+                if next <= spec.duration {
+                    self.q.schedule(SimTime(next), Event::Sample);
+                } else if now < spec.duration {
+                    self.q.schedule(SimTime(spec.duration), Event::Sample);
                 }
             }
         }
     }
 
-    /// After each event: release pods that failed on their node, apply queue changes and arm
-    /// one scheduler run for this instant if anything may have become schedulable.
-    fn settle(&mut self) {
-        while !self.kubelet.failed.is_empty() {
-            let failed = std::mem::take(&mut self.kubelet.failed);
-            for pod in failed {
-                let p = &self.w.cluster.pods[pod.idx()];
-                if let Some(node) = p.node {
-                    let t = self.w.spec.template(p.template);
-                    controllers::release(&mut self.w, node, pod, t);
+    /// Applies the effects pushed while handling the current event, in push order. Effects
+    /// pushed while applying (a controller reacting to a failed pod) join the back of the list.
+    fn apply_effects(&mut self) {
+        let mut i = 0;
+        while i < self.fx.len() {
+            let e = self.fx[i];
+            i += 1;
+            match e {
+                Effect::At(t, ev) => self.q.schedule(SimTime(t), ev),
+                Effect::Enqueue(pod) => {
+                    let p = &self.cluster.pods[pod.idx()];
+                    if p.phase == PodPhase::Pending {
+                        let prio = self.spec.template(p.template).priority;
+                        self.sched.queue.push_active(pod, prio, p.created);
+                        self.want_run = true;
+                    }
                 }
-                self.ctrl.pod_failed(&mut self.w, pod);
+                Effect::Dequeue(pod) => self.sched.queue.remove(pod),
+                Effect::PodFailed(pod) => {
+                    let p = &self.cluster.pods[pod.idx()];
+                    if let Some(node) = p.node {
+                        let t = self.spec.template(p.template);
+                        self.cluster.release(node, pod, t);
+                        self.events.resources_freed = true;
+                    }
+                    self.ctrl.pod_failed(&mut cx!(self), pod);
+                }
+                Effect::PodReady(pod) => {
+                    let wl = self.cluster.pods[pod.idx()].workload;
+                    self.ctrl.pod_ready(wl);
+                }
+                Effect::ResourcesFreed(_) => self.events.resources_freed = true,
             }
         }
-        for i in 0..self.w.dequeue.len() {
-            self.sched.queue.remove(self.w.dequeue[i]);
-        }
-        self.w.dequeue.clear();
-        let mut want_run = false;
-        for i in 0..self.w.enqueue.len() {
-            let pod = self.w.enqueue[i];
-            let p = &self.w.cluster.pods[pod.idx()];
-            if p.phase == PodPhase::Pending {
-                let prio = self.w.spec.template(p.template).priority;
-                self.sched.queue.push_active(pod, prio, p.created);
-                want_run = true;
-            }
-        }
-        self.w.enqueue.clear();
-        if self.w.resources_freed || self.w.nodes_added.iter().any(|&b| b) {
-            // Queueing hints, coarsely: freed resources matter to pods that lacked resources;
-            // a new node matters to pods whose static filters pass on its pool.
-            let freed = std::mem::take(&mut self.w.resources_freed);
-            let added = std::mem::replace(
-                &mut self.w.nodes_added,
-                vec![false; self.w.spec.pools.len()],
-            );
-            let spec = self.w.spec;
-            let pods = &self.w.cluster.pods;
-            let reasons = &self.w.messages;
-            let sched = &mut self.sched;
-            // Per template: does it pass the static filters of some pool that gained a node?
-            let mut fits_added: Vec<Option<bool>> = vec![None; spec.templates.len()];
-            let mut select = |pod: PodId, _since: u64| -> Option<u32> {
-                let p = &pods[pod.idx()];
-                let lacked_resources = p
-                    .message
-                    .is_some_and(|m| reasons.reasons(m).iter().any(|r| is_resource_reason(r)));
-                let t = p.template.idx();
-                let fits = *fits_added[t].get_or_insert_with(|| {
-                    added.iter().enumerate().any(|(pool, &a)| {
-                        a && controllers::daemon_fits_pool(spec, p.template, PoolId::from_idx(pool))
-                    })
-                });
-                ((freed && lacked_resources) || fits).then_some(p.sched_attempts)
-            };
-            let now = self.w.q.now().millis();
+        self.fx.clear();
+    }
+
+    /// After each event's effects: parked pods that the instant's cluster events may help go
+    /// back to the queue (queueing hints), and one scheduler run is armed if any pod waits.
+    fn settle(&mut self) {
+        let mut want_run = std::mem::take(&mut self.want_run);
+        if !self.events.is_empty() {
+            let now = self.q.now().millis();
             let (mut act, mut back) = (Vec::new(), Vec::new());
-            sched
-                .queue
-                .move_unschedulable(&mut select, now, &mut act, &mut back);
+            self.sched.requeue(
+                self.spec,
+                &self.cluster.pods,
+                &self.events,
+                now,
+                &mut act,
+                &mut back,
+            );
+            self.events.clear();
             self.apply_moves(act, back);
             want_run = true;
         }
         if (want_run || self.sched.queue.has_active()) && !self.sched_armed {
             self.sched_armed = true;
-            self.w.q.schedule_in(0, Event::SchedulerRun);
+            self.q.schedule_in(0, Event::SchedulerRun);
         }
     }
 
     fn apply_moves(&mut self, act: Vec<PodId>, back: Vec<(PodId, u64, u32)>) {
         for pod in act {
-            let p = &self.w.cluster.pods[pod.idx()];
-            let prio = self.w.spec.template(p.template).priority;
+            let p = &self.cluster.pods[pod.idx()];
+            let prio = self.spec.template(p.template).priority;
             self.sched.queue.push_active(pod, prio, p.created);
         }
         for (pod, at, generation) in back {
-            self.w
-                .q
+            self.q
                 .schedule(SimTime(at), Event::BackoffExpired { pod, generation });
         }
     }
 
     fn scheduler_run(&mut self) {
         self.sched_armed = false;
-        let now = self.w.q.now().millis();
+        let now = self.q.now().millis();
+        let spec = self.spec;
         while let Some(pod) = self.sched.queue.pop_active() {
-            if self.w.cluster.pods[pod.idx()].phase != PodPhase::Pending {
+            if self.cluster.pods[pod.idx()].phase != PodPhase::Pending {
                 continue;
             }
-            let decision =
-                self.sched
-                    .schedule(self.w.spec, &self.w.cluster, pod, &mut self.w.messages);
+            let decision = self
+                .sched
+                .schedule(spec, &self.cluster, pod, &mut self.messages);
             match decision {
                 Decision::Bind(node) => {
-                    let t = self
-                        .w
-                        .spec
-                        .template(self.w.cluster.pods[pod.idx()].template);
-                    let n = &mut self.w.cluster.nodes[node.idx()];
-                    n.requested.cpu_m += t.requests.cpu_m;
-                    n.requested.mem += t.requests.mem;
-                    n.requested.pods += 1;
-                    n.nonzero.cpu_m += t.nonzero.cpu_m;
-                    n.nonzero.mem += t.nonzero.mem;
-                    n.nonzero.pods += 1;
-                    self.w.cluster.version += 1;
-                    self.w.cluster.pods_on[node.idx()].push(pod);
-                    let p = &mut self.w.cluster.pods[pod.idx()];
-                    p.node = Some(node);
-                    p.scheduled = Some(now);
+                    let t = spec.template(self.cluster.pods[pod.idx()].template);
+                    self.cluster.bind(pod, node, t, now);
+                    let p = &mut self.cluster.pods[pod.idx()];
                     p.sched_attempts += 1;
                     if p.reason == Some(Reason::Unschedulable) {
                         p.reason = None;
                         p.message = None;
                     }
-                    self.w.rec.set_phase(p, PodPhase::Starting);
-                    self.kubelet.pod_bound(&mut self.w, pod);
+                    self.rec.set_phase(p, PodPhase::Starting);
+                    self.kubelet.pod_bound(&mut cx!(self), pod);
                 }
-                Decision::Unschedulable { message } => {
-                    let p = &mut self.w.cluster.pods[pod.idx()];
+                Decision::Unschedulable(status) => {
+                    let p = &mut self.cluster.pods[pod.idx()];
                     p.sched_attempts += 1;
-                    self.w.rec.failure(p, Reason::Unschedulable, message);
-                    for r in self.w.messages.reasons(message) {
-                        *self
-                            .w
-                            .rec
-                            .unschedulable_reasons
-                            .entry(r.clone())
-                            .or_default() += 1;
+                    self.rec.failure(p, Reason::Unschedulable, status.message);
+                    for r in self.messages.reasons(status.message) {
+                        *self.rec.unschedulable_reasons.entry(r.clone()).or_default() += 1;
                     }
-                    self.sched.queue.mark_unschedulable(pod, now);
+                    self.sched
+                        .queue
+                        .mark_unschedulable(pod, now, status.plugins);
                 }
             }
         }
     }
 
     fn hpa_samples(&self, now: u64) -> Vec<HpaSample> {
-        let spec = self.w.spec;
+        let spec = self.spec;
         let mut out = Vec::new();
         for (i, w) in spec.workloads.iter().enumerate() {
             let Some(h) = &w.hpa else {
                 continue;
             };
             let ws = &self.ctrl.workloads[i];
-            let ready = self.w.rec.workload_count(i, PodPhase::Ready);
+            let ready = self.rec.workload_count(i, PodPhase::Ready);
             let load = if ws.active { h.load_at(now) } else { 0.0 };
             out.push(HpaSample {
                 replicas: if ws.active { ws.desired } else { 0 },
@@ -569,7 +550,7 @@ impl<'s> Simulation<'s> {
     }
 
     fn take_sample(&mut self, now: u64) {
-        let rec = &self.w.rec;
+        let rec = &self.rec;
         let s = Sample {
             time_ms: now,
             pending: rec.count(PodPhase::Pending),
@@ -577,18 +558,13 @@ impl<'s> Simulation<'s> {
             running: rec.count(PodPhase::Running),
             ready: rec.count(PodPhase::Ready),
             failed: rec.count(PodPhase::Failed),
-            pulls_in_flight: self.kubelet.pulls_in_flight(&self.w) as u32,
-            nodes_ready: self.w.cluster.ready_per_pool.clone(),
-            nodes_provisioning: self.w.cluster.provisioning_per_pool.clone(),
+            pulls_in_flight: self.kubelet.pulls_in_flight(&self.cluster) as u32,
+            nodes_ready: self.cluster.ready_per_pool.clone(),
+            nodes_provisioning: self.cluster.provisioning_per_pool.clone(),
             hpa: self.hpa_samples(now),
         };
-        self.w.rec.samples.push(s);
+        self.rec.samples.push(s);
     }
-}
-
-fn is_resource_reason(r: &str) -> bool {
-    use crate::scheduler::plugins::node_resources_fit as fit;
-    r == fit::INSUFFICIENT_CPU || r == fit::INSUFFICIENT_MEMORY || r == fit::TOO_MANY_PODS
 }
 
 /// Runs `spec` with `seed` to completion.

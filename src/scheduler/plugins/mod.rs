@@ -10,6 +10,19 @@ pub mod node_resources_fit;
 pub mod node_unschedulable;
 pub mod taint_toleration;
 
+use crate::model::{PoolId, Spec, TemplateId};
+
+/// Whether a pod template passes the filters that depend only on a pool's template node
+/// (TaintToleration on NoSchedule/NoExecute taints, NodeAffinity and nodeSelector on the pool's
+/// labels): the DaemonSet controller's `nodeShouldRunDaemonPod`, the cluster autoscaler's
+/// template-node check, and the scheduling queue's pre-check for a node that joined.
+pub fn passes_static_filters(spec: &Spec, t: TemplateId, pool: PoolId) -> bool {
+    let t = spec.template(t);
+    let p = spec.pool(pool);
+    taint_toleration::first_untolerated(&p.taints, &t.tolerations).is_none()
+        && node_affinity::filter(t, &p.labels)
+}
+
 /// `framework.MaxNodeScore`.
 pub const MAX_NODE_SCORE: i64 = 100;
 
