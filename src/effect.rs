@@ -98,3 +98,93 @@ impl Ctx<'_> {
         SimTime(self.now)
     }
 }
+
+/// A stand-alone world for unit tests of components: a spec, the arenas a `Ctx` borrows, and
+/// helpers to add Ready nodes and bound pods without running a simulation.
+#[cfg(test)]
+pub mod testing {
+    use super::*;
+    use crate::model::cluster::{Node, NodeState, Pod, PodPhase};
+    use crate::model::{PoolId, Res, TemplateId};
+
+    pub struct Harness {
+        pub spec: Spec,
+        pub cluster: Cluster,
+        pub rec: Recorder,
+        pub messages: Messages,
+        pub fx: Vec<Effect>,
+    }
+
+    impl Harness {
+        /// A harness for the scenario in `ron` (which must validate).
+        pub fn new(ron: &str) -> Harness {
+            let (_, spec) = crate::scenario::load_str(ron, "unit.ron")
+                .unwrap_or_else(|e| panic!("test scenario does not load:\n{e}"));
+            let cluster = Cluster::new(spec.pools.len(), spec.images.len());
+            Harness {
+                spec,
+                cluster,
+                rec: Recorder::default(),
+                messages: Messages::default(),
+                fx: Vec::new(),
+            }
+        }
+
+        pub fn cx(&mut self, now: u64) -> Ctx<'_> {
+            Ctx {
+                spec: &self.spec,
+                now,
+                cluster: &mut self.cluster,
+                rec: &mut self.rec,
+                messages: &mut self.messages,
+                fx: &mut self.fx,
+            }
+        }
+
+        /// Adds a Ready, registered node of `pool` (no images cached).
+        pub fn ready_node(&mut self, pool: usize) -> NodeId {
+            let cl = &mut self.cluster;
+            let id = NodeId::from_idx(cl.nodes.len());
+            let pool = PoolId::from_idx(pool);
+            let ordinal = cl.next_ordinal[pool.idx()];
+            cl.next_ordinal[pool.idx()] += 1;
+            cl.nodes.push(Node {
+                pool,
+                ordinal,
+                state: NodeState::Ready,
+                cordoned: false,
+                requested: Res::default(),
+                nonzero: Res::default(),
+                created_at: 0,
+                ready_at: Some(0),
+                deleted_at: None,
+            });
+            cl.push_node_images();
+            cl.pods_on.push(Vec::new());
+            cl.ready_per_pool[pool.idx()] += 1;
+            cl.register(id);
+            id
+        }
+
+        /// Creates a Pending pod of workload `w` and binds it to `node` at `now`, as the loop
+        /// does after a `Decision::Bind`.
+        pub fn bound_pod(&mut self, w: usize, node: NodeId, now: u64) -> PodId {
+            let wl = &self.spec.workloads[w];
+            let tid: TemplateId = wl.template;
+            let id = PodId::from_idx(self.cluster.pods.len());
+            let pod = Pod::new(crate::model::WorkloadId::from_idx(w), tid, 0, None, now);
+            self.rec.pod_created(&pod);
+            self.cluster.pods.push(pod);
+            self.cluster.bind(id, node, self.spec.template(tid), now);
+            let p = &mut self.cluster.pods[id.idx()];
+            p.sched_attempts += 1;
+            self.rec.set_phase(p, PodPhase::Starting);
+            id
+        }
+
+        /// The effects pushed so far, emptied.
+        pub fn take(&mut self) -> Vec<Effect> {
+            std::mem::take(&mut self.fx)
+        }
+    }
+}

@@ -1,3 +1,6 @@
+//! The `hybridsim` binary: restores the default SIGPIPE disposition and hands the parsed
+//! command line to `cli`, which does everything else.
+
 use clap::Parser;
 use std::process::ExitCode;
 

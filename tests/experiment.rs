@@ -577,3 +577,46 @@ fn check_exits_0_when_assertions_hold_1_when_violated_2_on_bad_input() {
     let f = small(&d, "");
     assert_eq!(run(&["check", s(&f)]).status.code(), Some(2));
 }
+
+/// Every key path of a JSON value, sorted.
+fn key_paths(v: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+    if let serde_json::Value::Object(m) = v {
+        for (k, x) in m {
+            let p = format!("{prefix}.{k}");
+            out.push(p.clone());
+            key_paths(x, &p, out);
+        }
+    }
+}
+
+#[test]
+fn the_summary_shape_without_simulating_has_the_keys_of_a_real_run() {
+    // Validation checks assertion metrics against `summary_shape`, which no longer runs the
+    // simulation. Its key set must be that of a real summary of the same scenario (a
+    // zero-length run, as it was computed before), for every bundled scenario.
+    for name in [
+        "quickstart",
+        "forgotten-selector",
+        "build-mismatch",
+        "morning-peak",
+        "taint-strategies",
+        "scale-small",
+    ] {
+        let path = format!("{}/scenarios/{name}.ron", env!("CARGO_MANIFEST_DIR"));
+        let (_, mut spec) = hybridsim::scenario::load(std::path::Path::new(&path)).unwrap();
+        let shape = hybridsim::experiment::summary_shape(&spec);
+        spec.duration = 0;
+        let out = hybridsim::simulation::run(&spec, spec.seed);
+        let real = serde_json::to_value(hybridsim::report::Summary::new(&spec, &out)).unwrap();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        key_paths(&shape, "", &mut a);
+        key_paths(&real, "", &mut b);
+        // Maps keyed by what happened (a workload's failure reasons) are filled only by
+        // events; assertions on their keys count as zero when absent.
+        b.retain(|k| {
+            let parts: Vec<&str> = k.split('.').collect();
+            !(parts.len() == 5 && parts[1] == "workloads" && parts[3] == "failures")
+        });
+        assert_eq!(a, b, "{name}");
+    }
+}

@@ -285,3 +285,122 @@ pub fn delete_pod(cx: &mut Ctx, pod: PodId) {
         cx.push(Effect::ResourcesFreed(node));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::effect::testing::Harness;
+
+    const SCENARIO: &str = r#"Scenario(
+        name: "unit", duration: "1h",
+        pools: [
+            (name: "lin", os: Linux, cpu: "4", memory: "16Gi"),
+            (name: "win", os: Windows, os_version: "10.0.20348.1", cpu: "4", memory: "16Gi",
+             taints: [(key: "os", value: "windows", effect: NoSchedule)]),
+        ],
+        layers: [(name: "l1", size: "100MB")],
+        images: [(name: "app:1", platforms: [(os: Linux, layers: ["l1"])])],
+        workloads: [
+            (name: "web", replicas: 3, template: (containers: [(image: "app:1")])),
+            (name: "agent", kind: DaemonSet, template: (containers: [(image: "app:1")])),
+        ],
+    )"#;
+
+    fn enqueued(fx: &[Effect]) -> Vec<PodId> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Enqueue(p) => Some(*p),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_deployment_scaled_down_deletes_its_unbound_pods_before_its_bound_one() {
+        let mut h = Harness::new(SCENARIO);
+        let mut c = Controllers::new(&h.spec);
+        c.create(&mut h.cx(0), WorkloadId(0));
+        let pods = enqueued(&h.take());
+        assert_eq!(pods.len(), 3, "replicas: 3 creates three pods");
+        // Bind the oldest one; the other two stay Pending.
+        let node = h.ready_node(0);
+        let t = h
+            .spec
+            .template(h.cluster.pods[pods[0].idx()].template)
+            .clone();
+        h.cluster.bind(pods[0], node, &t, 1_000);
+        // ActivePodsWithRanks: unassigned pods go first, so scaling 3 → 1 deletes pods 1 and 2
+        // (newer first) and keeps the bound pod 0.
+        c.scale(&mut h.cx(2_000), WorkloadId(0), 1);
+        let fx = h.take();
+        assert_eq!(
+            fx,
+            vec![Effect::Dequeue(pods[2]), Effect::Dequeue(pods[1])],
+            "unbound pods free nothing: no ResourcesFreed"
+        );
+        assert_eq!(c.workloads[0].pods, vec![pods[0]]);
+        // Scaling to 0 deletes the bound pod and returns its requests to the node.
+        c.scale(&mut h.cx(3_000), WorkloadId(0), 0);
+        assert_eq!(
+            h.take(),
+            vec![Effect::Dequeue(pods[0]), Effect::ResourcesFreed(node)]
+        );
+        assert_eq!(h.cluster.nodes[node.idx()].requested.pods, 0);
+    }
+
+    #[test]
+    fn failed_pods_are_replaced_after_a_back_off_that_doubles_per_failure() {
+        let mut h = Harness::new(SCENARIO);
+        let mut c = Controllers::new(&h.spec);
+        c.create(&mut h.cx(0), WorkloadId(0));
+        let pods = enqueued(&h.take());
+        // First failure at 10 s: failed_pod_backoff 1 s → a sync at 11 s.
+        c.pod_failed(&mut h.cx(10_000), pods[0]);
+        assert_eq!(
+            h.take(),
+            vec![Effect::At(11_000, Event::ControllerSync(WorkloadId(0)))]
+        );
+        // A second failure before that sync adds no second sync (one is pending).
+        c.pod_failed(&mut h.cx(10_500), pods[1]);
+        assert_eq!(h.take(), vec![]);
+        // The sync recreates both; the next failure is the third in a row: 1 × 2² = 4 s.
+        c.sync(&mut h.cx(11_000), WorkloadId(0));
+        assert_eq!(enqueued(&h.take()).len(), 2);
+        c.pod_failed(&mut h.cx(20_000), pods[2]);
+        assert_eq!(
+            h.take(),
+            vec![Effect::At(24_000, Event::ControllerSync(WorkloadId(0)))]
+        );
+        // A Ready pod resets the back-off: the next failure waits 1 s again.
+        c.pod_ready(WorkloadId(0));
+        c.sync(&mut h.cx(24_000), WorkloadId(0));
+        h.take();
+        let last = *c.workloads[0].pods.last().unwrap();
+        c.pod_failed(&mut h.cx(30_000), last);
+        assert_eq!(
+            h.take(),
+            vec![Effect::At(31_000, Event::ControllerSync(WorkloadId(0)))]
+        );
+    }
+
+    #[test]
+    fn a_daemonset_puts_one_pod_on_a_joining_node_only_if_it_tolerates_the_pool() {
+        let mut h = Harness::new(SCENARIO);
+        let mut c = Controllers::new(&h.spec);
+        let lin = h.ready_node(0);
+        c.create(&mut h.cx(0), WorkloadId(1));
+        let first = enqueued(&h.take());
+        assert_eq!(first.len(), 1, "one pod for the one Linux node");
+        assert_eq!(h.cluster.pods[first[0].idx()].pinned, Some(lin));
+        // A second Linux node joins: one more pod, pinned to it.
+        let lin2 = h.ready_node(0);
+        c.node_ready(&mut h.cx(5_000), lin2);
+        let second = enqueued(&h.take());
+        assert_eq!(second.len(), 1);
+        assert_eq!(h.cluster.pods[second[0].idx()].pinned, Some(lin2));
+        // A Windows node tainted os=windows:NoSchedule joins: the agent does not tolerate it.
+        let win = h.ready_node(1);
+        c.node_ready(&mut h.cx(6_000), win);
+        assert_eq!(h.take(), vec![]);
+    }
+}

@@ -385,3 +385,104 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod state_machine {
+    //! The start path driven one event at a time through a `Ctx`, without a simulation.
+    use super::*;
+    use crate::effect::testing::Harness;
+
+    const SCENARIO: &str = r#"Scenario(
+        name: "unit", duration: "1h",
+        pools: [
+            (name: "lin", os: Linux, cpu: "4", memory: "16Gi", preloaded_images: ["app:1"]),
+            (name: "win", os: Windows, os_version: "10.0.20348.1", cpu: "4", memory: "16Gi"),
+        ],
+        layers: [(name: "l1", size: "100MB")],
+        images: [(name: "app:1", platforms: [(os: Linux, layers: ["l1"])])],
+        workloads: [
+            (name: "web", replicas: 1, template: (containers: [(image: "app:1",
+                start_delay: "2s", readiness_probe: (initial_delay: "10s", period: "5s"))])),
+            (name: "priv", replicas: 1, template: (containers: [(image: "app:1",
+                privileged: true)])),
+        ],
+    )"#;
+
+    #[test]
+    fn a_cached_image_starts_after_the_start_delay_and_is_ready_on_the_first_probe_tick() {
+        let mut h = Harness::new(SCENARIO);
+        let mut k = Kubelet::new(false);
+        let node = h.ready_node(0);
+        k.add_node(&mut h.cx(0), node, PoolId(0));
+        // Bound and admitted at 100 s. The image is preloaded (IfNotPresent), so the container
+        // is created at once and started after its 2 s start delay: a step at 102 s.
+        let pod = h.bound_pod(0, node, 100_000);
+        k.pod_bound(&mut h.cx(100_000), pod);
+        let gen0 = h.cluster.pods[pod.idx()].generation;
+        assert_eq!(
+            h.take(),
+            vec![Effect::At(
+                102_000,
+                Event::KubeletStep {
+                    pod,
+                    generation: gen0
+                }
+            )]
+        );
+        // At 102 s the container runs. Probes tick every 5 s from admission (100 s); the first
+        // tick at or after 102 + 10 s = 112 s is 115 s: PodReady is scheduled for 115 s.
+        k.step_event(&mut h.cx(102_000), pod, gen0);
+        assert_eq!(h.cluster.pods[pod.idx()].phase, PodPhase::Running);
+        assert_eq!(
+            h.take(),
+            vec![Effect::At(
+                115_000,
+                Event::PodReady {
+                    pod,
+                    generation: gen0
+                }
+            )]
+        );
+        // The probe succeeds: the pod is Ready and the loop is told (its controller resets).
+        k.pod_ready(&mut h.cx(115_000), pod, gen0);
+        assert_eq!(h.cluster.pods[pod.idx()].phase, PodPhase::Ready);
+        assert_eq!(h.take(), vec![Effect::PodReady(pod)]);
+    }
+
+    #[test]
+    fn a_privileged_pod_on_a_windows_node_fails_admission_and_is_reported_failed() {
+        let mut h = Harness::new(SCENARIO);
+        let mut k = Kubelet::new(false);
+        let node = h.ready_node(1);
+        k.add_node(&mut h.cx(0), node, PoolId(1));
+        let pod = h.bound_pod(1, node, 5_000);
+        k.pod_bound(&mut h.cx(5_000), pod);
+        let p = &h.cluster.pods[pod.idx()];
+        assert_eq!(p.phase, PodPhase::Failed);
+        assert_eq!(p.reason, Some(Reason::UnsupportedOnWindows));
+        assert_eq!(p.ended, Some(5_000));
+        // The kubelet does not release the node's resources itself: the loop does when it
+        // applies the effect.
+        assert_eq!(h.take(), vec![Effect::PodFailed(pod)]);
+        assert_eq!(h.cluster.nodes[node.idx()].requested.pods, 1);
+    }
+
+    #[test]
+    fn an_image_without_a_platform_for_the_node_fails_the_pull_and_retries_after_10s() {
+        let mut h = Harness::new(SCENARIO);
+        let mut k = Kubelet::new(false);
+        // The Windows node has no Linux platform for app:1: the pull fails at once with
+        // ErrImagePull and is retried after the 10 s pull back-off.
+        let node = h.ready_node(1);
+        k.add_node(&mut h.cx(0), node, PoolId(1));
+        let pod = h.bound_pod(0, node, 0);
+        k.pod_bound(&mut h.cx(0), pod);
+        let p = &h.cluster.pods[pod.idx()];
+        assert_eq!(p.reason, Some(Reason::ErrImagePull));
+        let generation = p.generation;
+        assert_eq!(
+            h.take(),
+            vec![Effect::At(10_000, Event::KubeletStep { pod, generation })]
+        );
+    }
+}

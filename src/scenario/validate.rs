@@ -19,7 +19,7 @@ pub struct Diagnostic {
 }
 
 /// Label keys the kubelet sets per node, which pool-level static filters cannot see.
-pub const HOSTNAME_LABEL: &str = "kubernetes.io/hostname";
+pub use crate::model::labels::HOSTNAME_LABEL;
 pub const POOL_LABEL: &str = "hybridsim.io/pool";
 
 /// AKS CPU reservation by core count (aks `node-resource-reservations.md`): 1, 2, 4, 8, 16, 32,

@@ -74,7 +74,7 @@ struct NodeLabels<'a> {
 
 impl Labels for NodeLabels<'_> {
     fn get(&self, key: &str) -> Option<&str> {
-        if key == crate::scenario::validate::HOSTNAME_LABEL {
+        if key == crate::model::labels::HOSTNAME_LABEL {
             Some(self.hostname)
         } else {
             self.pool.get(key).map(String::as_str)

@@ -52,6 +52,29 @@ pub struct RunOutput {
     pub end: u64,
 }
 
+impl RunOutput {
+    /// The output of a run that never started: every per-pool, per-workload and per-HPA entry
+    /// exists, with nothing in it. Built without simulating (O(pools + workloads)), so that a
+    /// summary's shape (which metrics exist) is known before anything runs.
+    pub fn empty(spec: &Spec, seed: u64) -> RunOutput {
+        RunOutput {
+            seed,
+            cluster: Cluster::new(spec.pools.len(), spec.images.len()),
+            messages: Messages::default(),
+            rec: Recorder::default(),
+            scheduling_attempts: 0,
+            events: 0,
+            scaling: Vec::new(),
+            hpa: spec
+                .workloads
+                .iter()
+                .map(|w| w.hpa.as_ref().map(|_| HpaState::default()))
+                .collect(),
+            end: 0,
+        }
+    }
+}
+
 pub struct Simulation<'s> {
     spec: &'s Spec,
     q: EventQueue<Event>,
