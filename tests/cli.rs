@@ -169,3 +169,24 @@ fn run_of_a_bad_scenario_exits_2_without_outputs() {
     assert_eq!(st.status.code(), Some(2));
     assert!(!a.exists());
 }
+
+#[test]
+fn every_bundled_scenario_keeps_the_run_time_invariants() {
+    // No node over-committed, pods bound only to Ready nodes, request sums equal to the pods
+    // bound, every created pod in exactly one phase, time never backwards: checked at every
+    // event, bind and sample of every bundled scenario (the 5k one aside: it is a benchmark).
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .filter(|p| !p.to_string_lossy().contains("5k"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 5);
+    for path in names {
+        let (_, spec) = hybridsim::scenario::load(&path).unwrap();
+        let (_, v) = hybridsim::simulation::run_checking_invariants(&spec, spec.seed);
+        assert!(v.is_empty(), "{}: {v:#?}", path.display());
+    }
+}

@@ -8,6 +8,8 @@
 //! Does not own: any domain rule; each lives in its component (scheduler, kubelet,
 //! controllers, autoscalers), none of which sees this module.
 
+pub mod invariants;
+
 use crate::autoscaler::cluster_autoscaler::{Action, ClusterAutoscaler, ScalingEvent};
 use crate::autoscaler::hpa::HpaState;
 use crate::autoscaler::provisioning;
@@ -97,6 +99,8 @@ pub struct Simulation<'s> {
     actions: Vec<Action>,
     sched_armed: bool,
     seed: u64,
+    /// Run-time invariant checks, when asked for.
+    inv: Option<invariants::Invariants>,
 }
 
 /// The `Ctx` a component gets: disjoint borrows of the run's state.
@@ -145,6 +149,7 @@ impl<'s> Simulation<'s> {
             actions: Vec::new(),
             sched_armed: false,
             seed,
+            inv: None,
         };
         for (p, pool) in spec.pools.iter().enumerate() {
             for _ in 0..pool.initial_count {
@@ -341,7 +346,16 @@ impl<'s> Simulation<'s> {
             .push(Effect::At(now + h.sync_period, Event::HpaSync(wl)));
     }
 
-    pub fn run(mut self) -> RunOutput {
+    /// Checks the run-time invariants (`invariants`) while running; `run_checked` returns
+    /// what they found.
+    pub fn check_invariants(mut self) -> Self {
+        self.inv = Some(invariants::Invariants::default());
+        self
+    }
+
+    /// Runs to the end; also returns the invariant violations (empty unless
+    /// `check_invariants` was asked for and something broke).
+    pub fn run_checked(mut self) -> (RunOutput, Vec<String>) {
         let end = self.spec.duration;
         let mut last_sample = None;
         while let Some(t) = self.q.peek_time() {
@@ -349,6 +363,9 @@ impl<'s> Simulation<'s> {
                 break;
             }
             let (_, ev) = self.q.pop().expect("peeked");
+            if let Some(inv) = &mut self.inv {
+                inv.popped(t.millis());
+            }
             self.rec.events += 1;
             if ev == Event::Sample {
                 last_sample = Some(t.millis());
@@ -360,7 +377,8 @@ impl<'s> Simulation<'s> {
         if last_sample != Some(end) {
             self.take_sample(end);
         }
-        RunOutput {
+        let violations = self.inv.take().map(|i| i.violations).unwrap_or_default();
+        let out = RunOutput {
             end,
             scaling: self.ca.map(|c| c.events).unwrap_or_default(),
             hpa: self.hpa,
@@ -370,7 +388,12 @@ impl<'s> Simulation<'s> {
             cluster: self.cluster,
             messages: self.messages,
             rec: self.rec,
-        }
+        };
+        (out, violations)
+    }
+
+    pub fn run(self) -> RunOutput {
+        self.run_checked().0
     }
 
     fn dispatch(&mut self, ev: Event) {
@@ -528,6 +551,9 @@ impl<'s> Simulation<'s> {
                 Decision::Bind(node) => {
                     let t = spec.template(self.cluster.pods[pod.idx()].template);
                     self.cluster.bind(pod, node, t, now);
+                    if let Some(inv) = &mut self.inv {
+                        inv.bound(spec, &self.cluster, pod, node, now);
+                    }
                     let p = &mut self.cluster.pods[pod.idx()];
                     p.sched_attempts += 1;
                     if p.reason == Some(Reason::Unschedulable) {
@@ -573,6 +599,9 @@ impl<'s> Simulation<'s> {
     }
 
     fn take_sample(&mut self, now: u64) {
+        if let Some(inv) = &mut self.inv {
+            inv.full(self.spec, &self.cluster, &self.rec, now);
+        }
         let rec = &self.rec;
         let s = Sample {
             time_ms: now,
@@ -593,4 +622,10 @@ impl<'s> Simulation<'s> {
 /// Runs `spec` with `seed` to completion.
 pub fn run(spec: &Spec, seed: u64) -> RunOutput {
     Simulation::new(spec, seed).run()
+}
+
+/// Runs `spec` with `seed` to completion checking the run-time invariants; returns the
+/// output and every violation found (empty when all held).
+pub fn run_checking_invariants(spec: &Spec, seed: u64) -> (RunOutput, Vec<String>) {
+    Simulation::new(spec, seed).check_invariants().run_checked()
 }
