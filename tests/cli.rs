@@ -1,6 +1,7 @@
 //! End-to-end through the binary: outputs, determinism, exit codes, and the bundled scenarios
 //! showing what their headers promise.
 
+use hybridsim::report::PodRow;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -92,12 +93,9 @@ fn quickstart_has_no_failures_and_everything_ready() {
     }
 }
 
-fn pods_rows(dir: &Path) -> Vec<Vec<String>> {
-    let text = String::from_utf8(read(&dir.join("pods.csv"))).unwrap();
-    let mut rdr = csv::Reader::from_reader(text.as_bytes());
-    rdr.records()
-        .map(|r| r.unwrap().iter().map(str::to_string).collect())
-        .collect()
+/// pods.csv read back through its row type.
+fn pods_rows(dir: &Path) -> Vec<PodRow> {
+    PodRow::read(&read(&dir.join("pods.csv"))).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
@@ -108,13 +106,12 @@ fn forgotten_selector_fails_exactly_the_replicas_on_linux_nodes() {
     assert_eq!(rows.len(), 8);
     let mut on_linux = 0;
     for r in &rows {
-        // columns: 2 os, 11 outcome, 12 reason
-        if r[2] == "linux" {
+        if r.os == "linux" {
             on_linux += 1;
-            assert_eq!(r[12], "ErrImagePull", "{r:?}");
-            assert!(r[9].is_empty(), "never ready: {r:?}");
+            assert_eq!(r.reason, "ErrImagePull", "{r:?}");
+            assert_eq!(r.ready_s, None, "never ready: {r:?}");
         } else {
-            assert_eq!(r[11], "Ready", "{r:?}");
+            assert_eq!(r.outcome, "Ready", "{r:?}");
         }
     }
     assert!(on_linux > 0, "some replicas must land on Linux nodes");
@@ -127,12 +124,11 @@ fn build_mismatch_fails_exactly_the_replicas_on_ws2022() {
     let a = tmp("bm");
     run_to("scenarios/build-mismatch.ron", &a, &[]);
     for r in pods_rows(&a) {
-        // column 4 pool
-        if r[4] == "ws2022" {
-            assert_eq!(r[12], "CreateContainerError", "{r:?}");
+        if r.pool == "ws2022" {
+            assert_eq!(r.reason, "CreateContainerError", "{r:?}");
         } else {
-            assert_eq!(r[4], "ws2019");
-            assert_eq!(r[11], "Ready", "{r:?}");
+            assert_eq!(r.pool, "ws2019");
+            assert_eq!(r.outcome, "Ready", "{r:?}");
         }
     }
 }

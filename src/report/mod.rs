@@ -1,17 +1,25 @@
-//! Everything that leaves a run as text: `summary.json`, `pods.csv`, `timeseries.csv`, and the
-//! console summary. The only module that writes files.
+//! Everything that leaves a run as text or pictures: `summary.json`, `pods.csv`,
+//! `timeseries.csv`, `scaling.csv`, the plots, and the console summary. The only module that
+//! writes files.
 //!
-//! Owns: output schemas (documented in docs/outputs.md) and writing them whole or not at all.
-//! Does not own: the numbers (the simulation and `summary`).
+//! Owns: output schemas (typed rows in `rows`, documented in docs/outputs.md), the run's rows
+//! built from its `RunOutput`, and writing files whole or not at all. Does not own: the numbers
+//! (the simulation and `summary`), the compare/sweep tables (`experiment::table`, which builds
+//! its rows with the types here).
 
 pub mod console;
 pub mod plots;
+pub mod rows;
 pub mod stats;
 pub mod summary;
 
 use crate::model::Spec;
 use crate::model::cluster::PodPhase;
 use crate::simulation::RunOutput;
+pub use rows::{
+    CompareRow, CompareTable, Fixed3, Fixed6, HpaCells, Metric, PodRow, ScalingRow, Secs,
+    StartupCdf, StartupCdfRow, Timeseries, TimeseriesRow,
+};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 pub use summary::Summary;
@@ -19,10 +27,6 @@ pub use summary::Summary;
 /// Milliseconds as seconds with exactly three decimals: stable text on every machine.
 pub fn secs(ms: u64) -> String {
     format!("{}.{:03}", ms / 1000, ms % 1000)
-}
-
-fn opt_secs(ms: Option<u64>) -> String {
-    ms.map(secs).unwrap_or_default()
 }
 
 pub fn phase_name(p: PodPhase) -> &'static str {
@@ -37,133 +41,111 @@ pub fn phase_name(p: PodPhase) -> &'static str {
     }
 }
 
-fn csv_err(e: csv::Error) -> io::Error {
-    io::Error::other(e)
+/// The rows of `pods.csv`: one per pod, in creation order.
+pub fn pod_rows(spec: &Spec, out: &RunOutput) -> Vec<PodRow> {
+    let cl = &out.cluster;
+    cl.pods
+        .iter()
+        .map(|p| {
+            let wl = &spec.workloads[p.workload.idx()];
+            let (os, node, pool) = match p.node {
+                Some(n) => {
+                    let pool = spec.pool(cl.node(n).pool);
+                    (pool.os.label(), cl.node_name(spec, n), pool.name.as_str())
+                }
+                None => ("", String::new(), ""),
+            };
+            PodRow {
+                pod: format!("{}-{}", wl.name, p.ordinal),
+                workload: wl.name.clone(),
+                os: os.to_string(),
+                node,
+                pool: pool.to_string(),
+                created_s: Secs(p.created),
+                scheduled_s: p.scheduled.map(Secs),
+                pulled_s: p.pulled.map(Secs),
+                started_s: p.started.map(Secs),
+                ready_s: p.ready.map(Secs),
+                ended_s: p.ended.map(Secs),
+                outcome: phase_name(p.phase).to_string(),
+                reason: p.reason.map(|r| r.as_str()).unwrap_or("").to_string(),
+                message: p
+                    .message
+                    .map(|m| out.messages.get(m))
+                    .unwrap_or("")
+                    .to_string(),
+                scheduling_attempts: p.sched_attempts as u64,
+            }
+        })
+        .collect()
+}
+
+/// `timeseries.csv` of a run: one row per sample.
+pub fn timeseries(spec: &Spec, out: &RunOutput) -> Timeseries {
+    Timeseries {
+        pools: spec.pools.iter().map(|p| p.name.clone()).collect(),
+        hpa_workloads: spec
+            .workloads
+            .iter()
+            .filter(|w| w.hpa.is_some())
+            .map(|w| w.name.clone())
+            .collect(),
+        rows: out
+            .rec
+            .samples
+            .iter()
+            .map(|s| TimeseriesRow {
+                time_s: Secs(s.time_ms),
+                pending: s.pending,
+                starting: s.starting,
+                running: s.running,
+                ready: s.ready,
+                failed: s.failed,
+                pulls_in_flight: s.pulls_in_flight,
+                nodes_ready: s.nodes_ready.clone(),
+                nodes_provisioning: s.nodes_provisioning.clone(),
+                hpa: s
+                    .hpa
+                    .iter()
+                    .map(|h| HpaCells {
+                        replicas: h.replicas,
+                        ready: h.ready,
+                        load: Fixed3::new(h.load),
+                        unserved: Fixed3::new(h.unserved),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The rows of `scaling.csv`: one per cluster-autoscaler action, in time order.
+pub fn scaling_rows(spec: &Spec, out: &RunOutput) -> Vec<ScalingRow> {
+    out.scaling
+        .iter()
+        .map(|e| ScalingRow {
+            time_s: Secs(e.time),
+            pool: spec.pool(e.pool).name.clone(),
+            delta: e.delta,
+            kind: e.kind.as_str().to_string(),
+            reason: e.reason.clone(),
+        })
+        .collect()
 }
 
 /// `pods.csv`: one row per pod.
 pub fn pods_csv(spec: &Spec, out: &RunOutput) -> io::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "pod",
-        "workload",
-        "os",
-        "node",
-        "pool",
-        "created_s",
-        "scheduled_s",
-        "pulled_s",
-        "started_s",
-        "ready_s",
-        "ended_s",
-        "outcome",
-        "reason",
-        "message",
-        "scheduling_attempts",
-    ])
-    .map_err(csv_err)?;
-    let cl = &out.cluster;
-    for p in &cl.pods {
-        let wl = &spec.workloads[p.workload.idx()];
-        let (os, node, pool) = match p.node {
-            Some(n) => {
-                let pool = spec.pool(cl.node(n).pool);
-                (pool.os.label(), cl.node_name(spec, n), pool.name.as_str())
-            }
-            None => ("", String::new(), ""),
-        };
-        w.write_record([
-            format!("{}-{}", wl.name, p.ordinal).as_str(),
-            wl.name.as_str(),
-            os,
-            node.as_str(),
-            pool,
-            secs(p.created).as_str(),
-            opt_secs(p.scheduled).as_str(),
-            opt_secs(p.pulled).as_str(),
-            opt_secs(p.started).as_str(),
-            opt_secs(p.ready).as_str(),
-            opt_secs(p.ended).as_str(),
-            phase_name(p.phase),
-            p.reason.map(|r| r.as_str()).unwrap_or(""),
-            p.message.map(|m| out.messages.get(m)).unwrap_or(""),
-            p.sched_attempts.to_string().as_str(),
-        ])
-        .map_err(csv_err)?;
-    }
-    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+    PodRow::write(&pod_rows(spec, out))
 }
 
 /// `timeseries.csv`: one row per sample.
 pub fn timeseries_csv(spec: &Spec, out: &RunOutput) -> io::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = [
-        "time_s",
-        "pending",
-        "starting",
-        "running",
-        "ready",
-        "failed",
-        "pulls_in_flight",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    for p in &spec.pools {
-        header.push(format!("nodes_ready_{}", p.name));
-    }
-    for p in &spec.pools {
-        header.push(format!("nodes_provisioning_{}", p.name));
-    }
-    for wl in spec.workloads.iter().filter(|w| w.hpa.is_some()) {
-        for col in ["replicas", "ready", "load", "unserved"] {
-            header.push(format!("{col}_{}", wl.name));
-        }
-    }
-    w.write_record(&header).map_err(csv_err)?;
-    let mut row: Vec<String> = Vec::with_capacity(header.len());
-    for s in &out.rec.samples {
-        row.clear();
-        row.push(secs(s.time_ms));
-        for v in [
-            s.pending,
-            s.starting,
-            s.running,
-            s.ready,
-            s.failed,
-            s.pulls_in_flight,
-        ] {
-            row.push(v.to_string());
-        }
-        row.extend(s.nodes_ready.iter().map(|v| v.to_string()));
-        row.extend(s.nodes_provisioning.iter().map(|v| v.to_string()));
-        for h in &s.hpa {
-            row.push(h.replicas.to_string());
-            row.push(h.ready.to_string());
-            row.push(format!("{:.3}", h.load));
-            row.push(format!("{:.3}", h.unserved));
-        }
-        w.write_record(&row).map_err(csv_err)?;
-    }
-    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+    timeseries(spec, out).write()
 }
 
 /// `scaling.csv`: one row per cluster-autoscaler action.
 pub fn scaling_csv(spec: &Spec, out: &RunOutput) -> io::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["time_s", "pool", "delta", "kind", "reason"])
-        .map_err(csv_err)?;
-    for e in &out.scaling {
-        w.write_record([
-            secs(e.time).as_str(),
-            spec.pool(e.pool).name.as_str(),
-            e.delta.to_string().as_str(),
-            e.kind.as_str(),
-            e.reason.as_str(),
-        ])
-        .map_err(csv_err)?;
-    }
-    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+    ScalingRow::write(&scaling_rows(spec, out))
 }
 
 pub fn summary_json(summary: &Summary) -> io::Result<Vec<u8>> {
@@ -297,18 +279,50 @@ fn write_atomically_as(dir: &Path, files: &[(&str, Vec<u8>)], pid: u32) -> io::R
     result
 }
 
-/// All files of one run.
+/// The tables of one run, in memory: what its CSV files hold and its plots are drawn from.
+pub struct RunTables {
+    pub pods: Vec<PodRow>,
+    pub timeseries: Timeseries,
+    pub scaling: Vec<ScalingRow>,
+}
+
+impl RunTables {
+    pub fn new(spec: &Spec, out: &RunOutput) -> RunTables {
+        RunTables {
+            pods: pod_rows(spec, out),
+            timeseries: timeseries(spec, out),
+            scaling: scaling_rows(spec, out),
+        }
+    }
+}
+
+/// All files of one run, in the order they are listed: `summary.json`, `pods.csv`,
+/// `timeseries.csv`, `scaling.csv`, and with `plots` the four plot files, drawn from the same
+/// tables in memory. An error says which step failed ("cannot render outputs", "cannot draw
+/// plots").
 pub fn run_files(
     spec: &Spec,
     out: &RunOutput,
     summary: &Summary,
+    plots: bool,
 ) -> io::Result<Vec<(&'static str, Vec<u8>)>> {
-    Ok(vec![
-        ("summary.json", summary_json(summary)?),
-        ("pods.csv", pods_csv(spec, out)?),
-        ("timeseries.csv", timeseries_csv(spec, out)?),
-        ("scaling.csv", scaling_csv(spec, out)?),
-    ])
+    let t = RunTables::new(spec, out);
+    let render = |e: io::Error| io::Error::new(e.kind(), format!("cannot render outputs: {e}"));
+    let mut files = vec![
+        ("summary.json", summary_json(summary).map_err(render)?),
+        (PodRow::FILE, PodRow::write(&t.pods).map_err(render)?),
+        (Timeseries::FILE, t.timeseries.write().map_err(render)?),
+        (
+            ScalingRow::FILE,
+            ScalingRow::write(&t.scaling).map_err(render)?,
+        ),
+    ];
+    if plots {
+        let p = plots::run_plots(summary, &t.pods, &t.timeseries)
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot draw plots: {e}")))?;
+        files.extend(p);
+    }
+    Ok(files)
 }
 
 #[cfg(test)]
