@@ -165,3 +165,39 @@ fn run_of_a_bad_scenario_exits_2_without_outputs() {
     assert_eq!(st.status.code(), Some(2));
     assert!(!a.exists());
 }
+
+/// The wall time is the one figure that changes between runs: masked on both sides.
+fn mask_wall_time(text: &str) -> String {
+    text.lines()
+        .map(|l| match (l.strip_prefix("wall time "), l.find(" s, ")) {
+            (Some(_), Some(i)) => format!("wall time T{}", &l[i..]),
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn docs_outputs_shows_the_real_console_output_of_the_quickstart() {
+    // docs/outputs.md calls its quickstart block "the real output": it must be what the binary
+    // prints, but for the wall time (and the output directory, /tmp/qs in the doc).
+    let doc = String::from_utf8(read(Path::new("docs/outputs.md"))).unwrap();
+    let cmd = "This is the real output of `hybridsim run scenarios/quickstart.ron --out /tmp/qs`:";
+    let at = doc
+        .find(cmd)
+        .expect("the quickstart block is in docs/outputs.md");
+    let block = &doc[at..];
+    let start = block.find("```text\n").unwrap() + "```text\n".len();
+    let shown = &block[start..start + block[start..].find("```\n").unwrap()];
+    let dir = tmp("docs-quickstart");
+    let o = bin()
+        .args(["run", "scenarios/quickstart.ron", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let printed = String::from_utf8(o.stdout)
+        .unwrap()
+        .replace(dir.to_str().unwrap(), "/tmp/qs");
+    assert_eq!(mask_wall_time(shown), mask_wall_time(&printed));
+}

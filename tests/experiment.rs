@@ -434,6 +434,53 @@ fn shards_merge_into_exactly_the_single_run_and_mismatches_are_refused() {
         s(&d.join("m4")),
     ]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("given twice"));
+    // An edited value: one metric of one run of shard 1 changed by +1, the rest of the file
+    // (and its recorded checksum) untouched. Exit 2 like every refused merge: the input is
+    // bad, nothing could not be written.
+    let edited = d.join("edited");
+    std::fs::create_dir_all(&edited).unwrap();
+    let shard1 = d.join("s1").join("shard-1-of-3.json");
+    let mut j: serde_json::Value = serde_json::from_slice(&read(&shard1)).unwrap();
+    let cell = &mut j["records"][0]["metrics"][0];
+    assert_eq!(cell[0], "apps.pods", "the first metric");
+    cell[1] = serde_json::json!(cell[1].as_f64().unwrap() + 1.0);
+    let edited1 = edited.join("shard-1-of-3.json");
+    std::fs::write(&edited1, serde_json::to_vec(&j).unwrap()).unwrap();
+    let o = run(&[
+        "merge",
+        s(&d.join("s0")),
+        s(&edited),
+        s(&d.join("s2")),
+        "--out",
+        s(&d.join("m5")),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}: the content does not match its checksum",
+            edited1.display()
+        )),
+        "{err}"
+    );
+    assert!(!d.join("m5").exists(), "a refused merge creates nothing");
+    // The same file re-serialised without an edit still merges: the checksum covers the
+    // content, not the formatting.
+    let j: serde_json::Value = serde_json::from_slice(&read(&shard1)).unwrap();
+    std::fs::write(&edited1, serde_json::to_vec_pretty(&j).unwrap()).unwrap();
+    ok(&[
+        "merge",
+        s(&d.join("s0")),
+        s(&edited),
+        s(&d.join("s2")),
+        "--out",
+        s(&d.join("m6")),
+        "-q",
+    ]);
+    assert_eq!(
+        read(&d.join("m6").join("compare.csv")),
+        read(&full.join("compare.csv"))
+    );
     assert!(
         !d.join("m2").join("compare.csv").exists(),
         "a refused merge writes nothing"

@@ -347,9 +347,10 @@ impl PodRow {
 pub struct ScalingRow {
     pub time_s: Secs,
     pub pool: String,
-    /// Nodes added (scale-up, failed scale-up) or removed (scale-down): a plain count, no sign.
+    /// Nodes requested by a scale-up (`N`, written without a plus sign), or `-1` per node removed
+    /// (scale-down) or given up (failed scale-up).
     pub delta: i32,
-    /// `ScaleUp`, `ScaleDown` or `FailedScaleUp`.
+    /// `scale-up`, `scale-down` or `failed-scale-up`.
     pub kind: String,
     pub reason: String,
 }
@@ -775,7 +776,7 @@ mod tests {
             time_s: Secs(10),
             pool: "win".into(),
             delta: 2,
-            kind: "ScaleUp".into(),
+            kind: "scale-up".into(),
             reason: "pending pods".into(),
         };
         assert_eq!(derived(&scaling), ScalingRow::HEADER.join(","));
