@@ -302,33 +302,13 @@ fn run(
     let wall = started.elapsed();
     let summary = report::Summary::new(&spec, &result);
     if let Some(dir) = &out {
-        let mut files = match report::run_files(&spec, &result, &summary) {
+        let files = match report::run_files(&spec, &result, &summary, plots) {
             Ok(f) => f,
             Err(e) => {
-                eprintln!("error: cannot render outputs: {e}");
+                eprintln!("error: {e}");
                 return ExitCode::from(1);
             }
         };
-        if plots {
-            let get = |n: &str| {
-                &files
-                    .iter()
-                    .find(|f| f.0 == n)
-                    .expect("run_files writes it")
-                    .1
-            };
-            match report::plots::run_plots(
-                get("summary.json"),
-                get("pods.csv"),
-                get("timeseries.csv"),
-            ) {
-                Ok(p) => files.extend(p),
-                Err(e) => {
-                    eprintln!("error: cannot draw plots: {e}");
-                    return ExitCode::from(1);
-                }
-            }
-        }
         if let Err(e) = report::write_atomically(dir, &files) {
             eprintln!("error: cannot write outputs to {}: {e}", dir.display());
             return ExitCode::from(1);

@@ -1,6 +1,7 @@
 //! End-to-end through the binary: outputs, determinism, exit codes, and the bundled scenarios
 //! showing what their headers promise.
 
+use hybridsim::report::PodRow;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -92,12 +93,9 @@ fn quickstart_has_no_failures_and_everything_ready() {
     }
 }
 
-fn pods_rows(dir: &Path) -> Vec<Vec<String>> {
-    let text = String::from_utf8(read(&dir.join("pods.csv"))).unwrap();
-    let mut rdr = csv::Reader::from_reader(text.as_bytes());
-    rdr.records()
-        .map(|r| r.unwrap().iter().map(str::to_string).collect())
-        .collect()
+/// pods.csv read back through its row type.
+fn pods_rows(dir: &Path) -> Vec<PodRow> {
+    PodRow::read(&read(&dir.join("pods.csv"))).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
@@ -108,13 +106,12 @@ fn forgotten_selector_fails_exactly_the_replicas_on_linux_nodes() {
     assert_eq!(rows.len(), 8);
     let mut on_linux = 0;
     for r in &rows {
-        // columns: 2 os, 11 outcome, 12 reason
-        if r[2] == "linux" {
+        if r.os == "linux" {
             on_linux += 1;
-            assert_eq!(r[12], "ErrImagePull", "{r:?}");
-            assert!(r[9].is_empty(), "never ready: {r:?}");
+            assert_eq!(r.reason, "ErrImagePull", "{r:?}");
+            assert_eq!(r.ready_s, None, "never ready: {r:?}");
         } else {
-            assert_eq!(r[11], "Ready", "{r:?}");
+            assert_eq!(r.outcome, "Ready", "{r:?}");
         }
     }
     assert!(on_linux > 0, "some replicas must land on Linux nodes");
@@ -127,12 +124,11 @@ fn build_mismatch_fails_exactly_the_replicas_on_ws2022() {
     let a = tmp("bm");
     run_to("scenarios/build-mismatch.ron", &a, &[]);
     for r in pods_rows(&a) {
-        // column 4 pool
-        if r[4] == "ws2022" {
-            assert_eq!(r[12], "CreateContainerError", "{r:?}");
+        if r.pool == "ws2022" {
+            assert_eq!(r.reason, "CreateContainerError", "{r:?}");
         } else {
-            assert_eq!(r[4], "ws2019");
-            assert_eq!(r[11], "Ready", "{r:?}");
+            assert_eq!(r.pool, "ws2019");
+            assert_eq!(r.outcome, "Ready", "{r:?}");
         }
     }
 }
@@ -189,4 +185,39 @@ fn every_bundled_scenario_keeps_the_run_time_invariants() {
         let (_, v) = hybridsim::simulation::run_checking_invariants(&spec, spec.seed);
         assert!(v.is_empty(), "{}: {v:#?}", path.display());
     }
+
+/// The wall time is the one figure that changes between runs: masked on both sides.
+fn mask_wall_time(text: &str) -> String {
+    text.lines()
+        .map(|l| match (l.strip_prefix("wall time "), l.find(" s, ")) {
+            (Some(_), Some(i)) => format!("wall time T{}", &l[i..]),
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn docs_outputs_shows_the_real_console_output_of_the_quickstart() {
+    // docs/outputs.md calls its quickstart block "the real output": it must be what the binary
+    // prints, but for the wall time (and the output directory, /tmp/qs in the doc).
+    let doc = String::from_utf8(read(Path::new("docs/outputs.md"))).unwrap();
+    let cmd = "This is the real output of `hybridsim run scenarios/quickstart.ron --out /tmp/qs`:";
+    let at = doc
+        .find(cmd)
+        .expect("the quickstart block is in docs/outputs.md");
+    let block = &doc[at..];
+    let start = block.find("```text\n").unwrap() + "```text\n".len();
+    let shown = &block[start..start + block[start..].find("```\n").unwrap()];
+    let dir = tmp("docs-quickstart");
+    let o = bin()
+        .args(["run", "scenarios/quickstart.ron", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let printed = String::from_utf8(o.stdout)
+        .unwrap()
+        .replace(dir.to_str().unwrap(), "/tmp/qs");
+    assert_eq!(mask_wall_time(shown), mask_wall_time(&printed));
 }

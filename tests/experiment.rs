@@ -2,6 +2,7 @@
 //! exactness, the confidence-interval arithmetic, `sweep`, and `check` exit codes.
 
 use hybridsim::experiment::{self, stats::Estimate};
+use hybridsim::report::{CompareRow, CompareTable};
 use hybridsim::scenario::raw::{Taint, TaintEffect};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -68,22 +69,15 @@ fn small(dir: &Path, assertions: &str) -> PathBuf {
     f
 }
 
-fn csv_rows(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut r = csv::Reader::from_path(p).unwrap();
-    let h = r.headers().unwrap().iter().map(String::from).collect();
-    let rows = r
-        .records()
-        .map(|x| x.unwrap().iter().map(String::from).collect())
-        .collect();
-    (h, rows)
+/// compare.csv read back through its row type; `params` swept paths.
+fn compare_table(p: &Path, params: usize) -> CompareTable {
+    CompareTable::read(&read(p), params).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn cell<'a>(h: &[String], row: &'a [String], col: &str) -> &'a str {
-    let i = h
-        .iter()
-        .position(|c| c == col)
-        .unwrap_or_else(|| panic!("no column {col}"));
-    &row[i]
+/// A metric of a compare.csv row, by column name.
+fn metric(t: &CompareTable, row: &CompareRow, col: &str) -> Option<f64> {
+    assert!(t.metrics.iter().any(|m| m == col), "no column {col}");
+    t.get(row, col)
 }
 
 #[test]
@@ -257,24 +251,23 @@ fn the_selector_variant_removes_the_wrong_os_pull_on_every_seed() {
         "--quiet",
     ]);
     assert!(table.is_empty(), "--quiet prints nothing: {table}");
-    let (h, rows) = csv_rows(&out.join("compare.csv"));
-    assert_eq!(&h[..2], ["variant", "seed"]);
+    let t = compare_table(&out.join("compare.csv"), 0);
     // 2 variants × 4 seeds, variant-major, seeds ascending.
-    let keys: Vec<(String, String)> = rows.iter().map(|r| (r[0].clone(), r[1].clone())).collect();
-    let want: Vec<(String, String)> = ["forgot", "selector"]
+    let keys: Vec<(String, u64)> = t.rows.iter().map(|r| (r.variant.clone(), r.seed)).collect();
+    let want: Vec<(String, u64)> = ["forgot", "selector"]
         .iter()
-        .flat_map(|v| (1..=4).map(move |s| (v.to_string(), s.to_string())))
+        .flat_map(|v| (1..=4).map(move |s| (v.to_string(), s)))
         .collect();
     assert_eq!(keys, want);
-    for r in &rows {
+    for r in &t.rows {
         // See SMALL: one replica on the Linux node in `forgot`, none in `selector`.
-        let (pulls, never) = if r[0] == "forgot" {
-            ("1", "1")
+        let (pulls, never) = if r.variant == "forgot" {
+            (1.0, 1.0)
         } else {
-            ("0", "0")
+            (0.0, 0.0)
         };
-        assert_eq!(cell(&h, r, "failures.ErrImagePull"), pulls, "{r:?}");
-        assert_eq!(cell(&h, r, "apps.never_ready"), never, "{r:?}");
+        assert_eq!(metric(&t, r, "failures.ErrImagePull"), Some(pulls), "{r:?}");
+        assert_eq!(metric(&t, r, "apps.never_ready"), Some(never), "{r:?}");
     }
     // The aggregates: the paired difference is exactly −1 on every seed, so its sd is 0.
     let j: serde_json::Value = serde_json::from_slice(&read(&out.join("compare.json"))).unwrap();
@@ -334,15 +327,16 @@ fn a_run_does_not_depend_on_the_other_seeds_or_the_thread_count() {
     }
     // Seeds 2..3 alone give the same rows for seeds 2 and 3 as the run over 1..3.
     ok(&["compare", f, "--seeds", "2..3", "--out", s(&c), "-q"]);
-    let (ha, ra) = csv_rows(&a.join("compare.csv"));
-    let (hc, rc) = csv_rows(&c.join("compare.csv"));
-    assert_eq!(ha, hc);
-    let ra: Vec<_> = ra.into_iter().filter(|r| r[1] != "1").collect();
+    let ta = compare_table(&a.join("compare.csv"), 0);
+    let tc = compare_table(&c.join("compare.csv"), 0);
+    assert_eq!(ta.metrics, tc.metrics);
+    let ra: Vec<&CompareRow> = ta.rows.iter().filter(|r| r.seed != 1).collect();
+    let rc: Vec<&CompareRow> = tc.rows.iter().collect();
     assert_eq!(ra, rc);
     // And the seed matters: seed 1 and seed 2 of `none` differ somewhere (tie-breaks and
     // provisioning delays), so the test above is not comparing constants.
-    let (_, rows) = csv_rows(&a.join("compare.csv"));
-    assert_ne!(rows[0][2..], rows[1][2..]);
+    assert_eq!((ta.rows[0].seed, ta.rows[1].seed), (1, 2));
+    assert_ne!(ta.rows[0].metrics, ta.rows[1].metrics);
 }
 
 #[test]
@@ -440,6 +434,53 @@ fn shards_merge_into_exactly_the_single_run_and_mismatches_are_refused() {
         s(&d.join("m4")),
     ]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("given twice"));
+    // An edited value: one metric of one run of shard 1 changed by +1, the rest of the file
+    // (and its recorded checksum) untouched. Exit 2 like every refused merge: the input is
+    // bad, nothing could not be written.
+    let edited = d.join("edited");
+    std::fs::create_dir_all(&edited).unwrap();
+    let shard1 = d.join("s1").join("shard-1-of-3.json");
+    let mut j: serde_json::Value = serde_json::from_slice(&read(&shard1)).unwrap();
+    let cell = &mut j["records"][0]["metrics"][0];
+    assert_eq!(cell[0], "apps.pods", "the first metric");
+    cell[1] = serde_json::json!(cell[1].as_f64().unwrap() + 1.0);
+    let edited1 = edited.join("shard-1-of-3.json");
+    std::fs::write(&edited1, serde_json::to_vec(&j).unwrap()).unwrap();
+    let o = run(&[
+        "merge",
+        s(&d.join("s0")),
+        s(&edited),
+        s(&d.join("s2")),
+        "--out",
+        s(&d.join("m5")),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}: the content does not match its checksum",
+            edited1.display()
+        )),
+        "{err}"
+    );
+    assert!(!d.join("m5").exists(), "a refused merge creates nothing");
+    // The same file re-serialised without an edit still merges: the checksum covers the
+    // content, not the formatting.
+    let j: serde_json::Value = serde_json::from_slice(&read(&shard1)).unwrap();
+    std::fs::write(&edited1, serde_json::to_vec_pretty(&j).unwrap()).unwrap();
+    ok(&[
+        "merge",
+        s(&d.join("s0")),
+        s(&edited),
+        s(&d.join("s2")),
+        "--out",
+        s(&d.join("m6")),
+        "-q",
+    ]);
+    assert_eq!(
+        read(&d.join("m6").join("compare.csv")),
+        read(&full.join("compare.csv"))
+    );
     assert!(
         !d.join("m2").join("compare.csv").exists(),
         "a refused merge writes nothing"
@@ -490,29 +531,22 @@ fn sweep_crosses_the_set_values_and_adds_them_as_columns() {
         "--out",
         s(&out),
     ]);
-    let (h, rows) = csv_rows(&out.join("compare.csv"));
-    assert_eq!(
-        &h[..4],
-        [
-            "variant",
-            "seed",
-            "pools[win].count",
-            "workloads[iis].replicas"
-        ]
-    );
+    let t = compare_table(&out.join("compare.csv"), 2);
+    assert_eq!(t.params, ["pools[win].count", "workloads[iis].replicas"]);
     // 2 variants × 2 counts × 2 replica values × 2 seeds; the last --set varies fastest.
-    assert_eq!(rows.len(), 16);
-    let combos: Vec<(&str, &str)> = rows
+    assert_eq!(t.rows.len(), 16);
+    let combos: Vec<(&str, &str)> = t
+        .rows
         .iter()
         .step_by(2)
         .take(4)
-        .map(|r| (r[2].as_str(), r[3].as_str()))
+        .map(|r| (r.params[0].as_str(), r.params[1].as_str()))
         .collect();
     assert_eq!(combos, [("1", "2"), ("1", "4"), ("2", "2"), ("2", "4")]);
     // The values reach the simulation: 4 replicas create 4 app pods.
-    assert_eq!(cell(&h, &rows[2], "apps.pods"), "4");
+    assert_eq!(metric(&t, &t.rows[2], "apps.pods"), Some(4.0));
     // Two Windows nodes exist from the start when count = 2.
-    assert_eq!(cell(&h, &rows[4], "nodes.win.ready_at_end"), "2");
+    assert_eq!(metric(&t, &t.rows[4], "nodes.win.ready_at_end"), Some(2.0));
     assert!(
         table.contains("forgot pools[win].count=1, workloads[iis].replicas=2"),
         "{table}"

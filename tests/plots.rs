@@ -192,3 +192,103 @@ fn plot_refuses_a_directory_without_outputs() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("neither compare.json"));
 }
+
+/// Runs `hybridsim ARGS` and returns its exit code and stderr, failing instead of hanging if it
+/// has not finished within `limit` (a guard: a regression must fail the suite, not stall it).
+fn run_with_timeout(args: &[&str], limit: std::time::Duration) -> (Option<i32>, String) {
+    use std::io::Read;
+    let mut child = bin()
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    // The reader thread drains stderr so the child cannot block on a full pipe.
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("hybridsim {args:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    (status.code(), reader.join().unwrap())
+}
+
+#[test]
+fn plot_refuses_a_non_finite_cell_naming_file_line_and_column_instead_of_hanging() {
+    // Before typed rows, `plot` parsed `inf` as a float and plotters' axis code looped forever
+    // on the infinite range (hybridsim 0.1 hangs on this very file). Now every timeseries.csv
+    // cell is a whole number, seconds or a fixed-decimal number, none of which accepts `inf` or
+    // `NaN`: bad input (exit 2) naming the cell. quickstart's timeseries.csv starts with
+    // time_s,pending,…; line 3 is the second sample.
+    let d = tmp("inf");
+    ok(&[
+        "run",
+        "scenarios/quickstart.ron",
+        "--out",
+        d.to_str().unwrap(),
+        "-q",
+    ]);
+    let ts = d.join("timeseries.csv");
+    let original = text(&ts);
+    for (value, column) in [("inf", 1), ("NaN", 0), ("-inf", 7)] {
+        let mut lines: Vec<String> = original.lines().map(str::to_string).collect();
+        let header: Vec<&str> = lines[0].split(',').collect();
+        let name = header[column].to_string();
+        let mut cells: Vec<String> = lines[2].split(',').map(str::to_string).collect();
+        cells[column] = value.to_string();
+        lines[2] = cells.join(",");
+        std::fs::write(&ts, lines.join("\n") + "\n").unwrap();
+        let (code, err) = run_with_timeout(
+            &["plot", d.to_str().unwrap()],
+            std::time::Duration::from_secs(60),
+        );
+        assert_eq!(code, Some(2), "{value} in {name}: {err}");
+        assert!(
+            err.contains(&format!("timeseries.csv: line 3, column `{name}`"))
+                && err.contains(&format!("found \"{value}\"")),
+            "{value} in {name}: {err}"
+        );
+    }
+    assert!(!d.join("timeline.png").exists(), "a plot was written");
+}
+
+#[test]
+fn plot_dir_redraws_a_run_identically_from_its_files() {
+    // `run --plots` draws from the rows in memory, `plot DIR` from the files read back into the
+    // same rows: the bytes must agree.
+    let d = tmp("redraw");
+    ok(&[
+        "run",
+        "scenarios/morning-peak.ron",
+        "--out",
+        d.to_str().unwrap(),
+        "--plots",
+        "-q",
+    ]);
+    let names = [
+        "startup_cdf.svg",
+        "startup_cdf.png",
+        "timeline.svg",
+        "timeline.png",
+    ];
+    let before: Vec<Vec<u8>> = names.iter().map(|n| read(&d.join(n))).collect();
+    for n in names {
+        std::fs::remove_file(d.join(n)).unwrap();
+    }
+    ok(&["plot", d.to_str().unwrap()]);
+    for (n, b) in names.iter().zip(&before) {
+        assert_eq!(&read(&d.join(n)), b, "{n} differs after `plot`");
+    }
+}

@@ -93,18 +93,10 @@ fn finish(
     plots: bool,
     quiet: bool,
 ) -> Outcome {
-    let (agg, mut files) = match table::files(meta, records) {
+    let (agg, files) = match table::files(meta, records, plots) {
         Ok(x) => x,
-        Err(e) => return Outcome::io_error(format!("error: cannot render outputs: {e}")),
+        Err(e) => return Outcome::io_error(format!("error: {e}")),
     };
-    if plots {
-        let json = &files[1].1;
-        let cdf = &files[2].1;
-        match report::plots::compare_plots(json, cdf) {
-            Ok(p) => files.extend(p.into_iter().map(|(n, b)| (n.to_string(), b))),
-            Err(e) => return Outcome::io_error(format!("error: cannot draw plots: {e}")),
-        }
-    }
     let mut stdout = if quiet {
         String::new()
     } else {
@@ -226,7 +218,12 @@ pub fn merge(inputs: &[PathBuf], out: &Path, plots: bool, quiet: bool) -> Outcom
 
 /// `plot DIR`.
 pub fn plot(dir: &Path) -> Outcome {
-    let files = match report::plots::plot_dir(dir) {
+    let drawn = if dir.join("compare.json").is_file() {
+        table::plot_dir(dir)
+    } else {
+        report::plots::plot_dir(dir)
+    };
+    let files = match drawn {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Outcome::bad_input(format!("error: {e}"));

@@ -5,24 +5,29 @@
 //! one plan and cover it exactly once. Does not own: scheduling the shards (Kubernetes, Slurm;
 //! see docs/distributed.md) or the outputs themselves (`table`).
 //!
-//! Exactness: metric values are stored as text in Rust's shortest round-trip form and parsed
-//! back with `str::parse::<f64>`, which is correctly rounded, so every value after a merge is
-//! the same f64 as in the process that ran it. (serde_json's default float parser is not
-//! guaranteed to round-trip, so numbers do not travel as JSON numbers.) The merged records then
-//! go through the same `table::files` as a single run.
+//! Exactness: metric values are JSON numbers, written in Rust's shortest round-trip form and
+//! read with serde_json's `float_roundtrip` parser (correctly rounded), so every value after a
+//! merge is the same f64 as in the process that ran it. The merged records then go through the
+//! same `table::files` as a single run.
+//!
+//! Integrity: each file carries `checksum`, FNV-1a 64 of the file's content (the JSON of every
+//! other field). `merge` recomputes it and refuses a file whose content changed after it was
+//! written (an edited value, a truncated or corrupted copy). It is a check against accidents and
+//! careless edits, not a signature: anyone can recompute it.
 
 use super::{PlanMeta, PodSample, RunRecord};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-/// Bumped on any incompatible change of the file.
-pub const FORMAT: u32 = 1;
+/// Bumped on any incompatible change of the file. 2: metric values as JSON numbers (were
+/// text) and a checksum.
+pub const FORMAT: u32 = 2;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoredRecord {
     pub index: usize,
-    /// (metric, value as text; None = no value).
-    pub metrics: Vec<(String, Option<String>)>,
+    /// (metric, value; None = no value).
+    pub metrics: Vec<(String, Option<f64>)>,
     pub pods: PodSample,
 }
 
@@ -35,6 +40,8 @@ pub struct ShardFile {
     pub shards: usize,
     pub plan: PlanMeta,
     pub records: Vec<StoredRecord>,
+    /// FNV-1a 64 (hex) of the JSON of the fields above, in this order; see the module doc.
+    pub checksum: String,
 }
 
 pub fn file_name(k: usize, n: usize) -> String {
@@ -43,7 +50,7 @@ pub fn file_name(k: usize, n: usize) -> String {
 
 impl ShardFile {
     pub fn new(plan: &PlanMeta, k: usize, n: usize, records: &[RunRecord]) -> ShardFile {
-        ShardFile {
+        let mut f = ShardFile {
             format: FORMAT,
             shard: k,
             shards: n,
@@ -52,42 +59,58 @@ impl ShardFile {
                 .iter()
                 .map(|r| StoredRecord {
                     index: r.index,
-                    metrics: r
-                        .metrics
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.map(|x| format!("{x}"))))
-                        .collect(),
+                    metrics: r.metrics.clone(),
                     pods: r.pods.clone(),
                 })
                 .collect(),
-        }
+            checksum: String::new(),
+        };
+        f.checksum = f.content_checksum();
+        f
+    }
+
+    /// The checksum of everything but `checksum`: FNV-1a 64 of the compact JSON of the file
+    /// with an empty checksum. Serialisation is deterministic (struct fields in order, floats
+    /// in shortest round-trip form), so a file read back recomputes the checksum it was written
+    /// with exactly when its content is unchanged.
+    pub fn content_checksum(&self) -> String {
+        let body = ShardFile {
+            checksum: String::new(),
+            ..self.clone()
+        };
+        // Serialising plain data (strings, integers, finite floats) cannot fail; a non-finite
+        // float would be written as null and is refused by `to_bytes` before it gets here.
+        let json = serde_json::to_vec(&body).unwrap_or_default();
+        crate::engine::hash::fnv1a64_hex(&json)
     }
 
     pub fn to_bytes(&self) -> std::io::Result<Vec<u8>> {
+        // JSON has no inf or NaN (serde_json writes null, which would read back as "no
+        // value"): refuse rather than change a value. Summary metrics are always finite.
+        for r in &self.records {
+            if let Some((k, v)) = r
+                .metrics
+                .iter()
+                .find(|(_, v)| v.is_some_and(|x| !x.is_finite()))
+            {
+                return Err(std::io::Error::other(format!(
+                    "run {}: `{k}` is {v:?}, which a shard file cannot hold",
+                    r.index
+                )));
+            }
+        }
         let mut v = serde_json::to_vec(self).map_err(std::io::Error::other)?;
         v.push(b'\n');
         Ok(v)
     }
 
-    fn records(&self, origin: &str) -> Result<Vec<RunRecord>, String> {
+    fn records(&self) -> Vec<RunRecord> {
         self.records
             .iter()
-            .map(|r| {
-                let metrics = r
-                    .metrics
-                    .iter()
-                    .map(|(k, v)| match v {
-                        None => Ok((k.clone(), None)),
-                        Some(t) => t.parse::<f64>().map(|x| (k.clone(), Some(x))).map_err(|_| {
-                            format!("{origin}: run {}: `{k}` is not a number: \"{t}\"", r.index)
-                        }),
-                    })
-                    .collect::<Result<Vec<_>, String>>()?;
-                Ok(RunRecord {
-                    index: r.index,
-                    metrics,
-                    pods: r.pods.clone(),
-                })
+            .map(|r| RunRecord {
+                index: r.index,
+                metrics: r.metrics.clone(),
+                pods: r.pods.clone(),
             })
             .collect()
     }
@@ -129,6 +152,21 @@ pub fn merge(paths: &[PathBuf]) -> Result<(PlanMeta, Vec<RunRecord>), String> {
     for p in paths {
         let origin = p.display().to_string();
         let text = std::fs::read(p).map_err(|e| format!("{origin}: {e}"))?;
+        // The format first, so that a file of another version gets that message rather than
+        // a field-by-field parse error.
+        #[derive(Deserialize)]
+        struct Format {
+            format: u32,
+        }
+        let f: Format = serde_json::from_slice(&text)
+            .map_err(|e| format!("{origin}: not a hybridsim shard file: {e}"))?;
+        if f.format != FORMAT {
+            return Err(format!(
+                "{origin}: shard format {} is not the supported format {FORMAT}; rerun the shard \
+                 with this hybridsim",
+                f.format
+            ));
+        }
         let s: ShardFile = serde_json::from_slice(&text)
             .map_err(|e| format!("{origin}: not a hybridsim shard file: {e}"))?;
         if s.format != FORMAT {
@@ -136,6 +174,15 @@ pub fn merge(paths: &[PathBuf]) -> Result<(PlanMeta, Vec<RunRecord>), String> {
                 "{origin}: shard format {} is not the supported format {FORMAT}; rerun the shard \
                  with this hybridsim",
                 s.format
+            ));
+        }
+        let sum = s.content_checksum();
+        if sum != s.checksum {
+            return Err(format!(
+                "{origin}: the content does not match its checksum (recorded {}, computed \
+                 {sum}): the file was edited, truncated or corrupted after the shard wrote it; \
+                 rerun that shard",
+                s.checksum
             ));
         }
         shards.push((origin, s));
@@ -195,8 +242,8 @@ pub fn merge(paths: &[PathBuf]) -> Result<(PlanMeta, Vec<RunRecord>), String> {
         ));
     }
     let mut records: Vec<RunRecord> = Vec::with_capacity(plan.runs());
-    for (origin, s) in &shards {
-        records.extend(s.records(origin)?);
+    for (_, s) in &shards {
+        records.extend(s.records());
     }
     records.sort_by_key(|r| r.index);
     Ok((plan, records))

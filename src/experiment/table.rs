@@ -10,8 +10,9 @@
 
 use super::stats::Estimate;
 use super::{PlanMeta, PodSample, RunRecord};
-use crate::report;
-use serde::Serialize;
+use crate::report::plots::{self, CompareData, CompareGroup};
+use crate::report::{CompareRow, CompareTable, Fixed6, Metric, Secs, StartupCdf, StartupCdfRow};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io;
@@ -27,12 +28,6 @@ pub const RANK_BY: [&str; 3] = [
     "apps.startup_latency_s.all.mean",
     "apps.startup_latency_s.all.p99",
 ];
-
-/// Numbers as text: Rust's shortest representation that parses back to the same f64, so the
-/// CSV is exact and the same on every machine (`315.714`, `3`, `0.25`).
-pub fn num(v: Option<f64>) -> String {
-    v.map(|x| format!("{x}")).unwrap_or_default()
-}
 
 /// Every metric column: the union over all runs (variants may add workloads or pools, and with
 /// them columns; a run without one leaves the cell empty). The `apps.*` figures come first in
@@ -58,31 +53,31 @@ pub fn columns(records: &[RunRecord]) -> Vec<String> {
     cols
 }
 
-fn csv_err(e: csv::Error) -> io::Error {
-    io::Error::other(e)
-}
-
-/// `compare.csv`: variant, seed, swept values, then every metric.
-pub fn compare_csv(meta: &PlanMeta, records: &[RunRecord]) -> io::Result<Vec<u8>> {
-    let cols = columns(records);
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["variant".to_string(), "seed".to_string()];
-    header.extend(meta.params.iter().cloned());
-    header.extend(cols.iter().cloned());
-    w.write_record(&header).map_err(csv_err)?;
-    for r in records {
-        let (g, seed) = meta.at(r.index);
-        let mut row = vec![meta.groups[g].variant.clone(), seed.to_string()];
-        row.extend(meta.groups[g].params.iter().cloned());
-        let m: BTreeMap<&str, Option<f64>> =
-            r.metrics.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        row.extend(
-            cols.iter()
-                .map(|c| num(m.get(c.as_str()).copied().flatten())),
-        );
-        w.write_record(&row).map_err(csv_err)?;
+/// `compare.csv`: variant, seed, swept values, then every metric; one row per run.
+pub fn compare_table(meta: &PlanMeta, records: &[RunRecord]) -> CompareTable {
+    let metrics = columns(records);
+    let rows = records
+        .iter()
+        .map(|r| {
+            let (g, seed) = meta.at(r.index);
+            let m: BTreeMap<&str, Option<f64>> =
+                r.metrics.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            CompareRow {
+                variant: meta.groups[g].variant.clone(),
+                seed,
+                params: meta.groups[g].params.clone(),
+                metrics: metrics
+                    .iter()
+                    .map(|c| Metric(m.get(c.as_str()).copied().flatten()))
+                    .collect(),
+            }
+        })
+        .collect();
+    CompareTable {
+        params: meta.params.clone(),
+        metrics,
+        rows,
     }
-    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
 
 /// Whether a metric goes into compare.json: the figures a comparison is read by. The CSV keeps
@@ -106,37 +101,37 @@ pub fn aggregated(metric: &str) -> bool {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricAgg {
     #[serde(flatten)]
     pub est: Estimate,
     /// Paired difference to the baseline group; absent on the baseline itself.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff: Option<Estimate>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupAgg {
     pub label: String,
     pub variant: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub params: BTreeMap<String, String>,
     pub rank: usize,
     pub runs: usize,
     pub metrics: BTreeMap<String, MetricAgg>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ranking {
     pub by: Vec<String>,
     /// Group labels, best first.
     pub order: Vec<String>,
 }
 
-/// `compare.json`.
-#[derive(Clone, Debug, Serialize)]
+/// `compare.json`; read back by `plot DIR`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Aggregates {
     pub scenario: String,
     pub scenario_hash: String,
@@ -307,12 +302,11 @@ const CDF_MAX_POINTS: usize = 1000;
 /// latencies of Deployment pods over every seed, as (latency, fraction of the group's pods
 /// Ready by then). The denominator includes pods that never became Ready, so a strategy that
 /// leaves pods stuck plateaus below 1.
-pub fn startup_cdf_csv(meta: &PlanMeta, records: &[RunRecord]) -> io::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["variant".to_string()];
-    header.extend(meta.params.iter().cloned());
-    header.extend(["os", "latency_s", "fraction", "pods"].map(String::from));
-    w.write_record(&header).map_err(csv_err)?;
+pub fn startup_cdf(meta: &PlanMeta, records: &[RunRecord]) -> StartupCdf {
+    let mut cdf = StartupCdf {
+        params: meta.params.clone(),
+        rows: Vec::new(),
+    };
     let n = meta.seeds.len();
     for (g, gm) in meta.groups.iter().enumerate() {
         let runs: Vec<&PodSample> = records
@@ -367,35 +361,82 @@ pub fn startup_cdf_csv(meta: &PlanMeta, records: &[RunRecord]) -> io::Result<Vec
                 }
                 points = thin;
             }
-            for (v, upto) in points {
-                let mut row = vec![gm.variant.clone()];
-                row.extend(gm.params.iter().cloned());
-                row.push(os.to_string());
-                row.push(report::secs(v));
-                row.push(format!("{:.6}", upto as f64 / total as f64));
-                row.push(total.to_string());
-                w.write_record(&row).map_err(csv_err)?;
-            }
+            cdf.rows
+                .extend(points.into_iter().map(|(v, upto)| StartupCdfRow {
+                    variant: gm.variant.clone(),
+                    params: gm.params.clone(),
+                    os: os.to_string(),
+                    latency_s: Secs(v),
+                    fraction: Fixed6::new(upto as f64 / total as f64),
+                    pods: total,
+                }));
         }
     }
-    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+    cdf
 }
 
 /// Output files as (name, bytes).
 pub type Files = Vec<(String, Vec<u8>)>;
 
-/// Every file of a compare or sweep, in a fixed order.
-pub fn files(meta: &PlanMeta, records: &[RunRecord]) -> io::Result<(Aggregates, Files)> {
+/// What the plots need of the aggregates.
+pub fn plot_data(agg: &Aggregates) -> CompareData {
+    CompareData {
+        scenario: agg.scenario.clone(),
+        seeds: agg.seeds.len(),
+        params: agg.params.clone(),
+        groups: agg
+            .groups
+            .iter()
+            .map(|g| CompareGroup {
+                variant: g.variant.clone(),
+                params: g.params.clone(),
+                means: g
+                    .metrics
+                    .iter()
+                    .map(|(k, m)| (k.clone(), m.est.mean))
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Every file of a compare or sweep, in a fixed order, and with `plots` the plots drawn from
+/// the same tables in memory. An error says which step failed.
+pub fn files(
+    meta: &PlanMeta,
+    records: &[RunRecord],
+    plots: bool,
+) -> io::Result<(Aggregates, Files)> {
     let agg = aggregate(meta, records);
-    let files = vec![
-        ("compare.csv".to_string(), compare_csv(meta, records)?),
-        ("compare.json".to_string(), compare_json(&agg)?),
+    let cdf = startup_cdf(meta, records);
+    let render = |e: io::Error| io::Error::new(e.kind(), format!("cannot render outputs: {e}"));
+    let mut files = vec![
         (
-            "startup_cdf.csv".to_string(),
-            startup_cdf_csv(meta, records)?,
+            CompareTable::FILE.to_string(),
+            compare_table(meta, records).write().map_err(render)?,
         ),
+        (
+            "compare.json".to_string(),
+            compare_json(&agg).map_err(render)?,
+        ),
+        (StartupCdf::FILE.to_string(), cdf.write().map_err(render)?),
     ];
+    if plots {
+        let p = plots::compare_plots(&plot_data(&agg), &cdf)
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot draw plots: {e}")))?;
+        files.extend(p.into_iter().map(|(n, b)| (n.to_string(), b)));
+    }
     Ok((agg, files))
+}
+
+/// Redraws the plots of a compare or sweep directory from compare.json and startup_cdf.csv,
+/// read through `Aggregates` and `StartupCdf`.
+pub fn plot_dir(dir: &std::path::Path) -> io::Result<plots::PlotFiles> {
+    let invalid = |m: String| io::Error::new(io::ErrorKind::InvalidData, m);
+    let agg: Aggregates = serde_json::from_slice(&plots::read_output(dir, "compare.json")?)
+        .map_err(|e| invalid(format!("compare.json: {e}")))?;
+    let cdf = StartupCdf::read(&plots::read_output(dir, StartupCdf::FILE)?).map_err(invalid)?;
+    plots::compare_plots(&plot_data(&agg), &cdf)
 }
 
 /// A row of the console table: label, metric, decimals.

@@ -1,9 +1,9 @@
 //! Descriptive statistics over millisecond samples: nearest-rank percentiles and the mean.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Count, mean and percentiles of a sample, in seconds. Empty samples have null statistics.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
     pub count: usize,
     pub mean: Option<f64>,

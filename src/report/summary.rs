@@ -5,10 +5,10 @@ use crate::autoscaler::cluster_autoscaler::ScalingKind;
 use crate::model::cluster::{PodPhase, Reason};
 use crate::model::{Os, Spec};
 use crate::simulation::RunOutput;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct PodCounts {
     pub created: u64,
     /// Pods that became Ready at some point.
@@ -26,7 +26,7 @@ pub struct PodCounts {
     pub deleted: u64,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Phases {
     /// created → scheduled (queueing, waiting for capacity).
     pub queue: Stats,
@@ -38,7 +38,7 @@ pub struct Phases {
     pub ready: Stats,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct WorkloadSummary {
     pub created: u64,
     pub ready: u64,
@@ -47,7 +47,7 @@ pub struct WorkloadSummary {
     pub startup_latency_s: Stats,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct PoolSummary {
     pub os: String,
     pub ready_at_end: u32,
@@ -65,13 +65,13 @@ pub struct PoolSummary {
     pub provisioning_s: Stats,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Cost {
     pub total: f64,
 }
 
 /// Load a workload's Ready pods could not serve.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Demand {
     /// ∫ load dt (load units × seconds).
     pub offered: f64,
@@ -84,7 +84,7 @@ pub struct Demand {
     pub max_replicas_seen: u32,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
     pub scenario: String,
     pub seed: u64,

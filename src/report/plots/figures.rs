@@ -1,0 +1,456 @@
+//! The figures: what each plot shows and how it is laid out (titles, axes, units, legends,
+//! colours). Each is drawn the same way on the SVG and the PNG backend.
+//!
+//! Owns: `CdfFigure`, `FailureFigure`, `TimelineFigure` and their drawing. Does not own: the
+//! numbers in them (`data` builds the figures from typed rows), fonts and PNG text (`glyph`),
+//! or encoding (`super`).
+
+use super::glyph::FAMILY;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Tableau 10: distinguishable colours, also in greyscale print order.
+const PALETTE: [(u8, u8, u8); 10] = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+];
+
+fn color(i: usize) -> RGBColor {
+    let (r, g, b) = PALETTE[i % PALETTE.len()];
+    RGBColor(r, g, b)
+}
+
+pub type DrawResult = Result<(), String>;
+
+fn err<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+/// A figure drawn once per backend.
+pub trait Figure {
+    fn size(&self) -> (u32, u32);
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static;
+}
+
+fn font(size: u32) -> TextStyle<'static> {
+    (FAMILY, size).into_font().color(&BLACK)
+}
+
+/// One line of a chart.
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Startup CDF
+
+/// A startup-latency CDF figure: one panel per OS group, one step line per variant.
+pub struct CdfFigure {
+    pub title: String,
+    /// (panel title, lines).
+    pub panels: Vec<(String, Vec<Series>)>,
+}
+
+impl Figure for CdfFigure {
+    fn size(&self) -> (u32, u32) {
+        let names = self.legend().len() as u32;
+        (
+            560 * self.panels.len().max(1) as u32,
+            540 + 26 * names.div_ceil(3),
+        )
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let root = root.titled(&self.title, font(24)).map_err(err)?;
+        let legend = self.legend();
+        // One legend under all panels: the groups are the same in each, and a legend inside a
+        // panel would cover the curves.
+        let rows = legend.len().div_ceil(3) as i32;
+        let (panels, strip) = root.split_vertically(root.dim_in_pixel().1 as i32 - 26 * rows - 12);
+        let areas = panels.split_evenly((1, self.panels.len().max(1)));
+        let col_w = strip.dim_in_pixel().0 as i32 / 3;
+        for (i, (name, c)) in legend.iter().enumerate() {
+            let (x, y) = (40 + col_w * (i as i32 % 3), 6 + 26 * (i as i32 / 3));
+            strip
+                .draw(&PathElement::new(
+                    vec![(x, y + 4), (x + 28, y + 4)],
+                    c.stroke_width(4),
+                ))
+                .map_err(err)?;
+            strip
+                .draw(&Text::new(name.clone(), (x + 36, y), font(16)))
+                .map_err(err)?;
+        }
+        // One x range for every panel so that they can be compared side by side. Log scale:
+        // Linux pods start in seconds and Windows pods in minutes.
+        let xs = self
+            .panels
+            .iter()
+            .flat_map(|(_, s)| s.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
+        let (mut lo, mut hi) = (f64::INFINITY, 0f64);
+        for x in xs {
+            lo = lo.min(x);
+            hi = hi.max(x);
+        }
+        if !lo.is_finite() || lo <= 0.0 {
+            lo = 1.0;
+        }
+        if hi <= lo {
+            hi = lo * 10.0;
+        }
+        let lo = 10f64.powf(lo.log10().floor()).max(0.1);
+        let hi = (hi * 1.5).max(lo * 10.0);
+        for (area, (name, series)) in areas.iter().zip(&self.panels) {
+            let mut chart = ChartBuilder::on(area)
+                .caption(name, font(20))
+                .margin(12)
+                .x_label_area_size(50)
+                .y_label_area_size(60)
+                .build_cartesian_2d((lo..hi).log_scale(), 0f64..1.02f64)
+                .map_err(err)?;
+            chart
+                .configure_mesh()
+                // Few labels and no minor grid: plotters' log axis otherwise crowds labels
+                // (60 70 80 90 100) and shades whole decades with minor lines.
+                .x_labels(8)
+                .light_line_style(TRANSPARENT)
+                .x_desc("startup latency, created → Ready (s, log scale)")
+                .y_desc("fraction of pods Ready")
+                .axis_desc_style(font(16))
+                .label_style(font(14))
+                .x_label_formatter(&|x| {
+                    if *x >= 1.0 {
+                        format!("{x:.0}")
+                    } else {
+                        format!("{x}")
+                    }
+                })
+                .y_label_formatter(&|y| format!("{y:.1}"))
+                .draw()
+                .map_err(err)?;
+            if series.is_empty() {
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        "no pods",
+                        ((lo * hi).sqrt(), 0.5),
+                        font(18),
+                    )))
+                    .map_err(err)?;
+            }
+            let n = series.len();
+            for (i, s) in series.iter().enumerate() {
+                let c = self.color_of(&s.name);
+                // Earlier lines are drawn wider, so a line hidden under an identical later
+                // one still shows as a coloured edge (e.g. two strategies with equal results).
+                let width = 2 + (n - 1 - i) * 4 / (n - 1).max(1);
+                // A CDF is a step function: hold each fraction until the next latency.
+                let mut pts = Vec::with_capacity(s.points.len() * 2 + 2);
+                let mut prev = 0.0;
+                for &(x, y) in &s.points {
+                    let x = x.max(lo);
+                    pts.push((x, prev));
+                    pts.push((x, y));
+                    prev = y;
+                }
+                pts.push((hi, prev));
+                chart
+                    .draw_series(LineSeries::new(pts, c.stroke_width(width as u32)))
+                    .map_err(err)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl CdfFigure {
+    /// Series names in first-seen order with their colours (a name keeps its colour across
+    /// panels even when a panel lacks some series).
+    fn legend(&self) -> Vec<(String, RGBColor)> {
+        let mut names: Vec<String> = Vec::new();
+        for (_, series) in &self.panels {
+            for s in series {
+                if !names.contains(&s.name) {
+                    names.push(s.name.clone());
+                }
+            }
+        }
+        names
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| (n, color(i)))
+            .collect()
+    }
+
+    fn color_of(&self, name: &str) -> RGBColor {
+        self.legend()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map_or(BLACK, |(_, c)| c)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures by reason
+
+/// Stacked bars: for each group, the mean pods affected per run by each failure reason.
+pub struct FailureFigure {
+    pub title: String,
+    pub groups: Vec<String>,
+    /// What the groups are: "variant", or the swept paths.
+    pub x_desc: String,
+    /// (reason, mean pods per group), only reasons that occurred.
+    pub reasons: Vec<(String, Vec<f64>)>,
+}
+
+impl Figure for FailureFigure {
+    fn size(&self) -> (u32, u32) {
+        // Room for each bar's label under it (about 8 px per character at 14 px).
+        let longest = self
+            .groups
+            .iter()
+            .map(|g| g.chars().count())
+            .max()
+            .unwrap_or(0) as u32;
+        let per_group = 120.max(8 * longest + 10);
+        (220.max(per_group * self.groups.len() as u32) + 360, 600)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let root = root.titled(&self.title, font(24)).map_err(err)?;
+        let n = self.groups.len();
+        let totals: Vec<f64> = (0..n)
+            .map(|g| self.reasons.iter().map(|(_, v)| v[g]).sum())
+            .collect();
+        let top = totals.iter().cloned().fold(0.0, f64::max);
+        let ymax = if top > 0.0 { top * 1.15 } else { 1.0 };
+        let (plot, legend) = root.split_horizontally(root.dim_in_pixel().0 - 250);
+        let groups = self.groups.clone();
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .x_label_area_size(60)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..ymax)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n.max(1))
+            .x_label_formatter(&move |x| {
+                let i = x.round();
+                if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < groups.len() {
+                    groups[i as usize].clone()
+                } else {
+                    String::new()
+                }
+            })
+            .x_desc(self.x_desc.as_str())
+            .y_desc("pods that hit the reason, per run (mean over seeds)")
+            .axis_desc_style(font(16))
+            .label_style(font(14))
+            .draw()
+            .map_err(err)?;
+        if self.reasons.is_empty() {
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    "no failures in any variant",
+                    ((n as f64 - 1.0) / 2.0 - 0.4, ymax / 2.0),
+                    font(18),
+                )))
+                .map_err(err)?;
+        }
+        let mut base = vec![0.0; n];
+        for (r, (reason, vals)) in self.reasons.iter().enumerate() {
+            let c = color(r);
+            let bars: Vec<Rectangle<(f64, f64)>> = (0..n)
+                .filter(|&g| vals[g] > 0.0)
+                .map(|g| {
+                    let x = g as f64;
+                    Rectangle::new(
+                        [(x - 0.35, base[g]), (x + 0.35, base[g] + vals[g])],
+                        c.filled(),
+                    )
+                })
+                .collect();
+            for g in 0..n {
+                base[g] += vals[g];
+            }
+            chart.draw_series(bars).map_err(err)?;
+            let _ = reason;
+        }
+        // Totals above the bars, so the height can be read without the grid.
+        chart
+            .draw_series((0..n).filter(|&g| totals[g] > 0.0).map(|g| {
+                Text::new(
+                    format!("{:.1}", totals[g]),
+                    (g as f64 - 0.12, totals[g] + ymax * 0.02),
+                    font(14),
+                )
+            }))
+            .map_err(err)?;
+        // The legend sits beside the plot: stacked bars would hide under a legend box.
+        let mut y = 60;
+        legend
+            .draw(&Text::new("failure reason", (10, y - 30), font(16)))
+            .map_err(err)?;
+        for (r, (reason, _)) in self.reasons.iter().enumerate().rev() {
+            legend
+                .draw(&Rectangle::new([(10, y), (28, y + 18)], color(r).filled()))
+                .map_err(err)?;
+            legend
+                .draw(&Text::new(reason.clone(), (36, y + 2), font(14)))
+                .map_err(err)?;
+            y += 28;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timeline of one run
+
+/// One pool's node counts over time, in (minutes, nodes).
+pub struct PoolLines {
+    pub pool: String,
+    pub ready: Vec<(f64, f64)>,
+    pub provisioning: Vec<(f64, f64)>,
+}
+
+/// Pods by phase (top) and nodes per pool (bottom) over the run.
+pub struct TimelineFigure {
+    pub title: String,
+    pub pods: Vec<Series>,
+    pub nodes: Vec<PoolLines>,
+    pub end_min: f64,
+}
+
+impl Figure for TimelineFigure {
+    fn size(&self) -> (u32, u32) {
+        (1100, 800)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let root = root.titled(&self.title, font(24)).map_err(err)?;
+        let (top, bottom) = root.split_vertically(root.dim_in_pixel().1 / 2);
+        let xmax = self.end_min.max(1.0);
+        let ymax = |s: &mut dyn Iterator<Item = f64>| s.fold(0.0, f64::max).max(1.0) * 1.1;
+        let pmax = ymax(&mut self.pods.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
+        let mut chart = ChartBuilder::on(&top)
+            .caption("pods by phase", font(18))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..xmax, 0f64..pmax)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("time (min)")
+            .y_desc("pods")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .axis_desc_style(font(16))
+            .label_style(font(14))
+            .draw()
+            .map_err(err)?;
+        for (i, s) in self.pods.iter().enumerate() {
+            let c = color(i);
+            chart
+                .draw_series(LineSeries::new(s.points.clone(), c.stroke_width(2)))
+                .map_err(err)?
+                .label(&s.name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(font(14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
+        let nmax = ymax(
+            &mut self
+                .nodes
+                .iter()
+                .flat_map(|l| l.ready.iter().chain(&l.provisioning).map(|p| p.1)),
+        );
+        let mut chart = ChartBuilder::on(&bottom)
+            .caption(
+                "nodes per pool (solid: Ready, dashed: provisioning)",
+                font(18),
+            )
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..xmax, 0f64..nmax)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("time (min)")
+            .y_desc("nodes")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .axis_desc_style(font(16))
+            .label_style(font(14))
+            .draw()
+            .map_err(err)?;
+        for (
+            i,
+            PoolLines {
+                pool,
+                ready,
+                provisioning: prov,
+            },
+        ) in self.nodes.iter().enumerate()
+        {
+            let c = color(i);
+            chart
+                .draw_series(LineSeries::new(ready.clone(), c.stroke_width(2)))
+                .map_err(err)?
+                .label(format!("{pool} Ready"))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
+                });
+            if prov.iter().any(|p| p.1 > 0.0) {
+                chart
+                    .draw_series(DashedLineSeries::new(prov.clone(), 6, 4, c.stroke_width(2)))
+                    .map_err(err)?
+                    .label(format!("{pool} provisioning"))
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 8, y)], c.stroke_width(2))
+                    });
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(font(14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
+        Ok(())
+    }
+}

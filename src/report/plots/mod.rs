@@ -1,0 +1,106 @@
+//! Plots (SVG and PNG) of a run or of a compare/sweep, drawn with plotters. The only plotters
+//! user.
+//!
+//! Owns: turning figures into SVG and PNG bytes, and the entry points: `run_plots` and
+//! `compare_plots` draw from a run's or an experiment's typed rows in memory (`run --plots`,
+//! `compare/sweep/merge --plots`); `plot_dir` reads a run directory's files back into the same
+//! rows (`hybridsim plot DIR`; a compare directory is read by `experiment::table`), so both
+//! draw the same bytes. Does not own: any number in the figures.
+//!
+//! Split: `glyph` (font and PNG text placement), `figures` (what each plot shows), `data` (rows
+//! to figures, files to rows).
+
+mod data;
+mod figures;
+mod glyph;
+
+pub use data::{CompareData, CompareGroup};
+use figures::Figure;
+use glyph::GlyphFix;
+use plotters::prelude::*;
+use std::io;
+use std::path::Path;
+
+use super::{PodRow, StartupCdf, Summary, Timeseries};
+
+/// Plot files as (name, bytes).
+pub type PlotFiles = Vec<(&'static str, Vec<u8>)>;
+
+fn svg_of<F: Figure>(f: &F) -> io::Result<Vec<u8>> {
+    glyph::ensure_font();
+    let mut s = String::new();
+    {
+        let root = SVGBackend::with_string(&mut s, f.size()).into_drawing_area();
+        root.fill(&WHITE).map_err(io::Error::other)?;
+        f.draw(&root).map_err(io::Error::other)?;
+        root.present().map_err(io::Error::other)?;
+    }
+    Ok(s.into_bytes())
+}
+
+/// PNG bytes drawn into an in-memory RGB buffer and encoded with the `image` crate's PNG
+/// encoder at its defaults: the encoder and settings plotters uses when it saves to a file, so
+/// the bytes are the same as before, without a temporary file.
+fn png_of<F: Figure>(f: &F) -> io::Result<Vec<u8>> {
+    use image::ImageEncoder;
+    glyph::ensure_font();
+    let (w, h) = f.size();
+    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = GlyphFix(BitMapBackend::with_buffer(&mut rgb, (w, h))).into_drawing_area();
+        root.fill(&WHITE).map_err(io::Error::other)?;
+        f.draw(&root).map_err(io::Error::other)?;
+        root.present().map_err(io::Error::other)?;
+    }
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&rgb, w, h, image::ColorType::Rgb8)
+        .map_err(io::Error::other)?;
+    Ok(png)
+}
+
+fn both<F: Figure>(f: &F, svg: &'static str, png: &'static str) -> io::Result<PlotFiles> {
+    Ok(vec![(svg, svg_of(f)?), (png, png_of(f)?)])
+}
+
+/// Plots of one run: `startup_cdf` and `timeline`, SVG and PNG.
+pub fn run_plots(summary: &Summary, pods: &[PodRow], ts: &Timeseries) -> io::Result<PlotFiles> {
+    let (cdf, timeline) = data::run_figures(summary, pods, ts);
+    let mut out = both(&cdf, "startup_cdf.svg", "startup_cdf.png")?;
+    out.extend(both(&timeline, "timeline.svg", "timeline.png")?);
+    Ok(out)
+}
+
+/// Plots of a compare or sweep: `startup_cdf` (one line per group, a panel per OS) and
+/// `failures` (stacked bars), SVG and PNG.
+pub fn compare_plots(data: &CompareData, cdf: &StartupCdf) -> io::Result<PlotFiles> {
+    let (cdf, failures) = data::compare_figures(data, cdf);
+    let mut out = both(&cdf, "startup_cdf.svg", "startup_cdf.png")?;
+    out.extend(both(&failures, "failures.svg", "failures.png")?);
+    Ok(out)
+}
+
+/// Redraws the plots of a run directory (summary.json, pods.csv, timeseries.csv) from its
+/// files. A file that does not match its schema, or holds a non-finite number, is an
+/// `InvalidData` error naming the file, line and column; a directory without summary.json is
+/// `NotFound`.
+pub fn plot_dir(dir: &Path) -> io::Result<PlotFiles> {
+    if dir.join("summary.json").is_file() {
+        let (summary, pods, ts) = data::read_run_dir(dir)?;
+        run_plots(&summary, &pods, &ts)
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "{}: neither compare.json (from compare, sweep or merge) nor summary.json (from \
+                 run --out) is there",
+                dir.display()
+            ),
+        ))
+    }
+}
+
+/// Reads a file of an output directory, naming it in the error (for `experiment::table`).
+pub fn read_output(dir: &Path, name: &str) -> io::Result<Vec<u8>> {
+    data::read(dir, name)
+}
