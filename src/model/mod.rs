@@ -7,6 +7,7 @@
 pub mod cluster;
 pub mod ids;
 pub mod image;
+pub mod labels;
 pub mod messages;
 pub mod selector;
 pub mod spec;
