@@ -357,3 +357,25 @@ fn a_limits_section_raises_the_bounds() {
     let (code, err) = validate("raised.ron", &raised);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn an_events_limit_names_the_largest_source_of_events() {
+    // Quickstart events estimate: 26 pods × 10 = 260, 5 nodes × 5 = 25, samples 1 h / 10 s + 1
+    // = 361, no HPA, no autoscaled pool (no scans), 2 timeline actions: 648 in all. Samples
+    // are the largest share, and the interval is the 10 s default, so `duration` is named.
+    let text = BASE.replacen(
+        "    sample_interval: \"10s\",",
+        "    sample_interval: \"10s\",\n    limits: (max_events: 100),",
+        1,
+    );
+    check(
+        "events.ron",
+        &text,
+        "\"1h\"",
+        None,
+        &format!(
+            "duration: the run would process about 648 events, above limits.max_events = 100; \
+             lower it, or raise the limit with `limits: (max_events: N)` {LIMIT_HINT}"
+        ),
+    );
+}
