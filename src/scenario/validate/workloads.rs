@@ -206,14 +206,16 @@ fn template(
                     tolerations.extend(s.tolerations.iter().cloned());
                 }
                 if let Some(o) = &rc.overhead {
-                    overhead.cpu_m += o.cpu.0;
-                    overhead.mem += o.memory.0;
+                    overhead.cpu_m = overhead.cpu_m.saturating_add(o.cpu.0);
+                    overhead.mem = overhead.mem.saturating_add(o.memory.0);
                 }
             }
         }
     }
     if isolation == IsolationMode::HyperV {
-        overhead.mem += raw.kubelet.hyperv_memory_overhead.0;
+        overhead.mem = overhead
+            .mem
+            .saturating_add(raw.kubelet.hyperv_memory_overhead.0);
     }
     let (required, preferred) = match &t.affinity {
         Some(a) => {
@@ -252,7 +254,10 @@ fn template(
     // Effective requests (k8s resourcehelper.PodRequests): max(sum of app containers, max of
     // init containers) + overhead. The non-zero variant applies the scheduler's defaults of
     // 100m CPU and 200Mi memory to containers that request nothing (scoring only).
-    let sum = |f: &dyn Fn(&ContainerSpec) -> u64| containers.iter().map(f).sum::<u64>();
+    // Saturating: requests near u64::MAX are refused by no parser, and must not wrap.
+    let sum = |f: &dyn Fn(&ContainerSpec) -> u64| {
+        containers.iter().map(f).fold(0u64, u64::saturating_add)
+    };
     let max_init =
         |f: &dyn Fn(&ContainerSpec) -> u64| init_containers.iter().map(f).max().unwrap_or(0);
     let nz_cpu = |c: &ContainerSpec| {
@@ -270,13 +275,21 @@ fn template(
         }
     };
     let requests = Res {
-        cpu_m: sum(&|c| c.cpu_m).max(max_init(&|c| c.cpu_m)) + overhead.cpu_m,
-        mem: sum(&|c| c.mem).max(max_init(&|c| c.mem)) + overhead.mem,
+        cpu_m: sum(&|c| c.cpu_m)
+            .max(max_init(&|c| c.cpu_m))
+            .saturating_add(overhead.cpu_m),
+        mem: sum(&|c| c.mem)
+            .max(max_init(&|c| c.mem))
+            .saturating_add(overhead.mem),
         pods: 1,
     };
     let nonzero = Res {
-        cpu_m: sum(&nz_cpu).max(max_init(&nz_cpu)) + overhead.cpu_m,
-        mem: sum(&nz_mem).max(max_init(&nz_mem)) + overhead.mem,
+        cpu_m: sum(&nz_cpu)
+            .max(max_init(&nz_cpu))
+            .saturating_add(overhead.cpu_m),
+        mem: sum(&nz_mem)
+            .max(max_init(&nz_mem))
+            .saturating_add(overhead.mem),
         pods: 1,
     };
     let images_of_pod = init_containers
