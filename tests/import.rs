@@ -581,3 +581,142 @@ fn kubectl_get_all_output_imports_each_workload_once() {
             .all(|p| p["pool"] == "system" && p["outcome"] == "Ready")
     );
 }
+
+// Hostile and careless input (issue 11 item 7): each is refused with its position, fast, and
+// never reaches the YAML parser or the generated scenario.
+
+fn read_one(file: &str, bytes: &[u8]) -> (import::k8s::Documents, Vec<String>) {
+    let mut docs = import::k8s::Documents::default();
+    let mut errs = Vec::new();
+    import::k8s::read_bytes(file, bytes, &mut docs, &mut errs);
+    (docs, errs.iter().map(ToString::to_string).collect())
+}
+
+#[test]
+fn a_node_list_given_twice_is_refused_instead_of_doubling_every_pool() {
+    let err =
+        import::import(&options(&["nodes/nodes.json", "nodes/nodes.json"], None)).unwrap_err();
+    let msgs: Vec<String> = err.0.iter().map(ToString::to_string).collect();
+    // The first item of nodes.json is node aks-system-12345678-vmss000000; its second reading
+    // is document 1, item 1 of the second path.
+    let f = format!("{FIX}/nodes/nodes.json");
+    let want = format!(
+        "{f}: document 1, item 1 (Node/aks-system-12345678-vmss000000): \
+         Node/aks-system-12345678-vmss000000 is given twice (first in {f}: document 1, item 1); \
+         a cluster has one object per kind, namespace and name, so remove one of them"
+    );
+    assert!(msgs.contains(&want), "{msgs:#?}");
+}
+
+#[test]
+fn a_200000_deep_flow_nesting_is_refused_within_a_second() {
+    // 200,000 `[` on line 1: far above the 100 levels allowed, found by a linear scan.
+    let text = format!("a: {}{}\n", "[".repeat(200_000), "]".repeat(200_000));
+    let t = std::time::Instant::now();
+    let (docs, errs) = read_one("deep.yaml", text.as_bytes());
+    assert!(t.elapsed().as_secs_f64() < 1.0, "{:?}", t.elapsed());
+    assert!(docs.objects.is_empty());
+    assert_eq!(
+        errs,
+        [
+            "deep.yaml: line 1: nested more than 100 levels deep; a Kubernetes object nests about \
+          15, so this is not a manifest (the YAML parser is not run on it)"
+        ]
+    );
+}
+
+#[test]
+fn an_alias_bomb_is_refused_within_a_second() {
+    // Nine levels of nine aliases each: 9⁹ ≈ 387 million strings if expanded. The parser's
+    // own limit (alias jumps ≤ 100 × the document's events) stops this one.
+    let mut text = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    for w in names.windows(2) {
+        let refs = vec![format!("*{}", w[0]); 9].join(",");
+        text.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
+    }
+    let t = std::time::Instant::now();
+    let (docs, errs) = read_one("bomb.yaml", text.as_bytes());
+    assert!(t.elapsed().as_secs_f64() < 1.0, "{:?}", t.elapsed());
+    assert!(docs.objects.is_empty());
+    assert_eq!(
+        errs,
+        ["bomb.yaml: document 1: not valid YAML: repetition limit exceeded"]
+    );
+}
+
+#[test]
+fn a_wide_alias_bomb_is_refused_by_the_value_budget_within_a_second() {
+    // One anchor of 3,000 strings, aliased 3,000 times: few enough jumps for the parser's
+    // limit, but 9 million values; the budget is one value per byte of the text plus 10⁶.
+    let n = 3000;
+    let text = format!(
+        "a: &a [{}]\nb: [{}]\n",
+        vec!["x"; n].join(","),
+        vec!["*a"; n].join(",")
+    );
+    let budget = text.len() as u64 + 1_000_000;
+    let t = std::time::Instant::now();
+    let (docs, errs) = read_one("wide.yaml", text.as_bytes());
+    assert!(t.elapsed().as_secs_f64() < 1.0, "{:?}", t.elapsed());
+    assert!(docs.objects.is_empty());
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    // The parser prefixes the path where the budget ran out (`b[337][670]: `).
+    assert!(
+        errs[0].starts_with("wide.yaml: document 1: not valid YAML: b[")
+            && errs[0].contains(&format!(
+                "the document expands to more than {budget} values, more than its text holds: \
+                 YAML aliases repeat large nodes (an alias bomb?)"
+            )),
+        "{errs:#?}"
+    );
+}
+
+#[test]
+fn brackets_and_quotes_inside_scalars_do_not_count_as_nesting() {
+    // A script with unbalanced brackets in a plain scalar, a quoted one and a comment: the
+    // only nesting is the flow sequence `[a, [b]]` (2) inside the block sequence
+    // entry `- ` (1), on line 5.
+    let text = "args: echo [[[[ *x\nb: \"{{{{{\"\n# [[[[[\nc:\n- [a, [b]]\n";
+    let scan = import::k8s::scan(text);
+    assert_eq!((scan.depth, scan.depth_line), (3, 5));
+}
+
+#[test]
+fn a_byte_order_mark_is_dropped() {
+    let text = "\u{feff}apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n";
+    let (docs, errs) = read_one("bom.yaml", text.as_bytes());
+    assert!(errs.is_empty(), "{errs:#?}");
+    assert_eq!(docs.objects[0].id.to_string(), "Node/n1");
+}
+
+#[test]
+fn invalid_utf8_is_reported_with_its_byte_offset_and_line() {
+    // "apiVersion: v1\n" is 15 bytes, "kind: Node\n" 11, "metadata:\n" 10, "  name: caf" 11:
+    // the Latin-1 é (0xe9) is byte 47 (0-based), on line 4, column 12.
+    let bytes = b"apiVersion: v1\nkind: Node\nmetadata:\n  name: caf\xe9\n";
+    let (_, errs) = read_one("latin1.yaml", bytes);
+    assert_eq!(
+        errs,
+        [
+            "latin1.yaml: not valid UTF-8: byte 47 (line 4, column 12) is 0xe9; save the file as \
+          UTF-8"
+        ]
+    );
+}
+
+#[test]
+fn a_newline_in_a_name_is_refused_at_the_manifest() {
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"web\\nx\"\n";
+    let (docs, errs) = read_one("nl.yaml", text.as_bytes());
+    assert!(docs.objects.is_empty());
+    assert_eq!(
+        errs,
+        [
+            "nl.yaml: document 1 (Deployment/default/web\\nx): metadata.name \"web\\nx\" contains \
+          the control character '\\n', which no Kubernetes name may hold"
+        ]
+    );
+}

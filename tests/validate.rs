@@ -260,3 +260,122 @@ fn a_csv_load_curve_is_read_relative_to_the_scenario_and_bad_rows_are_named() {
     );
     assert_eq!(err.trim_end(), want);
 }
+
+// Run size limits (issue 11 item 1). The quickstart's workloads are web (6 replicas, Scale to
+// 10 at 10m), iis (3, Scale to 5) and orders-api (2); the pod estimate of a Deployment copy is
+// replicas + every Scale target + the HPA maximum, so the quickstart alone counts
+// (6 + 10) + (3 + 5) + 2 = 26 pods.
+const LIMIT_HINT: &str = "if the machine can take it";
+
+#[test]
+fn a_workload_count_of_four_billion_is_refused_before_anything_is_allocated() {
+    // This count made `validate` itself allocate 17 GB and abort. orders-api × 4,294,967,295
+    // copies of 2 pods = 8,589,934,590, plus web's 16 and iis's 8 = 8,589,934,614.
+    let text = BASE.replacen("replicas: 2,", "replicas: 2, count: 4294967295,", 1);
+    check(
+        "count.ron",
+        &text,
+        "4294967295",
+        None,
+        &format!(
+            "workloads[2].count: the run would create about 8589934614 pods, above \
+             limits.max_pods = 10000000; lower it, or raise the limit with `limits: (max_pods: \
+             N)` {LIMIT_HINT}"
+        ),
+    );
+}
+
+#[test]
+fn a_billion_replicas_are_refused_at_the_replicas_field() {
+    // This validated and then aborted `run` with a 10 GB allocation. web: 10⁹ + its Scale to
+    // 10; iis 8; orders-api 2: 1,000,000,020 pods.
+    let text = BASE.replacen("replicas: 6,", "replicas: 1000000000,", 1);
+    check(
+        "replicas.ron",
+        &text,
+        "1000000000",
+        None,
+        &format!(
+            "workloads[0].replicas: the run would create about 1000000020 pods, above \
+             limits.max_pods = 10000000; lower it, or raise the limit with `limits: (max_pods: \
+             N)` {LIMIT_HINT}"
+        ),
+    );
+}
+
+#[test]
+fn a_duration_of_ten_million_days_is_refused_by_its_sample_count() {
+    // 10⁷ d = 8.64 × 10¹⁴ ms; at one sample per 10 s plus the one at 0:
+    // 8.64 × 10¹⁴ / 10⁴ + 1 = 86,400,000,001 samples.
+    let text = BASE.replacen("duration: \"1h\"", "duration: \"10000000d\"", 1);
+    check(
+        "duration.ron",
+        &text,
+        "\"10000000d\"",
+        None,
+        &format!(
+            "duration: the run would record 86400000001 time-series samples (duration / \
+             sample_interval), above limits.max_samples = 10000000; lower it, or raise the \
+             limit with `limits: (max_samples: N)` {LIMIT_HINT}"
+        ),
+    );
+}
+
+#[test]
+fn a_one_millisecond_sample_interval_over_a_day_is_refused_at_the_interval() {
+    // One day = 86,400,000 ms at 1 ms per sample, plus the sample at 0: 86,400,001. The
+    // interval is below the 10 s default, so it is the field named.
+    let text = BASE
+        .replacen("duration: \"1h\"", "duration: \"1d\"", 1)
+        .replacen("sample_interval: \"10s\"", "sample_interval: \"1ms\"", 1);
+    check(
+        "interval.ron",
+        &text,
+        "\"1ms\"",
+        None,
+        &format!(
+            "sample_interval: the run would record 86400001 time-series samples (duration / \
+             sample_interval), above limits.max_samples = 10000000; lower it, or raise the \
+             limit with `limits: (max_samples: N)` {LIMIT_HINT}"
+        ),
+    );
+}
+
+#[test]
+fn a_limits_section_raises_the_bounds() {
+    // 20,000,000 web replicas are 20,000,020 pods: over the default 10 M. At 300 B per pod that
+    // is about 6 GB, so the memory limit is raised too; then the file validates.
+    let big = BASE.replacen("replicas: 6,", "replicas: 20000000,", 1);
+    let (code, err) = validate("big.ron", &big);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("about 20000020 pods"), "{err}");
+    let raised = big.replacen(
+        "    sample_interval: \"10s\",",
+        "    sample_interval: \"10s\",\n    limits: (max_pods: 30000000, max_memory: \"16Gi\"),",
+        1,
+    );
+    let (code, err) = validate("raised.ron", &raised);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn an_events_limit_names_the_largest_source_of_events() {
+    // Quickstart events estimate: 26 pods × 10 = 260, 5 nodes × 5 = 25, samples 1 h / 10 s + 1
+    // = 361, no HPA, no autoscaled pool (no scans), 2 timeline actions: 648 in all. Samples
+    // are the largest share, and the interval is the 10 s default, so `duration` is named.
+    let text = BASE.replacen(
+        "    sample_interval: \"10s\",",
+        "    sample_interval: \"10s\",\n    limits: (max_events: 100),",
+        1,
+    );
+    check(
+        "events.ron",
+        &text,
+        "\"1h\"",
+        None,
+        &format!(
+            "duration: the run would process about 648 events, above limits.max_events = 100; \
+             lower it, or raise the limit with `limits: (max_events: N)` {LIMIT_HINT}"
+        ),
+    );
+}

@@ -137,22 +137,8 @@ pub fn load_str(text: &str, file: &str) -> Result<Loaded, ScenarioErrors> {
     let mut seen = std::collections::BTreeSet::new();
     for (i, v) in raw.variants.iter().enumerate() {
         let vp = root.field("variants").index(i);
-        if v.name.trim().is_empty() {
-            errs.push(located(
-                text,
-                file,
-                &vp.field("name"),
-                "expected a non-empty variant name".into(),
-            ));
-            continue;
-        }
-        if !seen.insert(v.name.clone()) {
-            errs.push(located(
-                text,
-                file,
-                &vp.field("name"),
-                format!("duplicate variant name \"{}\"", v.name),
-            ));
+        if let Some(e) = scenario::validate::variants::name_problem(&v.name, &mut seen) {
+            errs.push(located(text, file, &vp.field("name"), e));
             continue;
         }
         let overlaid = match overlay::apply_variant(&raw, v) {

@@ -60,11 +60,8 @@ pub fn load_user(path: &Path) -> Result<UserCatalog, ImportError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ImportError::file(&file, format!("cannot read the image catalog: {e}")))?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let ron = || {
-        crate::scenario::ron_options()
-            .from_str::<UserCatalog>(&text)
-            .map_err(|e| format!("{}:{}: {}", e.span.start.line, e.span.start.col, e.code))
-    };
+    // RON belongs to `scenario`; the catalog is a type of the scenario's format family.
+    let ron = || crate::scenario::from_ron::<UserCatalog>(&text);
     let yaml = || serde_yaml_ng::from_str::<UserCatalog>(&text).map_err(|e| e.to_string());
     let parsed = match ext {
         "ron" => ron(),

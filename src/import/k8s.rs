@@ -12,8 +12,8 @@ use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet}
 use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::api::node::v1::RuntimeClass;
 use k8s_openapi::api::scheduling::v1::PriorityClass;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::de::DeserializeSeed;
 use serde_json::Value;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -122,13 +122,373 @@ pub fn read(paths: &[PathBuf]) -> (Documents, Vec<ImportError>) {
     let mut docs = Documents::default();
     for f in &files {
         let name = f.display().to_string();
-        match std::fs::read_to_string(f) {
-            Ok(text) => read_text(&name, &text, &mut docs, &mut errs),
-            Err(e) => errs.push(ImportError::file(&name, format!("cannot read: {e}"))),
+        match read_bounded(f) {
+            Ok(bytes) => read_bytes(&name, &bytes, &mut docs, &mut errs),
+            Err(e) => errs.push(ImportError::file(&name, e)),
         }
         docs.files.push(name);
     }
+    reject_duplicates(&mut docs, &mut errs);
     (docs, errs)
+}
+
+/// Largest input file: `kubectl get nodes,pods -A -o yaml` of a 5,000-node cluster is tens of
+/// megabytes; anything beyond this is not a cluster dump and would only make the parser slow.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+/// Deepest nesting of flow collections (`[`, `{`) plus compact block sequences (`- - x`) a
+/// document may have. Kubernetes objects nest about 15 levels (a pod template's node
+/// affinity); the YAML parser gives up at 128 but only after a scan that is quadratic in the
+/// text (issue 11: 400 KB took 284 s), so the limit is checked before it runs.
+pub const MAX_NESTING: usize = 100;
+
+/// Reads a file, refusing one larger than [`MAX_FILE_BYTES`] before reading it.
+fn read_bounded(f: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(f).map_err(|e| format!("cannot read: {e}"))?;
+    let mut bytes = Vec::new();
+    // One byte more than the limit tells "too large" from "exactly the limit".
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "larger than {} MiB; split it into several files",
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Reads the documents of one file's bytes: invalid UTF-8 is an error with its byte offset and
+/// line; a UTF-8 byte order mark (Windows editors write one) is dropped.
+pub fn read_bytes(file: &str, bytes: &[u8], docs: &mut Documents, errs: &mut Vec<ImportError>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => read_text(file, text, docs, errs),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            let col = at
+                - bytes[..at]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |p| p + 1)
+                + 1;
+            errs.push(ImportError::file(
+                file,
+                format!(
+                    "not valid UTF-8: byte {at} (line {line}, column {col}) is 0x{:02x}; save \
+                     the file as UTF-8",
+                    bytes[at]
+                ),
+            ));
+        }
+    }
+}
+
+/// What a linear pre-scan of a file finds before the YAML parser may see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scan {
+    /// The deepest nesting: flow collections (`[`, `{`) plus `- ` sequence entries that open
+    /// on the same line.
+    pub depth: usize,
+    /// The 1-based line where that depth is first reached.
+    pub depth_line: usize,
+}
+
+/// Scans `text` once, with no allocation. A bracket or quote counts only where YAML
+/// lets one begin a node (at the start of a line's content or after `:`, `-`, `?`, `,`, `[`,
+/// `{`), so brackets inside plain scalars, quoted scalars and comments do not.
+pub fn scan(text: &str) -> Scan {
+    let (mut depth, mut max, mut max_line) = (0usize, 0usize, 1usize);
+    let mut line = 1usize;
+    let mut quote: Option<u8> = None;
+    // The last byte of the line that is not a space, if any.
+    let mut prev: Option<u8> = None;
+    let mut compact = 0usize;
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if let Some(q) = quote {
+            if c == b'\\' && q == b'"' {
+                i += 2;
+                continue;
+            }
+            if c == q {
+                // '' inside a single-quoted scalar is an escaped quote.
+                if q == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                    continue;
+                }
+                quote = None;
+                prev = Some(c);
+            } else if c == b'\n' {
+                line += 1;
+            }
+            i += 1;
+            continue;
+        }
+        let node_start = matches!(prev, None | Some(b':' | b'-' | b'?'))
+            || (depth > 0 && matches!(prev, Some(b',' | b'[' | b'{')));
+        match c {
+            b'\n' => {
+                line += 1;
+                prev = None;
+                compact = 0;
+                i += 1;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            b'#' if i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'\n') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' | b'\'' if node_start => quote = Some(c),
+            b'[' | b'{' if node_start || depth > 0 => depth += 1,
+            b']' | b'}' if depth > 0 => depth -= 1,
+            b'-' if depth == 0
+                && matches!(prev, None | Some(b'-'))
+                && matches!(b.get(i + 1), Some(b' ' | b'\n') | None) =>
+            {
+                compact += 1;
+            }
+            _ => {}
+        }
+        prev = Some(c);
+        if depth + compact > max {
+            max = depth + compact;
+            max_line = line;
+        }
+        i += 1;
+    }
+    Scan {
+        depth: max,
+        depth_line: max_line,
+    }
+}
+
+/// Values a file may expand to beyond one per byte of its text: room for ordinary use of
+/// anchors and aliases (PyYAML writes `&id001`/`*id001` for repeated lists), far below what
+/// an alias bomb expands to.
+pub const MIN_VALUE_BUDGET: u64 = 1_000_000;
+
+/// The number of YAML values a file may still build.
+pub struct Budget {
+    left: std::cell::Cell<u64>,
+    total: u64,
+}
+
+impl Budget {
+    pub fn new(total: u64) -> Self {
+        Budget {
+            left: std::cell::Cell::new(total),
+            total,
+        }
+    }
+
+    fn take<E: serde::de::Error>(&self) -> Result<(), E> {
+        match self.left.get().checked_sub(1) {
+            Some(l) => {
+                self.left.set(l);
+                Ok(())
+            }
+            None => Err(E::custom(format!(
+                "the document expands to more than {} values, more than its text holds: YAML \
+                 aliases repeat large nodes (an alias bomb?)",
+                self.total
+            ))),
+        }
+    }
+}
+
+/// Deserialises any YAML value into a JSON value, as `Value::deserialize` does, counting every
+/// value (aliases included) against a [`Budget`] and stopping when it is spent.
+pub struct BoundedValue<'a>(pub &'a Budget);
+
+impl<'de> serde::de::DeserializeSeed<'de> for BoundedValue<'_> {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for BoundedValue<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Value, E> {
+        self.0.take()?;
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Value, E> {
+        self.0.take()?;
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Value, E> {
+        self.0.take()?;
+        Ok(Value::from(v))
+    }
+    fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<Value, E> {
+        match i64::try_from(v) {
+            Ok(v) => self.visit_i64(v),
+            Err(_) => self.visit_f64(v as f64),
+        }
+    }
+    fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<Value, E> {
+        match u64::try_from(v) {
+            Ok(v) => self.visit_u64(v),
+            Err(_) => self.visit_f64(v as f64),
+        }
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        self.0.take()?;
+        // As serde_json does: a non-finite number becomes null.
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Value, E> {
+        self.0.take()?;
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Value, E> {
+        self.0.take()?;
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
+        self.0.take()?;
+        Ok(Value::Null)
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Value, E> {
+        self.visit_unit()
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        serde::de::DeserializeSeed::deserialize(self, d)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        self.0.take()?;
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(BoundedValue(self.0))? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        self.0.take()?;
+        let mut out = serde_json::Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            self.0.take()?;
+            let v = map.next_value_seed(BoundedValue(self.0))?;
+            out.insert(k, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Two objects with the same kind, namespace and name cannot both exist in a cluster; given
+/// twice (a node list passed twice, a folder with a copy), they would double a pool or a
+/// workload. The second and later copies are refused, naming where the first came from.
+fn reject_duplicates(docs: &mut Documents, errs: &mut Vec<ImportError>) {
+    let mut first: std::collections::BTreeMap<ObjectRef, Origin> = Default::default();
+    let mut kept = Vec::with_capacity(docs.objects.len());
+    for o in std::mem::take(&mut docs.objects) {
+        match first.get(&o.id) {
+            Some(f) => errs.push(ImportError::at(
+                &o.origin,
+                Some(&o.id),
+                format!(
+                    "{} is given twice (first in {f}); a cluster has one object per kind, \
+                     namespace and name, so remove one of them",
+                    o.id
+                ),
+            )),
+            None => {
+                first.insert(o.id.clone(), o.origin.clone());
+                kept.push(o);
+            }
+        }
+    }
+    docs.objects = kept;
+}
+
+/// Why a name cannot be carried into the scenario (and is not a valid Kubernetes name either):
+/// control characters (a newline would end the comment the name is quoted in) or, for
+/// `metadata.name`, more than the 253 characters of a DNS subdomain (k8s apimachinery
+/// `IsDNS1123Subdomain`).
+fn name_problem(what: &str, name: &str) -> Option<String> {
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Some(format!(
+            "{what} {name:?} contains the control character {:?}, which no Kubernetes name \
+             may hold",
+            c
+        ));
+    }
+    if what == "metadata.name" && name.len() > 253 {
+        return Some(format!(
+            "{what} is {} characters long; a Kubernetes name has at most 253 (a DNS \
+             subdomain)",
+            name.len()
+        ));
+    }
+    None
+}
+
+/// The names of `v` the scenario carries: its own name and namespace, its labels, and (in a
+/// pod template or pod) container names and images.
+fn check_names(v: &Value) -> Option<String> {
+    let meta = v.get("metadata");
+    for (field, key) in [
+        ("metadata.name", "name"),
+        ("metadata.namespace", "namespace"),
+    ] {
+        if let Some(n) = meta.and_then(|m| m.get(key)).and_then(Value::as_str)
+            && let Some(p) = name_problem(field, n)
+        {
+            return Some(p);
+        }
+    }
+    let label_maps = [
+        meta.and_then(|m| m.get("labels")),
+        v.pointer("/spec/template/metadata/labels"),
+    ];
+    for labels in label_maps.into_iter().flatten() {
+        if let Some(m) = labels.as_object() {
+            for (k, val) in m {
+                if let Some(p) = name_problem("label key", k) {
+                    return Some(p);
+                }
+                if let Some(p) = val.as_str().and_then(|s| name_problem("label value", s)) {
+                    return Some(p);
+                }
+            }
+        }
+    }
+    let pod_specs = [v.pointer("/spec/template/spec"), v.pointer("/spec")];
+    for spec in pod_specs.into_iter().flatten() {
+        for list in ["containers", "initContainers"] {
+            for c in spec
+                .get(list)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                for field in ["name", "image"] {
+                    if let Some(p) = c
+                        .get(field)
+                        .and_then(Value::as_str)
+                        .and_then(|s| name_problem(&format!("spec.{list}[].{field}"), s))
+                    {
+                        return Some(p);
+                    }
+                }
+            }
+        }
+    }
+    None
 }
 
 fn collect(p: &Path, explicit: bool, out: &mut Vec<PathBuf>, errs: &mut Vec<ImportError>) {
@@ -172,6 +532,19 @@ fn is_manifest_name(p: &Path) -> bool {
 
 /// Reads the documents of one file's text (exposed for tests).
 pub fn read_text(file: &str, text: &str, docs: &mut Documents, errs: &mut Vec<ImportError>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let found = scan(text);
+    if found.depth > MAX_NESTING {
+        errs.push(ImportError::file(
+            file,
+            format!(
+                "line {}: nested more than {MAX_NESTING} levels deep; a Kubernetes object \
+                 nests about 15, so this is not a manifest (the YAML parser is not run on it)",
+                found.depth_line
+            ),
+        ));
+        return;
+    }
     let json = file.ends_with(".json") || text.trim_start().starts_with('{');
     if json {
         let stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
@@ -195,13 +568,16 @@ pub fn read_text(file: &str, text: &str, docs: &mut Documents, errs: &mut Vec<Im
         }
         return;
     }
+    // Aliases make a document expand beyond its text; the parser bounds alias jumps by the
+    // document's size, not the values they build, so the values are counted here.
+    let budget = Budget::new(text.len() as u64 + MIN_VALUE_BUDGET);
     for (i, de) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
         let origin = Origin {
             file: file.to_string(),
             doc: i + 1,
             item: None,
         };
-        match Value::deserialize(de) {
+        match BoundedValue(&budget).deserialize(de) {
             Ok(v) => document(origin, v, docs, errs),
             Err(e) => {
                 errs.push(ImportError::at(
@@ -302,6 +678,9 @@ fn document(origin: Origin, v: Value, docs: &mut Documents, errs: &mut Vec<Impor
         namespace,
         name: if name.is_empty() {
             "<no name>".into()
+        } else if name.chars().any(char::is_control) {
+            // Printed in one-line messages: keep a newline in a name visible as `\n`.
+            name.escape_debug().to_string()
         } else {
             name.clone()
         },
@@ -331,6 +710,10 @@ fn document(origin: Origin, v: Value, docs: &mut Documents, errs: &mut Vec<Impor
             Some(&id),
             "metadata.name: missing required field",
         ));
+        return;
+    }
+    if let Some(p) = check_names(&v) {
+        errs.push(ImportError::at(&origin, Some(&id), p));
         return;
     }
     let decoded = match kind.as_str() {

@@ -20,7 +20,7 @@ pub mod workloads;
 
 use crate::scenario::raw::{self, Os, TaintEffect, Toleration, TolerationOperator};
 use crate::scenario::units::{self, Duration};
-use crate::scenario::{self as scen, validate};
+use crate::scenario::{self as scen, defaults};
 pub use k8s::{ObjectRef, Origin, Skipped};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -500,9 +500,9 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         format!(
             "Node objects do not report registry bandwidth or extraction speed: the simulator's \
              defaults apply ({}/s download, extraction {}/s on Linux and {}/s on Windows)",
-            images::human(validate::DEFAULT_PULL_BANDWIDTH),
-            images::human(validate::DEFAULT_LINUX_EXTRACTION),
-            images::human(validate::DEFAULT_WINDOWS_EXTRACTION)
+            images::human(defaults::PULL_BANDWIDTH),
+            images::human(defaults::LINUX_EXTRACTION),
+            images::human(defaults::WINDOWS_EXTRACTION)
         ),
     );
     if pools.iter().all(|p| p.os != Os::Linux) {
@@ -575,6 +575,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         timeline: Vec::new(),
         variants: Vec::new(),
         assertions: Vec::new(),
+        limits: Default::default(),
     };
     let output = opts.output.display().to_string();
     // General statements first, then pools, images and the objects they concern; the order

@@ -146,9 +146,13 @@ pub fn header(imp: &Imported) -> String {
         if l.is_empty() {
             s.push_str("//\n");
         } else {
-            s.push_str("// ");
-            s.push_str(l.trim_end());
-            s.push('\n');
+            // A line break inside a name would end the comment and leave the rest as RON; the
+            // sources refuse such names, and this keeps the header a comment regardless.
+            for part in l.trim_end().split(['\n', '\r']) {
+                s.push_str("// ");
+                s.push_str(part);
+                s.push('\n');
+            }
         }
     }
     s

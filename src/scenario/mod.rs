@@ -4,6 +4,8 @@
 //! Owns: reading scenario files and reporting their problems. Does not own: what the fields
 //! mean at run time (the simulation) or writing scenarios (`import`, through `raw`).
 
+pub mod defaults;
+pub mod files;
 pub mod locate;
 pub mod raw;
 pub mod units;
@@ -120,6 +122,14 @@ pub fn read_text(path: &FsPath) -> Result<(String, String), ScenarioErrors> {
 pub fn load(path: &FsPath) -> Result<(raw::Scenario, Spec), ScenarioErrors> {
     let (text, file) = read_text(path)?;
     load_str(&text, &file)
+}
+
+/// Parses any type of the scenario format family (e.g. `import`'s image catalog) from RON
+/// text with the scenario's options; the error is `LINE:COL: message`.
+pub fn from_ron<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    ron_options()
+        .from_str::<T>(text)
+        .map_err(|e| format!("{}:{}: {}", e.span.start.line, e.span.start.col, e.code))
 }
 
 /// Serialises a raw scenario as readable RON (used by `import`).

@@ -9,6 +9,7 @@
 //! Field names follow the Kubernetes API in snake_case (`node_selector`, `tolerations`,
 //! `runtime_class_name`, `host_network`) so that a manifest reader can map them by eye.
 
+use super::defaults as d;
 use super::units::{Bytes, Cpu, Duration, Rate};
 pub use crate::model::Os;
 pub use crate::model::selector::{
@@ -22,10 +23,10 @@ fn is_default<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
 }
 fn default_seed() -> u64 {
-    1
+    d::SEED
 }
 fn default_sample_interval() -> Duration {
-    Duration::secs(10)
+    Duration(d::SAMPLE_INTERVAL_MS)
 }
 fn default_one() -> u32 {
     1
@@ -34,16 +35,16 @@ fn is_one(v: &u32) -> bool {
     *v == 1
 }
 fn default_max_pods() -> u32 {
-    110
+    d::MAX_PODS
 }
 fn default_arch() -> String {
-    "amd64".into()
+    d::ARCH.into()
 }
 fn is_amd64(s: &str) -> bool {
-    s == "amd64"
+    s == d::ARCH
 }
 fn default_disk() -> Bytes {
-    Bytes(128 << 30)
+    Bytes(d::DISK_BYTES)
 }
 fn default_created_at() -> Option<Duration> {
     Some(Duration(0))
@@ -52,7 +53,7 @@ fn is_created_at_start(v: &Option<Duration>) -> bool {
     *v == Some(Duration(0))
 }
 fn default_period() -> Duration {
-    Duration::secs(10)
+    Duration(d::PROBE_PERIOD_MS)
 }
 
 /// A whole scenario file.
@@ -93,6 +94,38 @@ pub struct Scenario {
     /// SLOs `hybridsim check` evaluates, e.g. `"windows p99 startup < 300s"`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assertions: Vec<String>,
+    /// Bounds on the estimated size of a run; raise them to run a larger scenario.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub limits: Limits,
+}
+
+/// Bounds on the size of one run, checked against an estimate before anything runs
+/// (docs/scenario-format.md `limits`). The defaults are what a laptop survives.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Pods created over the run.
+    pub max_pods: u64,
+    /// Nodes at their largest (initial counts, autoscaler maxima).
+    pub max_nodes: u64,
+    /// Rows of `timeseries.csv`.
+    pub max_samples: u64,
+    /// Simulation events (a bound on run time).
+    pub max_events: u64,
+    /// Estimated peak memory of the run.
+    pub max_memory: Bytes,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_pods: d::LIMIT_PODS,
+            max_nodes: d::LIMIT_NODES,
+            max_samples: d::LIMIT_SAMPLES,
+            max_events: d::LIMIT_EVENTS,
+            max_memory: Bytes(d::LIMIT_MEMORY),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -372,16 +405,16 @@ pub enum Load {
 }
 
 fn default_target_utilization() -> f64 {
-    0.7
+    d::HPA_TARGET_UTILIZATION
 }
 fn default_tolerance() -> f64 {
-    0.1
+    d::HPA_TOLERANCE
 }
 fn default_hpa_sync() -> Duration {
-    Duration::secs(15)
+    Duration(d::HPA_SYNC_PERIOD_MS)
 }
 fn default_stabilization_down() -> Duration {
-    Duration::secs(300)
+    Duration(d::HPA_SCALE_DOWN_STABILIZATION_MS)
 }
 
 /// A HorizontalPodAutoscaler fed by a load curve.
@@ -456,16 +489,16 @@ impl Default for KubeletSettings {
         KubeletSettings {
             serialize_image_pulls: None,
             max_parallel_image_pulls: None,
-            max_concurrent_downloads: 3,
-            image_pull_backoff: Duration::secs(10),
-            image_pull_backoff_max: Duration::secs(300),
-            create_backoff: Duration::secs(10),
-            create_backoff_max: Duration::secs(300),
+            max_concurrent_downloads: d::MAX_CONCURRENT_DOWNLOADS,
+            image_pull_backoff: Duration(d::IMAGE_PULL_BACKOFF_MS),
+            image_pull_backoff_max: Duration(d::IMAGE_PULL_BACKOFF_MAX_MS),
+            create_backoff: Duration(d::CREATE_BACKOFF_MS),
+            create_backoff_max: Duration(d::CREATE_BACKOFF_MAX_MS),
             pull_timeout: None,
-            linux_start_delay: Duration(500),
-            windows_start_delay: Duration::secs(5),
-            hyperv_start_delay: Duration::secs(10),
-            hyperv_memory_overhead: Bytes(275_000_000),
+            linux_start_delay: Duration(d::LINUX_START_DELAY_MS),
+            windows_start_delay: Duration(d::WINDOWS_START_DELAY_MS),
+            hyperv_start_delay: Duration(d::HYPERV_START_DELAY_MS),
+            hyperv_memory_overhead: Bytes(d::HYPERV_MEMORY_OVERHEAD),
             strict_platform_match: false,
         }
     }
@@ -486,9 +519,9 @@ impl Default for SchedulerSettings {
     fn default() -> Self {
         SchedulerSettings {
             percentage_of_nodes_to_score: 0,
-            pod_initial_backoff: Duration::secs(1),
-            pod_max_backoff: Duration::secs(10),
-            max_in_unschedulable: Duration::secs(300),
+            pod_initial_backoff: Duration(d::POD_INITIAL_BACKOFF_MS),
+            pod_max_backoff: Duration(d::POD_MAX_BACKOFF_MS),
+            max_in_unschedulable: Duration(d::MAX_IN_UNSCHEDULABLE_MS),
         }
     }
 }
@@ -519,19 +552,19 @@ pub struct AutoscalerSettings {
 impl Default for AutoscalerSettings {
     fn default() -> Self {
         AutoscalerSettings {
-            scan_interval: Duration::secs(10),
+            scan_interval: Duration(d::CA_SCAN_INTERVAL_MS),
             expander: Expander::LeastWaste,
-            max_nodes_per_scaleup: 1000,
-            max_node_provision_time: Duration::secs(15 * 60),
-            initial_backoff: Duration::secs(5 * 60),
-            max_backoff: Duration::secs(30 * 60),
-            scale_down_enabled: true,
-            scale_down_utilization_threshold: 0.5,
-            scale_down_unneeded_time: Duration::secs(10 * 60),
-            scale_down_delay_after_add: Duration::secs(10 * 60),
-            scale_down_delay_after_delete: Duration(0),
-            scale_down_delay_after_failure: Duration::secs(3 * 60),
-            max_empty_bulk_delete: 10,
+            max_nodes_per_scaleup: d::CA_MAX_NODES_PER_SCALEUP,
+            max_node_provision_time: Duration(d::CA_MAX_NODE_PROVISION_TIME_MS),
+            initial_backoff: Duration(d::CA_INITIAL_BACKOFF_MS),
+            max_backoff: Duration(d::CA_MAX_BACKOFF_MS),
+            scale_down_enabled: d::CA_SCALE_DOWN_ENABLED,
+            scale_down_utilization_threshold: d::CA_SCALE_DOWN_UTILIZATION_THRESHOLD,
+            scale_down_unneeded_time: Duration(d::CA_SCALE_DOWN_UNNEEDED_TIME_MS),
+            scale_down_delay_after_add: Duration(d::CA_SCALE_DOWN_DELAY_AFTER_ADD_MS),
+            scale_down_delay_after_delete: Duration(d::CA_SCALE_DOWN_DELAY_AFTER_DELETE_MS),
+            scale_down_delay_after_failure: Duration(d::CA_SCALE_DOWN_DELAY_AFTER_FAILURE_MS),
+            max_empty_bulk_delete: d::CA_MAX_EMPTY_BULK_DELETE,
         }
     }
 }
@@ -548,8 +581,8 @@ pub struct ControllerSettings {
 impl Default for ControllerSettings {
     fn default() -> Self {
         ControllerSettings {
-            failed_pod_backoff: Duration::secs(1),
-            failed_pod_backoff_max: Duration::secs(900),
+            failed_pod_backoff: Duration(d::FAILED_POD_BACKOFF_MS),
+            failed_pod_backoff_max: Duration(d::FAILED_POD_BACKOFF_MAX_MS),
         }
     }
 }

@@ -1,0 +1,225 @@
+//! The `pools` section: node shapes, allocatable from the reservation defaults, the labels
+//! every node carries, node-group bounds and provisioning.
+//!
+//! Owns: the checks on pools and their conversion into `PoolSpec`. Does not own: the default
+//! values (`defaults`) or per-node identity (the simulation names nodes `POOL-i`).
+
+use super::Ctx;
+use super::checks::{check_delay, index_names, parse_version};
+use super::images::Catalog;
+use crate::model::labels::{
+    ARCH_LABEL, HOSTNAME_LABEL, INSTANCE_TYPE_LABEL, OS_LABEL, POOL_LABEL, WINDOWS_BUILD_LABEL,
+    ZONE_LABEL,
+};
+use crate::model::windows::WinVersion;
+use crate::model::{NodeGroupSpec, Os, PoolSpec, Res};
+use crate::scenario::defaults;
+use crate::scenario::locate::Path;
+use crate::scenario::raw;
+
+/// The value the kubelet itself gives a well-known label on nodes of `p`, if it sets it.
+fn labels_set_by_kubelet(p: &raw::Pool, version: Option<WinVersion>, key: &str) -> Option<String> {
+    match key {
+        OS_LABEL => Some(p.os.label().to_string()),
+        ARCH_LABEL => Some(p.arch.clone()),
+        WINDOWS_BUILD_LABEL => version.map(|v| v.build_label()),
+        POOL_LABEL => Some(p.name.clone()),
+        INSTANCE_TYPE_LABEL => p.instance_type.clone(),
+        ZONE_LABEL => p.zone.clone(),
+        _ => None,
+    }
+}
+
+pub(super) fn check(
+    cx: &mut Ctx,
+    raw: &raw::Scenario,
+    catalog: &Catalog,
+    global_parallel: u32,
+) -> Vec<PoolSpec> {
+    let pp = Path::root().field("pools");
+    if raw.pools.is_empty() {
+        cx.err(pp.clone(), "expected at least one node pool");
+    }
+    index_names(cx, raw.pools.iter().map(|p| p.name.as_str()), &pp, "pool");
+    let mut pools = Vec::with_capacity(raw.pools.len());
+    for (i, p) in raw.pools.iter().enumerate() {
+        let path = pp.index(i);
+        let version = parse_version(cx, &p.os_version, p.os, &path, true);
+        for (field, zero) in [
+            ("cpu", p.cpu.0 == 0),
+            ("memory", p.memory.0 == 0),
+            ("disk", p.disk.0 == 0),
+            ("max_pods", p.max_pods == 0),
+        ] {
+            if zero {
+                cx.err(path.field(field), format!("expected a positive {field}"));
+            }
+        }
+        for (field, r) in [
+            ("pull_bandwidth", p.pull_bandwidth),
+            ("extraction_rate", p.extraction_rate),
+        ] {
+            if r.is_some_and(|r| r.0 == 0) {
+                cx.err(path.field(field), format!("expected a positive {field}"));
+            }
+        }
+        if p.max_parallel_image_pulls == Some(0) {
+            cx.err(
+                path.field("max_parallel_image_pulls"),
+                "expected at least 1 parallel pull",
+            );
+        }
+        let reserved = p.reserved.clone().unwrap_or_default();
+        let reserved_cpu = reserved
+            .cpu
+            .map_or(defaults::reserved_cpu(p.cpu.0), |c| c.0);
+        let reserved_mem = reserved
+            .memory
+            .map_or(defaults::reserved_memory(p.os, p.max_pods as u64), |m| m.0);
+        let eviction = p
+            .eviction_threshold
+            .map_or(defaults::EVICTION_BYTES, |b| b.0);
+        if p.cpu.0 > 0 && reserved_cpu >= p.cpu.0 {
+            cx.err(
+                path.field("reserved"),
+                format!(
+                    "reserved CPU ({reserved_cpu}m) leaves nothing allocatable of {}m",
+                    p.cpu.0
+                ),
+            );
+        }
+        if p.memory.0 > 0 && reserved_mem.saturating_add(eviction) >= p.memory.0 {
+            cx.err(
+                path.field("memory"),
+                format!(
+                    "reserved memory plus eviction threshold ({} bytes) leaves nothing \
+                     allocatable of {} bytes",
+                    reserved_mem.saturating_add(eviction),
+                    p.memory.0
+                ),
+            );
+        }
+        for (t, taint) in p.taints.iter().enumerate() {
+            if taint.key.is_empty() {
+                cx.err(
+                    path.field("taints").index(t).field("key"),
+                    "expected a non-empty taint key",
+                );
+            }
+        }
+        let mut labels = p.labels.clone();
+        labels.insert(OS_LABEL.into(), p.os.label().into());
+        labels.insert(ARCH_LABEL.into(), p.arch.clone());
+        labels.insert(POOL_LABEL.into(), p.name.clone());
+        if let Some(t) = &p.instance_type {
+            labels.insert(INSTANCE_TYPE_LABEL.into(), t.clone());
+        }
+        if let Some(z) = &p.zone {
+            labels.insert(ZONE_LABEL.into(), z.clone());
+        }
+        if let Some(v) = version {
+            labels.insert(WINDOWS_BUILD_LABEL.into(), v.build_label());
+        }
+        for (k, v) in &p.labels {
+            if let Some(own) = labels_set_by_kubelet(p, version, k).filter(|own| own != v) {
+                cx.err(
+                    path.field("labels").key(k),
+                    format!("{k} is set by the kubelet to \"{own}\" on this pool; remove it"),
+                );
+            }
+        }
+        if p.labels.contains_key(HOSTNAME_LABEL) {
+            cx.err(
+                path.field("labels").key(HOSTNAME_LABEL),
+                "kubernetes.io/hostname is set per node by the kubelet; remove it",
+            );
+        }
+        let preloaded = p
+            .preloaded_images
+            .iter()
+            .enumerate()
+            .filter_map(|(j, n)| catalog.resolve(cx, n, path.field("preloaded_images").index(j)))
+            .collect();
+        let capacity = Res {
+            cpu_m: p.cpu.0,
+            mem: p.memory.0,
+            pods: p.max_pods as u64,
+        };
+        let autoscale = p.autoscale.as_ref().map(|g| {
+            let gp = path.field("autoscale");
+            if g.max == 0 || g.min > g.max {
+                cx.err(
+                    gp.clone(),
+                    format!(
+                        "expected 0 ≤ min ≤ max and max ≥ 1, found min {} max {}",
+                        g.min, g.max
+                    ),
+                );
+            } else if p.count < g.min || p.count > g.max {
+                cx.err(
+                    path.field("count"),
+                    format!(
+                        "the initial count {} must lie between the group's min {} and max {}",
+                        p.count, g.min, g.max
+                    ),
+                );
+            }
+            NodeGroupSpec {
+                min: g.min,
+                max: g.max,
+                priority: g.priority,
+            }
+        });
+        let provisioning = match &p.provisioning {
+            Some(d) => check_delay(cx, d, &path.field("provisioning")),
+            None => defaults::provisioning(p.os),
+        };
+        if !(0.0..=1.0).contains(&p.provisioning_failure_rate) {
+            cx.err(
+                path.field("provisioning_failure_rate"),
+                "expected a probability from 0 to 1",
+            );
+        }
+        if !(p.price_per_hour >= 0.0 && p.price_per_hour.is_finite()) {
+            cx.err(
+                path.field("price_per_hour"),
+                "expected a non-negative price",
+            );
+        }
+        pools.push(PoolSpec {
+            name: p.name.clone(),
+            os: p.os,
+            version,
+            arch: p.arch.clone(),
+            capacity,
+            allocatable: Res {
+                cpu_m: p.cpu.0.saturating_sub(reserved_cpu),
+                mem: p
+                    .memory
+                    .0
+                    .saturating_sub(reserved_mem.saturating_add(eviction)),
+                pods: p.max_pods as u64,
+            },
+            disk: p.disk.0,
+            labels,
+            taints: p.taints.clone(),
+            pull_bandwidth: p.pull_bandwidth.map_or(defaults::PULL_BANDWIDTH, |r| r.0),
+            extraction_rate: p.extraction_rate.map_or(
+                match p.os {
+                    Os::Linux => defaults::LINUX_EXTRACTION,
+                    Os::Windows => defaults::WINDOWS_EXTRACTION,
+                },
+                |r| r.0,
+            ),
+            max_parallel_pulls: p.max_parallel_image_pulls.unwrap_or(global_parallel),
+            initial_count: p.count,
+            preloaded,
+            autoscale,
+            provisioning,
+            provisioning_failure_rate: p.provisioning_failure_rate,
+            price_per_hour: p.price_per_hour,
+        });
+    }
+
+    pools
+}

@@ -1,0 +1,157 @@
+//! The scenario's top-level fields and its settings sections: `kubelet`, `scheduler`,
+//! `controllers` and `autoscaler`.
+//!
+//! Owns: the checks on these fields and their conversion into the model's config structs.
+//! Does not own: the defaults of fields left out (`defaults`, applied by `raw`) or the
+//! per-pool overrides (`pools`).
+
+use super::Ctx;
+use crate::model::{AutoscalerConfig, ControllerConfig, KubeletConfig, SchedulerConfig};
+use crate::scenario::locate::Path;
+use crate::scenario::raw;
+
+/// The settings sections, converted.
+pub(super) struct Settings {
+    pub kubelet: KubeletConfig,
+    pub scheduler: SchedulerConfig,
+    pub controllers: ControllerConfig,
+    pub autoscaler: AutoscalerConfig,
+    /// Pulls a node may run at once unless its pool says otherwise.
+    pub global_parallel: u32,
+}
+
+/// `name`, `duration` and `sample_interval`.
+pub(super) fn check_top(cx: &mut Ctx, raw: &raw::Scenario) {
+    let root = Path::root();
+    if raw.name.trim().is_empty() {
+        cx.err(root.field("name"), "expected a non-empty scenario name");
+    }
+    if raw.duration.0 == 0 {
+        cx.err(
+            root.field("duration"),
+            "expected a positive duration, e.g. \"2h\"",
+        );
+    }
+    if raw.sample_interval.0 == 0 {
+        cx.err(
+            root.field("sample_interval"),
+            "expected a positive sample interval, e.g. \"10s\"",
+        );
+    }
+}
+
+pub(super) fn check(cx: &mut Ctx, raw: &raw::Scenario) -> Settings {
+    let root = Path::root();
+    let k = &raw.kubelet;
+    let kp = root.field("kubelet");
+    if k.max_concurrent_downloads == 0 {
+        cx.err(
+            kp.field("max_concurrent_downloads"),
+            "expected at least 1 concurrent download",
+        );
+    }
+    for (name, v) in [
+        ("image_pull_backoff", k.image_pull_backoff),
+        ("create_backoff", k.create_backoff),
+    ] {
+        if v.0 == 0 {
+            cx.err(kp.field(name), "expected a positive back-off");
+        }
+    }
+    // k/k kubelet config defaults: serializeImagePulls = (maxParallelImagePulls unset or 1);
+    // validation rejects an explicit true with more than one parallel pull.
+    let serialize = k
+        .serialize_image_pulls
+        .unwrap_or(k.max_parallel_image_pulls.is_none_or(|n| n <= 1));
+    if serialize && k.max_parallel_image_pulls.is_some_and(|n| n > 1) {
+        cx.err(
+            kp.field("max_parallel_image_pulls"),
+            "parallel pulls need serialize_image_pulls: false (as the kubelet's validation \
+             requires)",
+        );
+    }
+    if k.max_parallel_image_pulls == Some(0) {
+        cx.err(
+            kp.field("max_parallel_image_pulls"),
+            "expected at least 1 (omit it for no limit)",
+        );
+    }
+    let s = &raw.scheduler;
+    if s.percentage_of_nodes_to_score > 100 {
+        cx.err(
+            root.field("scheduler")
+                .field("percentage_of_nodes_to_score"),
+            "expected 0 (adaptive) or a percentage from 1 to 100",
+        );
+    }
+    if s.pod_initial_backoff.0 == 0 {
+        cx.err(
+            root.field("scheduler").field("pod_initial_backoff"),
+            "expected a positive back-off",
+        );
+    }
+
+    let ap = root.field("autoscaler");
+    let a = &raw.autoscaler;
+    if a.scan_interval.0 == 0 {
+        cx.err(
+            ap.field("scan_interval"),
+            "expected a positive scan interval",
+        );
+    }
+    if !(a.scale_down_utilization_threshold > 0.0 && a.scale_down_utilization_threshold <= 1.0) {
+        cx.err(
+            ap.field("scale_down_utilization_threshold"),
+            "expected a fraction in (0, 1], e.g. 0.5",
+        );
+    }
+    if a.max_nodes_per_scaleup == 0 {
+        cx.err(ap.field("max_nodes_per_scaleup"), "expected at least 1");
+    }
+
+    Settings {
+        kubelet: KubeletConfig {
+            max_concurrent_downloads: k.max_concurrent_downloads,
+            pull_backoff: (k.image_pull_backoff.0, k.image_pull_backoff_max.0),
+            create_backoff: (k.create_backoff.0, k.create_backoff_max.0),
+            pull_timeout: k.pull_timeout.map(|d| d.0),
+            linux_start_delay: k.linux_start_delay.0,
+            windows_start_delay: k.windows_start_delay.0,
+            hyperv_start_delay: k.hyperv_start_delay.0,
+            hyperv_memory_overhead: k.hyperv_memory_overhead.0,
+            strict_platform_match: k.strict_platform_match,
+        },
+        scheduler: SchedulerConfig {
+            percentage_of_nodes_to_score: s.percentage_of_nodes_to_score,
+            initial_backoff: s.pod_initial_backoff.0,
+            max_backoff: s.pod_max_backoff.0.max(s.pod_initial_backoff.0),
+            max_in_unschedulable: s.max_in_unschedulable.0,
+        },
+        controllers: ControllerConfig {
+            failed_pod_backoff: (
+                raw.controllers.failed_pod_backoff.0.max(1),
+                raw.controllers.failed_pod_backoff_max.0,
+            ),
+        },
+        autoscaler: AutoscalerConfig {
+            scan_interval: a.scan_interval.0.max(1),
+            expander: a.expander,
+            max_nodes_per_scaleup: a.max_nodes_per_scaleup.max(1),
+            max_node_provision_time: a.max_node_provision_time.0,
+            initial_backoff: a.initial_backoff.0,
+            max_backoff: a.max_backoff.0.max(a.initial_backoff.0),
+            scale_down_enabled: a.scale_down_enabled,
+            scale_down_utilization_threshold: a.scale_down_utilization_threshold,
+            scale_down_unneeded_time: a.scale_down_unneeded_time.0,
+            scale_down_delay_after_add: a.scale_down_delay_after_add.0,
+            scale_down_delay_after_delete: a.scale_down_delay_after_delete.0,
+            scale_down_delay_after_failure: a.scale_down_delay_after_failure.0,
+            max_empty_bulk_delete: a.max_empty_bulk_delete.max(1),
+        },
+        global_parallel: if serialize {
+            1
+        } else {
+            k.max_parallel_image_pulls.unwrap_or(u32::MAX)
+        },
+    }
+}

@@ -1,0 +1,468 @@
+//! The `workloads` section: pod templates (containers, RuntimeClass merge, affinity,
+//! effective requests), HPAs with their load curves, and the expansion of templated workloads
+//! (`count`, `stagger`) into copies.
+//!
+//! Owns: the checks on workloads and their conversion into `TemplateSpec`, `HpaSpec` and
+//! `WorkloadSpec`. Does not own: reading load-curve files (`scenario::files`, done before
+//! validation) or the size limits that must pass before copies are expanded (`limits`).
+
+use super::Ctx;
+use super::checks::{check_terms, check_tolerations, index_names};
+use super::images::Catalog;
+use crate::model::labels::HOSTNAME_LABEL;
+use crate::model::windows::IsolationMode;
+use crate::model::*;
+use crate::scenario::defaults;
+use crate::scenario::files::{LoadCurveText, ScenarioFiles};
+use crate::scenario::locate::Path;
+use crate::scenario::raw;
+use std::collections::{BTreeMap, HashMap};
+
+/// What the per-workload checks produce, one entry per raw workload.
+pub(super) struct Checked {
+    pub templates: Vec<TemplateSpec>,
+    pub hpas: Vec<Option<HpaSpec>>,
+    /// Workload name → index into `raw.workloads`.
+    pub index: HashMap<String, u32>,
+}
+
+/// Parses a `time_s,value` CSV load curve already read from disk. A first line starting with
+/// a letter is a header.
+pub(crate) fn parse_load_csv(file: &LoadCurveText) -> Result<Vec<(u64, f64)>, String> {
+    let mut pts = Vec::new();
+    for (i, line) in file.text.lines().enumerate() {
+        let l = line.trim();
+        if l.is_empty() || (i == 0 && l.chars().next().is_some_and(|c| c.is_alphabetic())) {
+            continue;
+        }
+        let bad = || {
+            format!(
+                "{}:{}: expected `time_s,value` with numbers, found \"{l}\"",
+                file.display,
+                i + 1
+            )
+        };
+        let (t, v) = l.split_once(',').ok_or_else(bad)?;
+        let t: f64 = t.trim().parse().map_err(|_| bad())?;
+        let v: f64 = v.trim().parse().map_err(|_| bad())?;
+        if !(t >= 0.0 && t.is_finite() && v >= 0.0 && v.is_finite()) {
+            return Err(bad());
+        }
+        pts.push(((t * 1000.0).round() as u64, v));
+    }
+    Ok(pts)
+}
+
+/// Checks every workload's template, HPA and fields, without expanding copies.
+pub(super) fn check(
+    cx: &mut Ctx,
+    raw: &raw::Scenario,
+    catalog: &Catalog,
+    rc_ix: &HashMap<String, u32>,
+    files: &ScenarioFiles,
+) -> Checked {
+    let wp = Path::root().field("workloads");
+    let index = index_names(
+        cx,
+        raw.workloads.iter().map(|w| w.name.as_str()),
+        &wp,
+        "workload",
+    );
+    let mut templates = Vec::with_capacity(raw.workloads.len());
+    let mut hpas = Vec::with_capacity(raw.workloads.len());
+    for (i, w) in raw.workloads.iter().enumerate() {
+        let path = wp.index(i);
+        templates.push(template(
+            cx,
+            raw,
+            w,
+            &path.field("template"),
+            catalog,
+            rc_ix,
+        ));
+        if w.kind == raw::WorkloadKind::DaemonSet && w.replicas != 1 {
+            cx.err(
+                path.field("replicas"),
+                "a DaemonSet runs one pod per matching node; remove `replicas`",
+            );
+        }
+        if let Some(at) = w.created_at
+            && at.0 > raw.duration.0
+        {
+            cx.err(
+                path.field("created_at"),
+                format!(
+                    "created_at {at} is after the end of the scenario ({})",
+                    raw.duration
+                ),
+            );
+        }
+        hpas.push(hpa(cx, w, &path, files));
+        if w.count == 0 {
+            cx.err(path.field("count"), "expected at least one copy");
+        }
+    }
+    Checked {
+        templates,
+        hpas,
+        index,
+    }
+}
+
+fn template(
+    cx: &mut Ctx,
+    raw: &raw::Scenario,
+    w: &raw::Workload,
+    tp: &Path,
+    catalog: &Catalog,
+    rc_ix: &HashMap<String, u32>,
+) -> TemplateSpec {
+    let t = &w.template;
+    if t.containers.is_empty() {
+        cx.err(tp.field("containers"), "expected at least one container");
+    }
+    let mut isolation = match t.isolation {
+        raw::Isolation::Process => IsolationMode::Process,
+        raw::Isolation::HyperV => IsolationMode::HyperV,
+    };
+    let conv = |cx: &mut Ctx, list: &[raw::Container], field: &'static str| {
+        let mut out = Vec::new();
+        for (c, ct) in list.iter().enumerate() {
+            let cp = tp.field(field).index(c);
+            if let Some(p) = &ct.readiness_probe
+                && p.period.0 == 0
+            {
+                cx.err(
+                    cp.field("readiness_probe").field("period"),
+                    "expected a positive probe period",
+                );
+            }
+            if let Some(image) = catalog.resolve(cx, &ct.image, cp.field("image")) {
+                out.push(ContainerSpec {
+                    name: if ct.name.is_empty() {
+                        format!("{field}-{c}")
+                    } else {
+                        ct.name.clone()
+                    },
+                    image,
+                    policy: match ct.image_pull_policy {
+                        Some(raw::PullPolicy::Always) => PullPolicy::Always,
+                        Some(raw::PullPolicy::IfNotPresent) => PullPolicy::IfNotPresent,
+                        Some(raw::PullPolicy::Never) => PullPolicy::Never,
+                        None => catalog.images[image.idx()].default_policy,
+                    },
+                    cpu_m: ct.cpu.0,
+                    mem: ct.memory.0,
+                    privileged: ct.privileged,
+                    start_delay: ct.start_delay.map(|d| d.0),
+                    probe: ct
+                        .readiness_probe
+                        .as_ref()
+                        .map(|p| (p.initial_delay.0, p.period.0.max(1))),
+                    run_for: ct.run_for.map_or(0, |d| d.0),
+                });
+            }
+        }
+        out
+    };
+    let init_containers = conv(cx, &t.init_containers, "init_containers");
+    let containers = conv(cx, &t.containers, "containers");
+    check_tolerations(cx, &t.tolerations, &tp.field("tolerations"));
+    let mut node_selector: BTreeMap<String, String> = t.node_selector.clone();
+    let mut tolerations = t.tolerations.clone();
+    let mut overhead = Res::default();
+    let mut runtime_class = None;
+    let mut conflict = None;
+    if let Some(rc_name) = &t.runtime_class_name {
+        match rc_ix.get(rc_name) {
+            None => cx.err(
+                tp.field("runtime_class_name"),
+                format!("unknown RuntimeClass \"{rc_name}\"; declare it under `runtime_classes`"),
+            ),
+            Some(&r) => {
+                let rc = &raw.runtime_classes[r as usize];
+                runtime_class = Some(rc.handler.clone());
+                // containerd's Windows handlers: `runhcs-wcow-hypervisor` runs Hyper-V
+                // isolated containers (k/web windows user guide, RuntimeClass examples).
+                if rc.handler.contains("hypervisor") {
+                    isolation = IsolationMode::HyperV;
+                }
+                if let Some(s) = &rc.scheduling {
+                    // RuntimeClass admission (k/web runtime-class.md): a key the pod
+                    // already selects with another value rejects the pod.
+                    for (k, v) in &s.node_selector {
+                        match node_selector.get(k) {
+                            Some(pv) if pv != v => {
+                                conflict = Some(format!(
+                                    "pod nodeSelector {k}={pv} conflicts with RuntimeClass \
+                                     \"{rc_name}\" scheduling nodeSelector {k}={v}"
+                                ));
+                            }
+                            _ => {
+                                node_selector.insert(k.clone(), v.clone());
+                            }
+                        }
+                    }
+                    tolerations.extend(s.tolerations.iter().cloned());
+                }
+                if let Some(o) = &rc.overhead {
+                    overhead.cpu_m = overhead.cpu_m.saturating_add(o.cpu.0);
+                    overhead.mem = overhead.mem.saturating_add(o.memory.0);
+                }
+            }
+        }
+    }
+    if isolation == IsolationMode::HyperV {
+        overhead.mem = overhead
+            .mem
+            .saturating_add(raw.kubelet.hyperv_memory_overhead.0);
+    }
+    let (required, preferred) = match &t.affinity {
+        Some(a) => {
+            if let Some(req) = &a.required {
+                if req.is_empty() {
+                    cx.err(
+                        tp.field("affinity").field("required"),
+                        "required node affinity needs at least one term (the API server \
+                         rejects an empty nodeSelectorTerms list)",
+                    );
+                }
+                check_terms(cx, req, &tp.field("affinity").field("required"));
+            }
+            for (j, pt) in a.preferred.iter().enumerate() {
+                let pp = tp.field("affinity").field("preferred").index(j);
+                if !(1..=100).contains(&pt.weight) {
+                    cx.err(pp.field("weight"), "expected a weight from 1 to 100");
+                }
+                check_terms(
+                    cx,
+                    std::slice::from_ref(&pt.preference),
+                    &pp.field("preference"),
+                );
+            }
+            (a.required.clone(), a.preferred.clone())
+        }
+        None => (None, Vec::new()),
+    };
+    let per_node_labels = node_selector.contains_key(HOSTNAME_LABEL)
+        || required
+            .iter()
+            .flatten()
+            .chain(preferred.iter().map(|p| &p.preference))
+            .flat_map(|t| &t.match_expressions)
+            .any(|r| r.key == HOSTNAME_LABEL);
+    // Effective requests (k8s resourcehelper.PodRequests): max(sum of app containers, max of
+    // init containers) + overhead. The non-zero variant applies the scheduler's defaults of
+    // 100m CPU and 200Mi memory to containers that request nothing (scoring only).
+    // Saturating: requests near u64::MAX are refused by no parser, and must not wrap.
+    let sum = |f: &dyn Fn(&ContainerSpec) -> u64| {
+        containers.iter().map(f).fold(0u64, u64::saturating_add)
+    };
+    let max_init =
+        |f: &dyn Fn(&ContainerSpec) -> u64| init_containers.iter().map(f).max().unwrap_or(0);
+    let nz_cpu = |c: &ContainerSpec| {
+        if c.cpu_m == 0 {
+            defaults::NONZERO_CPU_M
+        } else {
+            c.cpu_m
+        }
+    };
+    let nz_mem = |c: &ContainerSpec| {
+        if c.mem == 0 {
+            defaults::NONZERO_MEMORY
+        } else {
+            c.mem
+        }
+    };
+    let requests = Res {
+        cpu_m: sum(&|c| c.cpu_m)
+            .max(max_init(&|c| c.cpu_m))
+            .saturating_add(overhead.cpu_m),
+        mem: sum(&|c| c.mem)
+            .max(max_init(&|c| c.mem))
+            .saturating_add(overhead.mem),
+        pods: 1,
+    };
+    let nonzero = Res {
+        cpu_m: sum(&nz_cpu)
+            .max(max_init(&nz_cpu))
+            .saturating_add(overhead.cpu_m),
+        mem: sum(&nz_mem)
+            .max(max_init(&nz_mem))
+            .saturating_add(overhead.mem),
+        pods: 1,
+    };
+    let images_of_pod = init_containers
+        .iter()
+        .chain(containers.iter())
+        .map(|c| c.image)
+        .collect();
+    let privileged = init_containers
+        .iter()
+        .chain(containers.iter())
+        .any(|c| c.privileged);
+    TemplateSpec {
+        init_containers,
+        containers,
+        node_selector: node_selector.into_iter().collect(),
+        required,
+        preferred,
+        tolerations,
+        runtime_class,
+        host_network: t.host_network,
+        host_process: t.host_process,
+        isolation,
+        priority: t.priority,
+        requests,
+        nonzero,
+        per_node_labels,
+        images: images_of_pod,
+        privileged,
+        admission_error: conflict,
+    }
+}
+
+fn hpa(cx: &mut Ctx, w: &raw::Workload, path: &Path, files: &ScenarioFiles) -> Option<HpaSpec> {
+    w.hpa.as_ref().map(|h| {
+        let hp = path.field("hpa");
+        if w.kind == raw::WorkloadKind::DaemonSet {
+            cx.err(hp.clone(), "an HPA scales Deployments, not DaemonSets");
+        }
+        if h.min_replicas == 0 || h.max_replicas < h.min_replicas {
+            cx.err(
+                hp.field("max_replicas"),
+                format!(
+                    "expected 1 ≤ min_replicas ≤ max_replicas, found {} and {}",
+                    h.min_replicas, h.max_replicas
+                ),
+            );
+        }
+        if !(h.capacity_per_pod > 0.0 && h.capacity_per_pod.is_finite()) {
+            cx.err(hp.field("capacity_per_pod"), "expected a positive capacity");
+        }
+        if !(h.target_utilization > 0.0 && h.target_utilization.is_finite()) {
+            cx.err(
+                hp.field("target_utilization"),
+                "expected a positive target, e.g. 0.7",
+            );
+        }
+        if !(h.tolerance >= 0.0 && h.tolerance < 1.0) {
+            cx.err(
+                hp.field("tolerance"),
+                "expected a tolerance from 0 to 1, e.g. 0.1",
+            );
+        }
+        if h.sync_period.0 == 0 {
+            cx.err(hp.field("sync_period"), "expected a positive sync period");
+        }
+        let mut load_unreadable = false;
+        let load = match &h.load {
+            raw::Load::Points(pts) => {
+                let v: Vec<(u64, f64)> = pts.iter().map(|(t, v)| (t.0, *v)).collect();
+                v
+            }
+            raw::Load::Csv(f) => match files.load_curve(f).and_then(parse_load_csv) {
+                Ok(v) => v,
+                Err(e) => {
+                    cx.err(hp.field("load"), e);
+                    load_unreadable = true;
+                    Vec::new()
+                }
+            },
+        };
+        if load.is_empty() && !load_unreadable {
+            cx.err(
+                hp.field("load"),
+                "expected at least one (time, value) point",
+            );
+        }
+        if load.windows(2).any(|w| w[1].0 <= w[0].0) {
+            cx.err(
+                hp.field("load"),
+                "load points must have strictly increasing times",
+            );
+        }
+        if load.iter().any(|p| !(p.1 >= 0.0 && p.1.is_finite())) {
+            cx.err(hp.field("load"), "load values must be non-negative numbers");
+        }
+        HpaSpec {
+            min_replicas: h.min_replicas,
+            max_replicas: h.max_replicas,
+            load,
+            capacity_per_pod: h.capacity_per_pod,
+            target_utilization: h.target_utilization,
+            tolerance: h.tolerance,
+            sync_period: h.sync_period.0.max(1),
+            scale_up_window: h.scale_up_stabilization.0,
+            scale_down_window: h.scale_down_stabilization.0,
+        }
+    })
+}
+
+/// Copies of each raw workload: their ids and their stagger.
+pub(super) type Copies = Vec<(Vec<WorkloadId>, u64)>;
+
+/// Expands templated workloads into their copies. Call only once the size limits passed: the
+/// work here is proportional to the `count`s.
+pub(super) fn expand(
+    cx: &mut Ctx,
+    raw: &raw::Scenario,
+    hpas: &[Option<HpaSpec>],
+) -> (Vec<WorkloadSpec>, Copies) {
+    let wp = Path::root().field("workloads");
+    let mut workloads: Vec<WorkloadSpec> = Vec::new();
+    // The raw workload each copy comes from, to report name collisions where they are written.
+    let mut owner: Vec<usize> = Vec::new();
+    let mut copies: Copies = Vec::with_capacity(raw.workloads.len());
+    for (i, (w, hpa)) in raw.workloads.iter().zip(hpas).enumerate() {
+        let kind = match w.kind {
+            raw::WorkloadKind::Deployment => WorkloadKind::Deployment,
+            raw::WorkloadKind::DaemonSet => WorkloadKind::DaemonSet,
+        };
+        let mut ids = Vec::with_capacity(w.count as usize);
+        for c in 0..w.count {
+            // Saturating: a huge stagger pushes late copies past the end, never wraps around.
+            let shift = (c as u64).saturating_mul(w.stagger.0);
+            let name = if w.count == 1 {
+                w.name.clone()
+            } else {
+                format!("{}-{c}", w.name)
+            };
+            ids.push(WorkloadId::from_idx(workloads.len()));
+            owner.push(i);
+            workloads.push(WorkloadSpec {
+                hpa: hpa.as_ref().map(|h| HpaSpec {
+                    load: h
+                        .load
+                        .iter()
+                        .map(|&(t, v)| (t.saturating_add(shift), v))
+                        .collect(),
+                    ..h.clone()
+                }),
+                name,
+                kind,
+                replicas: w.replicas,
+                created_at: w
+                    .created_at
+                    .map(|d| d.0.saturating_add(shift))
+                    .filter(|&t| t <= raw.duration.0),
+                template: TemplateId::from_idx(i),
+            });
+        }
+        copies.push((ids, w.stagger.0));
+    }
+    // Copies must not collide with other workloads' names.
+    let mut seen = std::collections::BTreeSet::new();
+    for (w, &raw_i) in workloads.iter().zip(&owner) {
+        if !seen.insert(w.name.as_str()) {
+            cx.err(
+                wp.index(raw_i).field("name"),
+                format!(
+                    "workload name \"{}\" is used twice (copies are named NAME-i)",
+                    w.name
+                ),
+            );
+        }
+    }
+    (workloads, copies)
+}
