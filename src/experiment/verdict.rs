@@ -33,7 +33,8 @@ pub enum Format {
     Json,
 }
 
-/// The options of `check` that make it a CI gate (docs/experiments.md#check-in-ci).
+/// The options of `check` that make it a CI gate
+/// (docs/experiments.md#check-in-ci-across-seeds-json-junit).
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct CheckCi {
     /// Run these seeds and judge each assertion on its 95 % confidence interval across them:
