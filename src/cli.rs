@@ -113,6 +113,8 @@ pub enum Command {
         /// Check every variant instead of the scenario as written.
         #[arg(long)]
         variants: bool,
+        #[command(flatten)]
+        ci: crate::experiment::verdict::CheckCi,
     },
 }
 
@@ -200,7 +202,10 @@ pub fn main_with(cli: Cli) -> ExitCode {
             file,
             seed,
             variants,
-        } => emit(crate::experiment::cmd::check(&file, seed, variants)),
+            ci,
+        } => emit(crate::experiment::verdict::check(
+            &file, seed, variants, &ci,
+        )),
     }
 }
 

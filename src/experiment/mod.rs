@@ -19,6 +19,7 @@ pub mod overlay;
 pub mod shard;
 pub mod stats;
 pub mod table;
+pub mod verdict;
 
 use crate::model::{Os, Spec, WorkloadKind};
 use crate::report::{self, stats::Stats};
