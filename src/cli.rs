@@ -114,6 +114,9 @@ pub enum Command {
         #[arg(long)]
         variants: bool,
     },
+    /// Convert, summarise or generate pod traces (docs/traces.md).
+    #[command(subcommand)]
+    Trace(crate::trace::cmd::TraceCommand),
 }
 
 /// Options shared by compare and sweep (docs/experiments.md).
@@ -201,6 +204,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
             seed,
             variants,
         } => emit(crate::experiment::cmd::check(&file, seed, variants)),
+        Command::Trace(cmd) => emit(crate::trace::cmd::run(cmd)),
     }
 }
 
