@@ -2,7 +2,7 @@
 //! and Google adapters on the bundled samples, and `hybridsim trace convert|summarize|generate`
 //! through the binary.
 
-use hybridsim::trace::{TraceError, TraceOs, TracePod, TraceReader};
+use hybridsim::trace::{TraceCursor, TraceError, TraceOs, TracePod, TraceReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -106,6 +106,45 @@ fn read_into_reuses_one_pod_and_matches_the_iterator() {
     }
     assert_eq!(seen, read_all(&path));
     assert_eq!(r.rows(), 5);
+}
+
+#[test]
+fn the_cursor_shows_the_next_arrival_then_hands_over_the_pod() {
+    let path = Path::new(FIXTURES).join("example.csv");
+    let mut c = TraceCursor::new(hybridsim::trace::open(&path).unwrap());
+    // Arrivals of example.csv: 0, 0.5 s, 90 s, 90 s, 120 s. Peeking does not consume.
+    assert_eq!(c.next_arrival_ms().unwrap(), Some(0));
+    assert_eq!(c.next_arrival_ms().unwrap(), Some(0));
+    let mut pod = TracePod::default();
+    let mut arrivals = Vec::new();
+    while let Some(t) = c.next_arrival_ms().unwrap() {
+        assert!(c.pop_into(&mut pod).unwrap());
+        assert_eq!(pod.arrival_ms, t);
+        arrivals.push(t);
+    }
+    assert_eq!(arrivals, vec![0, 500, 90_000, 90_000, 120_000]);
+    assert!(!c.pop_into(&mut pod).unwrap());
+    assert_eq!(
+        pod.name, "batch-7",
+        "the last pod stays in place at the end"
+    );
+    assert_eq!(c.rows(), 5);
+}
+
+#[test]
+fn the_cursor_reports_a_bad_row_when_it_reaches_it() {
+    let csv = "arrival,cpu,memory,duration\n0,1,1Gi,60\n5,1,1Gi,-30\n";
+    let mut c = TraceCursor::new(TraceReader::new(csv.as_bytes(), "t.csv").unwrap());
+    assert_eq!(c.next_arrival_ms().unwrap(), Some(0));
+    assert!(c.pop_into(&mut TracePod::default()).unwrap());
+    let e = c.next_arrival_ms().unwrap_err();
+    assert_eq!((e.line, e.column.as_deref()), (3, Some("duration")));
+}
+
+#[test]
+fn a_byte_order_mark_before_the_header_is_ignored() {
+    let pods = parse("\u{feff}arrival,cpu,memory,duration\n1,1,1Gi,1\n").unwrap();
+    assert_eq!(pods[0].arrival_ms, 1000);
 }
 
 /// (case, file, line, column, what the message must say)
@@ -425,6 +464,38 @@ fn conversions_that_lack_a_scale_or_meet_bad_rows_exit_2_with_the_place() {
         )
     );
     assert!(!out.exists(), "a failed conversion writes nothing");
+}
+
+#[test]
+fn google_events_of_one_instance_out_of_time_order_are_an_error_naming_both_lines() {
+    let input = tmp("google-disorder.csv");
+    // Instance 7-0: SUBMIT at 100 s (line 2), SCHEDULE at 50 s (line 4). Instance 8-0 in
+    // between may be earlier: instances interleave freely.
+    std::fs::write(
+        &input,
+        "time,type,collection_id,instance_index,resource_request.cpus,resource_request.memory\n\
+         100000000,SUBMIT,7,0,0.1,0.1\n\
+         20000000,SUBMIT,8,0,0.1,0.1\n\
+         50000000,SCHEDULE,7,0,0.1,0.1\n",
+    )
+    .unwrap();
+    let o = bin()
+        .args(["trace", "convert", "--from", "google-instance-events"])
+        .arg(&input)
+        .args(["--node-cpu", "1", "--node-memory", "1Gi", "-o"])
+        .arg(tmp("never-google.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        text(&o).1,
+        format!(
+            "{}:4: column `time`: SCHEDULE at 50000000 µs is earlier than this instance's event \
+             at 100000000 µs on line 2; the events of an instance must be in time order (export \
+             with ORDER BY time)\n",
+            input.display()
+        )
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@
 //!
 //! Does not own: what a trace pod does in a run. Nothing here depends on the simulation;
 //! `TracePod` is plain data in the simulation's integer units (milliseconds, millicores,
-//! bytes), and the simulation pulls pods one at a time from a `TraceReader` as its clock
+//! bytes), and the simulation pulls pods one at a time from a `TraceCursor` as its clock
 //! reaches their arrival, so memory stays proportional to live pods.
 
 pub mod alibaba;
@@ -21,7 +21,7 @@ pub mod sort;
 pub mod summary;
 pub mod write;
 
-pub use read::{TraceReader, open};
+pub use read::{Column, TraceCursor, TraceReader, open};
 pub use write::TraceWriter;
 
 use std::fmt;

@@ -116,6 +116,12 @@ impl<R: Read> TraceReader<R> {
         let line = header.position().map_or(1, |p| p.line());
         let mut index = [None; 10];
         for (i, raw) in header.iter().enumerate() {
+            // A spreadsheet's UTF-8 byte order mark is not part of the first name.
+            let raw = if i == 0 {
+                raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw)
+            } else {
+                raw
+            };
             let name = std::str::from_utf8(raw).unwrap_or("").trim();
             let Some(col) = Column::from_name(name) else {
                 return Err(TraceError::new(
@@ -288,6 +294,57 @@ impl<R: Read> Iterator for TraceReader<R> {
                 Some(Err(e))
             }
         }
+    }
+}
+
+/// The simulation's view of a trace: the next pod's arrival without consuming it, then the pod
+/// itself. Rows are read lazily, one ahead at most, and pods are moved out by swapping buffers,
+/// so a run that pops every pod into the same `TracePod` allocates only while its strings grow.
+pub struct TraceCursor<R: Read> {
+    reader: TraceReader<R>,
+    next: TracePod,
+    ready: bool,
+    ended: bool,
+}
+
+impl<R: Read> TraceCursor<R> {
+    pub fn new(reader: TraceReader<R>) -> Self {
+        TraceCursor {
+            reader,
+            next: TracePod::default(),
+            ready: false,
+            ended: false,
+        }
+    }
+
+    /// The next pod, reading it if needed; `None` at the end of the trace.
+    pub fn peek(&mut self) -> Result<Option<&TracePod>, TraceError> {
+        if !self.ready && !self.ended {
+            self.ready = self.reader.read_into(&mut self.next)?;
+            self.ended = !self.ready;
+        }
+        Ok(if self.ready { Some(&self.next) } else { None })
+    }
+
+    /// When the next pod arrives, in milliseconds; `None` at the end of the trace.
+    pub fn next_arrival_ms(&mut self) -> Result<Option<u64>, TraceError> {
+        Ok(self.peek()?.map(|p| p.arrival_ms))
+    }
+
+    /// Moves the next pod into `out` (its old buffers are reused for the row after); returns
+    /// `Ok(false)` at the end of the trace.
+    pub fn pop_into(&mut self, out: &mut TracePod) -> Result<bool, TraceError> {
+        if self.peek()?.is_none() {
+            return Ok(false);
+        }
+        std::mem::swap(out, &mut self.next);
+        self.ready = false;
+        Ok(true)
+    }
+
+    /// Pods read so far, including one peeked at.
+    pub fn rows(&self) -> u64 {
+        self.reader.rows()
     }
 }
 
