@@ -499,6 +499,33 @@ fn google_events_of_one_instance_out_of_time_order_are_an_error_naming_both_line
 }
 
 #[test]
+fn a_google_json_line_that_is_not_an_event_is_an_error_with_its_line() {
+    let input = tmp("google-bad.json");
+    std::fs::write(
+        &input,
+        "{\"time\":\"0\",\"type\":\"0\",\"collection_id\":\"1\",\"instance_index\":\"0\"}\n\
+         {\"time\":\"5\",\"type\":\"SHUTDOWN\",\"collection_id\":\"1\",\"instance_index\":\"0\"}\n",
+    )
+    .unwrap();
+    let o = bin()
+        .args(["trace", "convert", "--from", "google-instance-events"])
+        .arg(&input)
+        .args(["--node-cpu", "1", "--node-memory", "1Gi", "-o"])
+        .arg(tmp("never-google-json.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o).1;
+    assert!(
+        err.starts_with(&format!(
+            "{}:2: column `type`: expected an event type 0..=10 or one of SUBMIT",
+            input.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
 fn convert_from_hybridsim_sorts_a_trace_stably() {
     let unsorted = tmp("unsorted.csv");
     std::fs::write(

@@ -235,10 +235,7 @@ impl<R: Read> InstanceEventsReader<R> {
                 };
                 let required =
                     |i: usize| int(i)?.ok_or_else(|| err(i, "empty; a value is required".into()));
-                let kind = match cell(1) {
-                    Some(s) => event_type(s).map_err(|m| err(1, m))?,
-                    None => unreachable!("the header check guarantees the type column"),
-                };
+                let kind = event_type(cell(1).unwrap_or("")).map_err(|m| err(1, m))?;
                 let priority = match int(5)? {
                     None => None,
                     Some(p) => Some(
