@@ -116,6 +116,9 @@ pub enum Command {
         #[command(flatten)]
         ci: crate::experiment::verdict::CheckCi,
     },
+    /// Convert, summarise or generate pod traces (docs/traces.md).
+    #[command(subcommand)]
+    Trace(crate::trace::cmd::TraceCommand),
 }
 
 /// Options shared by compare and sweep (docs/experiments.md).
@@ -206,6 +209,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         } => emit(crate::experiment::verdict::check(
             &file, seed, variants, &ci,
         )),
+        Command::Trace(cmd) => emit(crate::trace::cmd::run(cmd)),
     }
 }
 

@@ -16,3 +16,4 @@ pub mod report;
 pub mod scenario;
 pub mod scheduler;
 pub mod simulation;
+pub mod trace;
