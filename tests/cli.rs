@@ -185,6 +185,7 @@ fn every_bundled_scenario_keeps_the_run_time_invariants() {
         let (_, v) = hybridsim::simulation::run_checking_invariants(&spec, spec.seed);
         assert!(v.is_empty(), "{}: {v:#?}", path.display());
     }
+}
 
 /// The wall time is the one figure that changes between runs: masked on both sides.
 fn mask_wall_time(text: &str) -> String {
