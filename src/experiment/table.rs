@@ -466,11 +466,14 @@ pub fn render(agg: &Aggregates) -> String {
     };
     let _ = writeln!(
         out,
-        "{}: {} groups × {} seeds ({seeds}) = {} runs; mean ± 95 % CI over seeds (Student t)",
+        "{}: {} group{} × {} seed{} ({seeds}) = {} run{}; mean ± 95 % CI over seeds (Student t)",
         agg.scenario,
         agg.groups.len(),
+        if agg.groups.len() == 1 { "" } else { "s" },
         n,
-        agg.runs
+        if n == 1 { "" } else { "s" },
+        agg.runs,
+        if agg.runs == 1 { "" } else { "s" }
     );
     let _ = writeln!(
         out,
