@@ -467,3 +467,46 @@ fn run_refuses_unknown_variants_and_bad_set_values() {
     let (code, _, err) = out_of(&["run", f, "--set", "pools[win2022].count=-1"]);
     assert_eq!(code, Some(2), "{err}");
 }
+
+#[test]
+fn confidence_sets_the_level_of_every_interval_and_is_named_in_the_outputs() {
+    let d = tmp("confidence");
+    let (code, out, err) = out_of(&[
+        "compare",
+        "scenarios/taint-strategies.ron",
+        "--seeds",
+        "3",
+        "--confidence",
+        "0.9",
+        "--out",
+        d.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.lines()
+            .next()
+            .unwrap()
+            .contains("mean ± 90 % CI over seeds"),
+        "{out}"
+    );
+    assert!(out.contains("mean ± 90% CI"), "{out}");
+    let j = json(&d.join("compare.json"));
+    assert_eq!(j["confidence"], 0.9);
+    assert!(j["interval"].as_str().unwrap().contains("t(0.95, n-1)"));
+    // Every half-width is t(0.95, 2) × sd / √3 with t(0.95, 2) = 2.919986 (published tables:
+    // 3 seeds, 2 degrees of freedom, 5 % in the upper tail), to the 6 decimals written.
+    let mut checked = 0;
+    for g in j["groups"].as_array().unwrap() {
+        for (name, m) in g["metrics"].as_object().unwrap() {
+            if let (Some(sd), Some(h)) = (m["sd"].as_f64(), m["ci95"].as_f64()) {
+                let want = 2.919986 * sd / 3f64.sqrt();
+                assert!(
+                    (h - want).abs() < 2e-6 + 1e-6 * want,
+                    "{name}: {h} vs {want}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "{checked}");
+}

@@ -208,6 +208,20 @@ pub fn parse_repeat(text: &str) -> Result<usize, String> {
     }
 }
 
+/// Parses `--confidence`: a level strictly between 0 and 1, with at most 4 decimals (0.95,
+/// 0.99, 0.999), so the header can print it exactly as a percentage.
+pub fn parse_confidence(text: &str) -> Result<f64, String> {
+    let bad = || "expected a level between 0 and 1 exclusive, e.g. 0.95 or 0.99".to_string();
+    let c: f64 = text.trim().parse().map_err(|_| bad())?;
+    if !(c > 0.0 && c < 1.0) {
+        return Err(bad());
+    }
+    if ((c * 1e4).round() - c * 1e4).abs() > 1e-6 {
+        return Err("at most 4 decimals, e.g. 0.95 or 0.999".into());
+    }
+    Ok(c)
+}
+
 /// A positive size with a unit (`100MB`, `1.5GiB`), as the scenario format writes sizes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Size {
@@ -307,6 +321,14 @@ mod tests {
         assert!(parse_jobs("1025").is_err());
         assert!(parse_repeat("0").is_err());
         assert_eq!(parse_repeat("3").unwrap(), 3);
+    }
+
+    #[test]
+    fn confidence_levels_lie_strictly_between_0_and_1() {
+        assert_eq!(parse_confidence("0.9").unwrap(), 0.9);
+        for bad in ["0", "1", "95", "-0.5", "NaN", "inf", "0.123456"] {
+            assert!(parse_confidence(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -171,6 +171,9 @@ pub enum Command {
         /// Print nothing on success (errors still go to stderr).
         #[arg(long, short)]
         quiet: bool,
+        /// Confidence level of the intervals, between 0 and 1 exclusive.
+        #[arg(long, value_name = "LEVEL", default_value = "0.95", value_parser = args::parse_confidence)]
+        confidence: f64,
     },
     /// Regenerate the plots of a run, compare, sweep or merge output directory.
     #[command(after_help = after!(
@@ -224,6 +227,10 @@ pub struct ExperimentCli {
     /// Print nothing but errors: no table, no progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Confidence level of the intervals (Student t), between 0 and 1 exclusive; the table
+    /// header and compare.json's `confidence` name it.
+    #[arg(long, value_name = "LEVEL", default_value = "0.95", value_parser = args::parse_confidence)]
+    confidence: f64,
 }
 
 impl ExperimentCli {
@@ -245,6 +252,7 @@ impl ExperimentCli {
             shard: self.shard.map(|s| (s.k, s.n)),
             plots: self.plots,
             quiet: self.quiet,
+            confidence: self.confidence,
             sets: sets.into_iter().map(|s| (s.path, s.values)).collect(),
         }
     }
@@ -323,7 +331,10 @@ pub fn main_with(cli: Cli) -> ExitCode {
             out,
             plots,
             quiet,
-        } => emit(crate::experiment::cmd::merge(&inputs, &out, plots, quiet)),
+            confidence,
+        } => emit(crate::experiment::cmd::merge(
+            &inputs, &out, plots, quiet, confidence,
+        )),
         Command::Plot { dir } => emit(crate::experiment::cmd::plot(&dir)),
         Command::Check {
             file,

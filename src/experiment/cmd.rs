@@ -50,6 +50,8 @@ pub struct ExperimentArgs {
     pub shard: Option<(usize, usize)>,
     pub plots: bool,
     pub quiet: bool,
+    /// Confidence level of the intervals, 0 < c < 1 (`stats::DEFAULT_CONFIDENCE`).
+    pub confidence: f64,
     /// `(PATH, [V1, V2, ...])` (sweep only).
     pub sets: Vec<(String, Vec<String>)>,
 }
@@ -87,8 +89,9 @@ fn finish(
     out: Option<&Path>,
     plots: bool,
     quiet: bool,
+    confidence: f64,
 ) -> Outcome {
-    let (agg, mut files) = match table::files(meta, records) {
+    let (agg, mut files) = match table::files(meta, records, confidence) {
         Ok(x) => x,
         Err(e) => return Outcome::io_error(format!("error: cannot render outputs: {e}")),
     };
@@ -195,18 +198,25 @@ pub fn experiment(a: &ExperimentArgs, sweep: bool, progress: &Progress<'_>) -> O
                 ..Default::default()
             }
         }
-        _ => finish(&plan.meta, &records, a.out.as_deref(), a.plots, a.quiet),
+        _ => finish(
+            &plan.meta,
+            &records,
+            a.out.as_deref(),
+            a.plots,
+            a.quiet,
+            a.confidence,
+        ),
     }
 }
 
-/// `merge DIR... --out OUT`.
-pub fn merge(inputs: &[PathBuf], out: &Path, plots: bool, quiet: bool) -> Outcome {
+/// `merge DIR... --out OUT`, with intervals at `confidence`.
+pub fn merge(inputs: &[PathBuf], out: &Path, plots: bool, quiet: bool, confidence: f64) -> Outcome {
     let paths = match shard::find(inputs) {
         Ok(p) => p,
         Err(e) => return Outcome::bad_input(format!("error: {e}")),
     };
     match shard::merge(&paths) {
-        Ok((meta, records)) => finish(&meta, &records, Some(out), plots, quiet),
+        Ok((meta, records)) => finish(&meta, &records, Some(out), plots, quiet, confidence),
         Err(e) => Outcome::bad_input(format!("error: {e}")),
     }
 }
