@@ -203,10 +203,10 @@ fn the_indexed_job_runs_shard_k_of_n_for_each_of_its_n_completion_indices() {
             .collect();
         assert!(matches!(parse(&argv).command, Command::Compare { .. }));
         assert_eq!(
-            hybridsim::experiment::parse_shard(option(&argv, "--shard")),
+            hybridsim::cli::args::parse_shard(option(&argv, "--shard")).map(|s| (s.k, s.n)),
             Ok((k, n))
         );
-        hybridsim::experiment::parse_seeds(option(&argv, "--seeds")).unwrap();
+        hybridsim::cli::args::parse_seeds(option(&argv, "--seeds")).unwrap();
     }
     // The scenario is where the image puts it: the Containerfile copies scenarios/ into its
     // WORKDIR, which is the container's working directory.
@@ -343,7 +343,7 @@ fn the_sbatch_array_has_one_task_per_shard_and_each_task_runs_a_valid_compare() 
             .collect();
         assert!(matches!(parse(&words).command, Command::Compare { .. }));
         assert_eq!(
-            hybridsim::experiment::parse_shard(option(&words, "--shard")),
+            hybridsim::cli::args::parse_shard(option(&words, "--shard")).map(|s| (s.k, s.n)),
             Ok((k, tasks))
         );
         assert_eq!(option(&words, "--jobs"), directive("cpus-per-task"));

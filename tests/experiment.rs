@@ -490,24 +490,32 @@ fn shards_merge_into_exactly_the_single_run_and_mismatches_are_refused() {
 #[test]
 fn confidence_interval_by_hand() {
     // 2, 4, 4, 4, 5, 5, 7, 9: mean 40/8 = 5; squared deviations 9+1+1+1+0+0+4+16 = 32;
-    // sample variance 32/7 = 4.571429, sd 2.138090; t(0.975, 7) = 2.365 (NIST table);
-    // half-width 2.365 × 2.138090 / √8 = 2.365 × 0.755929 = 1.787772.
+    // sample variance 32/7 = 4.571429, sd 2.138090; t(0.975, 7) = 2.364624 (published tables,
+    // 2.365 in NIST's 3-decimal one); half-width 2.364624 × 2.138090 / √8
+    // = 2.364624 × 0.755929 = 1.787488.
     let e = Estimate::of(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]);
     assert_eq!(e.n, 8);
     assert_eq!(e.mean, Some(5.0));
     assert_eq!(e.sd, Some(2.13809));
-    assert_eq!(e.ci95, Some(1.787772));
-    assert_eq!((e.lo, e.hi), (Some(3.212228), Some(6.787772)));
+    assert_eq!(e.ci95, Some(1.787488));
+    assert_eq!((e.lo, e.hi), (Some(3.212512), Some(6.787488)));
     // Paired: variant 3, 5, 4 against baseline 1, 2, 3 → differences 2, 3, 1: mean 2, sd 1,
-    // t(0.975, 2) = 4.303, half-width 4.303 / √3 = 2.484338.
+    // t(0.975, 2) = 4.302653, half-width 4.302653 / √3 = 2.484138.
     let d = Estimate::paired(
         &[Some(3.0), Some(5.0), Some(4.0)],
         &[Some(1.0), Some(2.0), Some(3.0)],
     );
     assert_eq!(
         (d.n, d.mean, d.sd, d.ci95),
-        (3, Some(2.0), Some(1.0), Some(2.484338))
+        (3, Some(2.0), Some(1.0), Some(2.484138))
     );
+    // At 90 %: t(0.95, 2) = 2.9199856 (published tables), half-width 2.9199856 / √3 = 1.685854.
+    let d = Estimate::paired_at(
+        &[Some(3.0), Some(5.0), Some(4.0)],
+        &[Some(1.0), Some(2.0), Some(3.0)],
+        0.90,
+    );
+    assert_eq!(d.ci95, Some(1.685854));
     // Seeds where either side has no value drop out; one pair left has no interval.
     let d = Estimate::paired(&[Some(3.0), None, Some(4.0)], &[Some(1.0), Some(2.0), None]);
     assert_eq!((d.n, d.mean, d.ci95), (1, Some(2.0), None));

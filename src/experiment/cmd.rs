@@ -2,15 +2,14 @@
 //! their arguments to what to print and the exit code.
 //!
 //! Owns: the order of steps of each command and its messages. Does not own: argument parsing
-//! or printing (`cli`, which prints an `Outcome` and exits with its code), the progress bar's
-//! terminal drawing aside: indicatif draws on stderr while runs progress, only on a terminal.
+//! (`cli::args` hands over typed, bounded values), printing and progress drawing (`cli`, which
+//! prints an `Outcome`, exits with its code, and draws progress from the callback given here).
 //!
 //! Exit codes, as everywhere in hybridsim: 0 success; 1 an assertion failed or an output could
 //! not be written; 2 bad input.
 
-use super::{Loaded, Plan, RunRecord, shard, table};
+use super::{Loaded, Plan, Progress, RunRecord, shard, table};
 use crate::report;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// What a command prints and how it exits.
@@ -38,32 +37,30 @@ impl Outcome {
     }
 }
 
-/// Arguments of `compare` and `sweep`.
-#[derive(Clone, Debug, Default)]
+/// Arguments of `compare` and `sweep`, validated (`cli::args` parses and bounds them).
+#[derive(Clone, Debug)]
 pub struct ExperimentArgs {
     pub file: PathBuf,
-    /// `N` or `A..B`; default 10 seeds.
-    pub seeds: Option<String>,
+    /// The seeds, in order (at most `MAX_RUNS`).
+    pub seeds: Vec<u64>,
     pub out: Option<PathBuf>,
-    /// Worker threads; default: the machine's parallelism.
-    pub jobs: Option<usize>,
-    /// `K/N`, 0-based K.
-    pub shard: Option<String>,
+    /// Worker threads, at least 1.
+    pub jobs: usize,
+    /// `(K, N)`: run slice K (0-based) of N; needs `out`, excludes `plots`.
+    pub shard: Option<(usize, usize)>,
     pub plots: bool,
     pub quiet: bool,
-    /// `PATH=V1,V2,...` (sweep only).
-    pub sets: Vec<String>,
+    /// Confidence level of the intervals, 0 < c < 1 (`stats::DEFAULT_CONFIDENCE`).
+    pub confidence: f64,
+    /// `(PATH, [V1, V2, ...])` (sweep only).
+    pub sets: Vec<(String, Vec<String>)>,
 }
 
 /// Default number of seeds of a compare or sweep.
-pub const DEFAULT_SEEDS: &str = "10";
+pub const DEFAULT_SEEDS: u64 = 10;
 
 fn load(file: &Path) -> Result<Loaded, Outcome> {
     super::load(file).map_err(|e| Outcome::bad_input(e.to_string()))
-}
-
-fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 fn write(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Outcome> {
@@ -92,8 +89,9 @@ fn finish(
     out: Option<&Path>,
     plots: bool,
     quiet: bool,
+    confidence: f64,
 ) -> Outcome {
-    let (agg, files) = match table::files(meta, records, plots) {
+    let (agg, files) = match table::files(meta, records, plots, confidence) {
         Ok(x) => x,
         Err(e) => return Outcome::io_error(format!("error: {e}")),
     };
@@ -116,66 +114,54 @@ fn finish(
     }
 }
 
-/// `compare` (no `sets`) and `sweep`.
-pub fn experiment(a: &ExperimentArgs, sweep: bool) -> Outcome {
+/// `compare` (no `sets`) and `sweep`. `progress(done, total)` is called as runs finish.
+pub fn experiment(a: &ExperimentArgs, sweep: bool, progress: &Progress<'_>) -> Outcome {
     if sweep && a.sets.is_empty() {
         return Outcome::bad_input("error: sweep needs at least one --set PATH=V1,V2,...");
+    }
+    if a.shard.is_some() && a.out.is_none() {
+        return Outcome::bad_input("error: --shard needs --out DIR to write its shard file into");
+    }
+    if a.shard.is_some() && a.plots {
+        return Outcome::bad_input(
+            "error: --plots draws from all runs; pass it to `hybridsim merge` instead of a shard",
+        );
     }
     let loaded = match load(&a.file) {
         Ok(l) => l,
         Err(o) => return o,
     };
-    let seeds = match super::parse_seeds(a.seeds.as_deref().unwrap_or(DEFAULT_SEEDS)) {
-        Ok(s) => s,
-        Err(e) => return Outcome::bad_input(format!("error: {e}")),
-    };
-    let mut sets = Vec::new();
-    for s in &a.sets {
-        match super::parse_set(s) {
-            Ok(x) => sets.push(x),
-            Err(e) => return Outcome::bad_input(format!("error: {e}")),
-        }
+    // Counted before the plan is built: a grid of --set values multiplies quickly.
+    let planned = Plan::count_runs(&loaded, &a.sets, a.seeds.len());
+    if planned > super::MAX_RUNS as u128 {
+        let values: Vec<String> = a.sets.iter().map(|(_, v)| v.len().to_string()).collect();
+        return Outcome::bad_input(format!(
+            "error: {planned} runs ({} variants × {} values × {} seeds); at most {} runs fit \
+             in one plan: use fewer values or seeds, or split the seeds into several plans",
+            loaded.variants.len(),
+            if values.is_empty() {
+                "1".into()
+            } else {
+                values.join(" × ")
+            },
+            a.seeds.len(),
+            super::MAX_RUNS
+        ));
     }
-    let plan = match Plan::sweep(&loaded, &sets, seeds) {
+    let plan = match Plan::sweep(&loaded, &a.sets, a.seeds.clone()) {
         Ok(p) => p,
         Err(e) => return Outcome::bad_input(format!("{}: {e}", a.file.display())),
     };
-    let shard = match a.shard.as_deref().map(super::parse_shard).transpose() {
-        Ok(s) => s,
-        Err(e) => return Outcome::bad_input(format!("error: {e}")),
-    };
-    if shard.is_some() && a.out.is_none() {
-        return Outcome::bad_input("error: --shard needs --out DIR to write its shard file into");
-    }
-    if shard.is_some() && a.plots {
-        return Outcome::bad_input(
-            "error: --plots draws from all runs; pass it to `hybridsim merge` instead of a shard",
-        );
-    }
     let runs = plan.meta.runs();
-    let indices: Vec<usize> = match shard {
+    let indices: Vec<usize> = match a.shard {
         Some((k, n)) => super::shard_indices(runs, k, n),
         None => (0..runs).collect(),
     };
-    let bar = if !a.quiet && std::io::stderr().is_terminal() {
-        let b = indicatif::ProgressBar::new(indices.len() as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} runs, {elapsed} elapsed, ~{eta} left",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let jobs = a.jobs.unwrap_or_else(default_jobs);
-    let records = match super::run_many(&plan, &indices, jobs, &|| bar.inc(1)) {
+    let records = match super::run_many(&plan, &indices, a.jobs, progress) {
         Ok(r) => r,
         Err(e) => return Outcome::io_error(format!("error: {e}")),
     };
-    bar.finish_and_clear();
-    match (shard, &a.out) {
+    match (a.shard, &a.out) {
         (Some((k, n)), Some(dir)) => {
             let file = shard::ShardFile::new(&plan.meta, k, n, &records);
             let bytes = match file.to_bytes() {
@@ -190,28 +176,39 @@ pub fn experiment(a: &ExperimentArgs, sweep: bool) -> Outcome {
                 stdout: if a.quiet {
                     String::new()
                 } else {
+                    // The shards of one plan usually share one --out (docs/distributed.md), so
+                    // the hint names it; shards written elsewhere are listed after it.
                     format!(
-                        "shard {k}/{n}: {} of {runs} runs; wrote {}\nmerge all {n} shards with: \
-                         hybridsim merge DIR... --out OUT\n",
+                        "shard {k}/{n}: {} of {runs} runs; wrote {}\nonce all {n} shards are \
+                         written, merge them with: hybridsim merge {} --out {}\n",
                         records.len(),
-                        dir.join(name).display()
+                        dir.join(name).display(),
+                        dir.display(),
+                        dir.join("merged").display()
                     )
                 },
                 ..Default::default()
             }
         }
-        _ => finish(&plan.meta, &records, a.out.as_deref(), a.plots, a.quiet),
+        _ => finish(
+            &plan.meta,
+            &records,
+            a.out.as_deref(),
+            a.plots,
+            a.quiet,
+            a.confidence,
+        ),
     }
 }
 
-/// `merge DIR... --out OUT`.
-pub fn merge(inputs: &[PathBuf], out: &Path, plots: bool, quiet: bool) -> Outcome {
+/// `merge DIR... --out OUT`, with intervals at `confidence`.
+pub fn merge(inputs: &[PathBuf], out: &Path, plots: bool, quiet: bool, confidence: f64) -> Outcome {
     let paths = match shard::find(inputs) {
         Ok(p) => p,
         Err(e) => return Outcome::bad_input(format!("error: {e}")),
     };
     match shard::merge(&paths) {
-        Ok((meta, records)) => finish(&meta, &records, Some(out), plots, quiet),
+        Ok((meta, records)) => finish(&meta, &records, Some(out), plots, quiet, confidence),
         Err(e) => Outcome::bad_input(format!("error: {e}")),
     }
 }

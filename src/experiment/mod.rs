@@ -31,6 +31,16 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::Path as FsPath;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The most runs (groups × seeds) one plan may have: each run's record holds every metric of
+/// its summary (a few hundred named numbers, ~10–20 KB), so this bounds a plan's records to a
+/// few GB. Commands refuse larger plans before building them (`cli::args`, `Plan::count_runs`);
+/// a larger study is several plans (other `--seeds` ranges).
+pub const MAX_RUNS: usize = 100_000;
+
+/// A progress callback: `(runs done, runs in total)`. Called from worker threads.
+pub type Progress<'a> = dyn Fn(usize, usize) + Sync + 'a;
 
 /// The name of the one variant a scenario without `variants` is compared as.
 pub const IMPLICIT_BASELINE: &str = "baseline";
@@ -125,6 +135,64 @@ pub fn evaluate(
 pub fn load(path: &FsPath) -> Result<Loaded, ScenarioErrors> {
     let (text, file) = crate::scenario::read_text(path)?;
     load_str(&text, &file)
+}
+
+/// What `run --variant NAME --set PATH=VALUE ...` simulates: the scenario as written (or its
+/// declared variant `variant`), with each `(path, value)` overlaid in order exactly as `sweep`
+/// overlays one combination of its values, and validated again. Errors are whole messages.
+pub fn load_variant(
+    path: &FsPath,
+    variant: Option<&str>,
+    sets: &[(String, String)],
+) -> Result<Spec, String> {
+    let loaded = load(path).map_err(|e| e.to_string())?;
+    let chosen = match variant {
+        None => VariantSpec {
+            name: IMPLICIT_BASELINE.into(),
+            description: String::new(),
+            raw: {
+                let mut r = loaded.raw.clone();
+                r.variants.clear();
+                r
+            },
+            spec: loaded.base.clone(),
+        },
+        Some(name) => {
+            if loaded.raw.variants.is_empty() {
+                return Err(format!(
+                    "{}: --variant {name}: the scenario declares no variants",
+                    path.display()
+                ));
+            }
+            match loaded.variants.iter().find(|v| v.name == name) {
+                Some(v) => v.clone(),
+                None => {
+                    let names: Vec<&str> =
+                        loaded.variants.iter().map(|v| v.name.as_str()).collect();
+                    return Err(format!(
+                        "{}: --variant {name}: no such variant; the scenario declares {}",
+                        path.display(),
+                        names.join(", ")
+                    ));
+                }
+            }
+        }
+    };
+    if sets.is_empty() {
+        return Ok(chosen.spec);
+    }
+    let one = Loaded {
+        variants: vec![chosen],
+        ..loaded
+    };
+    let sets: Vec<(String, Vec<String>)> = sets
+        .iter()
+        .map(|(p, v)| (p.clone(), vec![v.clone()]))
+        .collect();
+    // One variant × one combination × one seed: the plan's only spec. The seed is the
+    // caller's business (`run --seed`), so any value does here.
+    let plan = Plan::sweep(&one, &sets, vec![0]).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(plan.specs.into_iter().next().expect("one group"))
 }
 
 /// `load` on text already read; `file` names it in errors and anchors relative paths.
@@ -297,54 +365,18 @@ fn hash_of(raw: &raw::Scenario, sets: &[(String, Vec<String>)], seeds: &[u64]) -
     crate::engine::hash::fnv1a64_hex(v.to_string().as_bytes())
 }
 
-/// Splits `V1,V2,...` at top-level commas, so JSON values (`{"a":1,"b":2}`) stay whole.
-pub fn split_values(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let (mut depth, mut in_str, mut esc) = (0i32, false, false);
-    let mut cur = String::new();
-    for c in text.chars() {
-        if in_str {
-            cur.push(c);
-            if esc {
-                esc = false;
-            } else if c == '\\' {
-                esc = true;
-            } else if c == '"' {
-                in_str = false;
-            }
-            continue;
-        }
-        match c {
-            '"' => in_str = true,
-            '[' | '{' | '(' => depth += 1,
-            ']' | '}' | ')' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(std::mem::take(&mut cur).trim().to_string());
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
-    }
-    out.push(cur.trim().to_string());
-    out
-}
-
-/// Parses `--set PATH=V1,V2,...`.
-pub fn parse_set(text: &str) -> Result<(String, Vec<String>), String> {
-    let (path, values) = text
-        .split_once('=')
-        .ok_or_else(|| format!("--set \"{text}\": expected PATH=V1,V2,..."))?;
-    let path = path.trim();
-    overlay::OverlayPath::parse(path).map_err(|e| format!("--set: {e}"))?;
-    let values = split_values(values);
-    if values.iter().any(|v| v.is_empty()) {
-        return Err(format!("--set \"{text}\": empty value"));
-    }
-    Ok((path.to_string(), values))
-}
-
 impl Plan {
+    /// The number of runs `Plan::sweep(loaded, sets, seeds)` would have (variants × the product
+    /// of the value counts × seeds), computed without building it; u128 so that no product of
+    /// command-line counts overflows.
+    pub fn count_runs(loaded: &Loaded, sets: &[(String, Vec<String>)], seeds: usize) -> u128 {
+        sets.iter()
+            .map(|(_, v)| v.len() as u128)
+            .fold(loaded.variants.len() as u128 * seeds as u128, |a, b| {
+                a.saturating_mul(b)
+            })
+    }
+
     /// Every variant × seed.
     pub fn compare(loaded: &Loaded, seeds: Vec<u64>) -> Plan {
         Plan::sweep(loaded, &[], seeds).expect("a compare has no swept value to reject")
@@ -418,9 +450,16 @@ impl Plan {
                         }
                     }
                 };
+                // The implicit baseline's description ("the scenario as written") is not true
+                // of a group with swept values, whose label says what it is.
+                let description = if combo.is_empty() || !loaded.raw.variants.is_empty() {
+                    v.description.clone()
+                } else {
+                    String::new()
+                };
                 groups.push(GroupMeta {
                     variant: v.name.clone(),
-                    description: v.description.clone(),
+                    description,
                     params: combo.clone(),
                 });
                 specs.push(spec);
@@ -630,13 +669,17 @@ pub fn run_one(plan: &Plan, index: usize) -> RunRecord {
 }
 
 /// Runs the given plan entries on `jobs` threads and returns their records in the order of
-/// `indices`, whatever order they finished in. `progress` is called once per finished run.
+/// `indices`, whatever order they finished in. `progress(done, total)` is called once per
+/// finished run, from the worker thread that finished it (the caller draws; this module never
+/// touches the terminal).
 pub fn run_many(
     plan: &Plan,
     indices: &[usize],
     jobs: usize,
-    progress: &(dyn Fn() + Sync),
+    progress: &Progress<'_>,
 ) -> Result<Vec<RunRecord>, String> {
+    let done = AtomicUsize::new(0);
+    let total = indices.len();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))
         .build()
@@ -647,52 +690,11 @@ pub fn run_many(
             .par_iter()
             .map(|&i| {
                 let r = run_one(plan, i);
-                progress();
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
                 r
             })
             .collect()
     }))
-}
-
-/// Parses `--seeds`: `N` (seeds 1..=N) or `A..B` (A to B, both included).
-pub fn parse_seeds(text: &str) -> Result<Vec<u64>, String> {
-    let t = text.trim();
-    let bad = || {
-        format!(
-            "--seeds \"{t}\": expected a count N (seeds 1..=N) or a range A..B (both ends included)"
-        )
-    };
-    if let Some((a, b)) = t.split_once("..") {
-        let a: u64 = a.trim().parse().map_err(|_| bad())?;
-        let b: u64 = b
-            .trim()
-            .trim_start_matches('=')
-            .parse()
-            .map_err(|_| bad())?;
-        if b < a {
-            return Err(format!("--seeds \"{t}\": the range is empty ({b} < {a})"));
-        }
-        return Ok((a..=b).collect());
-    }
-    let n: u64 = t.parse().map_err(|_| bad())?;
-    if n == 0 {
-        return Err(format!("--seeds \"{t}\": expected at least one seed"));
-    }
-    Ok((1..=n).collect())
-}
-
-/// `--shard K/N`: K is 0-based (0 ≤ K < N), as Kubernetes' JOB_COMPLETION_INDEX and Slurm's
-/// default array indices are.
-pub fn parse_shard(text: &str) -> Result<(usize, usize), String> {
-    let bad =
-        || format!("--shard \"{text}\": expected K/N with 0 <= K < N (K is 0-based), e.g. 0/4");
-    let (k, n) = text.split_once('/').ok_or_else(bad)?;
-    let k: usize = k.trim().parse().map_err(|_| bad())?;
-    let n: usize = n.trim().parse().map_err(|_| bad())?;
-    if n == 0 || k >= n {
-        return Err(bad());
-    }
-    Ok((k, n))
 }
 
 /// The run indices shard K of N takes: every i with i % N == K.

@@ -166,7 +166,8 @@ fn by_group(meta: &PlanMeta, records: &[RunRecord], cols: &[String]) -> Vec<Vec<
     v
 }
 
-pub fn aggregate(meta: &PlanMeta, records: &[RunRecord]) -> Aggregates {
+/// Aggregates over seeds with intervals at `confidence` (0 < confidence < 1).
+pub fn aggregate(meta: &PlanMeta, records: &[RunRecord], confidence: f64) -> Aggregates {
     let cols: Vec<String> = columns(records)
         .into_iter()
         .filter(|c| aggregated(c))
@@ -182,11 +183,12 @@ pub fn aggregate(meta: &PlanMeta, records: &[RunRecord]) -> Aggregates {
                 .enumerate()
                 .map(|(c, name)| {
                     let present: Vec<f64> = vals[g][c].iter().flatten().copied().collect();
-                    let diff = (g > 0).then(|| Estimate::paired(&vals[g][c], &vals[0][c]));
+                    let diff =
+                        (g > 0).then(|| Estimate::paired_at(&vals[g][c], &vals[0][c], confidence));
                     (
                         name.clone(),
                         MetricAgg {
-                            est: Estimate::of(&present),
+                            est: Estimate::at(&present, confidence),
                             diff,
                         },
                     )
@@ -235,9 +237,11 @@ pub fn aggregate(meta: &PlanMeta, records: &[RunRecord]) -> Aggregates {
         seeds: meta.seeds.clone(),
         params: meta.params.clone(),
         runs: meta.runs(),
-        confidence: 0.95,
-        interval: "mean ± t(0.975, n-1) × sd / sqrt(n) over the seeds with a value (Student t)"
-            .into(),
+        confidence,
+        interval: format!(
+            "mean ± t({}, n-1) × sd / sqrt(n) over the seeds with a value (Student t)",
+            super::stats::upper_probability(confidence)
+        ),
         difference: "paired by seed: group − baseline over the seeds where both have a value, \
                      with the same interval on the differences"
             .into(),
@@ -406,8 +410,9 @@ pub fn files(
     meta: &PlanMeta,
     records: &[RunRecord],
     plots: bool,
+    confidence: f64,
 ) -> io::Result<(Aggregates, Files)> {
-    let agg = aggregate(meta, records);
+    let agg = aggregate(meta, records, confidence);
     let cdf = startup_cdf(meta, records);
     let render = |e: io::Error| io::Error::new(e.kind(), format!("cannot render outputs: {e}"));
     let mut files = vec![
@@ -495,11 +500,13 @@ fn diff_text(a: Option<&MetricAgg>, decimals: usize) -> String {
 }
 
 /// The ranked console table: a ranking summary, then one block per group in rank order with
-/// failures by reason and startup percentiles, mean ± 95 % CI, and the paired difference to
+/// failures by reason and startup percentiles, mean ± CI (at `agg.confidence`), and the paired difference to
 /// the baseline.
 pub fn render(agg: &Aggregates) -> String {
     let mut out = String::new();
     let n = agg.seeds.len();
+    // 0.95 → "95", 0.995 → "99.5": the level as a percentage with the digits it has.
+    let level = (agg.confidence * 1e10).round() / 1e8;
     let seeds = match (agg.seeds.first(), agg.seeds.last()) {
         (Some(a), Some(b)) if n > 1 => format!("seeds {a}..{b}"),
         (Some(a), _) => format!("seed {a}"),
@@ -507,11 +514,14 @@ pub fn render(agg: &Aggregates) -> String {
     };
     let _ = writeln!(
         out,
-        "{}: {} groups × {} seeds ({seeds}) = {} runs; mean ± 95 % CI over seeds (Student t)",
+        "{}: {} group{} × {} seed{} ({seeds}) = {} run{}; mean ± {level} % CI over seeds (Student t)",
         agg.scenario,
         agg.groups.len(),
+        if agg.groups.len() == 1 { "" } else { "s" },
         n,
-        agg.runs
+        if n == 1 { "" } else { "s" },
+        agg.runs,
+        if agg.runs == 1 { "" } else { "s" }
     );
     let _ = writeln!(
         out,
@@ -585,7 +595,7 @@ pub fn render(agg: &Aggregates) -> String {
             out,
             "  {:<34} {:>20}  {:>20}",
             "metric",
-            "mean ± 95% CI",
+            format!("mean ± {level}% CI"),
             if g.label == agg.baseline {
                 "(baseline)".to_string()
             } else {

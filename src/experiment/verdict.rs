@@ -38,7 +38,8 @@ pub enum Format {
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct CheckCi {
     /// Run these seeds and judge each assertion on its 95 % confidence interval across them:
-    /// `N` (seeds 1..=N) or `A..B` (both ends included).
+    /// `N` (seeds 1..=N) or `A..B` (both ends included). Parsed and bounded by `cli`, which
+    /// hands `check` the seed list.
     #[arg(long, conflicts_with = "seed")]
     pub seeds: Option<String>,
     /// `text` (default) or `json` (a machine-readable verdict on stdout).
@@ -342,7 +343,14 @@ fn bad_input(msg: String) -> Outcome {
 
 /// `check FILE [--seed N] [--variants] [--seeds N|A..B] [--format text|json] [--junit FILE]`.
 /// Without the last three options this is `cmd::check`, unchanged.
-pub fn check(file: &Path, seed: Option<u64>, variants: bool, ci: &CheckCi) -> Outcome {
+/// `seeds` is `ci.seeds` as the CLI parsed it.
+pub fn check(
+    file: &Path,
+    seed: Option<u64>,
+    variants: bool,
+    ci: &CheckCi,
+    seeds: Option<Vec<u64>>,
+) -> Outcome {
     if ci.is_plain() {
         return super::cmd::check(file, seed, variants);
     }
@@ -360,10 +368,6 @@ pub fn check(file: &Path, seed: Option<u64>, variants: bool, ci: &CheckCi) -> Ou
             file.display()
         ));
     }
-    let seeds = match ci.seeds.as_deref().map(super::parse_seeds).transpose() {
-        Ok(s) => s,
-        Err(e) => return bad_input(format!("error: {e}")),
-    };
     let targets: Vec<(String, Option<String>, &crate::model::Spec)> = if variants {
         loaded
             .variants
@@ -503,8 +507,9 @@ mod tests {
 
     #[test]
     fn an_upper_bound_fails_on_the_upper_end_of_the_interval_though_the_mean_passes() {
-        // 10, 12, 14: mean 12, s = √((4 + 0 + 4) / 2) = 2, t(0.975, 2) = 4.303 (NIST table;
-        // exact 4.302653), half-width 4.303 × 2 / √3 = 4.968676 → CI [7.031324, 16.968676].
+        // 10, 12, 14: mean 12, s = √((4 + 0 + 4) / 2) = 2, t(0.975, 2) = 4.302653 (NIST table
+        // 4.303; exact quantile), half-width 4.302653 × 2 / √3 = 4.968275 → CI
+        // [7.031725, 16.968275].
         let v = judge(
             &parse("cost.total < 16").unwrap(),
             &[1, 2, 3],
@@ -512,15 +517,15 @@ mod tests {
         );
         assert_eq!((v.n, v.mean, v.sd), (3, Some(12.0), Some(2.0)));
         let [lo, hi] = v.ci.unwrap();
-        assert!(close(lo, 7.031324) && close(hi, 16.968676), "{lo} {hi}");
+        assert!(close(lo, 7.031725) && close(hi, 16.968275), "{lo} {hi}");
         assert_eq!(v.judged_on, Judged::Upper);
         assert!(!v.holds, "mean 12 < 16 but the upper end 16.97 is not");
         assert_eq!(
             v.reason().unwrap(),
-            "upper end 16.968676 is not < 16",
+            "upper end 16.968275 is not < 16",
             "the reason names the end that failed"
         );
-        // The same values hold `< 17`: 16.968676 < 17.
+        // The same values hold `< 17`: 16.968275 < 17.
         let v = judge(
             &parse("cost.total < 17").unwrap(),
             &[1, 2, 3],
@@ -531,7 +536,7 @@ mod tests {
 
     #[test]
     fn a_lower_bound_is_judged_on_the_lower_end() {
-        // Same interval [7.031324, 16.968676]: `> 7` holds (7.03 > 7), `> 8` does not, though
+        // Same interval [7.031725, 16.968275]: `> 7` holds (7.03 > 7), `> 8` does not, though
         // the mean 12 is above 8.
         let vals = [Some(10.0), Some(12.0), Some(14.0)];
         let seeds = [1, 2, 3];
@@ -539,7 +544,7 @@ mod tests {
         assert!(v.holds && v.judged_on == Judged::Lower);
         let v = judge(&parse("pods.ready >= 8").unwrap(), &seeds, &vals);
         assert!(!v.holds);
-        assert_eq!(v.reason().unwrap(), "lower end 7.031324 is not >= 8");
+        assert_eq!(v.reason().unwrap(), "lower end 7.031725 is not >= 8");
     }
 
     #[test]
