@@ -563,3 +563,15 @@ fn confidence_sets_the_level_of_every_interval_and_is_named_in_the_outputs() {
     }
     assert!(checked > 100, "{checked}");
 }
+
+#[test]
+fn run_check_invariants_passes_on_a_correct_run_and_prints_the_usual_summary() {
+    // The invariants hold on every bundled scenario (see the test above), so the flag changes
+    // nothing but the work done: exit 0 and the same summary line as without it.
+    let (code, stdout, stderr) = out_of(&["run", "scenarios/quickstart.ron", "--check-invariants"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("pods: 17 created, 17 became Ready"),
+        "{stdout}"
+    );
+}

@@ -86,6 +86,11 @@ pub enum Command {
         /// after --variant, in order; paths as in `sweep --set`, docs/experiments.md).
         #[arg(long = "set", value_name = "PATH=VALUE", value_parser = args::parse_set_one)]
         sets: Vec<SetArg>,
+        /// Check the simulator's run-time invariants at every event, bind and sample (no node
+        /// over-committed, pods bound only to Ready nodes, pod lifecycle conserved, time never
+        /// backwards); a violation is a hybridsim bug: it is printed and the exit code is 1.
+        #[arg(long)]
+        check_invariants: bool,
     },
     /// Run a scenario end to end and print one JSON object of measurements (wall time,
     /// events/s, pods/s, peak memory, git revision).
@@ -316,6 +321,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
             plots,
             variant,
             sets,
+            check_invariants,
         } => run(&RunArgs {
             file,
             seed,
@@ -324,6 +330,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
             plots,
             variant,
             sets,
+            check_invariants,
         }),
         Command::Validate { file } => validate(&file),
         Command::Bench { file, repeat, seed } => bench(&file, repeat, seed),
@@ -471,6 +478,7 @@ struct RunArgs {
     plots: bool,
     variant: Option<String>,
     sets: Vec<SetArg>,
+    check_invariants: bool,
 }
 
 fn run(a: &RunArgs) -> ExitCode {
@@ -500,7 +508,19 @@ fn run(a: &RunArgs) -> ExitCode {
     spinner.set_message(spec.name.clone());
     spinner.enable_steady_tick(Duration::from_millis(100));
     let started = Instant::now();
-    let result = simulation::run(&spec, seed);
+    let (result, violations) = if a.check_invariants {
+        simulation::run_checking_invariants(&spec, seed)
+    } else {
+        (simulation::run(&spec, seed), Vec::new())
+    };
+    if !violations.is_empty() {
+        spinner.finish_and_clear();
+        eprintln!("error: the run broke hybridsim's invariants (a bug; please report it):");
+        for v in &violations {
+            eprintln!("  {v}");
+        }
+        return ExitCode::from(1);
+    }
     let wall = started.elapsed();
     spinner.finish_and_clear();
     let summary = report::Summary::new(&spec, &result);
