@@ -49,7 +49,9 @@ pub fn replicas_for_metric(
 /// Per-HPA state across syncs.
 #[derive(Clone, Debug, Default)]
 pub struct HpaState {
-    /// (time, unstabilised recommendation).
+    /// Unstabilised recommendations, run-length encoded: (time of the latest sync in the run,
+    /// recommendation) per run of consecutive syncs that recommended the same count. See
+    /// `stabilise` for why this is exact.
     recommendations: VecDeque<(u64, u32)>,
     /// (time, replicas added) and (time, replicas removed) by this HPA.
     up_events: VecDeque<(u64, u32)>,
@@ -116,10 +118,17 @@ impl HpaState {
         desired
     }
 
-    /// `normalizeDesiredReplicasWithBehaviors` with the default behaviour.
-    fn normalize(&mut self, h: &HpaSpec, now: u64, current: u32, desired: u32) -> u32 {
-        // Stabilisation: within the windows, scale up only to the lowest and down only to the
-        // highest recommendation seen.
+    /// Stabilisation: within the windows, scale up only to the lowest and down only to the
+    /// highest recommendation seen; records `desired` as this sync's recommendation.
+    ///
+    /// Upstream keeps one entry per sync; here a run of consecutive syncs with the same
+    /// recommendation is one entry holding the run's latest time, so a steady HPA walks one or
+    /// two entries instead of a window's worth (20 at 300 s / 15 s). Exact: an entry counts for
+    /// a window when `t + window > now`, which holds for some sync of a run exactly when it
+    /// holds for the run's latest one, and all of a run's syncs carry the same value; so the
+    /// minimum and maximum below, and which values a later sync sees, are those of the
+    /// per-sync list.
+    fn stabilise(&mut self, h: &HpaSpec, now: u64, current: u32, desired: u32) -> u32 {
         let mut up = desired;
         let mut down = desired;
         // `timestamp.After(now − window)`, written without going below time zero.
@@ -138,7 +147,11 @@ impl HpaState {
         if rec > down {
             rec = down;
         }
-        self.recommendations.push_back((now, desired));
+        match self.recommendations.back_mut() {
+            Some(last) if last.1 == desired => last.0 = now,
+            _ => self.recommendations.push_back((now, desired)),
+        }
+        // A run leaves when its latest sync has left the longer window.
         let window = h.scale_up_window.max(h.scale_down_window);
         while self
             .recommendations
@@ -147,6 +160,12 @@ impl HpaState {
         {
             self.recommendations.pop_front();
         }
+        rec
+    }
+
+    /// `normalizeDesiredReplicasWithBehaviors` with the default behaviour.
+    fn normalize(&mut self, h: &HpaSpec, now: u64, current: u32, desired: u32) -> u32 {
+        let rec = self.stabilise(h, now, current, desired);
         // Rate limits.
         if rec > current {
             let start = current - change_in_period(&self.up_events, now).min(current);
@@ -240,6 +259,25 @@ mod tests {
         // … until the 0 s recommendation leaves the window: at 300 s the window is (0, 300],
         // holding only recommendations of 2 → scale down to 2 (−100 % allows it).
         assert_eq!(s.sync(&h, 300_000, 10, 10, 0), 2);
+    }
+
+    #[test]
+    fn a_run_of_equal_recommendations_holds_a_scale_down_from_its_last_sync() {
+        let mut h = spec(1, 100, 1000.0);
+        let mut s = HpaState::default();
+        // Three syncs at load 1000 with 10 ready pods each recommend 10 (ratio 1.0), at 0, 15
+        // and 30 s: one run whose latest sync is at 30 s.
+        for t in [0, 15_000, 30_000] {
+            assert_eq!(s.sync(&h, t, 10, 10, 0), 10);
+        }
+        // Load 200 from 45 s: the calculator wants 2. Upstream holds 10 while any of the three
+        // 10s is inside (now − 300 s, now]; the last one (30 s) stays until 330 s exclusive.
+        h.load = vec![(0, 200.0)];
+        for t in (45_000..330_000).step_by(15_000) {
+            assert_eq!(s.sync(&h, t, 10, 10, 0), 10, "held at {t} ms");
+        }
+        // At 330 s the window (30 s, 330 s] holds only 2s → scale down to 2.
+        assert_eq!(s.sync(&h, 330_000, 10, 10, 0), 2);
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::engine::backoff;
 use crate::model::cluster::{NodeState, Pod, PodPhase, Reason};
 use crate::model::*;
 use crate::scheduler::plugins::passes_static_filters;
+use std::cmp::Reverse;
 
 #[derive(Clone, Debug, Default)]
 pub struct WorkloadState {
@@ -34,6 +35,30 @@ pub struct Controllers {
     /// The DaemonSet workloads, in workload order: a node joining concerns only these, so it
     /// costs O(DaemonSets), not O(workloads).
     daemons: Vec<WorkloadId>,
+    /// Scratch of the victim ranking, kept so a warm scale-down allocates nothing.
+    scratch: VictimScratch,
+}
+
+/// A pod's place in the `ActivePodsWithRanks` deletion order: smaller is deleted first. The pod
+/// id closes it, so no two pods tie and any selection algorithm picks the same victims.
+type VictimKey = (
+    bool,
+    u8,
+    bool,
+    Reverse<usize>,
+    Reverse<Option<u64>>,
+    Reverse<u64>,
+    Reverse<PodId>,
+);
+
+#[derive(Default)]
+struct VictimScratch {
+    /// (node, this workload's pods on it), sorted by node.
+    per_node: Vec<(NodeId, usize)>,
+    /// (key, index in the workload's pod list).
+    keyed: Vec<(VictimKey, usize)>,
+    /// Indices of the victims in the workload's pod list, ascending.
+    victims: Vec<usize>,
 }
 
 /// Whether a DaemonSet's pods belong on nodes of `pool` (`nodeShouldRunDaemonPod`).
@@ -52,6 +77,7 @@ impl Controllers {
                 .filter(|(_, w)| w.kind == WorkloadKind::DaemonSet)
                 .map(|(i, _)| WorkloadId::from_idx(i))
                 .collect(),
+            scratch: VictimScratch::default(),
         }
     }
 
@@ -102,15 +128,24 @@ impl Controllers {
                         self.create_pod(cx, wl, None);
                     }
                 } else if have > want {
-                    let victims = self.scale_down_victims(cx, wl, (have - want) as usize);
-                    for &v in &victims {
-                        delete_pod(cx, v);
+                    let mut scratch = std::mem::take(&mut self.scratch);
+                    self.scale_down_victims(cx, wl, (have - want) as usize, &mut scratch);
+                    let ws = &mut self.workloads[wl.idx()];
+                    // Deleted in deletion order (the effects' order).
+                    for &(_, i) in &scratch.keyed {
+                        delete_pod(cx, ws.pods[i]);
                     }
                     // Rejected records never existed in the cluster; dropping a victim's
-                    // record is its deletion.
-                    self.workloads[wl.idx()]
-                        .pods
-                        .retain(|p| !victims.contains(p));
+                    // record is its deletion. One pass, keeping the others' order.
+                    let victims = &scratch.victims;
+                    let (mut i, mut k) = (0, 0);
+                    ws.pods.retain(|_| {
+                        let victim = victims.get(k) == Some(&i);
+                        k += usize::from(victim);
+                        i += 1;
+                        !victim
+                    });
+                    self.scratch = scratch;
                 }
             }
             WorkloadKind::DaemonSet => {
@@ -140,20 +175,29 @@ impl Controllers {
         }
     }
 
-    /// `ActivePodsWithRanks` order: the first `n` pods to delete.
-    fn scale_down_victims(&self, cx: &Ctx, wl: WorkloadId, n: usize) -> Vec<PodId> {
+    /// `ActivePodsWithRanks` order: leaves the first `n` pods to delete in `sc.keyed` (in
+    /// deletion order, with their index in the workload's pod list) and those indices,
+    /// ascending, in `sc.victims`. Each pod's key is computed once, then a partial selection
+    /// puts the `n` smallest first and only those are sorted: O(pods + n log n) instead of a
+    /// full sort whose comparator searched the node counts twice per comparison.
+    fn scale_down_victims(&self, cx: &Ctx, wl: WorkloadId, n: usize, sc: &mut VictimScratch) {
         let ws = &self.workloads[wl.idx()];
         let cl = &*cx.cluster;
         // Rank: how many of this workload's pods share the pod's node (more → deleted first).
-        let mut per_node: Vec<(NodeId, usize)> = Vec::new();
-        for q in &ws.pods {
-            if let Some(n) = cl.pods[q.idx()].node {
-                match per_node.binary_search_by_key(&n, |e| e.0) {
-                    Ok(i) => per_node[i].1 += 1,
-                    Err(i) => per_node.insert(i, (n, 1)),
-                }
-            }
-        }
+        sc.per_node.clear();
+        sc.per_node.extend(
+            ws.pods
+                .iter()
+                .filter_map(|q| cl.pods[q.idx()].node)
+                .map(|n| (n, 1)),
+        );
+        sc.per_node.sort_unstable_by_key(|e| e.0);
+        sc.per_node.dedup_by(|b, a| {
+            let same = a.0 == b.0;
+            a.1 += usize::from(same);
+            same
+        });
+        let per_node = &sc.per_node;
         let rank = |p: &Pod| -> usize {
             p.node.map_or(0, |node| {
                 per_node
@@ -165,21 +209,37 @@ impl Controllers {
             PodPhase::Rejected | PodPhase::Pending | PodPhase::Starting => 0,
             _ => 2,
         };
-        let mut v: Vec<PodId> = ws.pods.clone();
-        v.sort_by(|&a, &b| {
-            let (pa, pb) = (&cl.pods[a.idx()], &cl.pods[b.idx()]);
-            let key = |p: &Pod| (p.node.is_some(), phase_rank(p), p.phase == PodPhase::Ready);
-            key(pa)
-                .cmp(&key(pb))
-                .then_with(|| rank(pb).cmp(&rank(pa)))
+        sc.keyed.clear();
+        sc.keyed.extend(ws.pods.iter().enumerate().map(|(i, &id)| {
+            let p = &cl.pods[id.idx()];
+            let key = (
+                // Unassigned first, then pending/starting before running, not Ready first.
+                p.node.is_some(),
+                phase_rank(p),
+                p.phase == PodPhase::Ready,
+                // More of the workload's pods on its node first.
+                Reverse(rank(p)),
                 // More recently ready first.
-                .then_with(|| pb.ready.cmp(&pa.ready))
+                Reverse(p.ready),
                 // Newer first.
-                .then_with(|| pb.created.cmp(&pa.created))
-                .then_with(|| b.cmp(&a))
-        });
-        v.truncate(n);
-        v
+                Reverse(p.created),
+                Reverse(id),
+            );
+            (key, i)
+        }));
+        let n = n.min(sc.keyed.len());
+        if n == 0 {
+            sc.keyed.clear();
+        } else {
+            if n < sc.keyed.len() {
+                sc.keyed.select_nth_unstable(n - 1);
+                sc.keyed.truncate(n);
+            }
+            sc.keyed.sort_unstable();
+        }
+        sc.victims.clear();
+        sc.victims.extend(sc.keyed.iter().map(|&(_, i)| i));
+        sc.victims.sort_unstable();
     }
 
     pub fn create(&mut self, cx: &mut Ctx, wl: WorkloadId) {

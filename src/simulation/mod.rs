@@ -96,6 +96,10 @@ pub struct Simulation<'s> {
     /// One provisioning stream per pool, keyed by the pool's name.
     prov_rng: Vec<ChaCha8Rng>,
     hpa: Vec<Option<HpaState>>,
+    /// Per workload, the event-queue lane of its HPA syncs: one lane per distinct sync period,
+    /// since a sync reschedules itself one period later and so each lane gets its events in
+    /// time order (a FIFO instead of a heap push and pop; same pop order, see engine::queue).
+    hpa_lane: Vec<usize>,
     actions: Vec<Action>,
     sched_armed: bool,
     seed: u64,
@@ -146,6 +150,7 @@ impl<'s> Simulation<'s> {
                 .iter()
                 .map(|w| w.hpa.as_ref().map(|_| HpaState::default()))
                 .collect(),
+            hpa_lane: hpa_lanes(spec),
             actions: Vec::new(),
             sched_armed: false,
             seed,
@@ -470,6 +475,10 @@ impl<'s> Simulation<'s> {
             let e = self.fx[i];
             i += 1;
             match e {
+                Effect::At(t, ev @ Event::HpaSync(wl)) => {
+                    self.q
+                        .schedule_lane(self.hpa_lane[wl.idx()], SimTime(t), ev)
+                }
                 Effect::At(t, ev) => self.q.schedule(SimTime(t), ev),
                 Effect::Enqueue(pod) => {
                     let p = &self.cluster.pods[pod.idx()];
@@ -617,6 +626,26 @@ impl<'s> Simulation<'s> {
         };
         self.rec.samples.push(s);
     }
+}
+
+/// Per workload, the lane of its HPA syncs: the index of its sync period among the distinct
+/// periods, in first-seen order (0 without an HPA; unused then).
+fn hpa_lanes(spec: &Spec) -> Vec<usize> {
+    let mut periods: Vec<u64> = Vec::new();
+    spec.workloads
+        .iter()
+        .map(|w| {
+            w.hpa.as_ref().map_or(0, |h| {
+                periods
+                    .iter()
+                    .position(|&p| p == h.sync_period)
+                    .unwrap_or_else(|| {
+                        periods.push(h.sync_period);
+                        periods.len() - 1
+                    })
+            })
+        })
+        .collect()
 }
 
 /// Runs `spec` with `seed` to completion.
