@@ -454,6 +454,9 @@ impl<'s> Simulation<'s> {
                 }
             }
             Event::HpaSync(wl) => self.hpa_sync(wl),
+            Event::PodTerminated { pod, generation } => {
+                self.ctrl.pod_terminated(&mut cx!(self), pod, generation)
+            }
             Event::Sample => {
                 let now = self.q.now().millis();
                 self.take_sample(now);
@@ -502,6 +505,7 @@ impl<'s> Simulation<'s> {
                     let wl = self.cluster.pods[pod.idx()].workload;
                     self.ctrl.pod_ready(wl);
                 }
+                Effect::PodTerminating(pod) => self.ctrl.pod_terminating(&mut cx!(self), pod),
                 Effect::ResourcesFreed(_) => self.events.resources_freed = true,
             }
         }
