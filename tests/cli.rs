@@ -125,7 +125,9 @@ fn build_mismatch_fails_exactly_the_replicas_on_ws2022() {
     run_to("scenarios/build-mismatch.ron", &a, &[]);
     for r in pods_rows(&a) {
         if r.pool == "ws2022" {
-            assert_eq!(r.reason, "CreateContainerError", "{r:?}");
+            // containerd's build matching (the default): the pull fails, nothing is pulled.
+            assert_eq!(r.reason, "ErrImagePull", "{r:?}");
+            assert_eq!(r.pulled_s, None, "{r:?}");
         } else {
             assert_eq!(r.pool, "ws2019");
             assert_eq!(r.outcome, "Ready", "{r:?}");

@@ -113,12 +113,15 @@ fn a_ws2019_deployment_selecting_only_windows_fails_exactly_on_the_ws2022_nodes(
                 assert_eq!(p["outcome"], "Ready", "{p:?}");
                 assert_eq!(p["reason"], "", "{p:?}");
             }
-            // Host 20348: the image build must lie in 20348..=20348; 17763 does not, and with
-            // containerd's non-strict platform match the pull succeeds and creation fails.
+            // Host 20348: the image build must lie in 20348..=20348; 17763 does not, and
+            // containerd's platform match (the default) finds no entry: the pull fails.
             "win22" => {
                 assert_ne!(p["outcome"], "Ready", "{p:?}");
-                assert_eq!(p["reason"], "CreateContainerError", "{p:?}");
-                assert!(p["message"].contains("0xc0370101"), "{p:?}");
+                assert_eq!(p["reason"], "ErrImagePull", "{p:?}");
+                assert_eq!(
+                    p["message"], "no match for platform in manifest: not found",
+                    "{p:?}"
+                );
                 assert_eq!(p["ready_s"], "", "{p:?}");
             }
             other => panic!("pod on unexpected pool {other}: {p:?}"),
@@ -522,13 +525,13 @@ fn the_worked_example_of_docs_import_md_runs_as_documented() {
         );
     }
     // legacy-portal (ltsc2019 image, os selector and the taint's toleration) may land on either
-    // Windows build: Ready on 17763 hosts, CreateContainerError on 20348 hosts.
+    // Windows build: Ready on 17763 hosts, ErrImagePull on 20348 hosts (no entry for 20348).
     let legacy = rows_of(&rows, "legacy-portal");
     assert_eq!(legacy.len(), 4);
     for p in &legacy {
         match p["pool"].as_str() {
             "win19" => assert_eq!(p["outcome"], "Ready", "{p:?}"),
-            "win22" => assert_eq!(p["reason"], "CreateContainerError", "{p:?}"),
+            "win22" => assert_eq!(p["reason"], "ErrImagePull", "{p:?}"),
             other => panic!("legacy-portal on {other}"),
         }
     }

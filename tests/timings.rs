@@ -169,8 +169,9 @@ const WINDOWS_2022_POOL: &str = r#"(name: "w", os: Windows, os_version: "10.0.20
 
 #[test]
 fn an_ltsc2019_image_on_a_ws2022_node_fails_container_creation_with_backoff() {
+    // Docker-era matching (opt-in): the incompatible entry is pulled anyway.
     let text = format!(
-        r#"Scenario(name: "t", duration: "100s", pools: [{WINDOWS_2022_POOL}],
+        r#"Scenario(name: "t", duration: "100s", kubelet: (strict_platform_match: false), pools: [{WINDOWS_2022_POOL}],
     layers: [(name: "core", size: "1GB", unpacked: "1GB")],
     images: [(name: "app:ltsc2019", platforms: [(os: Windows, os_version: "10.0.17763.5576", layers: ["core"])])],
     workloads: [(name: "a", template: (containers: [(image: "app:ltsc2019")]))])"#
@@ -187,15 +188,14 @@ fn an_ltsc2019_image_on_a_ws2022_node_fails_container_creation_with_backoff() {
          host. (0xc0370101)"
     );
 
-    // With containerd ≥ 1.7 matching, the incompatible entry is never pulled: ErrImagePull at
-    // 0, 10, 30, 70 s.
-    let strict = text.replace(
-        r#"duration: "100s","#,
-        r#"duration: "100s", kubelet: (strict_platform_match: true),"#,
-    );
-    let (_, out) = run(&strict);
+    // With containerd ≥ 1.7 matching (the default), the incompatible entry is never pulled:
+    // ErrImagePull at 0, 10, 30, 70 s, and nothing is downloaded.
+    let strict = text.replace(r#" kubelet: (strict_platform_match: false),"#, "");
+    assert_ne!(strict, text);
+    let (spec, out) = run(&strict);
     assert_eq!(attempts(&out, Reason::ErrImagePull), 4);
     assert_eq!(attempts(&out, Reason::CreateContainerError), 0);
+    assert_eq!(pod(&spec, &out, "a-0").pulled, None);
 }
 
 #[test]
@@ -387,4 +387,31 @@ fn a_daemonset_pre_pulls_its_image_on_matching_nodes_only() {
         let p = pod(&spec, &out, name);
         assert_eq!(p.pulled, Some(120_000), "{name}");
     }
+}
+
+#[test]
+fn a_hostprocess_pod_skips_the_build_check_that_fails_a_regular_pod_with_the_same_image() {
+    // The ltsc2019 image is already on the WS2022 node (preloaded, so no pull decides anything):
+    // both pods reach container creation at 0 s. The regular pod fails the hcsshim process
+    // isolation rule (a 20348 host runs only 20348 images); the HostProcess pod runs as a job
+    // object on the host and is not checked (k/web create-hostprocess-pod.md), so it starts
+    // after its 5 s start delay and, without a probe, is Ready then (5 s).
+    let text = r#"Scenario(name: "t", duration: "100s", pools: [(name: "w", os: Windows,
+    os_version: "10.0.20348.2340", cpu: "4", memory: "16Gi", count: 1,
+    preloaded_images: ["agent:ltsc2019"])],
+    layers: [(name: "core", size: "1GB", unpacked: "1GB")],
+    images: [(name: "agent:ltsc2019", platforms: [(os: Windows, os_version: "10.0.17763.5576", layers: ["core"])])],
+    workloads: [
+        (name: "hp", template: (host_process: true, host_network: true,
+            containers: [(image: "agent:ltsc2019", start_delay: "5s")])),
+        (name: "plain", template: (containers: [(image: "agent:ltsc2019", start_delay: "5s")])),
+    ])"#;
+    let (spec, out) = run(text);
+    let hp = pod(&spec, &out, "hp-0");
+    assert_eq!(hp.phase, PodPhase::Ready);
+    assert_eq!(hp.ready, Some(5_000));
+    let plain = pod(&spec, &out, "plain-0");
+    assert_eq!(plain.reason, Some(Reason::CreateContainerError));
+    // The regular pod's attempts: 0 s, then after 10, 20 and 40 s of back-off: 10, 30, 70 s.
+    assert_eq!(attempts(&out, Reason::CreateContainerError), 4);
 }

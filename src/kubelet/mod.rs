@@ -12,7 +12,9 @@
 //! host networking" except HostProcess pods); image pull back-off 10 s doubling to 300 s and
 //! serialized pulls (k/k `pkg/kubelet/apis/config/v1beta1/defaults.go`); readiness probe ticks
 //! from the worker's start, first success at or after `initialDelaySeconds`
-//! (k/k `pkg/kubelet/prober/worker.go`).
+//! (k/k `pkg/kubelet/prober/worker.go`); HostProcess containers skip the Windows build check
+//! at creation (k/web `docs/tasks/configure-pod-container/create-hostprocess-pod.md`: they "do
+//! not inherit the same compatibility requirements as Windows server containers").
 
 pub mod fluid;
 pub mod pull;
@@ -195,9 +197,15 @@ impl Kubelet {
                 }
                 Stage::Pulling | Stage::Probing | Stage::Done => return,
                 Stage::Create => {
-                    if let Some(host) = pool.version {
+                    // HostProcess containers are job objects on the host, not HCS compute
+                    // systems, so the build check does not apply to them (k/web
+                    // `create-hostprocess-pod.md`; hcsshim `internal/jobcontainers`).
+                    if let Some(host) = pool.version.filter(|_| !t.host_process) {
                         let img = &spec.images[c.image.idx()];
-                        let pi = select_platform(img, pool, t.isolation, self.strict_platform);
+                        // The entry on disk: under strict matching a pulled image is always a
+                        // compatible entry, but a preloaded one may be the fallback entry, so
+                        // the check looks at what the permissive choice would have put there.
+                        let pi = select_platform(img, pool, t.isolation, false);
                         let ctr = pi.and_then(|i| img.platforms[i].version);
                         if let Some(ctr) = ctr
                             && !compatible(t.isolation, host, ctr)

@@ -1,9 +1,12 @@
 //! Image platform selection: which manifest-list entry a node's runtime picks.
 //!
-//! containerd on Windows matches `os`/`arch` and prefers an entry whose `os.version` the host
-//! can run (containerd `platforms` Windows matcher, which calls hcsshim's compatibility check);
-//! when no entry is compatible, the pull still succeeds with a Windows entry and the mismatch
-//! surfaces at container creation as `CreateContainerError`. An image with no entry for the
+//! containerd on Windows matches `os`/`arch` and keeps only entries whose `os.version` the host
+//! can run (containerd `platforms` Windows matcher, which calls hcsshim's compatibility check;
+//! the CRI pulls with `platforms.DefaultSpec()`, the host's own platform, in
+//! `internal/cri/server/images/image_pull.go`): when no entry is compatible the pull fails with
+//! `ErrImagePull` before anything is downloaded. That is the default (`strict`). The
+//! Docker-era behaviour, still available, pulls some Windows entry anyway and lets the mismatch
+//! surface at container creation as `CreateContainerError`. An image with no entry for the
 //! node's OS or architecture fails to pull (`no match for platform in manifest: not found`).
 
 use super::windows::{IsolationMode, compatible};

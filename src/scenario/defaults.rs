@@ -99,6 +99,12 @@ pub fn provisioning(os: Os) -> DelayDist {
 
 // --- Kubelet and container runtime --------------------------------------------------------
 
+/// containerd ≥ 1.7 picks a manifest-list entry with the host's Windows build in its platform
+/// matcher (CRI pulls with `platforms.DefaultSpec()`, containerd
+/// `internal/cri/server/images/image_pull.go`; the Windows matcher calls hcsshim's
+/// compatibility check), so an image with no entry the host can run fails at pull time.
+/// Every supported Kubernetes release runs Windows on containerd (docs/upstream.md §1.2).
+pub const STRICT_PLATFORM_MATCH: bool = true;
 /// containerd CRI `max_concurrent_downloads` default 3 (docs/upstream.md §6.5).
 pub const MAX_CONCURRENT_DOWNLOADS: u32 = 3;
 /// kubelet image pull back-off: 10 s initial (k/k `pkg/kubelet/kubelet.go` `backOffPeriod`).

@@ -482,9 +482,10 @@ pub struct KubeletSettings {
     pub hyperv_start_delay: Duration,
     /// Extra memory a Hyper-V isolated pod uses, added to its requests.
     pub hyperv_memory_overhead: Bytes,
-    /// containerd ≥ 1.7 behaviour: a manifest-list entry whose Windows build the host cannot
-    /// run is never pulled, so a build mismatch fails the pull (ErrImagePull) instead of the
-    /// container creation (CreateContainerError).
+    /// containerd ≥ 1.7 behaviour (the default): a manifest-list entry whose Windows build the
+    /// host cannot run is never pulled, so a build mismatch fails the pull (ErrImagePull).
+    /// `false` is the Docker-era behaviour: any Windows entry is pulled and the mismatch fails
+    /// the container creation (CreateContainerError).
     pub strict_platform_match: bool,
 }
 
@@ -503,7 +504,7 @@ impl Default for KubeletSettings {
             windows_start_delay: Duration(d::WINDOWS_START_DELAY_MS),
             hyperv_start_delay: Duration(d::HYPERV_START_DELAY_MS),
             hyperv_memory_overhead: Bytes(d::HYPERV_MEMORY_OVERHEAD),
-            strict_platform_match: false,
+            strict_platform_match: d::STRICT_PLATFORM_MATCH,
         }
     }
 }
