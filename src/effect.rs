@@ -126,7 +126,7 @@ pub mod testing {
         pub fn new(ron: &str) -> Harness {
             let (_, spec) = crate::scenario::load_str(ron, "unit.ron")
                 .unwrap_or_else(|e| panic!("test scenario does not load:\n{e}"));
-            let cluster = Cluster::new(spec.pools.len(), spec.images.len());
+            let cluster = Cluster::for_spec(&spec);
             Harness {
                 spec,
                 cluster,

@@ -542,6 +542,7 @@ pub fn group(
             count: members.len() as u32,
             instance_type: shape.instance_type.clone(),
             zone: shape.zone.clone(),
+            zones: Vec::new(),
             preloaded_images: Vec::new(),
             autoscale: None,
             provisioning: None,

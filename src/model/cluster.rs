@@ -267,6 +267,9 @@ pub struct Cluster {
     /// Bumped whenever a scheduling input changes (a bind, a node added or removed, resources
     /// freed), so the scheduler can reuse a failure computed for an identical pod.
     pub version: u64,
+    /// Zones and pods per workload per node and zone (PodTopologySpread), kept by `bind` and
+    /// `release`.
+    pub spread: super::topology::SpreadCounts,
 }
 
 impl Cluster {
@@ -279,6 +282,14 @@ impl Cluster {
             image_nodes: vec![0; images],
             image_words: images.div_ceil(64).max(1),
             ..Default::default()
+        }
+    }
+
+    /// An empty cluster for `spec`, with its zone table.
+    pub fn for_spec(spec: &super::Spec) -> Cluster {
+        Cluster {
+            spread: super::topology::SpreadCounts::new(spec),
+            ..Cluster::new(spec.pools.len(), spec.images.len())
         }
     }
 
@@ -374,7 +385,10 @@ impl Cluster {
         n.nonzero.pods += 1;
         self.version += 1;
         self.pods_on[node.idx()].push(pod);
+        let n = &self.nodes[node.idx()];
+        let zone = self.spread.zone_of(n.pool, n.ordinal);
         let p = &mut self.pods[pod.idx()];
+        self.spread.update(p.workload, node, zone, true);
         p.node = Some(node);
         p.scheduled = Some(now);
     }
@@ -393,6 +407,10 @@ impl Cluster {
         n.nonzero.mem -= t.nonzero.mem;
         n.nonzero.pods -= 1;
         self.version += 1;
+        let n = &self.nodes[node.idx()];
+        let zone = self.spread.zone_of(n.pool, n.ordinal);
+        self.spread
+            .update(self.pods[pod.idx()].workload, node, zone, false);
     }
 
     pub fn node_name(&self, spec: &super::Spec, id: NodeId) -> String {

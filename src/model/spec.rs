@@ -27,6 +27,10 @@ pub struct PoolSpec {
     pub disk: u64,
     /// Every label a node of this pool carries except its hostname.
     pub labels: BTreeMap<String, String>,
+    /// The zones of the pool's nodes: node `ordinal % len` is in `zones[ordinal % len]`. Empty:
+    /// no zone label. One zone: also in `labels`. Several: the label differs per node and is
+    /// not in `labels` (`scheduler` sees it per node).
+    pub zones: Vec<String>,
     pub taints: Vec<Taint>,
     /// Bytes per second.
     pub pull_bandwidth: u64,

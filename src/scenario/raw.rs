@@ -190,6 +190,10 @@ pub struct Pool {
     pub instance_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,
+    /// Zones the pool's nodes are spread over in turn (node ordinal modulo the count), as a
+    /// node group spanning zones; instead of `zone`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zones: Vec<String>,
     /// Images already in every node's cache when it boots (e.g. AKS Windows node images cache
     /// the Server Core and Nano Server bases).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -66,20 +66,43 @@ enum StaticFit {
     Affinity,
 }
 
-/// Labels of one node: its pool's labels plus its own hostname.
+/// Labels of one node: its pool's labels plus its own hostname, and its zone when its pool
+/// spreads nodes over several zones.
 struct NodeLabels<'a> {
     pool: &'a BTreeMap<String, String>,
-    hostname: &'a str,
+    /// None for a pool-level check (no particular node).
+    hostname: Option<&'a str>,
+    zone: Option<&'a str>,
 }
 
 impl Labels for NodeLabels<'_> {
     fn get(&self, key: &str) -> Option<&str> {
         if key == crate::model::labels::HOSTNAME_LABEL {
-            Some(self.hostname)
+            self.hostname
+        } else if key == crate::model::labels::ZONE_LABEL && self.zone.is_some() {
+            self.zone
         } else {
             self.pool.get(key).map(String::as_str)
         }
     }
+}
+
+/// The zone label of a node of `pool` with this ordinal when it differs between the pool's
+/// nodes (a pool over several zones); a single zone is among the pool's labels.
+fn multi_zone_label(pool: &PoolSpec, ordinal: u32) -> Option<&str> {
+    (pool.zones.len() > 1).then(|| pool.zones[ordinal as usize % pool.zones.len()].as_str())
+}
+
+/// Whether some selector of `t` names the zone label.
+fn names_zone(t: &TemplateSpec) -> bool {
+    let zone = crate::model::labels::ZONE_LABEL;
+    t.node_selector.iter().any(|(k, _)| k == zone)
+        || t.required
+            .iter()
+            .flatten()
+            .chain(t.preferred.iter().map(|p| &p.preference))
+            .flat_map(|term| &term.match_expressions)
+            .any(|r| r.key == zone)
 }
 
 /// Why one node was rejected; counted into the failure message.
@@ -133,6 +156,9 @@ pub struct Scheduler {
     taint_offset: Vec<usize>,
     tolerates_unschedulable: Vec<bool>,
     tolerates_not_ready: Vec<bool>,
+    /// Per template: its static filters depend on per-node labels (the hostname, or the zone
+    /// of a pool over several zones), so they are not cached per pool.
+    per_node: Vec<bool>,
     /// Last failure per template: (cluster version, message id).
     fail_cache: Vec<Option<(u64, Status)>>,
     feasible: Vec<NodeId>,
@@ -195,6 +221,13 @@ impl Scheduler {
                 .map(|t| is_daemon(t) || tol(&spec.templates[t], &unsched))
                 .collect(),
             tolerates_not_ready: spec.templates.iter().map(|t| tol(t, &not_ready)).collect(),
+            per_node: {
+                let multi_zone = spec.pools.iter().any(|p| p.zones.len() > 1);
+                spec.templates
+                    .iter()
+                    .map(|t| t.per_node_labels || (multi_zone && names_zone(t)))
+                    .collect()
+            },
             fail_cache: vec![None; spec.templates.len()],
             feasible: Vec::new(),
             scores: Vec::new(),
@@ -223,6 +256,31 @@ impl Scheduler {
         }
     }
 
+    /// The static filters on a pool as a whole. For a pool over several zones and a template
+    /// naming the zone label, the pool passes if a node in one of its zones would: this is
+    /// the pre-check of a node that joined (a false "fits" only costs a retry).
+    fn pool_static(t: &TemplateSpec, pool: &PoolSpec) -> StaticFit {
+        if pool.zones.len() > 1 && names_zone(t) {
+            let mut first = StaticFit::Unknown;
+            for z in &pool.zones {
+                let labels = NodeLabels {
+                    pool: &pool.labels,
+                    hostname: None,
+                    zone: Some(z),
+                };
+                let r = Self::compute_static(t, pool, &labels);
+                if matches!(r, StaticFit::Pass { .. }) {
+                    return r;
+                }
+                if first == StaticFit::Unknown {
+                    first = r;
+                }
+            }
+            return first;
+        }
+        Self::compute_static(t, pool, &pool.labels)
+    }
+
     fn static_for(
         &mut self,
         spec: &Spec,
@@ -233,17 +291,18 @@ impl Scheduler {
         let t = spec.template(tid);
         let pool_id = cluster.node(node).pool;
         let pool = spec.pool(pool_id);
-        if t.per_node_labels {
+        if self.per_node[tid.idx()] {
             let hostname = cluster.node_name(spec, node);
             let labels = NodeLabels {
                 pool: &pool.labels,
-                hostname: &hostname,
+                hostname: Some(&hostname),
+                zone: multi_zone_label(pool, cluster.node(node).ordinal),
             };
             return Self::compute_static(t, pool, &labels);
         }
         let slot = tid.idx() * self.npools + pool_id.idx();
         if self.static_fit[slot] == StaticFit::Unknown {
-            self.static_fit[slot] = Self::compute_static(t, pool, &pool.labels);
+            self.static_fit[slot] = Self::pool_static(t, pool);
         }
         self.static_fit[slot]
     }
@@ -270,7 +329,7 @@ impl Scheduler {
                     let slot = &mut static_fit[tid.idx() * npools + pool.idx()];
                     if *slot == StaticFit::Unknown {
                         let pl = spec.pool(pool);
-                        *slot = Self::compute_static(spec.template(tid), pl, &pl.labels);
+                        *slot = Self::pool_static(spec.template(tid), pl);
                     }
                     matches!(*slot, StaticFit::Pass { .. })
                 };
@@ -289,7 +348,7 @@ impl Scheduler {
         let p = spec.pool(pool);
         let slot = tid.idx() * self.npools + pool.idx();
         if self.static_fit[slot] == StaticFit::Unknown {
-            self.static_fit[slot] = Self::compute_static(t, p, &p.labels);
+            self.static_fit[slot] = Self::pool_static(t, p);
         }
         matches!(self.static_fit[slot], StaticFit::Pass { .. })
     }
@@ -345,11 +404,11 @@ impl Scheduler {
             let idx = (start + i) % total;
             let node = cluster.registered[idx];
             let n = cluster.node(node);
-            if !t.per_node_labels {
+            if !self.per_node[tid.idx()] {
                 let slot = row + n.pool.idx();
                 if self.static_fit[slot] == StaticFit::Unknown {
                     let pool = spec.pool(n.pool);
-                    self.static_fit[slot] = Self::compute_static(t, pool, &pool.labels);
+                    self.static_fit[slot] = Self::pool_static(t, pool);
                 }
                 if !matches!(self.static_fit[slot], StaticFit::Pass { .. }) {
                     i += cluster.run_end(idx) - idx;
@@ -547,7 +606,7 @@ impl Scheduler {
         let row = tid.idx() * self.npools;
         for k in 0..n {
             let node = self.feasible[k];
-            let st = if t.per_node_labels {
+            let st = if self.per_node[tid.idx()] {
                 self.static_for(spec, cluster, tid, node)
             } else {
                 // Feasible nodes passed the static filters, so the cache is filled.

@@ -61,7 +61,7 @@ impl RunOutput {
     pub fn empty(spec: &Spec, seed: u64) -> RunOutput {
         RunOutput {
             seed,
-            cluster: Cluster::new(spec.pools.len(), spec.images.len()),
+            cluster: Cluster::for_spec(spec),
             messages: Messages::default(),
             rec: Recorder::default(),
             scheduling_attempts: 0,
@@ -124,7 +124,7 @@ macro_rules! cx {
 impl<'s> Simulation<'s> {
     pub fn new(spec: &'s Spec, seed: u64) -> Self {
         let rng = RngStreams::new(seed);
-        let cluster = Cluster::new(spec.pools.len(), spec.images.len());
+        let cluster = Cluster::for_spec(spec);
         let mut sim = Simulation {
             spec,
             q: EventQueue::with_capacity(1024),

@@ -25,8 +25,45 @@ fn labels_set_by_kubelet(p: &raw::Pool, version: Option<WinVersion>, key: &str) 
         WINDOWS_BUILD_LABEL => version.map(|v| v.build_label()),
         POOL_LABEL => Some(p.name.clone()),
         INSTANCE_TYPE_LABEL => p.instance_type.clone(),
-        ZONE_LABEL => p.zone.clone(),
+        ZONE_LABEL => p.zone.clone().or_else(|| match p.zones.as_slice() {
+            [z] => Some(z.clone()),
+            _ => None,
+        }),
         _ => None,
+    }
+}
+
+/// The zones of a pool's nodes: `zone` alone, or the `zones` its nodes take in turn. Both at
+/// once, an empty name or a repeated zone are errors.
+fn check_zones(cx: &mut Ctx, p: &raw::Pool, path: &Path) -> Vec<String> {
+    if p.zone.is_some() && !p.zones.is_empty() {
+        cx.err(
+            path.field("zones"),
+            "expected either zone (one zone) or zones (nodes spread over several), not both",
+        );
+    }
+    for (i, z) in p.zones.iter().enumerate() {
+        if z.is_empty() {
+            cx.err(
+                path.field("zones").index(i),
+                "expected a non-empty zone name",
+            );
+        } else if p.zones[..i].contains(z) {
+            cx.err(
+                path.field("zones").index(i),
+                format!("zone \"{z}\" is listed twice"),
+            );
+        }
+    }
+    if p.zones.len() > 1 && p.labels.contains_key(ZONE_LABEL) {
+        cx.err(
+            path.field("labels").key(ZONE_LABEL),
+            "topology.kubernetes.io/zone is set per node from zones; remove it",
+        );
+    }
+    match &p.zone {
+        Some(z) => vec![z.clone()],
+        None => p.zones.clone(),
     }
 }
 
@@ -114,7 +151,8 @@ pub(super) fn check(
         if let Some(t) = &p.instance_type {
             labels.insert(INSTANCE_TYPE_LABEL.into(), t.clone());
         }
-        if let Some(z) = &p.zone {
+        let zones = check_zones(cx, p, &path);
+        if let [z] = zones.as_slice() {
             labels.insert(ZONE_LABEL.into(), z.clone());
         }
         if let Some(v) = version {
@@ -202,6 +240,7 @@ pub(super) fn check(
             },
             disk: p.disk.0,
             labels,
+            zones,
             taints: p.taints.clone(),
             pull_bandwidth: p.pull_bandwidth.map_or(defaults::PULL_BANDWIDTH, |r| r.0),
             extraction_rate: p.extraction_rate.map_or(

@@ -16,11 +16,38 @@ use crate::model::{PoolId, Spec, TemplateId};
 /// (TaintToleration on NoSchedule/NoExecute taints, NodeAffinity and nodeSelector on the pool's
 /// labels): the DaemonSet controller's `nodeShouldRunDaemonPod`, the cluster autoscaler's
 /// template-node check, and the scheduling queue's pre-check for a node that joined.
+/// A pool over several zones passes if a node in one of its zones would.
 pub fn passes_static_filters(spec: &Spec, t: TemplateId, pool: PoolId) -> bool {
     let t = spec.template(t);
     let p = spec.pool(pool);
     taint_toleration::first_untolerated(&p.taints, &t.tolerations).is_none()
-        && node_affinity::filter(t, &p.labels)
+        && (node_affinity::filter(t, &p.labels)
+            || (p.zones.len() > 1
+                && p.zones.iter().any(|z| {
+                    node_affinity::filter(
+                        t,
+                        &WithZone {
+                            labels: &p.labels,
+                            zone: z,
+                        },
+                    )
+                })))
+}
+
+/// A pool's labels with one of its zones.
+struct WithZone<'a> {
+    labels: &'a std::collections::BTreeMap<String, String>,
+    zone: &'a str,
+}
+
+impl crate::model::selector::Labels for WithZone<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        if key == crate::model::labels::ZONE_LABEL {
+            Some(self.zone)
+        } else {
+            self.labels.get(key).map(String::as_str)
+        }
+    }
 }
 
 /// `framework.MaxNodeScore`.

@@ -1,0 +1,146 @@
+//! PodTopologySpread (k/k `plugins/podtopologyspread`: `plugin.go`, `common.go`,
+//! `filtering.go`, `scoring.go`): spreads the replicas of a workload over nodes and zones.
+//!
+//! With the default `SystemDefaulting`, a pod with no constraints of its own that is owned by
+//! a ReplicaSet, StatefulSet or Service (here: every Deployment pod) gets
+//! `systemDefaultConstraints`: hostname maxSkew 3 and zone maxSkew 5, both `ScheduleAnyway`,
+//! selecting the pods of the same owner. They only score; nothing is filtered.
+//!
+//! Owns: the formulas (normalising weight, score per count, normalisation, skew). Does not
+//! own: the counts (`model::topology`, kept by binds and releases) or which nodes are scored
+//! (`scheduler`).
+
+pub const NAME: &str = "PodTopologySpread";
+/// `ErrReasonConstraintsNotMatch` (`plugin.go`).
+pub const REASON: &str = "node(s) didn't match pod topology spread constraints";
+
+/// `systemDefaultConstraints` (`plugin.go`): maxSkew of the hostname constraint.
+pub const DEFAULT_HOSTNAME_MAX_SKEW: i32 = 3;
+/// `systemDefaultConstraints`: maxSkew of the zone constraint.
+pub const DEFAULT_ZONE_MAX_SKEW: i32 = 5;
+
+/// `topologyNormalizingWeight` (`scoring.go`): ln(size + 2), where size is the number of
+/// topology values among the scored nodes (for hostname: the number of scored nodes), so the
+/// counts of a topology with few domains are not watered down by one with many.
+pub fn normalizing_weight(size: usize) -> f64 {
+    ((size + 2) as f64).ln()
+}
+
+/// `scoreForCount` (`scoring.go`): count × weight + (maxSkew − 1); the maxSkew term waters
+/// down differences between domains so a larger maxSkew tolerates more skew.
+pub fn score_for_count(count: u32, max_skew: i32, weight: f64) -> f64 {
+    count as f64 * weight + (max_skew - 1) as f64
+}
+
+/// `NormalizeScore` (`scoring.go`): raw scores are "matching pods" (more is worse); each
+/// becomes 100 × (max + min − score) / max, over the nodes not ignored (`None`, which score
+/// 0). When every raw score is 0 all nodes get 100.
+pub fn normalize(raw: &[Option<i64>], out: &mut Vec<i64>) {
+    out.clear();
+    let mut min = i64::MAX;
+    let mut max = 0i64;
+    for s in raw.iter().flatten() {
+        min = min.min(*s);
+        max = max.max(*s);
+    }
+    for s in raw {
+        out.push(match *s {
+            None => 0,
+            Some(_) if max == 0 => super::MAX_NODE_SCORE,
+            Some(s) => super::MAX_NODE_SCORE * (max + min - s) / max,
+        });
+    }
+}
+
+/// The Filter judgement for one DoNotSchedule constraint (`filtering.go`): placing the pod in
+/// a domain that already holds `match_num` matching pods gives skew
+/// `match_num + self_match − global_min`, where the global minimum is taken as 0 while fewer
+/// than `min_domains` eligible domains exist. The node passes when skew ≤ maxSkew.
+pub fn fits(
+    match_num: u32,
+    self_match: bool,
+    global_min: u32,
+    domains: usize,
+    min_domains: u32,
+    max_skew: i32,
+) -> bool {
+    let min = if domains < min_domains as usize {
+        0
+    } else {
+        global_min
+    };
+    (match_num as i64 + self_match as i64 - min as i64) <= max_skew as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Raw score of a node under the two system-default constraints, as `Score` computes it:
+    /// the sum over constraints of `scoreForCount`, rounded.
+    fn default_raw(on_node: u32, nodes: usize, in_zone: Option<(u32, usize)>) -> i64 {
+        let mut s = score_for_count(
+            on_node,
+            DEFAULT_HOSTNAME_MAX_SKEW,
+            normalizing_weight(nodes),
+        );
+        if let Some((c, zones)) = in_zone {
+            s += score_for_count(c, DEFAULT_ZONE_MAX_SKEW, normalizing_weight(zones));
+        }
+        s.round() as i64
+    }
+
+    #[test]
+    fn the_system_default_scores_favour_the_node_with_fewer_replicas() {
+        // Three scored nodes without zones, holding 0, 1 and 2 replicas. Hostname weight
+        // ln(3 + 2) = 1.6094; raw = c × 1.6094 + 2 → round(2) = 2, round(3.609) = 4,
+        // round(5.219) = 5. Normalised: 100 × (5 + 2 − s) / 5 → 100, 60, 40.
+        let raw: Vec<Option<i64>> = [0, 1, 2].iter().map(|&c| Some(default_raw(c, 3, None))).collect();
+        assert_eq!(raw, vec![Some(2), Some(4), Some(5)]);
+        let mut out = Vec::new();
+        normalize(&raw, &mut out);
+        assert_eq!(out, vec![100, 60, 40]);
+    }
+
+    #[test]
+    fn the_zone_constraint_adds_its_weighted_count_for_nodes_with_a_zone() {
+        // Four scored nodes in two zones; zone a holds 3 replicas, zone b 1; the two nodes
+        // hold 1 (zone a) and 0 (zone b) replicas. Hostname weight ln 6 = 1.7918, zone weight
+        // ln 4 = 1.3863.
+        // Node in a: 1 × 1.7918 + 2 + 3 × 1.3863 + 4 = 11.95 → 12.
+        // Node in b: 0 + 2 + 1 × 1.3863 + 4 = 7.386 → 7.
+        let a = default_raw(1, 4, Some((3, 2)));
+        let b = default_raw(0, 4, Some((1, 2)));
+        assert_eq!((a, b), (12, 7));
+        // 100 × (12 + 7 − 12) / 12 = 58 (integer division); 100 × (12 + 7 − 7) / 12 = 100.
+        let mut out = Vec::new();
+        normalize(&[Some(a), Some(b)], &mut out);
+        assert_eq!(out, vec![58, 100]);
+    }
+
+    #[test]
+    fn ignored_nodes_score_zero_and_all_zero_raw_scores_give_everyone_the_maximum() {
+        let mut out = Vec::new();
+        normalize(&[Some(0), None, Some(0)], &mut out);
+        assert_eq!(out, vec![100, 0, 100]);
+        // min and max are taken over the nodes not ignored: min 2, max 4 → 100 × (6 − s) / 4.
+        normalize(&[Some(2), None, Some(4), Some(3)], &mut out);
+        assert_eq!(out, vec![100, 0, 50, 75]);
+    }
+
+    #[test]
+    fn filter_table() {
+        // (name, match_num, self_match, global_min, domains, min_domains, max_skew, fits)
+        let cases = [
+            ("a domain one above the minimum admits a maxSkew 1 pod when the pod does not match itself", 1, false, 0, 3, 1, 1, true),
+            ("a domain one above the minimum rejects a maxSkew 1 pod that matches its own selector", 1, true, 0, 3, 1, 1, false),
+            ("the emptiest domain always admits a maxSkew 1 pod", 0, true, 0, 3, 1, 1, true),
+            ("a domain at the minimum of 2 admits the pod: 2 + 1 − 2 = 1", 2, true, 2, 2, 1, 1, true),
+            ("fewer domains than minDomains take the global minimum as 0: 2 + 1 − 0 > 1", 2, true, 2, 2, 3, 1, false),
+            ("maxSkew 3 tolerates a domain two above the minimum: 2 + 1 − 0 = 3", 2, true, 0, 3, 1, 3, true),
+        ];
+        for (name, m, own, min, domains, min_domains, skew, want) in cases {
+            assert_eq!(fits(m, own, min, domains, min_domains, skew), want, "{name}");
+        }
+    }
+}

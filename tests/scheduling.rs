@@ -1,0 +1,86 @@
+//! The default scheduler profile end to end: zones on pools, and the plugins added by issue 16,
+//! checked on small scenarios whose placements can be worked out by hand.
+
+mod common;
+
+use common::{run, spec};
+use hybridsim::scenario;
+
+/// The zone each node ordinal of a pool over zones a, b, c is in: ordinal modulo 3.
+fn zone_of(ordinal: u32) -> &'static str {
+    ["a", "b", "c"][ordinal as usize % 3]
+}
+
+#[test]
+fn a_pool_over_three_zones_spreads_its_nodes_round_robin_and_selectors_see_the_zone() {
+    // Six nodes in zones a, b, c, a, b, c; four replicas that select zone b can only land on
+    // nodes 1 and 4.
+    let (s, out) = run(r#"Scenario(
+    name: "zones", duration: "2m",
+    pools: [(name: "p", os: Linux, cpu: "8", memory: "32Gi", count: 6, zones: ["a", "b", "c"])],
+    layers: [(name: "l", size: "10MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    workloads: [(name: "web", replicas: 4, template: (
+        containers: [(image: "app:1", cpu: "100m", memory: "100Mi")],
+        node_selector: {"topology.kubernetes.io/zone": "b"}))],
+)"#);
+    assert!(
+        !s.pools[0]
+            .labels
+            .contains_key("topology.kubernetes.io/zone")
+    );
+    assert_eq!(out.cluster.pods.len(), 4);
+    for p in &out.cluster.pods {
+        let node = out.cluster.node(p.node.expect("every replica is bound"));
+        assert_eq!(
+            zone_of(node.ordinal),
+            "b",
+            "pod {} on node {}",
+            p.ordinal,
+            node.ordinal
+        );
+    }
+}
+
+#[test]
+fn a_single_entry_zones_list_is_the_pool_label_like_zone() {
+    let s = spec(
+        r#"Scenario(
+    name: "zones", duration: "1m",
+    pools: [(name: "p", os: Linux, cpu: "8", memory: "32Gi", count: 1, zones: ["eastus-1"])],
+    layers: [], images: [], workloads: [],
+)"#,
+    );
+    assert_eq!(
+        s.pools[0]
+            .labels
+            .get("topology.kubernetes.io/zone")
+            .map(String::as_str),
+        Some("eastus-1")
+    );
+}
+
+#[test]
+fn zone_and_zones_together_or_a_repeated_zone_are_errors_with_their_place() {
+    let cases = [
+        (
+            r#"zone: "a", zones: ["a", "b"]"#,
+            "expected either zone (one zone) or zones (nodes spread over several), not both",
+        ),
+        (r#"zones: ["a", "a"]"#, r#"zone "a" is listed twice"#),
+        (r#"zones: ["a", ""]"#, "expected a non-empty zone name"),
+    ];
+    for (extra, want) in cases {
+        let text = format!(
+            r#"Scenario(name: "z", duration: "1m",
+    pools: [(name: "p", os: Linux, cpu: "8", memory: "32Gi", count: 1, {extra})],
+    layers: [], images: [], workloads: [])"#
+        );
+        let err = scenario::load_str(&text, "z.ron")
+            .expect_err(extra)
+            .to_string();
+        assert!(err.contains(want), "{extra}: {err}");
+        // The error points into the file (line 2 is the pool's).
+        assert!(err.starts_with("z.ron:2:"), "{extra}: {err}");
+    }
+}
