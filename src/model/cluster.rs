@@ -216,6 +216,8 @@ pub struct Cluster {
     /// Bumped whenever a scheduling input changes (a bind, a node added or removed, resources
     /// freed), so the scheduler can reuse a failure computed for an identical pod.
     pub version: u64,
+    /// Nodes whose taints differ from their pool's (timeline taints, node lifecycle taints).
+    pub taint_overlay: super::taint_overlay::TaintOverlay,
 }
 
 impl Cluster {
@@ -342,6 +344,15 @@ impl Cluster {
         n.nonzero.mem -= t.nonzero.mem;
         n.nonzero.pods -= 1;
         self.version += 1;
+    }
+
+    /// The node's taints: its own if they differ from its pool's, else the pool's.
+    #[inline]
+    pub fn taints<'a>(&'a self, spec: &'a super::Spec, id: NodeId) -> &'a [super::selector::Taint] {
+        match self.taint_overlay.get(id) {
+            Some(t) => t,
+            None => &spec.pool(self.nodes[id.idx()].pool).taints,
+        }
     }
 
     pub fn node_name(&self, spec: &super::Spec, id: NodeId) -> String {
