@@ -47,6 +47,9 @@ pub enum Event {
     HpaSync(WorkloadId),
     /// A terminating pod's grace period ends: it leaves its node.
     PodTerminated { pod: PodId, generation: u32 },
+    /// A pod's NoExecute toleration may have run out (`controllers::taint_eviction` checks
+    /// that the eviction is still scheduled for now).
+    TaintEviction(PodId),
 }
 
 /// What a component asks the loop to do. Applied in push order after the event that caused
@@ -71,6 +74,9 @@ pub enum Effect {
     /// A bound pod's requests were returned to this node (a cluster event for the scheduling
     /// queue's hints).
     ResourcesFreed(NodeId),
+    /// A node became less restrictive (uncordoned, a taint removed): a cluster event for the
+    /// scheduling queue's hints.
+    NodeUpdated(NodeId),
 }
 
 /// The part of a run a component may see and change while it handles one event.

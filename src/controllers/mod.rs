@@ -11,6 +11,9 @@
 //! (`ActivePodsWithRanks`); DaemonSet placement predicates (node affinity / nodeSelector and
 //! NoSchedule/NoExecute taints) and failed-pod back-off from k/k `pkg/controller/daemon`.
 
+pub mod node_actions;
+pub mod taint_eviction;
+
 use crate::effect::{Ctx, Effect, Event};
 use crate::engine::backoff;
 use crate::model::cluster::{NodeState, Pod, PodPhase, Reason, Termination};
@@ -37,6 +40,8 @@ pub struct Controllers {
     daemons: Vec<WorkloadId>,
     /// Scratch of the victim ranking, kept so a warm scale-down allocates nothing.
     scratch: VictimScratch,
+    /// Pods whose NoExecute toleration runs out at a known time.
+    pub eviction: taint_eviction::TaintEviction,
 }
 
 /// A pod's place in the `ActivePodsWithRanks` deletion order: smaller is deleted first. The pod
@@ -78,6 +83,7 @@ impl Controllers {
                 .map(|(i, _)| WorkloadId::from_idx(i))
                 .collect(),
             scratch: VictimScratch::default(),
+            eviction: taint_eviction::TaintEviction::default(),
         }
     }
 
@@ -168,6 +174,7 @@ impl Controllers {
                     if n.state == NodeState::Ready
                         && covered.binary_search(&node).is_err()
                         && daemon_fits_pool(spec, tid, n.pool)
+                        && daemon_fits_node_taints(cx, tid, node)
                     {
                         to_create.push(node);
                     }
@@ -348,7 +355,70 @@ impl Controllers {
             TimelineAction::Create(wl) => self.create(cx, wl),
             TimelineAction::Scale(wl, r) => self.scale(cx, wl, r),
             TimelineAction::Delete(wl) => self.delete(cx, wl),
+            TimelineAction::Cordon(target) | TimelineAction::Uncordon(target) => {
+                let on = matches!(action, TimelineAction::Cordon(_));
+                let nodes = node_actions::resolve(cx.cluster, target);
+                node_actions::set_cordon(cx, &nodes, on);
+            }
+            TimelineAction::AddTaint(target, ref taint) => {
+                let nodes = node_actions::resolve(cx.cluster, target);
+                let changed = node_actions::add_taint(cx, &nodes, taint);
+                if taint.effect == crate::model::selector::TaintEffect::NoExecute {
+                    for n in changed {
+                        self.node_taints_changed(cx, n);
+                    }
+                }
+            }
+            TimelineAction::RemoveTaint(target, ref key, effect) => {
+                let nodes = node_actions::resolve(cx.cluster, target);
+                for n in node_actions::remove_taint(cx, &nodes, key, effect) {
+                    self.node_taints_changed(cx, n);
+                }
+            }
         }
+    }
+
+    /// A node's NoExecute taints changed (`handleNodeUpdate`): every pod on it is processed
+    /// again, in pod order; those due now are evicted.
+    pub fn node_taints_changed(&mut self, cx: &mut Ctx, node: NodeId) {
+        let mut pods = cx.cluster.pods_on[node.idx()].clone();
+        pods.sort_unstable();
+        for pod in pods {
+            if self.eviction.process(cx, pod, node) {
+                self.evict_for_taint(cx, pod);
+            }
+        }
+    }
+
+    /// A pod was bound (`handlePodUpdate`): on a node with NoExecute taints its toleration
+    /// period starts now, or it is evicted at once.
+    pub fn pod_bound(&mut self, cx: &mut Ctx, pod: PodId) {
+        let Some(node) = cx.cluster.pods[pod.idx()].node else {
+            return;
+        };
+        let no_execute = cx
+            .cluster
+            .taints(cx.spec, node)
+            .iter()
+            .any(|t| t.effect == crate::model::selector::TaintEffect::NoExecute);
+        if no_execute && self.eviction.process(cx, pod, node) {
+            self.evict_for_taint(cx, pod);
+        }
+    }
+
+    /// A scheduled taint eviction is due: evicts the pod if it still is.
+    pub fn taint_eviction_fired(&mut self, cx: &mut Ctx, pod: PodId) {
+        if self.eviction.fired(cx, pod) {
+            self.evict_for_taint(cx, pod);
+        }
+    }
+
+    /// Deletes a pod for a NoExecute taint it does not (or no longer) tolerate; its
+    /// controller replaces it at once, as the ReplicaSet controller does for a deleted pod.
+    fn evict_for_taint(&mut self, cx: &mut Ctx, pod: PodId) {
+        let wl = cx.cluster.pods[pod.idx()].workload;
+        delete_pod(cx, pod);
+        self.sync(cx, wl);
     }
 
     /// Creation events of the workloads that have a creation time.
@@ -359,6 +429,24 @@ impl Controllers {
             }
         }
     }
+}
+
+/// Whether the node's own taints (if it has any) let a DaemonSet's pods run there
+/// (`nodeShouldRunDaemonPod` on NoSchedule and NoExecute taints, with the tolerations the
+/// DaemonSet controller adds). Nodes without their own taints were judged by their pool.
+fn daemon_fits_node_taints(cx: &Ctx, t: TemplateId, node: NodeId) -> bool {
+    let Some(taints) = cx.cluster.taint_overlay.get(node) else {
+        return true;
+    };
+    let tols = &cx.spec.template(t).tolerations;
+    let extra = taint_eviction::daemon_tolerations();
+    taints.iter().all(|taint| {
+        !matches!(
+            taint.effect,
+            crate::model::selector::TaintEffect::NoSchedule
+                | crate::model::selector::TaintEffect::NoExecute
+        ) || tols.iter().chain(&extra).any(|tol| tol.tolerates(taint))
+    })
 }
 
 /// Deletes a pod: frees its node's resources and makes its pending events stale.

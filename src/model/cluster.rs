@@ -270,6 +270,8 @@ pub struct Cluster {
     /// Zones and pods per workload per node and zone (PodTopologySpread), kept by `bind` and
     /// `release`.
     pub spread: super::topology::SpreadCounts,
+    /// Nodes whose taints differ from their pool's (timeline taints, node lifecycle taints).
+    pub taint_overlay: super::taint_overlay::TaintOverlay,
 }
 
 impl Cluster {
@@ -411,6 +413,15 @@ impl Cluster {
         let zone = self.spread.zone_of(n.pool, n.ordinal);
         self.spread
             .update(self.pods[pod.idx()].workload, node, zone, false);
+    }
+
+    /// The node's taints: its own if they differ from its pool's, else the pool's.
+    #[inline]
+    pub fn taints<'a>(&'a self, spec: &'a super::Spec, id: NodeId) -> &'a [super::selector::Taint] {
+        match self.taint_overlay.get(id) {
+            Some(t) => t,
+            None => &spec.pool(self.nodes[id.idx()].pool).taints,
+        }
     }
 
     pub fn node_name(&self, spec: &super::Spec, id: NodeId) -> String {

@@ -11,6 +11,7 @@ pub mod labels;
 pub mod messages;
 pub mod selector;
 pub mod spec;
+pub mod taint_overlay;
 pub mod topology;
 pub mod windows;
 

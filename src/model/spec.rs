@@ -3,7 +3,7 @@
 //! Built once by `scenario::validate` and read-only during a run, so every component can hold
 //! ids into it instead of cloning specs.
 
-use super::selector::{PreferredTerm, Taint, Term, Toleration};
+use super::selector::{PreferredTerm, Taint, TaintEffect, Term, Toleration};
 use super::windows::{IsolationMode, WinVersion};
 use super::{ImageId, LayerId, Os, PoolId, TemplateId, WorkloadId};
 use std::collections::BTreeMap;
@@ -239,6 +239,25 @@ pub enum TimelineAction {
     Create(WorkloadId),
     Scale(WorkloadId, u32),
     Delete(WorkloadId),
+    /// `kubectl cordon`: sets `spec.unschedulable` on the target's nodes.
+    Cordon(NodeTarget),
+    /// `kubectl uncordon`.
+    Uncordon(NodeTarget),
+    /// `kubectl taint nodes … key=value:effect` (overwriting the same key and effect).
+    AddTaint(NodeTarget, Taint),
+    /// `kubectl taint nodes … key[:effect]-`: removes the key's taints of that effect, or of
+    /// every effect when None.
+    RemoveTaint(NodeTarget, String, Option<TaintEffect>),
+}
+
+/// The nodes a node action applies to, resolved when it runs (nodes come and go).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum NodeTarget {
+    /// The node named `POOL-ORDINAL`, if it exists then.
+    Node { pool: PoolId, ordinal: u32 },
+    /// Every node of the pool that exists then (`kubectl … -l agentpool=POOL`); nodes that
+    /// join later come with the pool's own settings.
+    Pool(PoolId),
 }
 
 #[derive(Clone, Debug)]

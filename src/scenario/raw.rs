@@ -450,9 +450,48 @@ pub struct Hpa {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub enum Action {
-    Create { workload: String },
-    Scale { workload: String, replicas: u32 },
-    Delete { workload: String },
+    Create {
+        workload: String,
+    },
+    Scale {
+        workload: String,
+        replicas: u32,
+    },
+    Delete {
+        workload: String,
+    },
+    /// `kubectl cordon`: one node by name (`node: "win-0"`) or every node of a pool.
+    Cordon {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pool: Option<String>,
+    },
+    /// `kubectl uncordon`.
+    Uncordon {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pool: Option<String>,
+    },
+    /// `kubectl taint nodes NODE key=value:effect --overwrite`.
+    AddTaint {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pool: Option<String>,
+        taint: Taint,
+    },
+    /// `kubectl taint nodes NODE key:effect-` (`key-` without an effect).
+    RemoveTaint {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pool: Option<String>,
+        key: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        effect: Option<TaintEffect>,
+    },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

@@ -113,6 +113,8 @@ enum Reject {
     NotReady,
     Affinity,
     Resources(node_resources_fit::Insufficient),
+    /// The node's own taint (`Cluster::taint_overlay`) at this index is not tolerated.
+    NodeTaint(NodeId, u16),
 }
 
 /// Per-cycle rejection counts.
@@ -126,6 +128,10 @@ struct Histogram {
     pods: u32,
     /// Indexed by `taint_offset[pool] + taint index`.
     taints: Vec<u32>,
+    /// Rejections by a node's own taints (node, taint index), named before the message.
+    node_taints: Vec<(NodeId, u16)>,
+    /// The reason texts of `node_taints`, one per rejected node.
+    node_taint_names: Vec<String>,
 }
 
 /// What the resource scores of a node depend on.
@@ -244,14 +250,23 @@ impl Scheduler {
     }
 
     fn compute_static(t: &TemplateSpec, pool: &PoolSpec, labels: &impl Labels) -> StaticFit {
-        if let Some((i, _)) = taint_toleration::first_untolerated(&pool.taints, &t.tolerations) {
+        Self::compute_static_taints(t, &pool.taints, labels)
+    }
+
+    /// The static filters against an explicit taint list (a pool's, or a node's own).
+    fn compute_static_taints(
+        t: &TemplateSpec,
+        taints: &[Taint],
+        labels: &impl Labels,
+    ) -> StaticFit {
+        if let Some((i, _)) = taint_toleration::first_untolerated(taints, &t.tolerations) {
             return StaticFit::Taint(i as u16);
         }
         if !node_affinity::filter(t, labels) {
             return StaticFit::Affinity;
         }
         StaticFit::Pass {
-            prefer: taint_toleration::count_intolerable_prefer(&pool.taints, &t.tolerations),
+            prefer: taint_toleration::count_intolerable_prefer(taints, &t.tolerations),
             affinity: node_affinity::score(t, labels),
         }
     }
@@ -291,14 +306,17 @@ impl Scheduler {
         let t = spec.template(tid);
         let pool_id = cluster.node(node).pool;
         let pool = spec.pool(pool_id);
-        if self.per_node[tid.idx()] {
+        // A node with its own taints (timeline or node-lifecycle taints) is not its pool's:
+        // computed for it alone, uncached; so is a pod whose selectors name per-node labels.
+        let overlay = cluster.taint_overlay.get(node);
+        if self.per_node[tid.idx()] || overlay.is_some() {
             let hostname = cluster.node_name(spec, node);
             let labels = NodeLabels {
                 pool: &pool.labels,
                 hostname: Some(&hostname),
                 zone: multi_zone_label(pool, cluster.node(node).ordinal),
             };
-            return Self::compute_static(t, pool, &labels);
+            return Self::compute_static_taints(t, overlay.unwrap_or(&pool.taints), &labels);
         }
         let slot = tid.idx() * self.npools + pool_id.idx();
         if self.static_fit[slot] == StaticFit::Unknown {
@@ -341,6 +359,51 @@ impl Scheduler {
         );
     }
 
+    /// Queueing hints for nodes that became less restrictive (`ClusterEvents::nodes_updated`):
+    /// a parked pod goes back if NodeUnschedulable rejected it and some updated node is no
+    /// longer cordoned for it, or TaintToleration rejected it and the pod now tolerates every
+    /// NoSchedule/NoExecute taint of some updated node (k/k `nodeunschedulable` and
+    /// `tainttoleration` `isSchedulableAfterNodeChange`).
+    pub fn requeue_updated(
+        &mut self,
+        spec: &Spec,
+        cluster: &Cluster,
+        nodes: &[NodeId],
+        now: u64,
+        to_active: &mut Vec<PodId>,
+        to_backoff: &mut Vec<(PodId, u64, u32)>,
+    ) {
+        let tolerates_unschedulable = &self.tolerates_unschedulable;
+        self.queue.move_unschedulable(
+            |pod, _since, rejectors| {
+                let p = &cluster.pods[pod.idx()];
+                let t = spec.template(p.template);
+                let by_cordon = rejectors.contains(Plugin::NodeUnschedulable);
+                let by_taint = rejectors.contains(Plugin::TaintToleration);
+                if !by_cordon && !by_taint {
+                    return None;
+                }
+                let helps = nodes.iter().any(|&n| {
+                    let node = cluster.node(n);
+                    if !matches!(node.state, NodeState::Ready | NodeState::NotReady) {
+                        return false;
+                    }
+                    (by_cordon && (!node.cordoned || tolerates_unschedulable[p.template.idx()]))
+                        || (by_taint
+                            && taint_toleration::first_untolerated(
+                                cluster.taints(spec, n),
+                                &t.tolerations,
+                            )
+                            .is_none())
+                });
+                helps.then_some(p.sched_attempts)
+            },
+            now,
+            to_active,
+            to_backoff,
+        );
+    }
+
     /// Whether a template passes the static filters (taints, selector, affinity) of a pool: what
     /// the DaemonSet controller checks before creating a pod for a node.
     pub fn template_fits_pool(&mut self, spec: &Spec, tid: TemplateId, pool: PoolId) -> bool {
@@ -366,6 +429,9 @@ impl Scheduler {
         }
         let st = self.static_for(spec, cluster, tid, node);
         if let StaticFit::Taint(i) = st {
+            if cluster.taint_overlay.get(node).is_some() {
+                return Err(Reject::NodeTaint(node, i));
+            }
             return Err(Reject::Taint(n.pool, i));
         }
         if n.state != NodeState::Ready && !self.tolerates_not_ready[tid.idx()] {
@@ -404,7 +470,8 @@ impl Scheduler {
             let idx = (start + i) % total;
             let node = cluster.registered[idx];
             let n = cluster.node(node);
-            if !self.per_node[tid.idx()] {
+            // With per-node taints a pool's run is no longer uniform: no skipping then.
+            if !self.per_node[tid.idx()] && cluster.taint_overlay.is_empty() {
                 let slot = row + n.pool.idx();
                 if self.static_fit[slot] == StaticFit::Unknown {
                     let pool = spec.pool(n.pool);
@@ -438,6 +505,17 @@ impl Scheduler {
                 h.memory += ins.memory as u32;
                 h.pods += ins.pods as u32;
             }
+            Reject::NodeTaint(node, i) => h.node_taints.push((node, i)),
+        }
+    }
+
+    /// Names the rejections by nodes' own taints (the message needs the taints' texts).
+    fn name_node_taints(&mut self, spec: &Spec, cluster: &Cluster) {
+        let h = &mut self.hist;
+        h.node_taint_names.clear();
+        for &(node, i) in &h.node_taints {
+            let taint = &cluster.taints(spec, node)[i as usize];
+            h.node_taint_names.push(taint_toleration::reason(taint));
         }
     }
 
@@ -450,6 +528,8 @@ impl Scheduler {
         h.memory = 0;
         h.pods = 0;
         h.taints.iter_mut().for_each(|c| *c = 0);
+        h.node_taints.clear();
+        h.node_taint_names.clear();
     }
 
     /// The plugins that rejected some node in this cycle's histogram.
@@ -463,7 +543,7 @@ impl Scheduler {
             s.insert(Plugin::NodeAffinity);
         }
         // The not-ready taint is TaintToleration's, as every other taint.
-        if h.not_ready > 0 || h.taints.iter().any(|&c| c > 0) {
+        if h.not_ready > 0 || h.taints.iter().any(|&c| c > 0) || !h.node_taints.is_empty() {
             s.insert(Plugin::TaintToleration);
         }
         if h.cpu + h.memory + h.pods > 0 {
@@ -495,6 +575,9 @@ impl Scheduler {
             h.not_ready,
             taint_toleration::reason(&Taint::new(NOT_READY_TAINT, "", TaintEffect::NoSchedule)),
         );
+        for name in &h.node_taint_names {
+            push(1, name.clone());
+        }
         push(h.affinity, node_affinity::REASON.to_string());
         push(h.cpu, node_resources_fit::INSUFFICIENT_CPU.to_string());
         push(
@@ -574,6 +657,7 @@ impl Scheduler {
             }
         }
         if self.feasible.is_empty() {
+            self.name_node_taints(spec, cluster);
             let m = self.failure_message(spec, total, messages);
             let status = Status::new(self.rejectors(), m);
             if p.pinned.is_none() {
@@ -606,7 +690,7 @@ impl Scheduler {
         let row = tid.idx() * self.npools;
         for k in 0..n {
             let node = self.feasible[k];
-            let st = if self.per_node[tid.idx()] {
+            let st = if self.per_node[tid.idx()] || cluster.taint_overlay.get(node).is_some() {
                 self.static_for(spec, cluster, tid, node)
             } else {
                 // Feasible nodes passed the static filters, so the cache is filled.

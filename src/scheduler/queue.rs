@@ -14,7 +14,7 @@
 
 use super::status::{Plugin, PluginSet};
 use crate::engine::backoff;
-use crate::model::{PodId, PoolId};
+use crate::model::{NodeId, PodId, PoolId};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -57,11 +57,20 @@ pub struct ClusterEvents {
     pub resources_freed: bool,
     /// Pools that gained a Ready node, in the order they did (no duplicates).
     pub nodes_added: Vec<PoolId>,
+    /// Nodes that became less restrictive: uncordoned, or a taint removed (upstream's
+    /// `UpdateNodeTaint` node event), in the order they did (no duplicates).
+    pub nodes_updated: Vec<NodeId>,
 }
 
 impl ClusterEvents {
     pub fn is_empty(&self) -> bool {
-        !self.resources_freed && self.nodes_added.is_empty()
+        !self.resources_freed && self.nodes_added.is_empty() && self.nodes_updated.is_empty()
+    }
+
+    pub fn node_updated(&mut self, node: NodeId) {
+        if !self.nodes_updated.contains(&node) {
+            self.nodes_updated.push(node);
+        }
     }
 
     pub fn node_added(&mut self, pool: PoolId) {
@@ -73,6 +82,7 @@ impl ClusterEvents {
     pub fn clear(&mut self) {
         self.resources_freed = false;
         self.nodes_added.clear();
+        self.nodes_updated.clear();
     }
 }
 
@@ -274,6 +284,7 @@ mod tests {
         let freed = ClusterEvents {
             resources_freed: true,
             nodes_added: vec![],
+            ..Default::default()
         };
         let mut lacked = PluginSet::empty();
         lacked.insert(Plugin::NodeResourcesFit);
@@ -289,6 +300,7 @@ mod tests {
         let added = ClusterEvents {
             resources_freed: false,
             nodes_added: vec![PoolId(1)],
+            ..Default::default()
         };
         let mut tainted = PluginSet::empty();
         tainted.insert(Plugin::TaintToleration);

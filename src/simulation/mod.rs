@@ -278,6 +278,7 @@ impl<'s> Simulation<'s> {
         n.state = NodeState::Deleted;
         n.deleted_at = Some(now);
         let pool = n.pool;
+        cl.taint_overlay.forget(id);
         match was {
             NodeState::Provisioning => cl.provisioning_per_pool[pool.idx()] -= 1,
             NodeState::Ready | NodeState::NotReady => {
@@ -457,6 +458,7 @@ impl<'s> Simulation<'s> {
             Event::PodTerminated { pod, generation } => {
                 self.ctrl.pod_terminated(&mut cx!(self), pod, generation)
             }
+            Event::TaintEviction(pod) => self.ctrl.taint_eviction_fired(&mut cx!(self), pod),
             Event::Sample => {
                 let now = self.q.now().millis();
                 self.take_sample(now);
@@ -507,6 +509,7 @@ impl<'s> Simulation<'s> {
                 }
                 Effect::PodTerminating(pod) => self.ctrl.pod_terminating(&mut cx!(self), pod),
                 Effect::ResourcesFreed(_) => self.events.resources_freed = true,
+                Effect::NodeUpdated(node) => self.events.node_updated(node),
             }
         }
         self.fx.clear();
@@ -527,6 +530,16 @@ impl<'s> Simulation<'s> {
                 &mut act,
                 &mut back,
             );
+            if !self.events.nodes_updated.is_empty() {
+                self.sched.requeue_updated(
+                    self.spec,
+                    &self.cluster,
+                    &self.events.nodes_updated,
+                    now,
+                    &mut act,
+                    &mut back,
+                );
+            }
             self.events.clear();
             self.apply_moves(act, back);
             want_run = true;
@@ -575,6 +588,7 @@ impl<'s> Simulation<'s> {
                     }
                     self.rec.set_phase(p, PodPhase::Starting);
                     self.kubelet.pod_bound(&mut cx!(self), pod);
+                    self.ctrl.pod_bound(&mut cx!(self), pod);
                 }
                 Decision::Unschedulable(status) => {
                     let p = &mut self.cluster.pods[pod.idx()];

@@ -100,6 +100,8 @@ fn estimate_with_drivers(
             raw::Action::Scale { workload, replicas } => (workload, Some(*replicas as u64)),
             raw::Action::Create { workload } => (workload, None),
             raw::Action::Delete { .. } => continue,
+            // Node actions create no pods.
+            _ => continue,
         };
         let Some(&w) = wl_ix.get(name.as_str()) else {
             continue;
@@ -199,6 +201,11 @@ fn estimate_with_drivers(
             raw::Action::Create { workload }
             | raw::Action::Delete { workload }
             | raw::Action::Scale { workload, .. } => workload,
+            // A node action runs once.
+            _ => {
+                timeline_entries = timeline_entries.saturating_add(1);
+                continue;
+            }
         };
         let copies = wl_ix
             .get(name.as_str())

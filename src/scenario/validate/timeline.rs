@@ -6,7 +6,7 @@
 
 use super::Ctx;
 use super::workloads::Copies;
-use crate::model::{TimelineAction, WorkloadId};
+use crate::model::{NodeTarget, PoolId, TimelineAction, WorkloadId};
 use crate::scenario::locate::Path;
 use crate::scenario::raw;
 use std::collections::HashMap;
@@ -36,6 +36,12 @@ pub(super) fn check(
             raw::Action::Scale { workload, replicas } => {
                 let r = *replicas;
                 (workload, Box::new(move |w| TimelineAction::Scale(w, r)))
+            }
+            other => {
+                if let Some(a) = node_action(cx, raw, &p.field("action"), other) {
+                    timeline.push((e.at.0, a));
+                }
+                continue;
             }
         };
         match wl_ix.get(name) {
@@ -68,4 +74,121 @@ pub(super) fn check(
     timeline.sort_by_key(|(t, _)| *t);
 
     timeline
+}
+
+/// A node action (cordon, uncordon, taints), or None after reporting what is wrong with it.
+fn node_action(
+    cx: &mut Ctx,
+    raw: &raw::Scenario,
+    p: &Path,
+    action: &raw::Action,
+) -> Option<TimelineAction> {
+    match action {
+        raw::Action::Cordon { node, pool } => {
+            node_target(cx, raw, p, node, pool).map(TimelineAction::Cordon)
+        }
+        raw::Action::Uncordon { node, pool } => {
+            node_target(cx, raw, p, node, pool).map(TimelineAction::Uncordon)
+        }
+        raw::Action::AddTaint { node, pool, taint } => {
+            let target = node_target(cx, raw, p, node, pool);
+            if taint.key.is_empty() {
+                cx.err(
+                    p.field("taint").field("key"),
+                    "expected a non-empty taint key",
+                );
+                return None;
+            }
+            target.map(|t| TimelineAction::AddTaint(t, taint.clone()))
+        }
+        raw::Action::RemoveTaint {
+            node,
+            pool,
+            key,
+            effect,
+        } => {
+            let target = node_target(cx, raw, p, node, pool);
+            if key.is_empty() {
+                cx.err(p.field("key"), "expected a non-empty taint key");
+                return None;
+            }
+            target.map(|t| TimelineAction::RemoveTaint(t, key.clone(), *effect))
+        }
+        raw::Action::Create { .. } | raw::Action::Scale { .. } | raw::Action::Delete { .. } => None,
+    }
+}
+
+/// Resolves `node: "POOL-N"` or `pool: "POOL"` (exactly one). A node name must be one the
+/// run can create: its pool must exist and, unless the pool grows (a node group), N must be
+/// below the pool's `count`.
+fn node_target(
+    cx: &mut Ctx,
+    raw: &raw::Scenario,
+    p: &Path,
+    node: &Option<String>,
+    pool: &Option<String>,
+) -> Option<NodeTarget> {
+    let pool_ix = |name: &str| raw.pools.iter().position(|q| q.name == name);
+    let names = || {
+        raw.pools
+            .iter()
+            .map(|q| format!("\"{}\"", q.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (node, pool) {
+        (Some(_), Some(_)) | (None, None) => {
+            cx.err(
+                p.clone(),
+                "expected exactly one of `node` (a node name such as \"win-0\") or `pool`",
+            );
+            None
+        }
+        (None, Some(name)) => match pool_ix(name) {
+            Some(i) => Some(NodeTarget::Pool(PoolId::from_idx(i))),
+            None => {
+                cx.err(
+                    p.field("pool"),
+                    format!("unknown pool \"{name}\" (pools: {})", names()),
+                );
+                None
+            }
+        },
+        (Some(name), None) => {
+            let parsed = name
+                .rsplit_once('-')
+                .and_then(|(pl, n)| Some((pool_ix(pl)?, n.parse::<u32>().ok()?)));
+            let Some((i, ordinal)) = parsed else {
+                cx.err(
+                    p.field("node"),
+                    format!(
+                        "unknown node \"{name}\": nodes are named POOL-N, N counting from 0 \
+                         (pools: {})",
+                        names()
+                    ),
+                );
+                return None;
+            };
+            let q = &raw.pools[i];
+            if q.autoscale.is_none() && ordinal >= q.count {
+                cx.err(
+                    p.field("node"),
+                    format!(
+                        "unknown node \"{name}\": pool \"{}\" has {} node(s), {}-0 to {}-{}, \
+                         and does not grow",
+                        q.name,
+                        q.count,
+                        q.name,
+                        q.name,
+                        q.count.saturating_sub(1)
+                    ),
+                );
+                return None;
+            }
+            Some(NodeTarget::Node {
+                pool: PoolId::from_idx(i),
+                ordinal,
+            })
+        }
+    }
 }

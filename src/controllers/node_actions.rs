@@ -1,0 +1,98 @@
+//! Timeline actions on nodes: cordon, uncordon, add and remove taints, on one node by name or
+//! on every node of a pool (`kubectl cordon`, `kubectl taint nodes`, with `-l agentpool=POOL`
+//! for a pool).
+//!
+//! Owns: resolving a target to the nodes that exist when the action runs, and changing their
+//! `spec.unschedulable` and taints. Does not own: what those mean to the scheduler (the
+//! NodeUnschedulable and TaintToleration plugins) or which pods a NoExecute taint evicts
+//! (`taint_eviction`); the controllers call it after a taint change.
+//!
+//! A node that becomes less restrictive (uncordoned, a taint removed) is reported as
+//! `Effect::NodeUpdated`, the cluster event the scheduling queue's hints act on; becoming more
+//! restrictive never makes a parked pod schedulable, so it is not reported. Every change bumps
+//! `Cluster::version`, so no failure cached by the scheduler outlives it.
+
+use crate::effect::{Ctx, Effect};
+use crate::model::cluster::{Cluster, NodeState};
+use crate::model::selector::{Taint, TaintEffect};
+use crate::model::*;
+
+/// The registered nodes (Ready or NotReady) the target names now, in node order. A name whose
+/// node does not exist (not yet created, or deleted) resolves to nothing.
+pub fn resolve(cl: &Cluster, target: NodeTarget) -> Vec<NodeId> {
+    let live = |s: NodeState| matches!(s, NodeState::Ready | NodeState::NotReady);
+    cl.nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| {
+            live(n.state)
+                && match target {
+                    NodeTarget::Node { pool, ordinal } => n.pool == pool && n.ordinal == ordinal,
+                    NodeTarget::Pool(pool) => n.pool == pool,
+                }
+        })
+        .map(|(i, _)| NodeId::from_idx(i))
+        .collect()
+}
+
+/// Sets `spec.unschedulable` on `nodes`; returns the nodes whose state changed.
+pub fn set_cordon(cx: &mut Ctx, nodes: &[NodeId], cordoned: bool) -> Vec<NodeId> {
+    let mut changed = Vec::new();
+    for &n in nodes {
+        let node = &mut cx.cluster.nodes[n.idx()];
+        if node.cordoned != cordoned {
+            node.cordoned = cordoned;
+            changed.push(n);
+        }
+    }
+    if !changed.is_empty() {
+        cx.cluster.version += 1;
+    }
+    if !cordoned {
+        for &n in &changed {
+            cx.push(Effect::NodeUpdated(n));
+        }
+    }
+    changed
+}
+
+/// Adds `taint` to `nodes`; returns the nodes whose taints changed.
+pub fn add_taint(cx: &mut Ctx, nodes: &[NodeId], taint: &Taint) -> Vec<NodeId> {
+    let spec = cx.spec;
+    let mut changed = Vec::new();
+    for &n in nodes {
+        let pool = &spec.pool(cx.cluster.nodes[n.idx()].pool).taints;
+        if cx.cluster.taint_overlay.add(n, pool, taint) {
+            changed.push(n);
+        }
+    }
+    if !changed.is_empty() {
+        cx.cluster.version += 1;
+    }
+    changed
+}
+
+/// Removes the taints with `key` (and `effect`, if given) from `nodes`; returns the nodes
+/// whose taints changed.
+pub fn remove_taint(
+    cx: &mut Ctx,
+    nodes: &[NodeId],
+    key: &str,
+    effect: Option<TaintEffect>,
+) -> Vec<NodeId> {
+    let spec = cx.spec;
+    let mut changed = Vec::new();
+    for &n in nodes {
+        let pool = &spec.pool(cx.cluster.nodes[n.idx()].pool).taints;
+        if cx.cluster.taint_overlay.remove(n, pool, key, effect) {
+            changed.push(n);
+        }
+    }
+    if !changed.is_empty() {
+        cx.cluster.version += 1;
+    }
+    for &n in &changed {
+        cx.push(Effect::NodeUpdated(n));
+    }
+    changed
+}
