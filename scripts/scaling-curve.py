@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Measure how hybridsim's cost grows with pods and with nodes (docs/performance.md).
 
-Derives scenarios from scenarios/scale-5k.ron by multiplying the workload copy counts (pods
-axis, 5,000 nodes) or the pool sizes and bounds (nodes axis, same workloads), runs
-`hybridsim bench --repeat R` on each and prints a Markdown table. Run it on an idle machine:
+Derives scenarios from scenarios/scale-5k.ron by multiplying both the workload copy counts
+and the pool sizes and bounds (fleet axis: the load stays sized to the fleet, so the node count
+follows), only the copy counts (pods axis, same pools) or only the pool sizes and bounds (nodes
+axis, same workloads), runs `hybridsim bench --repeat R` on each and prints a Markdown table
+with the time-weighted mean node count. Run it on an idle machine:
 
     cargo build --release && python3 scripts/scaling-curve.py [--repeat 3]
 """
@@ -50,14 +52,18 @@ def main():
     base = open(BASE).read()
     rows = []
     for f in [0.1, 0.3, 1.0, 3.0]:
+        rows.append(("fleet", f, bench(scale_pools(scale_workloads(base, f), f), args.repeat)))
+    for f in [0.3, 3.0]:
         rows.append(("pods", f, bench(scale_workloads(base, f), args.repeat)))
     for f in [0.1, 3.0]:
         rows.append(("nodes", f, bench(scale_pools(base, f), args.repeat)))
-    print("| axis | factor | nodes | pods | events | wall s (median) | µs / pod | events/s | peak RSS MiB |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| axis | factor | mean nodes | pods | events | wall s (median) | µs / pod | events/s | "
+          "hold ratio | peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for axis, f, r in rows:
-        print(f"| {axis} | {f} | {r['nodes']} | {r['pods']} | {r['events']} | {r['wall_s_median']:.2f} | "
-              f"{1e6 * r['wall_s_median'] / max(1, r['pods']):.1f} | {r['events_per_s']:.0f} | "
+        print(f"| {axis} | {f} | {r['nodes_mean']:,.0f} | {r['pods']:,} | {r['events']:,} | "
+              f"{r['wall_s_median']:.2f} | {1e6 * r['wall_s_median'] / max(1, r['pods']):.1f} | "
+              f"{r['events_per_s']:,.0f} | {r['hold_ratio']:.3f} | "
               f"{r['peak_rss_bytes'] / 2**20:.0f} |")
 
 

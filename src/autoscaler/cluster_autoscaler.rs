@@ -23,6 +23,7 @@ use crate::model::cluster::{Cluster, NodeState};
 use crate::model::{NodeId, PodId, PoolId, Res, Spec, TemplateId};
 use crate::scheduler::plugins::passes_static_filters;
 use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -79,30 +80,98 @@ pub struct ClusterAutoscaler {
     fits: Vec<Option<bool>>,
     npools: usize,
     pub events: Vec<ScalingEvent>,
+    /// Scale-down candidates: registered nodes of autoscaled pools whose utilisation is below
+    /// the threshold, keyed by registration number so they are visited in the node list's
+    /// order. Kept up to date from `Cluster::take_changed` (binds, releases, registrations),
+    /// so a loop costs O(candidates + changed nodes), not O(nodes).
+    under: BTreeMap<u64, NodeId>,
+    /// Per node, its key in `under` while it is there.
+    under_key: Vec<Option<u64>>,
+    /// Nodes whose `unneeded_since` is set (the candidates found unneeded by the last loop).
+    unneeded: Vec<NodeId>,
+    /// Scratch: the changed nodes drained at the start of a loop.
+    changed: Vec<NodeId>,
+    /// Scratch: nodes marked unneeded in the current loop (see `scale_down`).
+    excluded: Vec<bool>,
+    scratch: Scratch,
 }
 
-/// Scratch usage added to nodes while simulating placements.
-struct Sim<'a> {
-    spec: &'a Spec,
-    cl: &'a Cluster,
-    extra: Vec<(NodeId, Res)>,
+/// Usage added to nodes while simulating placements, dense per node so a lookup is O(1), with
+/// an undo log so a failed drain is rolled back in O(its placements). Kept in the autoscaler
+/// between loops; `reset` clears only what the last simulation touched.
+#[derive(Default)]
+struct Scratch {
+    extra: Vec<Res>,
+    touched: Vec<NodeId>,
+    /// Per template, an index into `Cluster::registered` before which no node fits one more
+    /// pod of the template in the current simulation state: first-fit resumes there instead of
+    /// rescanning the full nodes at the head of the list for every pod. Valid because, inside
+    /// one simulation, usage only grows and nodes only get excluded, except on rollback, which
+    /// restores the cursors too.
+    cursor: Vec<u32>,
+    cursors_set: Vec<TemplateId>,
+    log: Vec<Undo>,
 }
 
-impl Sim<'_> {
-    fn extra(&self, n: NodeId) -> Res {
-        self.extra
-            .iter()
-            .find(|e| e.0 == n)
-            .map_or(Res::default(), |e| e.1)
+#[derive(Copy, Clone)]
+enum Undo {
+    Extra(NodeId, Res),
+    Cursor(TemplateId, u32),
+}
+
+impl Scratch {
+    /// Starts a simulation over `nodes` nodes and `templates` templates with no usage added.
+    fn reset(&mut self, nodes: usize, templates: usize) {
+        for n in self.touched.drain(..) {
+            self.extra[n.idx()] = Res::default();
+        }
+        for t in self.cursors_set.drain(..) {
+            self.cursor[t.idx()] = 0;
+        }
+        if self.extra.len() < nodes {
+            self.extra.resize(nodes, Res::default());
+        }
+        if self.cursor.len() < templates {
+            self.cursor.resize(templates, 0);
+        }
+        self.log.clear();
     }
 
     fn add(&mut self, n: NodeId, r: Res) {
-        if let Some(e) = self.extra.iter_mut().find(|e| e.0 == n) {
-            e.1.cpu_m += r.cpu_m;
-            e.1.mem += r.mem;
-            e.1.pods += 1;
-        } else {
-            self.extra.push((n, Res { pods: 1, ..r }));
+        let e = &mut self.extra[n.idx()];
+        if *e == Res::default() {
+            self.touched.push(n);
+        }
+        e.cpu_m += r.cpu_m;
+        e.mem += r.mem;
+        e.pods += 1;
+        self.log.push(Undo::Extra(n, r));
+    }
+
+    fn set_cursor(&mut self, t: TemplateId, at: u32) {
+        let c = &mut self.cursor[t.idx()];
+        if *c == at {
+            return;
+        }
+        if *c == 0 {
+            self.cursors_set.push(t);
+        }
+        self.log.push(Undo::Cursor(t, *c));
+        *c = at;
+    }
+
+    /// Undoes everything logged after `mark` (a `log.len()` taken earlier).
+    fn rollback(&mut self, mark: usize) {
+        while self.log.len() > mark {
+            match self.log.pop().expect("len > mark") {
+                Undo::Extra(n, r) => {
+                    let e = &mut self.extra[n.idx()];
+                    e.cpu_m -= r.cpu_m;
+                    e.mem -= r.mem;
+                    e.pods -= 1;
+                }
+                Undo::Cursor(t, old) => self.cursor[t.idx()] = old,
+            }
         }
     }
 }
@@ -122,6 +191,12 @@ impl ClusterAutoscaler {
             fits: vec![None; spec.templates.len() * n],
             npools: n,
             events: Vec::new(),
+            under: BTreeMap::new(),
+            under_key: Vec::new(),
+            unneeded: Vec::new(),
+            changed: Vec::new(),
+            excluded: Vec::new(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -160,13 +235,18 @@ impl ClusterAutoscaler {
     }
 
     /// First Ready node (in registration order, skipping nodes marked in `exclude`) where the
-    /// pod fits.
-    fn place(&mut self, sim: &mut Sim, t: TemplateId, exclude: &[bool]) -> Option<NodeId> {
-        let spec = sim.spec;
-        let cl = sim.cl;
+    /// pod fits, given the usage already simulated in `sim`; the pod's requests are added there.
+    fn place(
+        &mut self,
+        spec: &Spec,
+        cl: &Cluster,
+        sim: &mut Scratch,
+        t: TemplateId,
+        exclude: &[bool],
+    ) -> Option<NodeId> {
         let req = spec.template(t).requests;
         let total = cl.registered.len();
-        let mut i = 0;
+        let mut i = sim.cursor[t.idx()] as usize;
         while i < total {
             let n = cl.registered[i];
             let node = cl.node(n);
@@ -175,24 +255,59 @@ impl ClusterAutoscaler {
                 i = cl.run_end(i);
                 continue;
             }
-            i += 1;
             if node.state != NodeState::Ready
                 || node.cordoned
                 || exclude.get(n.idx()).copied().unwrap_or(false)
             {
+                i += 1;
                 continue;
             }
             let alloc = spec.pool(node.pool).allocatable;
-            let e = sim.extra(n);
+            let e = sim.extra[n.idx()];
             if node.requested.cpu_m + e.cpu_m + req.cpu_m <= alloc.cpu_m
                 && node.requested.mem + e.mem + req.mem <= alloc.mem
                 && node.requested.pods + e.pods < alloc.pods
             {
+                sim.set_cursor(t, i as u32);
                 sim.add(n, req);
                 return Some(n);
             }
+            i += 1;
         }
+        sim.set_cursor(t, total as u32);
         None
+    }
+
+    /// Brings the scale-down candidate index up to date with the nodes changed since the
+    /// last loop: a node is a candidate while it is registered, its pool is autoscaled and its
+    /// max(cpu, memory) requested / allocatable is below the threshold (the same expression
+    /// the loop used when it visited every node, so the same nodes).
+    fn refresh_candidates(&mut self, spec: &Spec, cl: &mut Cluster) {
+        cl.take_changed(&mut self.changed);
+        if self.under_key.len() < cl.nodes.len() {
+            self.under_key.resize(cl.nodes.len(), None);
+        }
+        let th = spec.autoscaler.scale_down_utilization_threshold;
+        for &n in &self.changed {
+            if let Some(k) = self.under_key[n.idx()].take() {
+                self.under.remove(&k);
+            }
+            let Some(seq) = cl.registration_seq(n) else {
+                continue;
+            };
+            let node = cl.node(n);
+            let pool = spec.pool(node.pool);
+            if pool.autoscale.is_none() {
+                continue;
+            }
+            let a = pool.allocatable;
+            let util = (node.requested.cpu_m as f64 / a.cpu_m as f64)
+                .max(node.requested.mem as f64 / a.mem as f64);
+            if util < th {
+                self.under.insert(seq, n);
+                self.under_key[n.idx()] = Some(seq);
+            }
+        }
     }
 
     /// Bin-packs the pending pods that pass `pool`'s template node onto at most `max_nodes`
@@ -222,11 +337,12 @@ impl ClusterAutoscaler {
     }
 
     /// One autoscaler loop. `unschedulable` are the pods the scheduler parked as unschedulable;
-    /// `daemons` the templates of active DaemonSets.
+    /// `daemons` the templates of active DaemonSets. The cluster is only read, but for taking
+    /// its list of changed nodes (`Cluster::take_changed`).
     pub fn scan(
         &mut self,
         spec: &Spec,
-        cl: &Cluster,
+        cl: &mut Cluster,
         now: u64,
         unschedulable: &[PodId],
         daemons: &[TemplateId],
@@ -268,6 +384,8 @@ impl ClusterAutoscaler {
         }
 
         self.scale_up(spec, cl, now, unschedulable, daemons, actions);
+        // Always drained, so the list stays bounded by the node count.
+        self.refresh_candidates(spec, cl);
         if cfg.scale_down_enabled {
             self.scale_down(spec, cl, now, actions);
         }
@@ -293,24 +411,22 @@ impl ClusterAutoscaler {
             return;
         }
         // Pods that fit an existing node are the scheduler's business, not ours.
-        let mut sim = Sim {
-            spec,
-            cl,
-            extra: Vec::new(),
-        };
+        let mut sim = std::mem::take(&mut self.scratch);
+        sim.reset(cl.nodes.len(), spec.templates.len());
         let mut no_fit: Vec<TemplateId> = Vec::new();
         pending.retain(|&p| {
             let t = cl.pod(p).template;
             if no_fit.contains(&t) {
                 return true;
             }
-            if self.place(&mut sim, t, &[]).is_some() {
+            if self.place(spec, cl, &mut sim, t, &[]).is_some() {
                 false
             } else {
                 no_fit.push(t);
                 true
             }
         });
+        self.scratch = sim;
         // Pods that nodes already on their way will take.
         for pool in 0..spec.pools.len() {
             let pid = PoolId::from_idx(pool);
@@ -397,55 +513,56 @@ impl ClusterAutoscaler {
         if self.unneeded_since.len() < cl.nodes.len() {
             self.unneeded_since.resize(cl.nodes.len(), None);
         }
-        let mut sim = Sim {
-            spec,
-            cl,
-            extra: Vec::new(),
-        };
+        if self.excluded.len() < cl.nodes.len() {
+            self.excluded.resize(cl.nodes.len(), false);
+        }
+        let mut sim = std::mem::take(&mut self.scratch);
+        sim.reset(cl.nodes.len(), spec.templates.len());
         // Nodes already chosen as unneeded cannot take others' pods.
+        let mut excluded = std::mem::take(&mut self.excluded);
         let mut candidates: Vec<NodeId> = Vec::new();
-        let mut excluded = vec![false; cl.nodes.len()];
         // `scale-down-non-empty-candidates-count`: at most this many nodes with pods to move are
         // checked per loop (the check simulates every pod's placement).
         let mut non_empty_budget = NON_EMPTY_CANDIDATES;
-        for &n in &cl.registered {
+        // Only the nodes below the threshold, in the node list's order: every other node is not
+        // unneeded (its timer is cleared below).
+        let mut visit = std::mem::take(&mut self.changed);
+        visit.clear();
+        visit.extend(self.under.values().copied());
+        for &n in &visit {
             let node = cl.node(n);
-            let pool = spec.pool(node.pool);
-            if node.state != NodeState::Ready || pool.autoscale.is_none() {
+            if node.state != NodeState::Ready {
                 self.unneeded_since[n.idx()] = None;
                 continue;
             }
-            let a = pool.allocatable;
-            let util = (node.requested.cpu_m as f64 / a.cpu_m as f64)
-                .max(node.requested.mem as f64 / a.mem as f64);
-            let mut unneeded = util < cfg.scale_down_utilization_threshold;
-            let movable = unneeded
-                && cl.pods_on[n.idx()]
-                    .iter()
-                    .any(|&p| cl.pod(p).pinned.is_none());
+            let mut unneeded = true;
+            let movable = cl.pods_on[n.idx()]
+                .iter()
+                .any(|&p| cl.pod(p).pinned.is_none());
             if movable {
                 if non_empty_budget == 0 {
                     unneeded = false;
                 } else {
                     non_empty_budget -= 1;
                     // Every pod that is not a DaemonSet pod must fit on another node.
-                    let saved = sim.extra.len();
-                    let saved_extra = sim.extra.clone();
+                    let mark = sim.log.len();
                     excluded[n.idx()] = true;
                     for &p in &cl.pods_on[n.idx()] {
                         let pod = cl.pod(p);
                         if pod.pinned.is_some() {
                             continue;
                         }
-                        if self.place(&mut sim, pod.template, &excluded).is_none() {
+                        if self
+                            .place(spec, cl, &mut sim, pod.template, &excluded)
+                            .is_none()
+                        {
                             unneeded = false;
                             break;
                         }
                     }
                     if !unneeded {
                         excluded[n.idx()] = false;
-                        sim.extra = saved_extra;
-                        debug_assert!(sim.extra.len() == saved);
+                        sim.rollback(mark);
                     }
                 }
             }
@@ -460,6 +577,21 @@ impl ClusterAutoscaler {
                 *slot = None;
             }
         }
+        // A node unneeded in the last loop that is no longer below the threshold (or no longer
+        // registered) is not unneeded now.
+        for &n in &self.unneeded {
+            if self.under_key[n.idx()].is_none() {
+                self.unneeded_since[n.idx()] = None;
+            }
+        }
+        self.unneeded.clear();
+        self.unneeded.extend_from_slice(&candidates);
+        for &n in &candidates {
+            excluded[n.idx()] = false;
+        }
+        self.excluded = excluded;
+        self.scratch = sim;
+        self.changed = visit;
         let cooling = self
             .last_scale_up
             .is_some_and(|t| now < t + cfg.scale_down_delay_after_add)

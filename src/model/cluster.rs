@@ -264,6 +264,17 @@ pub struct Cluster {
     run_of: Vec<u32>,
     /// For each run, the end (exclusive) of its range of `registered`.
     run_ends: Vec<u32>,
+    /// Per node, its registration number while registered (`u64::MAX` otherwise). `registered`
+    /// is sorted by it (nodes are appended and removals keep the order), so a node's position
+    /// is found by binary search and a consumer can keep registered nodes in scan order in an
+    /// ordered map.
+    reg_seq: Vec<u64>,
+    next_reg_seq: u64,
+    /// Nodes whose requests or registration changed since `take_changed` last ran, each once
+    /// (`changed_mark` says which are listed): lets the cluster autoscaler keep its index of
+    /// under-utilised nodes up to date without visiting every node each loop.
+    changed: Vec<NodeId>,
+    changed_mark: Vec<bool>,
     /// Bumped whenever a scheduling input changes (a bind, a node added or removed, resources
     /// freed), so the scheduler can reuse a failure computed for an identical pod.
     pub version: u64,
@@ -336,9 +347,46 @@ impl Cluster {
         self.run_ends[self.run_of[idx] as usize] as usize
     }
 
+    /// Notes that `id`'s requests or registration changed (see `take_changed`). O(1).
+    fn mark_changed(&mut self, id: NodeId) {
+        let i = id.idx();
+        if self.changed_mark.len() <= i {
+            self.changed_mark.resize(i + 1, false);
+        }
+        if !self.changed_mark[i] {
+            self.changed_mark[i] = true;
+            self.changed.push(id);
+        }
+    }
+
+    /// Moves the nodes changed since the last call (bind, release, register, unregister; each
+    /// once, in first-change order) into `out`, which is cleared first.
+    pub fn take_changed(&mut self, out: &mut Vec<NodeId>) {
+        out.clear();
+        std::mem::swap(out, &mut self.changed);
+        for n in out.iter() {
+            self.changed_mark[n.idx()] = false;
+        }
+    }
+
+    /// The registration number of a registered node (None if it is not registered): orders
+    /// registered nodes as `registered` does.
+    pub fn registration_seq(&self, id: NodeId) -> Option<u64> {
+        self.reg_seq
+            .get(id.idx())
+            .copied()
+            .filter(|&s| s != u64::MAX)
+    }
+
     /// Adds a node to the scheduler's node list (it registered with the API server). O(1):
     /// the node extends the last run when it is of the same pool.
     pub fn register(&mut self, id: NodeId) {
+        if self.reg_seq.len() <= id.idx() {
+            self.reg_seq.resize(id.idx() + 1, u64::MAX);
+        }
+        self.reg_seq[id.idx()] = self.next_reg_seq;
+        self.next_reg_seq += 1;
+        self.mark_changed(id);
         let pool = self.nodes[id.idx()].pool;
         let same_pool = self
             .registered
@@ -355,12 +403,38 @@ impl Cluster {
         }
     }
 
-    /// Removes a node from the scheduler's node list. O(nodes): the list keeps registration
-    /// order (the scheduler's scan order), so later entries shift and the runs are rebuilt.
+    /// Removes a node from the scheduler's node list, keeping the order of the others (the
+    /// scheduler's scan order). The position is found by binary search on the registration
+    /// number; the removal itself is a memmove of the entries after it (4 bytes each); the runs
+    /// are fixed in O(runs) when the node's run keeps other nodes, and rebuilt only when it was
+    /// the run's last node (its neighbours may then merge).
     pub fn unregister(&mut self, id: NodeId) {
-        if let Some(i) = self.registered.iter().position(|&r| r == id) {
-            self.registered.remove(i);
+        let Some(seq) = self.registration_seq(id) else {
+            return;
+        };
+        let reg_seq = &self.reg_seq;
+        let Ok(i) = self
+            .registered
+            .binary_search_by_key(&seq, |r| reg_seq[r.idx()])
+        else {
+            return;
+        };
+        self.reg_seq[id.idx()] = u64::MAX;
+        self.mark_changed(id);
+        self.registered.remove(i);
+        let r = self.run_of.remove(i) as usize;
+        let start = if r == 0 { 0 } else { self.run_ends[r - 1] };
+        if self.run_ends[r] - start > 1 {
+            for end in &mut self.run_ends[r..] {
+                *end -= 1;
+            }
+        } else {
+            self.rebuild_runs();
         }
+    }
+
+    /// Recomputes the runs of same-pool nodes from `registered`. O(nodes).
+    fn rebuild_runs(&mut self) {
         self.run_of.clear();
         self.run_ends.clear();
         for i in 0..self.registered.len() {
@@ -386,6 +460,7 @@ impl Cluster {
         n.nonzero.mem += t.nonzero.mem;
         n.nonzero.pods += 1;
         self.version += 1;
+        self.mark_changed(node);
         self.pods_on[node.idx()].push(pod);
         let n = &self.nodes[node.idx()];
         let zone = self.spread.zone_of(n.pool, n.ordinal);
@@ -413,6 +488,7 @@ impl Cluster {
         let zone = self.spread.zone_of(n.pool, n.ordinal);
         self.spread
             .update(self.pods[pod.idx()].workload, node, zone, false);
+        self.mark_changed(node);
     }
 
     /// The node's taints: its own if they differ from its pool's, else the pool's.
@@ -427,5 +503,92 @@ impl Cluster {
     pub fn node_name(&self, spec: &super::Spec, id: NodeId) -> String {
         let n = self.node(id);
         format!("{}-{}", spec.pool(n.pool).name, n.ordinal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cluster_with_pools(pools: &[usize]) -> Cluster {
+        let mut cl = Cluster::new(3, 0);
+        for (i, &p) in pools.iter().enumerate() {
+            cl.nodes.push(Node {
+                pool: PoolId::from_idx(p),
+                ordinal: i as u32,
+                state: NodeState::Ready,
+                cordoned: false,
+                requested: Res::default(),
+                nonzero: Res::default(),
+                created_at: 0,
+                ready_at: Some(0),
+                deleted_at: None,
+            });
+        }
+        cl
+    }
+
+    fn ids(cl: &Cluster) -> Vec<usize> {
+        cl.registered.iter().map(|n| n.idx()).collect()
+    }
+
+    fn run_ends(cl: &Cluster) -> Vec<usize> {
+        (0..cl.registered.len()).map(|i| cl.run_end(i)).collect()
+    }
+
+    #[test]
+    fn unregistering_keeps_the_order_and_the_runs_of_same_pool_nodes() {
+        // Nodes 0..=6 of pools a a b b a c c, registered 0..=5 in order: runs [0,2) a,
+        // [2,4) b, [4,5) a, [5,6) c, so run_end per position is 2 2 4 4 5 6.
+        let mut cl = cluster_with_pools(&[0, 0, 1, 1, 0, 2, 2]);
+        for i in 0..6 {
+            cl.register(NodeId::from_idx(i));
+        }
+        assert_eq!(run_ends(&cl), [2, 2, 4, 4, 5, 6]);
+        // Node 1 leaves a run of two: the run shrinks, later ends move back by one.
+        cl.unregister(NodeId::from_idx(1));
+        assert_eq!(ids(&cl), [0, 2, 3, 4, 5]);
+        assert_eq!(run_ends(&cl), [1, 3, 3, 4, 5]);
+        // Node 4 is a run of its own (a between b and c): the run goes.
+        cl.unregister(NodeId::from_idx(4));
+        assert_eq!(ids(&cl), [0, 2, 3, 5]);
+        assert_eq!(run_ends(&cl), [1, 3, 3, 4]);
+        // Unregistering a node twice, or one never registered, changes nothing.
+        cl.unregister(NodeId::from_idx(4));
+        cl.unregister(NodeId::from_idx(6));
+        assert_eq!(ids(&cl), [0, 2, 3, 5]);
+        cl.unregister(NodeId::from_idx(0));
+        assert_eq!(run_ends(&cl), [2, 2, 3]);
+        // Node 6 (pool c) registers after node 5 (pool c): it extends the last run.
+        cl.register(NodeId::from_idx(6));
+        assert_eq!(ids(&cl), [2, 3, 5, 6]);
+        assert_eq!(run_ends(&cl), [2, 2, 4, 4]);
+        // Registration numbers follow the list's order; removed nodes have none.
+        let seqs: Vec<u64> = cl
+            .registered
+            .iter()
+            .map(|&n| cl.registration_seq(n).unwrap())
+            .collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+        assert_eq!(cl.registration_seq(NodeId::from_idx(1)), None);
+    }
+
+    #[test]
+    fn changed_nodes_are_listed_once_each_until_taken() {
+        // Registering 0, 1 and 2, then unregistering 1, touches 0, 1, 2 (1 twice: listed
+        // once). After taking them the list is empty until the next change.
+        let mut cl = cluster_with_pools(&[0, 0, 0]);
+        for i in 0..3 {
+            cl.register(NodeId::from_idx(i));
+        }
+        cl.unregister(NodeId::from_idx(1));
+        let mut out = Vec::new();
+        cl.take_changed(&mut out);
+        assert_eq!(out.iter().map(|n| n.idx()).collect::<Vec<_>>(), [0, 1, 2]);
+        cl.take_changed(&mut out);
+        assert!(out.is_empty());
+        cl.unregister(NodeId::from_idx(2));
+        cl.take_changed(&mut out);
+        assert_eq!(out.iter().map(|n| n.idx()).collect::<Vec<_>>(), [2]);
     }
 }

@@ -52,6 +52,9 @@ pub struct RunOutput {
     pub hpa: Vec<Option<HpaState>>,
     /// The simulated end time (ms).
     pub end: u64,
+    /// Sum over popped events of the events still queued after the pop: divided by `events`,
+    /// the mean queue size (`hybridsim bench` sizes its hold-model reference with it).
+    pub queue_len_sum: u64,
 }
 
 impl RunOutput {
@@ -73,6 +76,7 @@ impl RunOutput {
                 .map(|w| w.hpa.as_ref().map(|_| HpaState::default()))
                 .collect(),
             end: 0,
+            queue_len_sum: 0,
         }
     }
 }
@@ -310,7 +314,7 @@ impl<'s> Simulation<'s> {
         self.actions.clear();
         ca.scan(
             self.spec,
-            &self.cluster,
+            &mut self.cluster,
             now,
             &unschedulable,
             &daemons,
@@ -364,11 +368,13 @@ impl<'s> Simulation<'s> {
     pub fn run_checked(mut self) -> (RunOutput, Vec<String>) {
         let end = self.spec.duration;
         let mut last_sample = None;
+        let mut queue_len_sum = 0u64;
         while let Some(t) = self.q.peek_time() {
             if t.millis() > end {
                 break;
             }
             let (_, ev) = self.q.pop().expect("peeked");
+            queue_len_sum += self.q.len() as u64;
             if let Some(inv) = &mut self.inv {
                 inv.popped(t.millis());
             }
@@ -386,6 +392,7 @@ impl<'s> Simulation<'s> {
         let violations = self.inv.take().map(|i| i.violations).unwrap_or_default();
         let out = RunOutput {
             end,
+            queue_len_sum,
             scaling: self.ca.map(|c| c.events).unwrap_or_default(),
             hpa: self.hpa,
             seed: self.seed,
