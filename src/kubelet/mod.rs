@@ -21,7 +21,7 @@ pub mod pull;
 
 use crate::effect::{Ctx, Effect, Event};
 use crate::model::cluster::{PodPhase, Reason, Stage};
-use crate::model::image::{NO_PLATFORM_MESSAGE, select_platform};
+use crate::model::image::{LayerGraph, NO_PLATFORM_MESSAGE, select_platform};
 use crate::model::windows::{IsolationMode, OS_MISMATCH_MESSAGE, compatible};
 use crate::model::{ContainerSpec, NodeId, Os, PodId, PoolId, PullPolicy, Spec};
 use pull::{NodePuller, PullDone, PullEnv, PullError, PullRequest};
@@ -56,18 +56,21 @@ pub struct Kubelet {
     scratch: Vec<u32>,
     strict_platform: bool,
     finishing: bool,
+    /// Images → layers, built once from the spec; read by every node's puller.
+    pub graph: LayerGraph,
 }
 
 impl Kubelet {
-    pub fn new(strict_platform: bool) -> Self {
+    pub fn new(spec: &Spec) -> Self {
         Kubelet {
             pullers: Vec::new(),
             next_pull_id: 0,
             done: Vec::new(),
             started: Vec::new(),
             scratch: Vec::new(),
-            strict_platform,
+            strict_platform: spec.kubelet.strict_platform_match,
             finishing: false,
+            graph: LayerGraph::new(&spec.images, &spec.layers),
         }
     }
 
@@ -76,7 +79,7 @@ impl Kubelet {
         let spec = cx.spec;
         let mut p = NodePuller::new(spec, pool);
         for &img in &spec.pool(pool).preloaded {
-            if p.preload(spec, pool, img) {
+            if p.preload(spec, &self.graph, pool, img) {
                 cx.cluster.add_node_image(node, img);
             }
         }
@@ -268,6 +271,7 @@ impl Kubelet {
             node,
             now,
             strict_platform: self.strict_platform,
+            graph: &self.graph,
         };
         self.started.clear();
         let puller = &mut self.pullers[node.idx()];
@@ -300,8 +304,9 @@ impl Kubelet {
             i += 1;
             let now = cx.now;
             let pod = d.request.pod;
-            if d.result.is_ok() {
+            if let Ok(platform) = d.result {
                 cx.cluster.add_node_image(d.node, d.request.image);
+                self.pullers[d.node.idx()].add_image(&self.graph, d.request.image, platform);
             }
             let p = &cx.cluster.pods[pod.idx()];
             if p.generation != d.request.generation || p.stage != Stage::Pulling {
@@ -419,7 +424,7 @@ mod state_machine {
     #[test]
     fn a_cached_image_starts_after_the_start_delay_and_is_ready_on_the_first_probe_tick() {
         let mut h = Harness::new(SCENARIO);
-        let mut k = Kubelet::new(false);
+        let mut k = Kubelet::new(&h.spec);
         let node = h.ready_node(0);
         k.add_node(&mut h.cx(0), node, PoolId(0));
         // Bound and admitted at 100 s. The image is preloaded (IfNotPresent), so the container
@@ -460,7 +465,7 @@ mod state_machine {
     #[test]
     fn a_privileged_pod_on_a_windows_node_fails_admission_and_is_reported_failed() {
         let mut h = Harness::new(SCENARIO);
-        let mut k = Kubelet::new(false);
+        let mut k = Kubelet::new(&h.spec);
         let node = h.ready_node(1);
         k.add_node(&mut h.cx(0), node, PoolId(1));
         let pod = h.bound_pod(1, node, 5_000);
@@ -478,7 +483,7 @@ mod state_machine {
     #[test]
     fn an_image_without_a_platform_for_the_node_fails_the_pull_and_retries_after_10s() {
         let mut h = Harness::new(SCENARIO);
-        let mut k = Kubelet::new(false);
+        let mut k = Kubelet::new(&h.spec);
         // The Windows node has no Linux platform for app:1: the pull fails at once with
         // ErrImagePull and is retried after the 10 s pull back-off.
         let node = h.ready_node(1);

@@ -3,11 +3,15 @@
 //! sharing the node's extraction rate, the layer cache, and de-duplication of a layer that two
 //! pulls need (the second waits for the first's download).
 //!
-//! Owns: per-node layer states and pull progress. Does not own: whether a pull is needed
+//! Layers come from the run's `LayerGraph` (images → layers in order); each node counts, per
+//! layer, the images on it that list the layer, so removing an image (image garbage
+//! collection) frees exactly the layers nothing else on the node uses.
+//!
+//! Owns: per-node layer states, per-layer image references and pull progress. Does not own: whether a pull is needed
 //! (image presence and pull policy, in `kubelet`), or what a failed pull does to the pod.
 
 use super::fluid::Fluid;
-use crate::model::image::select_platform;
+use crate::model::image::{LayerGraph, select_platform};
 use crate::model::windows::IsolationMode;
 use crate::model::{ImageId, LayerId, NodeId, PodId, PoolId, Spec};
 use std::collections::VecDeque;
@@ -57,10 +61,18 @@ struct ActivePull {
     downloading: u32,
 }
 
+/// No entry of this image is on the node.
+const NO_ENTRY: u16 = u16::MAX;
+
 /// One node's pull machinery.
 #[derive(Clone, Debug)]
 pub struct NodePuller {
     pub layers: Vec<LayerState>,
+    /// Per layer: how many images on the node list it (an entry listing a layer twice counts
+    /// twice, symmetrically on removal). A present layer at 0 belongs to no image.
+    refs: Vec<u16>,
+    /// Per image: the platform entry the node has, or `NO_ENTRY`.
+    entry_of: Vec<u16>,
     queue: VecDeque<PullRequest>,
     active: Vec<ActivePull>,
     net: Fluid,
@@ -78,6 +90,7 @@ pub struct PullEnv<'a> {
     pub node: NodeId,
     pub now: u64,
     pub strict_platform: bool,
+    pub graph: &'a LayerGraph,
 }
 
 impl NodePuller {
@@ -85,6 +98,8 @@ impl NodePuller {
         let p = spec.pool(pool);
         NodePuller {
             layers: vec![LayerState::Absent; spec.layers.len()],
+            refs: vec![0; spec.layers.len()],
+            entry_of: vec![NO_ENTRY; spec.images.len()],
             queue: VecDeque::new(),
             active: Vec::new(),
             net: Fluid::new(p.pull_bandwidth),
@@ -96,15 +111,82 @@ impl NodePuller {
     }
 
     /// Marks every layer of `image`'s platform for this pool present (a preloaded image).
-    pub fn preload(&mut self, spec: &Spec, pool: PoolId, image: ImageId) -> bool {
+    pub fn preload(
+        &mut self,
+        spec: &Spec,
+        graph: &LayerGraph,
+        pool: PoolId,
+        image: ImageId,
+    ) -> bool {
         let img = &spec.images[image.idx()];
         let Some(pi) = select_platform(img, spec.pool(pool), IsolationMode::Process, false) else {
             return false;
         };
-        for &l in &img.platforms[pi].layers {
+        for &l in graph.layers(graph.entry(image, pi as u16)) {
             self.layers[l.idx()] = LayerState::Present;
         }
+        self.add_image(graph, image, pi as u16);
         true
+    }
+
+    /// Records that the node now has `image` (entry `platform`), all of whose layers are
+    /// present: its layers gain a reference. Returns false if the image was already there.
+    pub fn add_image(&mut self, graph: &LayerGraph, image: ImageId, platform: u16) -> bool {
+        if self.entry_of[image.idx()] != NO_ENTRY {
+            return false;
+        }
+        self.entry_of[image.idx()] = platform;
+        for &l in graph.layers(graph.entry(image, platform)) {
+            debug_assert_eq!(self.layers[l.idx()], LayerState::Present);
+            self.refs[l.idx()] = self.refs[l.idx()].saturating_add(1);
+        }
+        true
+    }
+
+    /// The platform entry of `image` on the node, if it is there.
+    pub fn image_entry(&self, image: ImageId) -> Option<u16> {
+        let e = self.entry_of[image.idx()];
+        (e != NO_ENTRY).then_some(e)
+    }
+
+    /// Removes `image` from the node (image garbage collection): its layers lose a reference,
+    /// and those no other image on the node lists, and no running pull needs, go back to
+    /// absent. Their ids go to `freed` (base first); returns the bytes freed on disk. Removing
+    /// an image that is not there frees nothing.
+    pub fn remove_image(
+        &mut self,
+        graph: &LayerGraph,
+        image: ImageId,
+        freed: &mut Vec<LayerId>,
+    ) -> u64 {
+        let platform = self.entry_of[image.idx()];
+        if platform == NO_ENTRY {
+            return 0;
+        }
+        self.entry_of[image.idx()] = NO_ENTRY;
+        let mut bytes = 0u64;
+        for &l in graph.layers(graph.entry(image, platform)) {
+            let r = &mut self.refs[l.idx()];
+            *r = r.saturating_sub(1);
+            if *r == 0
+                && self.layers[l.idx()] == LayerState::Present
+                && !self.active_needs(graph, l)
+            {
+                self.layers[l.idx()] = LayerState::Absent;
+                bytes = bytes.saturating_add(graph.layer_disk(l));
+                freed.push(l);
+            }
+        }
+        bytes
+    }
+
+    /// Whether a running pull lists `layer` (containerd's pull lease keeps its content).
+    fn active_needs(&self, graph: &LayerGraph, layer: LayerId) -> bool {
+        self.active.iter().any(|a| {
+            graph
+                .layers(graph.entry(a.req.image, a.platform))
+                .contains(&layer)
+        })
     }
 
     pub fn layer_present(&self, l: LayerId) -> bool {
@@ -162,7 +244,7 @@ impl NodePuller {
             let mut i = 0;
             while i < self.active.len() {
                 let a = &mut self.active[i];
-                let layers = &spec.images[a.req.image.idx()].platforms[a.platform as usize].layers;
+                let layers = env.graph.layers(env.graph.entry(a.req.image, a.platform));
                 for &l in layers.iter() {
                     if a.downloading >= max_dl {
                         break;
@@ -250,5 +332,54 @@ impl NodePuller {
             }
         }
         Some(a.req)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCENARIO: &str = r#"Scenario(
+        name: "unit", duration: "1h",
+        pools: [(name: "win", os: Windows, os_version: "10.0.20348.1", cpu: "4", memory: "16Gi",
+            preloaded_images: ["a", "b"])],
+        layers: [
+            (name: "base", size: "1GB", unpacked: "2GB"),
+            (name: "update", size: "500MB", unpacked: "1GB"),
+            (name: "app1", size: "100MB", unpacked: "200MB"),
+            (name: "app2", size: "200MB", unpacked: "300MB"),
+        ],
+        images: [
+            (name: "a", platforms: [(os: Windows, layers: ["base", "update", "app1"])]),
+            (name: "b", platforms: [(os: Windows, layers: ["base", "update", "app2"])]),
+        ],
+        workloads: [],
+    )"#;
+
+    #[test]
+    fn removing_an_image_frees_only_the_layers_no_other_image_on_the_node_lists() {
+        let (_, spec) = crate::scenario::load_str(SCENARIO, "unit.ron").unwrap();
+        let graph = LayerGraph::new(&spec.images, &spec.layers);
+        let mut p = NodePuller::new(&spec, PoolId(0));
+        for i in 0..2 {
+            assert!(p.preload(&spec, &graph, PoolId(0), ImageId(i)));
+        }
+        let mut freed = Vec::new();
+        // a goes: base and update are still listed by b; only app1 (100 MB + 200 MB) is freed.
+        assert_eq!(p.remove_image(&graph, ImageId(0), &mut freed), 300_000_000);
+        assert_eq!(freed, vec![LayerId(2)]);
+        assert_eq!(p.image_entry(ImageId(0)), None);
+        assert!(p.layer_present(LayerId(0)) && !p.layer_present(LayerId(2)));
+        // b goes: now nothing lists base, update or app2: 3 GB + 1.5 GB + 0.5 GB, base first.
+        freed.clear();
+        assert_eq!(
+            p.remove_image(&graph, ImageId(1), &mut freed),
+            5_000_000_000
+        );
+        assert_eq!(freed, vec![LayerId(0), LayerId(1), LayerId(3)]);
+        // Removing an image that is not there frees nothing.
+        freed.clear();
+        assert_eq!(p.remove_image(&graph, ImageId(1), &mut freed), 0);
+        assert!(freed.is_empty());
     }
 }

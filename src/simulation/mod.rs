@@ -139,7 +139,7 @@ impl<'s> Simulation<'s> {
             events: ClusterEvents::default(),
             want_run: false,
             sched: Scheduler::new(spec, rng.stream(streams::SCHEDULER)),
-            kubelet: Kubelet::new(spec.kubelet.strict_platform_match),
+            kubelet: Kubelet::new(spec),
             ctrl: Controllers::new(spec),
             ca: spec
                 .autoscaling()
