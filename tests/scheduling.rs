@@ -84,3 +84,80 @@ fn zone_and_zones_together_or_a_repeated_zone_are_errors_with_their_place() {
         assert!(err.starts_with("z.ron:2:"), "{extra}: {err}");
     }
 }
+
+#[test]
+fn deployment_replicas_spread_over_nodes_by_the_system_default_constraints() {
+    // A 64-core node and an 8-core node. Each replica asks for 100m and 100Mi, under 2 % of
+    // either node, so LeastAllocated and BalancedAllocation differ by a few points between
+    // them at most, and without spreading both replicas would take the emptier big node.
+    // PodTopologySpread (weight 2) after the first replica is on one node: hostname weight
+    // ln(2 + 2) = 1.386; raw scores round(1 × 1.386 + 2) = 3 and round(0 + 2) = 2; normalised
+    // 100 × (3 + 2 − 3) / 3 = 66 and 100 × (3 + 2 − 2) / 3 = 100: 2 × 34 = 68 points for the
+    // empty node, which outweighs the resource scores. So the replicas end on both nodes.
+    let (_, out) = run(r#"Scenario(
+    name: "spread", duration: "2m",
+    pools: [
+        (name: "big", os: Linux, cpu: "64", memory: "256Gi", count: 1),
+        (name: "small", os: Linux, cpu: "8", memory: "32Gi", count: 1),
+    ],
+    layers: [(name: "l", size: "10MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    workloads: [(name: "web", replicas: 2, template: (
+        containers: [(image: "app:1", cpu: "100m", memory: "100Mi")]))],
+)"#);
+    let nodes: Vec<_> = out
+        .cluster
+        .pods
+        .iter()
+        .map(|p| p.node.expect("bound"))
+        .collect();
+    assert_eq!(nodes.len(), 2);
+    assert_ne!(nodes[0], nodes[1], "both replicas on one node");
+    let w = out.cluster.pods[0].workload;
+    assert_eq!(out.cluster.spread.on_node(w, nodes[0]), 1);
+    assert_eq!(out.cluster.spread.on_node(w, nodes[1]), 1);
+}
+
+#[test]
+fn the_second_replica_goes_to_the_other_zone_whatever_node_the_first_took() {
+    // Zone a has nodes pa-0 and pa-1, zone b has pb-0; all the same size, so the resource
+    // scores of the empty nodes tie. If the first replica is in zone a (on pa-0), the second
+    // compares pa-1 and pb-0, both empty: hostname weight ln(3 + 2) = 1.609 and zone weight
+    // ln(2 + 2) = 1.386 (two zone values among the three scored nodes).
+    //   pa-0: 1 × 1.609 + 2 + 1 × 1.386 + 4 = 8.995 → 9
+    //   pa-1: 0 + 2 + 1 × 1.386 + 4 = 7.386 → 7
+    //   pb-0: 0 + 2 + 0 + 4 = 6
+    // Normalised 100 × (9 + 6 − s) / 9: pa-1 88, pb-0 100; × 2 gives pb-0 24 points more.
+    // With the hostname term alone pa-1 and pb-0 would tie and half the seeds would put both
+    // replicas in zone a. If the first replica is on pb-0, both other nodes are in zone a.
+    for seed in 1..=8 {
+        let (s, out) = run(&format!(
+            r#"Scenario(
+    name: "zones", seed: {seed}, duration: "2m",
+    pools: [
+        (name: "pa", os: Linux, cpu: "8", memory: "32Gi", count: 2, zone: "a"),
+        (name: "pb", os: Linux, cpu: "8", memory: "32Gi", count: 1, zone: "b"),
+    ],
+    layers: [(name: "l", size: "10MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    workloads: [(name: "web", replicas: 2, template: (
+        containers: [(image: "app:1", cpu: "100m", memory: "100Mi")]))],
+)"#
+        ));
+        let zones: Vec<&str> = out
+            .cluster
+            .pods
+            .iter()
+            .map(|p| {
+                let node = out.cluster.node(p.node.expect("bound"));
+                s.pools[node.pool.idx()].zones[0].as_str()
+            })
+            .collect();
+        assert_eq!(zones.len(), 2);
+        assert_ne!(
+            zones[0], zones[1],
+            "seed {seed}: both replicas in zone {}",
+            zones[0]
+        );
+    }
+}

@@ -174,6 +174,15 @@ pub struct Scheduler {
     res_cache: Vec<Option<(ResKey, i64)>>,
     s_taint: Vec<i64>,
     s_aff: Vec<i64>,
+    /// Per template: PodTopologySpread's system default constraints apply (the pod is owned by
+    /// a ReplicaSet: a Deployment's).
+    spread_default: Vec<bool>,
+    /// PodTopologySpread PreScore state: matching pods per zone for this cycle's workload,
+    /// and the cycle that last saw each zone value (the last entry is "no zone label").
+    zone_pods: Vec<u32>,
+    zone_seen: Vec<u64>,
+    spread_raw: Vec<Option<i64>>,
+    s_spread: Vec<i64>,
     hist: Histogram,
     pub attempts: u64,
 }
@@ -241,6 +250,19 @@ impl Scheduler {
             res_cache: Vec::new(),
             s_taint: Vec::new(),
             s_aff: Vec::new(),
+            spread_default: {
+                let mut d = vec![false; spec.templates.len()];
+                for w in &spec.workloads {
+                    if w.kind == WorkloadKind::Deployment {
+                        d[w.template.idx()] = true;
+                    }
+                }
+                d
+            },
+            zone_pods: Vec::new(),
+            zone_seen: Vec::new(),
+            spread_raw: Vec::new(),
+            s_spread: Vec::new(),
             hist: Histogram {
                 taints: vec![0; total],
                 ..Default::default()
@@ -671,7 +693,7 @@ impl Scheduler {
         if self.res_cache.len() < cluster.nodes.len() {
             self.res_cache.resize(cluster.nodes.len(), None);
         }
-        Decision::Bind(self.score_and_select(spec, cluster, tid, total as u32))
+        Decision::Bind(self.score_and_select(spec, cluster, tid, p.workload, total as u32))
     }
 
     #[inline(never)]
@@ -680,6 +702,7 @@ impl Scheduler {
         spec: &Spec,
         cluster: &Cluster,
         tid: TemplateId,
+        workload: WorkloadId,
         total: u32,
     ) -> NodeId {
         let t = spec.template(tid);
@@ -705,6 +728,10 @@ impl Scheduler {
         }
         default_normalize(&mut self.s_taint, true);
         default_normalize(&mut self.s_aff, false);
+        let spread = self.spread_default[tid.idx()];
+        if spread {
+            self.spread_scores(cluster, workload);
+        }
         let num_containers = t.init_containers.len() + t.containers.len();
         // ImageLocality's per-image term depends only on the image, the node's pool (platform
         // size) and how many nodes have the image: compute it once per cycle.
@@ -750,10 +777,16 @@ impl Scheduler {
                 }
             }
             let img = image_locality::calculate_priority(sum, num_containers);
+            let spread_score = if spread {
+                weights::POD_TOPOLOGY_SPREAD * self.s_spread[k]
+            } else {
+                0
+            };
             self.scores.push(
                 weights::TAINT_TOLERATION * self.s_taint[k]
                     + weights::NODE_AFFINITY * self.s_aff[k]
                     + res_score
+                    + spread_score
                     + weights::IMAGE_LOCALITY * img,
             );
         }
@@ -772,6 +805,62 @@ impl Scheduler {
             }
         }
         self.feasible[best]
+    }
+
+    /// PodTopologySpread with the system default constraints (hostname maxSkew 3, zone
+    /// maxSkew 5, ScheduleAnyway; k/k `podtopologyspread/scoring.go`) for a pod of
+    /// `workload`, into `s_spread` (normalised, parallel to `feasible`).
+    ///
+    /// PreScore: the hostname weight is ln(scored nodes + 2); the zone weight ln(zone values
+    /// among the scored nodes + 2), where a node without the label counts as the value "" as
+    /// upstream's map lookup makes it. Counts come from `cluster.spread`, kept by binds and
+    /// releases, so a cycle costs one lookup per scored node and one per zone. Upstream counts
+    /// a zone's pods only on nodes that pass the pod's required node affinity
+    /// (nodeAffinityPolicy Honor); the selector here is the pod's own workload, whose pods all
+    /// passed the same template's affinity, so counting all of them is the same number.
+    /// Score: Σ count × weight + (maxSkew − 1) over the constraints whose key the node has,
+    /// rounded; requireAllTopologies is false for system defaults, so no node is ignored.
+    fn spread_scores(&mut self, cluster: &Cluster, workload: WorkloadId) {
+        use pod_topology_spread as pts;
+        let spread = &cluster.spread;
+        let nz = spread.zone_count();
+        let stamp = self.attempts;
+        if self.zone_seen.len() != nz + 1 {
+            self.zone_seen = vec![0; nz + 1];
+            self.zone_pods = vec![0; nz];
+        }
+        let mut zone_values = 0;
+        for &node in &self.feasible {
+            let n = cluster.node(node);
+            let slot = spread.zone_of(n.pool, n.ordinal).map_or(nz, usize::from);
+            if self.zone_seen[slot] != stamp {
+                self.zone_seen[slot] = stamp;
+                zone_values += 1;
+                if slot < nz {
+                    self.zone_pods[slot] = spread.in_zone(workload, slot as u16);
+                }
+            }
+        }
+        let host_w = pts::normalizing_weight(self.feasible.len());
+        let zone_w = pts::normalizing_weight(zone_values);
+        self.spread_raw.clear();
+        for &node in &self.feasible {
+            let n = cluster.node(node);
+            let mut s = pts::score_for_count(
+                spread.on_node(workload, node),
+                pts::DEFAULT_HOSTNAME_MAX_SKEW,
+                host_w,
+            );
+            if let Some(z) = spread.zone_of(n.pool, n.ordinal) {
+                s += pts::score_for_count(
+                    self.zone_pods[z as usize],
+                    pts::DEFAULT_ZONE_MAX_SKEW,
+                    zone_w,
+                );
+            }
+            self.spread_raw.push(Some(s.round() as i64));
+        }
+        pts::normalize(&self.spread_raw, &mut self.s_spread);
     }
 
     /// Tolerations helper for callers that need the pod's view (DaemonSet placement).

@@ -8,6 +8,7 @@ pub mod node_affinity;
 pub mod node_resources_balanced_allocation;
 pub mod node_resources_fit;
 pub mod node_unschedulable;
+pub mod pod_topology_spread;
 pub mod taint_toleration;
 
 use crate::model::{PoolId, Spec, TemplateId};
@@ -59,6 +60,7 @@ pub mod weights {
     pub const NODE_AFFINITY: i64 = 2;
     pub const NODE_RESOURCES_FIT: i64 = 1;
     pub const NODE_RESOURCES_BALANCED_ALLOCATION: i64 = 1;
+    pub const POD_TOPOLOGY_SPREAD: i64 = 2;
     pub const IMAGE_LOCALITY: i64 = 1;
 }
 

@@ -95,7 +95,10 @@ mod tests {
         // Three scored nodes without zones, holding 0, 1 and 2 replicas. Hostname weight
         // ln(3 + 2) = 1.6094; raw = c × 1.6094 + 2 → round(2) = 2, round(3.609) = 4,
         // round(5.219) = 5. Normalised: 100 × (5 + 2 − s) / 5 → 100, 60, 40.
-        let raw: Vec<Option<i64>> = [0, 1, 2].iter().map(|&c| Some(default_raw(c, 3, None))).collect();
+        let raw: Vec<Option<i64>> = [0, 1, 2]
+            .iter()
+            .map(|&c| Some(default_raw(c, 3, None)))
+            .collect();
         assert_eq!(raw, vec![Some(2), Some(4), Some(5)]);
         let mut out = Vec::new();
         normalize(&raw, &mut out);
@@ -132,15 +135,73 @@ mod tests {
     fn filter_table() {
         // (name, match_num, self_match, global_min, domains, min_domains, max_skew, fits)
         let cases = [
-            ("a domain one above the minimum admits a maxSkew 1 pod when the pod does not match itself", 1, false, 0, 3, 1, 1, true),
-            ("a domain one above the minimum rejects a maxSkew 1 pod that matches its own selector", 1, true, 0, 3, 1, 1, false),
-            ("the emptiest domain always admits a maxSkew 1 pod", 0, true, 0, 3, 1, 1, true),
-            ("a domain at the minimum of 2 admits the pod: 2 + 1 − 2 = 1", 2, true, 2, 2, 1, 1, true),
-            ("fewer domains than minDomains take the global minimum as 0: 2 + 1 − 0 > 1", 2, true, 2, 2, 3, 1, false),
-            ("maxSkew 3 tolerates a domain two above the minimum: 2 + 1 − 0 = 3", 2, true, 0, 3, 1, 3, true),
+            (
+                "a domain one above the minimum admits a maxSkew 1 pod when the pod does not match itself",
+                1,
+                false,
+                0,
+                3,
+                1,
+                1,
+                true,
+            ),
+            (
+                "a domain one above the minimum rejects a maxSkew 1 pod that matches its own selector",
+                1,
+                true,
+                0,
+                3,
+                1,
+                1,
+                false,
+            ),
+            (
+                "the emptiest domain always admits a maxSkew 1 pod",
+                0,
+                true,
+                0,
+                3,
+                1,
+                1,
+                true,
+            ),
+            (
+                "a domain at the minimum of 2 admits the pod: 2 + 1 − 2 = 1",
+                2,
+                true,
+                2,
+                2,
+                1,
+                1,
+                true,
+            ),
+            (
+                "fewer domains than minDomains take the global minimum as 0: 2 + 1 − 0 > 1",
+                2,
+                true,
+                2,
+                2,
+                3,
+                1,
+                false,
+            ),
+            (
+                "maxSkew 3 tolerates a domain two above the minimum: 2 + 1 − 0 = 3",
+                2,
+                true,
+                0,
+                3,
+                1,
+                3,
+                true,
+            ),
         ];
         for (name, m, own, min, domains, min_domains, skew, want) in cases {
-            assert_eq!(fits(m, own, min, domains, min_domains, skew), want, "{name}");
+            assert_eq!(
+                fits(m, own, min, domains, min_domains, skew),
+                want,
+                "{name}"
+            );
         }
     }
 }
