@@ -48,6 +48,8 @@ pub enum Event {
     /// A pod's NoExecute toleration may have run out (`controllers::taint_eviction` checks
     /// that the eviction is still scheduled for now).
     TaintEviction(PodId),
+    /// A terminating pod's grace period ends: it leaves its node.
+    PodTerminated { pod: PodId, generation: u32 },
 }
 
 /// What a component asks the loop to do. Applied in push order after the event that caused
@@ -65,6 +67,10 @@ pub enum Effect {
     PodFailed(PodId),
     /// A pod became Ready.
     PodReady(PodId),
+    /// A pod started terminating gracefully (evicted, preempted): its controller stops
+    /// counting it (and may replace it at once); it keeps its node's resources until
+    /// `Event::PodTerminated`.
+    PodTerminating(PodId),
     /// A bound pod's requests were returned to this node (a cluster event for the scheduling
     /// queue's hints).
     ResourcesFreed(NodeId),

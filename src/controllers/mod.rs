@@ -16,7 +16,7 @@ pub mod taint_eviction;
 
 use crate::effect::{Ctx, Effect, Event};
 use crate::engine::backoff;
-use crate::model::cluster::{NodeState, Pod, PodPhase, Reason};
+use crate::model::cluster::{NodeState, Pod, PodPhase, Reason, Termination};
 use crate::model::*;
 use crate::scheduler::plugins::passes_static_filters;
 use std::cmp::Reverse;
@@ -119,11 +119,15 @@ impl Controllers {
         if !ws.active {
             return;
         }
-        // Drop pods that are gone.
+        // Drop pods that are gone. A DaemonSet keeps its terminating pods: while one exists on
+        // a node, the node counts as covered (see `pod_terminating`).
         let pods = &cx.cluster.pods;
+        let keep_terminating = spec.workloads[wl.idx()].kind == WorkloadKind::DaemonSet;
         ws.pods.retain(|p| {
             let phase = pods[p.idx()].phase;
-            phase.is_live() || phase == PodPhase::Rejected
+            phase.is_live()
+                || phase == PodPhase::Rejected
+                || (keep_terminating && phase == PodPhase::Terminating)
         });
         match spec.workloads[wl.idx()].kind {
             WorkloadKind::Deployment => {
@@ -296,6 +300,37 @@ impl Controllers {
         }
     }
 
+    /// A pod of this workload started terminating gracefully (`terminate_pod`). A Deployment
+    /// replaces it at once: upstream's ReplicaSet controller counts only active pods
+    /// (`controller.FilterActivePods` drops pods with a deletionTimestamp), so the replacement
+    /// is created while the old pod still runs out its grace period. A DaemonSet does not: its
+    /// `podsShouldBeOnNode` (k/k `pkg/controller/daemon/daemon_controller.go`) sees a pod on
+    /// the node (`exists`) and creates the new one only after the old one is gone
+    /// (`pod_terminated`).
+    pub fn pod_terminating(&mut self, cx: &mut Ctx, pod: PodId) {
+        let wl = cx.cluster.pods[pod.idx()].workload;
+        if cx.spec.workloads[wl.idx()].kind == WorkloadKind::DaemonSet {
+            return;
+        }
+        let ws = &mut self.workloads[wl.idx()];
+        ws.pods.retain(|&p| p != pod);
+        if ws.active && !ws.sync_pending {
+            self.sync(cx, wl);
+        }
+    }
+
+    /// A terminating pod's grace period ended: it leaves its node (`finish_termination`); a
+    /// DaemonSet then puts a new pod on the node if the node should still run one.
+    pub fn pod_terminated(&mut self, cx: &mut Ctx, pod: PodId, generation: u32) {
+        if !finish_termination(cx, pod, generation) {
+            return;
+        }
+        let wl = cx.cluster.pods[pod.idx()].workload;
+        if cx.spec.workloads[wl.idx()].kind == WorkloadKind::DaemonSet {
+            self.sync(cx, wl);
+        }
+    }
+
     /// A pod became Ready: the workload's replacement back-off starts over.
     pub fn pod_ready(&mut self, wl: WorkloadId) {
         self.workloads[wl.idx()].failures_in_row = 0;
@@ -347,6 +382,7 @@ impl Controllers {
     /// again, in pod order; those due now are evicted.
     pub fn node_taints_changed(&mut self, cx: &mut Ctx, node: NodeId) {
         let mut pods = cx.cluster.pods_on[node.idx()].clone();
+        pods.retain(|p| cx.cluster.pods[p.idx()].phase.is_live());
         pods.sort_unstable();
         for pod in pods {
             if self.eviction.process(cx, pod, node) {
@@ -378,12 +414,21 @@ impl Controllers {
         }
     }
 
-    /// Deletes a pod for a NoExecute taint it does not (or no longer) tolerate; its
-    /// controller replaces it at once, as the ReplicaSet controller does for a deleted pod.
+    /// Deletes a pod for a NoExecute taint it does not (or no longer) tolerate, with its own
+    /// grace period (the taint manager deletes with default options); its controller hears
+    /// of it through `Effect::PodTerminating`.
     fn evict_for_taint(&mut self, cx: &mut Ctx, pod: PodId) {
-        let wl = cx.cluster.pods[pod.idx()].workload;
-        delete_pod(cx, pod);
-        self.sync(cx, wl);
+        let grace = cx
+            .spec
+            .template(cx.cluster.pods[pod.idx()].template)
+            .termination_grace_ms;
+        terminate_pod(
+            cx,
+            pod,
+            Termination::TaintEviction,
+            TAINT_EVICTION_MESSAGE,
+            grace,
+        );
     }
 
     /// Creation events of the workloads that have a creation time.
@@ -395,6 +440,10 @@ impl Controllers {
         }
     }
 }
+
+/// The message of a taint eviction: the `DisruptionTarget` condition's message upstream
+/// (k/k `pkg/controller/tainteviction/taint_eviction.go`).
+pub const TAINT_EVICTION_MESSAGE: &str = "Taint manager: deleting due to NoExecute taint";
 
 /// Whether the node's own taints (if it has any) let a DaemonSet's pods run there
 /// (`nodeShouldRunDaemonPod` on NoSchedule and NoExecute taints, with the tolerations the
@@ -419,7 +468,7 @@ pub fn delete_pod(cx: &mut Ctx, pod: PodId) {
     let now = cx.now;
     let spec = cx.spec;
     let p = &mut cx.cluster.pods[pod.idx()];
-    if !p.phase.is_live() {
+    if !p.phase.holds_node() {
         return;
     }
     let bound = p.node;
@@ -432,6 +481,62 @@ pub fn delete_pod(cx: &mut Ctx, pod: PodId) {
         cx.cluster.release(node, pod, spec.template(t));
         cx.push(Effect::ResourcesFreed(node));
     }
+}
+
+/// Starts a pod's graceful deletion (an eviction, a preemption): the API server sets its
+/// deletionTimestamp and the kubelet stops it within `grace_ms` (the pod's
+/// `terminationGracePeriodSeconds`, or what the caller overrides it with). A pod not bound to a
+/// node has nothing to stop and goes at once. A bound pod becomes `Terminating`: its start path
+/// stops (its in-flight events go stale), it holds its node's requests until
+/// `Event::PodTerminated`, and its controller hears of it through `Effect::PodTerminating`.
+/// Simplification: the process is taken to use its whole grace period (stated in
+/// docs/scenario-format.md), the conservative case for capacity. Returns false if the pod was
+/// not live (already gone or already terminating), so callers never count a pod twice.
+pub fn terminate_pod(
+    cx: &mut Ctx,
+    pod: PodId,
+    why: Termination,
+    message: &str,
+    grace_ms: u64,
+) -> bool {
+    let p = &cx.cluster.pods[pod.idx()];
+    if !p.phase.is_live() {
+        return false;
+    }
+    let m = cx.messages.intern(message);
+    if p.node.is_none() {
+        delete_pod(cx, pod);
+        cx.cluster.pods[pod.idx()].termination = Some((why, m));
+        cx.push(Effect::PodTerminating(pod));
+        return true;
+    }
+    let p = &mut cx.cluster.pods[pod.idx()];
+    cx.rec.set_phase(p, PodPhase::Terminating);
+    p.termination = Some((why, m));
+    p.generation += 1;
+    let generation = p.generation;
+    cx.push(Effect::PodTerminating(pod));
+    cx.after(grace_ms, Event::PodTerminated { pod, generation });
+    true
+}
+
+/// Ends a terminating pod: it leaves its node and returns its requests. False if the event is
+/// stale (the pod already left, e.g. its node was deleted first).
+pub fn finish_termination(cx: &mut Ctx, pod: PodId, generation: u32) -> bool {
+    let spec = cx.spec;
+    let p = &mut cx.cluster.pods[pod.idx()];
+    if p.phase != PodPhase::Terminating || p.generation != generation {
+        return false;
+    }
+    cx.rec.set_phase(p, PodPhase::Deleted);
+    p.ended = Some(cx.now);
+    p.generation += 1;
+    let (node, t) = (p.node, p.template);
+    if let Some(node) = node {
+        cx.cluster.release(node, pod, spec.template(t));
+        cx.push(Effect::ResourcesFreed(node));
+    }
+    true
 }
 
 #[cfg(test)]
@@ -529,6 +634,132 @@ mod tests {
             h.take(),
             vec![Effect::At(31_000, Event::ControllerSync(WorkloadId(0)))]
         );
+    }
+
+    /// Binds a Pending pod to `node` and moves it to Starting, as the loop does after a bind.
+    fn bind(h: &mut Harness, pod: PodId, node: NodeId, now: u64) {
+        let t = h.spec.template(h.cluster.pods[pod.idx()].template).clone();
+        h.cluster.bind(pod, node, &t, now);
+        let p = &mut h.cluster.pods[pod.idx()];
+        h.rec.set_phase(p, PodPhase::Starting);
+    }
+
+    #[test]
+    fn an_evicted_pod_holds_its_node_for_its_grace_period_while_its_deployment_replaces_it() {
+        let mut h = Harness::new(SCENARIO);
+        let mut c = Controllers::new(&h.spec);
+        c.create(&mut h.cx(0), WorkloadId(0));
+        let pods = enqueued(&h.take());
+        let node = h.ready_node(0);
+        bind(&mut h, pods[0], node, 1_000);
+        // Evicted at 100 s with the default grace period of 30 s (the template sets none):
+        // Terminating now, gone at 130 s; the start path's events go stale (generation 0 → 1).
+        let grace = h.spec.template(TemplateId(0)).termination_grace_ms;
+        assert_eq!(grace, 30_000);
+        assert!(terminate_pod(
+            &mut h.cx(100_000),
+            pods[0],
+            Termination::Evicted,
+            "drained",
+            grace,
+        ));
+        let generation = 1;
+        assert_eq!(
+            h.take(),
+            vec![
+                Effect::PodTerminating(pods[0]),
+                Effect::At(
+                    130_000,
+                    Event::PodTerminated {
+                        pod: pods[0],
+                        generation
+                    }
+                ),
+            ]
+        );
+        let p = &h.cluster.pods[pods[0].idx()];
+        assert_eq!(p.phase, PodPhase::Terminating);
+        assert_eq!(p.termination.map(|t| t.0), Some(Termination::Evicted));
+        assert_eq!(
+            h.cluster.nodes[node.idx()].requested.pods,
+            1,
+            "still on its node"
+        );
+        // The ReplicaSet no longer counts it (FilterActivePods): one replacement at once.
+        c.pod_terminating(&mut h.cx(100_000), pods[0]);
+        let new = enqueued(&h.take());
+        assert_eq!(new.len(), 1);
+        assert_eq!(c.workloads[0].pods, vec![pods[1], pods[2], new[0]]);
+        // A second eviction of a terminating pod does nothing.
+        assert!(!terminate_pod(
+            &mut h.cx(110_000),
+            pods[0],
+            Termination::Evicted,
+            "again",
+            30_000
+        ));
+        assert_eq!(h.take(), vec![]);
+        // At 130 s it leaves its node; a stale copy of the event is ignored.
+        c.pod_terminated(&mut h.cx(130_000), pods[0], generation);
+        assert_eq!(h.take(), vec![Effect::ResourcesFreed(node)]);
+        let p = &h.cluster.pods[pods[0].idx()];
+        assert_eq!((p.phase, p.ended), (PodPhase::Deleted, Some(130_000)));
+        assert_eq!(h.cluster.nodes[node.idx()].requested.pods, 0);
+        c.pod_terminated(&mut h.cx(130_000), pods[0], generation);
+        assert_eq!(h.take(), vec![]);
+    }
+
+    #[test]
+    fn an_unbound_pod_that_is_terminated_goes_at_once() {
+        let mut h = Harness::new(SCENARIO);
+        let mut c = Controllers::new(&h.spec);
+        c.create(&mut h.cx(0), WorkloadId(0));
+        let pods = enqueued(&h.take());
+        // Nothing runs, so there is no grace period: it leaves the scheduling queue now.
+        assert!(terminate_pod(
+            &mut h.cx(5_000),
+            pods[1],
+            Termination::Preempted,
+            "preempted",
+            30_000
+        ));
+        assert_eq!(
+            h.take(),
+            vec![Effect::Dequeue(pods[1]), Effect::PodTerminating(pods[1])]
+        );
+        let p = &h.cluster.pods[pods[1].idx()];
+        assert_eq!((p.phase, p.ended), (PodPhase::Deleted, Some(5_000)));
+        assert_eq!(p.termination.map(|t| t.0), Some(Termination::Preempted));
+    }
+
+    #[test]
+    fn a_daemonset_replaces_a_terminating_pod_only_once_it_is_gone() {
+        let mut h = Harness::new(SCENARIO);
+        let mut c = Controllers::new(&h.spec);
+        let lin = h.ready_node(0);
+        c.create(&mut h.cx(0), WorkloadId(1));
+        let first = enqueued(&h.take());
+        assert_eq!(first.len(), 1);
+        bind(&mut h, first[0], lin, 1_000);
+        assert!(terminate_pod(
+            &mut h.cx(50_000),
+            first[0],
+            Termination::TaintEviction,
+            "tainted",
+            30_000
+        ));
+        h.take();
+        // podsShouldBeOnNode: a pod exists on the node while it terminates, so neither the
+        // notice nor a resync creates a second one.
+        c.pod_terminating(&mut h.cx(50_000), first[0]);
+        c.sync(&mut h.cx(60_000), WorkloadId(1));
+        assert_eq!(h.take(), vec![]);
+        // At 50 + 30 = 80 s it is gone and the node gets a new daemon pod.
+        c.pod_terminated(&mut h.cx(80_000), first[0], 1);
+        let fx = h.take();
+        assert_eq!(fx[0], Effect::ResourcesFreed(lin));
+        assert_eq!(enqueued(&fx).len(), 1);
+        assert_eq!(h.cluster.pods[enqueued(&fx)[0].idx()].pinned, Some(lin));
     }
 
     #[test]

@@ -395,6 +395,7 @@ fn pod_template(
         host_process,
         isolation,
         priority,
+        termination_grace_period: None,
     })
 }
 

@@ -38,9 +38,9 @@ pub struct HpaSample {
 #[derive(Default)]
 pub struct Recorder {
     /// Live pods per phase, indexed by `phase_index`.
-    pub phase_counts: [u32; 7],
+    pub phase_counts: [u32; PodPhase::COUNT],
     /// The same per workload (HPA syncs and samples read these instead of scanning pods).
-    pub workload_phases: Vec<[u32; 7]>,
+    pub workload_phases: Vec<[u32; PodPhase::COUNT]>,
     /// Attempts that failed with each reason (a pod retrying counts every time).
     pub attempts: BTreeMap<Reason, u64>,
     /// Scheduling-failure reasons (without node counts) → failed attempts that listed them.
@@ -58,6 +58,7 @@ pub fn phase_index(p: PodPhase) -> usize {
         PodPhase::Failed => 4,
         PodPhase::Rejected => 5,
         PodPhase::Deleted => 6,
+        PodPhase::Terminating => 7,
     }
 }
 
@@ -66,7 +67,7 @@ impl Recorder {
         self.phase_counts[phase_index(pod.phase)] += 1;
         let w = pod.workload.idx();
         if self.workload_phases.len() <= w {
-            self.workload_phases.resize(w + 1, [0; 7]);
+            self.workload_phases.resize(w + 1, [0; PodPhase::COUNT]);
         }
         self.workload_phases[w][phase_index(pod.phase)] += 1;
     }

@@ -106,14 +106,62 @@ pub enum PodPhase {
     Rejected,
     /// Deleted (scale-down, workload deletion, node removal).
     Deleted,
+    /// Being deleted gracefully (evicted, preempted, drained): it still holds its node's
+    /// requests until its grace period ends, but no controller counts it as active any more.
+    Terminating,
 }
 
 impl PodPhase {
+    /// Number of phases (the recorder's per-phase arrays).
+    pub const COUNT: usize = 8;
+
+    /// Pending or on its way to Ready: what controllers count as an active pod. A terminating
+    /// pod is not live (upstream `FilterActivePods` drops pods with a deletionTimestamp) but
+    /// still bound (see `holds_node`).
     pub fn is_live(self) -> bool {
         matches!(
             self,
             PodPhase::Pending | PodPhase::Starting | PodPhase::Running | PodPhase::Ready
         )
+    }
+
+    /// Whether a pod in this phase, once bound, counts against its node's resources.
+    pub fn holds_node(self) -> bool {
+        self.is_live() || self == PodPhase::Terminating
+    }
+}
+
+/// Why a pod was deleted gracefully: what `pods.csv` shows as its reason. Names follow what
+/// users see (`kubectl get pods` shows `Evicted` for kubelet and API evictions; the
+/// `DisruptionTarget` condition reasons of k/k `pkg/apis/core/types.go` for the others).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Termination {
+    /// Through the eviction API (drain, upgrade, autoscaler scale-down) or by the kubelet
+    /// under node pressure.
+    Evicted,
+    /// A victim of scheduler preemption (`PreemptionByScheduler`).
+    Preempted,
+    /// A NoExecute taint the pod does not tolerate (long enough) (`DeletionByTaintManager`).
+    TaintEviction,
+    /// Its node is gone (`DeletionByPodGC`).
+    NodeLost,
+}
+
+impl Termination {
+    pub const ALL: [Termination; 4] = [
+        Termination::Evicted,
+        Termination::Preempted,
+        Termination::TaintEviction,
+        Termination::NodeLost,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Termination::Evicted => "Evicted",
+            Termination::Preempted => "Preempted",
+            Termination::TaintEviction => "TaintEviction",
+            Termination::NodeLost => "NodeLost",
+        }
     }
 }
 
@@ -141,6 +189,8 @@ pub struct Pod {
     pub message: Option<u32>,
     /// Every reason this pod ever hit, as bits.
     pub reasons_seen: u16,
+    /// Why the pod was deleted gracefully, if it was (with the interned message).
+    pub termination: Option<(Termination, u32)>,
     pub sched_attempts: u32,
     /// Index of the container being worked on: init containers first, then app containers.
     pub step: u16,
@@ -177,6 +227,7 @@ impl Pod {
             reason: None,
             message: None,
             reasons_seen: 0,
+            termination: None,
             sched_attempts: 0,
             step: 0,
             step_attempts: 0,

@@ -195,6 +195,9 @@ pub struct TemplateSpec {
     pub host_process: bool,
     pub isolation: IsolationMode,
     pub priority: i32,
+    /// `terminationGracePeriodSeconds` in ms: an evicted or preempted pod holds its node this
+    /// long.
+    pub termination_grace_ms: u64,
     /// Effective requests (max of init, sum of app containers, plus overheads); pods = 1.
     pub requests: Res,
     /// Requests with the scheduler's non-zero defaults (100m, 200Mi), for scoring only.

@@ -38,6 +38,7 @@ pub fn phase_name(p: PodPhase) -> &'static str {
         PodPhase::Failed => "Failed",
         PodPhase::Rejected => "Rejected",
         PodPhase::Deleted => "Deleted",
+        PodPhase::Terminating => "Terminating",
     }
 }
 
@@ -68,9 +69,17 @@ pub fn pod_rows(spec: &Spec, out: &RunOutput) -> Vec<PodRow> {
                 ready_s: p.ready.map(Secs),
                 ended_s: p.ended.map(Secs),
                 outcome: phase_name(p.phase).to_string(),
-                reason: p.reason.map(|r| r.as_str()).unwrap_or("").to_string(),
+                // A graceful deletion (eviction, preemption) is why the pod ended, and says
+                // more than the last start-path failure it may have hit before.
+                reason: match p.termination {
+                    Some((t, _)) => t.as_str(),
+                    None => p.reason.map(|r| r.as_str()).unwrap_or(""),
+                }
+                .to_string(),
                 message: p
-                    .message
+                    .termination
+                    .map(|(_, m)| m)
+                    .or(p.message)
                     .map(|m| out.messages.get(m))
                     .unwrap_or("")
                     .to_string(),

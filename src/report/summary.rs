@@ -24,6 +24,14 @@ pub struct PodCounts {
     /// Pods the API server rejected (RuntimeClass conflicts).
     pub rejected: u64,
     pub deleted: u64,
+    /// Pods still terminating gracefully at the end (evicted or preempted, inside their grace
+    /// period). Omitted when zero, so runs without graceful deletions keep their bytes.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub terminating_at_end: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -94,6 +102,9 @@ pub struct Summary {
     pub failures: BTreeMap<String, u64>,
     /// Reason → failed attempts (retries count).
     pub failure_attempts: BTreeMap<String, u64>,
+    /// Graceful deletions by reason (`Evicted`, `Preempted`, …) → pods. Omitted when none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub terminations: BTreeMap<String, u64>,
     /// Scheduler reason (without node counts) → failed scheduling attempts that listed it.
     pub unschedulable_reasons: BTreeMap<String, u64>,
     /// created → Ready, over pods that became Ready; by the OS of their node.
@@ -120,7 +131,9 @@ impl Summary {
             failed: 0,
             rejected: 0,
             deleted: 0,
+            terminating_at_end: 0,
         };
+        let mut terminations: BTreeMap<String, u64> = BTreeMap::new();
         let mut failures: BTreeMap<String, u64> = Reason::ALL
             .iter()
             .map(|r| (r.as_str().to_string(), 0))
@@ -156,6 +169,10 @@ impl Summary {
                 PodPhase::Failed => counts.failed += 1,
                 PodPhase::Rejected => counts.rejected += 1,
                 PodPhase::Deleted => counts.deleted += 1,
+                PodPhase::Terminating => counts.terminating_at_end += 1,
+            }
+            if let Some((t, _)) = p.termination {
+                *terminations.entry(t.as_str().to_string()).or_default() += 1;
             }
             for r in Reason::ALL {
                 if p.reasons_seen & r.bit() != 0 {
@@ -284,6 +301,7 @@ impl Summary {
                     )
                 })
                 .collect(),
+            terminations,
             unschedulable_reasons: out.rec.unschedulable_reasons.clone(),
             startup_latency_s: startup,
             phases_s: Phases {

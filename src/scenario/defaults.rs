@@ -139,6 +139,12 @@ pub const POD_MAX_BACKOFF_MS: u64 = 10_000;
 /// `DefaultPodMaxInUnschedulablePodsDuration`).
 pub const MAX_IN_UNSCHEDULABLE_MS: u64 = 300_000;
 
+// --- Pods -------------------------------------------------------------------------------
+
+/// `terminationGracePeriodSeconds` when a pod sets none: 30 s (k8s.io/api `core/v1/types.go`,
+/// `DefaultTerminationGracePeriodSeconds`, applied by k/k `pkg/apis/core/v1/defaults.go`).
+pub const TERMINATION_GRACE_PERIOD_MS: u64 = 30_000;
+
 // --- Controllers --------------------------------------------------------------------------
 
 /// The DaemonSet controller's `failedPodsBackoff` 1 s initial (k/k

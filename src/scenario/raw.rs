@@ -359,6 +359,10 @@ pub struct PodTemplate {
     pub isolation: Isolation,
     #[serde(default, skip_serializing_if = "is_default")]
     pub priority: i32,
+    /// `terminationGracePeriodSeconds`: how long an evicted or preempted pod keeps running
+    /// (and holding its node's resources) before it is gone. Default 30 s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub termination_grace_period: Option<Duration>,
 }
 
 #[derive(Copy, Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]

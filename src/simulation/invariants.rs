@@ -72,7 +72,7 @@ impl Invariants {
             let mut sum = Res::default();
             for &p in &cl.pods_on[i] {
                 let pod = cl.pod(p);
-                if pod.node != Some(NodeId::from_idx(i)) || !pod.phase.is_live() {
+                if pod.node != Some(NodeId::from_idx(i)) || !pod.phase.holds_node() {
                     self.fail(format!(
                         "{now} ms: pod {} listed on node {i} but bound to {:?} in phase {:?}",
                         p.0, pod.node, pod.phase
@@ -92,10 +92,10 @@ impl Invariants {
                 ));
             }
         }
-        let mut counts = [0u32; 7];
+        let mut counts = [0u32; PodPhase::COUNT];
         for p in &cl.pods {
             counts[phase_index(p.phase)] += 1;
-            if p.phase.is_live() && p.phase != PodPhase::Pending && p.node.is_none() {
+            if p.phase.holds_node() && p.phase != PodPhase::Pending && p.node.is_none() {
                 self.fail(format!(
                     "{now} ms: a pod in phase {:?} has no node",
                     p.phase

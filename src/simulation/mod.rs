@@ -456,6 +456,9 @@ impl<'s> Simulation<'s> {
             }
             Event::HpaSync(wl) => self.hpa_sync(wl),
             Event::TaintEviction(pod) => self.ctrl.taint_eviction_fired(&mut cx!(self), pod),
+            Event::PodTerminated { pod, generation } => {
+                self.ctrl.pod_terminated(&mut cx!(self), pod, generation)
+            }
             Event::Sample => {
                 let now = self.q.now().millis();
                 self.take_sample(now);
@@ -504,6 +507,7 @@ impl<'s> Simulation<'s> {
                     let wl = self.cluster.pods[pod.idx()].workload;
                     self.ctrl.pod_ready(wl);
                 }
+                Effect::PodTerminating(pod) => self.ctrl.pod_terminating(&mut cx!(self), pod),
                 Effect::ResourcesFreed(_) => self.events.resources_freed = true,
                 Effect::NodeUpdated(node) => self.events.node_updated(node),
             }

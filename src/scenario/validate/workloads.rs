@@ -313,6 +313,9 @@ fn template(
         host_process: t.host_process,
         isolation,
         priority: t.priority,
+        termination_grace_ms: t
+            .termination_grace_period
+            .map_or(defaults::TERMINATION_GRACE_PERIOD_MS, |d| d.0),
         requests,
         nonzero,
         per_node_labels,
