@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use hybridsim::model::cluster::PodPhase;
+use hybridsim::model::cluster::{PodPhase, Termination};
 use hybridsim::scenario;
 
 /// Two Linux nodes `p-0`, `p-1` (4 cpu each), a 1-layer image that pulls in 0 s (the layer is
@@ -115,18 +115,23 @@ fn a_no_execute_taint_evicts_at_once_after_toleration_seconds_or_never() {
     );
     let (spec, out) = run(&text);
     // taint_eviction.go processPodOnNode: no matching toleration → evicted when the taint
-    // lands, at 100 s.
+    // lands, at 100 s; deleted with the pod's grace period (default 30 s): gone at 130 s.
     let none = pod(&spec, &out, "none-0");
     assert_eq!(none.phase, PodPhase::Deleted);
-    assert_eq!(none.ended, Some(100_000));
-    // tolerationSeconds 60 → evicted at 100 s + 60 s = 160 s.
+    assert_eq!(
+        none.termination.map(|t| t.0),
+        Some(Termination::TaintEviction)
+    );
+    assert_eq!(none.ended, Some(130_000));
+    // tolerationSeconds 60 → evicted at 100 s + 60 s = 160 s, gone at 160 + 30 = 190 s.
     let sixty = pod(&spec, &out, "sixty-0");
     assert_eq!(sixty.phase, PodPhase::Deleted);
-    assert_eq!(sixty.ended, Some(160_000));
+    assert_eq!(sixty.ended, Some(190_000));
     // A toleration without seconds (getMinTolerationTime −1) tolerates forever.
     let forever = pod(&spec, &out, "forever-0");
     assert_eq!(forever.phase, PodPhase::Ready);
-    // The ReplicaSet replaces an evicted pod at once; its replacement cannot land anywhere
+    // The ReplicaSet replaces an evicted pod at once (it ignores terminating pods), at 100 s;
+    // its replacement cannot land anywhere
     // (both nodes carry the taint it does not tolerate) and stays Pending.
     let none1 = pod(&spec, &out, "none-1");
     assert_eq!(none1.created, 100_000);
@@ -135,12 +140,13 @@ fn a_no_execute_taint_evicts_at_once_after_toleration_seconds_or_never() {
         message(&out, none1),
         "0/2 nodes are available: 2 node(s) had untolerated taint {maintenance: }."
     );
-    // The replacement of "sixty" tolerates the taint: created at 160 s, bound at once, and its
-    // own 60 s start when it binds (handlePodUpdate): evicted again at 220 s, and so on every
-    // 60 s until the end (20 min): replacements 1 … 18 created at 160 + 60 (k − 1) s ≤ 1200 s.
+    // The replacement of "sixty" tolerates the taint: created at 160 s, bound at once (the
+    // terminating pod's cpu is still held, but 4 cpu hold them all), and its own 60 s start
+    // when it binds (handlePodUpdate): evicted at 220 s, gone at 250 s; and so on every 60 s
+    // until the end (20 min): replacements 1 … 18 created at 160 + 60 (k − 1) s ≤ 1200 s.
     let sixty1 = pod(&spec, &out, "sixty-1");
     assert_eq!((sixty1.created, sixty1.scheduled), (160_000, Some(160_000)));
-    assert_eq!(sixty1.ended, Some(220_000));
+    assert_eq!(sixty1.ended, Some(250_000));
     let sixties = out
         .cluster
         .pods
@@ -186,9 +192,11 @@ fn a_daemonset_pod_is_evicted_by_a_taint_it_does_not_tolerate_and_not_recreated_
             })
             .collect::<Vec<_>>()
     };
+    // Evicted at 100 s with the default 30 s grace period: gone at 130 s, and only then does
+    // the DaemonSet look at p-0 again (podsShouldBeOnNode) and find it should not run there.
     let p0 = on("p-0");
     assert_eq!(p0.len(), 1);
-    assert_eq!(p0[0].ended, Some(100_000));
+    assert_eq!(p0[0].ended, Some(130_000));
     let p1 = on("p-1");
     assert_eq!(p1.len(), 1);
     assert_eq!(p1[0].phase, PodPhase::Ready);

@@ -382,6 +382,7 @@ impl Controllers {
     /// again, in pod order; those due now are evicted.
     pub fn node_taints_changed(&mut self, cx: &mut Ctx, node: NodeId) {
         let mut pods = cx.cluster.pods_on[node.idx()].clone();
+        pods.retain(|p| cx.cluster.pods[p.idx()].phase.is_live());
         pods.sort_unstable();
         for pod in pods {
             if self.eviction.process(cx, pod, node) {
@@ -413,12 +414,21 @@ impl Controllers {
         }
     }
 
-    /// Deletes a pod for a NoExecute taint it does not (or no longer) tolerate; its
-    /// controller replaces it at once, as the ReplicaSet controller does for a deleted pod.
+    /// Deletes a pod for a NoExecute taint it does not (or no longer) tolerate, with its own
+    /// grace period (the taint manager deletes with default options); its controller hears
+    /// of it through `Effect::PodTerminating`.
     fn evict_for_taint(&mut self, cx: &mut Ctx, pod: PodId) {
-        let wl = cx.cluster.pods[pod.idx()].workload;
-        delete_pod(cx, pod);
-        self.sync(cx, wl);
+        let grace = cx
+            .spec
+            .template(cx.cluster.pods[pod.idx()].template)
+            .termination_grace_ms;
+        terminate_pod(
+            cx,
+            pod,
+            Termination::TaintEviction,
+            TAINT_EVICTION_MESSAGE,
+            grace,
+        );
     }
 
     /// Creation events of the workloads that have a creation time.
@@ -430,6 +440,10 @@ impl Controllers {
         }
     }
 }
+
+/// The message of a taint eviction: the `DisruptionTarget` condition's message upstream
+/// (k/k `pkg/controller/tainteviction/taint_eviction.go`).
+pub const TAINT_EVICTION_MESSAGE: &str = "Taint manager: deleting due to NoExecute taint";
 
 /// Whether the node's own taints (if it has any) let a DaemonSet's pods run there
 /// (`nodeShouldRunDaemonPod` on NoSchedule and NoExecute taints, with the tolerations the
