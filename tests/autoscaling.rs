@@ -202,10 +202,11 @@ fn node_hours_and_cost_count_from_the_request() {
 #[test]
 fn an_hpa_scales_a_deployment_up_from_its_load_curve() {
     // One Linux node of 8 cores, fixed. Load 1,000 from the start; 100 per pod at 100 %,
-    // target 0.5 → 50 per pod. Two Ready pods from ~1 s. First sync at 15 s: ratio
-    // (1000/2)/50 = 10 → wants 20, limited to max(2 + 4, 2 × 2) = 6. At 30 s, 6 pods (all
-    // Ready by then, starting in about a second): wants 20, limited to max(10, 12) = 12; at
-    // 45 s: 20 (limit 24).
+    // target 0.5 → 50 per pod. Two Ready pods from ~1 s. No behavior block, so the
+    // controller's `calculateScaleUpLimit` bounds each sync at max(2 × current, 4)
+    // (docs/upstream.md §10.3). First sync at 15 s: ratio (1000/2)/50 = 10 → wants 20,
+    // limited to max(4, 4) = 4. At 30 s, 4 pods (all Ready by then, starting in about a
+    // second): wants 20, limited to 8; at 45 s: wants 20, limited to 16.
     let text = r#"Scenario(name: "t", duration: "50s",
     pools: [(name: "p", os: Linux, cpu: "16", memory: "64Gi", count: 1)],
     layers: [(name: "l", size: "10MB")],
@@ -221,7 +222,7 @@ fn an_hpa_scales_a_deployment_up_from_its_load_curve() {
         v
     };
     assert_eq!(created, vec![0, 15_000, 30_000, 45_000]);
-    assert_eq!(out.cluster.pods.len(), 20);
+    assert_eq!(out.cluster.pods.len(), 16);
 }
 
 #[test]

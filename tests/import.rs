@@ -506,9 +506,15 @@ fn the_worked_example_of_docs_import_md_runs_as_documented() {
             ("win22-cordoned", 1)
         ]
     );
-    // Five workload objects; the Namespace, ConfigMap, Service and HPA are skipped.
+    // Five workload objects; the Namespace, ConfigMap and Service are skipped; the HPA of
+    // orders-api (autoscaling/v2) is imported onto it.
     assert_eq!(s.workloads.len(), 5);
-    assert_eq!(imp.skipped.len(), 4);
+    assert_eq!(imp.skipped.len(), 3);
+    assert!(
+        s.workloads
+            .iter()
+            .any(|w| w.name == "orders-api" && w.hpa.is_some())
+    );
     let rows = run(&imp);
     // storefront selects linux: 6 pods on the 2 Linux nodes, nginx runs there.
     let web = rows_of(&rows, "storefront");
@@ -565,7 +571,8 @@ fn kubectl_get_all_output_imports_each_workload_once() {
         "StatefulSet/tools/cache",
         "imported as a Deployment"
     ));
-    assert!(assumed(&imp, "Pod/debug/web", "Deployment with replicas 1"));
+    // A Pod without ownerReferences is a bare Pod: kind Pod, never recreated.
+    assert!(assumed(&imp, "Pod/debug/web", "imported as a Pod"));
     // The StatefulSet selects beta.kubernetes.io/os, so the pools keep that label (on every
     // pool, since every node carries it) and the pods still find the Linux node.
     assert_eq!(

@@ -1,18 +1,28 @@
-//! The HorizontalPodAutoscaler (k/k `pkg/controller/podautoscaler`, k/web
+//! The HorizontalPodAutoscaler (k/k `pkg/controller/podautoscaler/horizontal.go`, k/web
 //! `horizontal-pod-autoscale.md`), fed by a load curve instead of a metrics server.
 //!
 //! The metric is load per Ready pod against a target of `capacity_per_pod ×
 //! target_utilization`. Every sync: the replica calculator's ratio with the tolerance and the
 //! not-ready rule (pods that are not Ready count as zero load when the ratio asks to scale up),
-//! then the default behaviour: stabilisation (scale-up window 0 s, scale-down 300 s, using the
-//! highest recommendation in the window) and rate limits (up: max of +4 pods and +100 % per
-//! 15 s; down: −100 % per 15 s), then min/max replicas.
+//! then one of the controller's two normalisations, as upstream picks them by whether the HPA
+//! has a `behavior` block:
+//! - none (`normalizeDesiredReplicas`): the highest recommendation within the downscale
+//!   stabilisation window (300 s, inclusive of its start), then at most max(2 × current, 4)
+//!   replicas per sync; no scale-down rate limit. From 1 replica: 1 → 4 → 8 → 16.
+//! - a behavior (`normalizeDesiredReplicasWithBehaviors`): per-direction stabilisation windows
+//!   (lowest recommendation for a scale-up, highest for a scale-down) and the policies, each
+//!   counted from the replica count at the start of its period; the API's defaults are +4 pods
+//!   or +100 % per 15 s up (the larger), −100 % per 15 s down. From 1: 1 → 5 → 10 → 20.
+//!
+//! Then min/max replicas.
 
-use crate::model::HpaSpec;
+use crate::model::{HpaSpec, PolicyKind, ScalingRulesSpec, SelectPolicy};
 use std::collections::VecDeque;
 
-/// Rate-limit period of the default policies.
-pub const POLICY_PERIOD_MS: u64 = 15_000;
+/// `scaleUpLimitFactor` and `scaleUpLimitMinimum` of `calculateScaleUpLimit`, the scale-up
+/// bound of an HPA without a behavior block.
+pub const SCALE_UP_LIMIT_FACTOR: u32 = 2;
+pub const SCALE_UP_LIMIT_MINIMUM: u32 = 4;
 
 /// The replica calculator for an average-value metric: `ready` pods share `load`; `unready`
 /// pods (pending, starting, not Ready) have no metric. Returns None when no pod has a metric
@@ -68,12 +78,58 @@ pub struct HpaState {
     pub load: f64,
 }
 
-fn change_in_period(events: &VecDeque<(u64, u32)>, now: u64) -> u32 {
+/// `getReplicasChangePerPeriod`: the changes of events after `now − period`.
+fn change_in_period(events: &VecDeque<(u64, u32)>, now: u64, period: u64) -> u32 {
     events
         .iter()
-        .filter(|(t, _)| *t + POLICY_PERIOD_MS > now)
+        .filter(|(t, _)| *t + period > now)
         .map(|(_, d)| *d)
         .sum()
+}
+
+/// `calculateScaleUpLimitWithScalingRules`: the most replicas the policies allow now.
+fn scale_up_limit(
+    rules: &ScalingRulesSpec,
+    events: &VecDeque<(u64, u32)>,
+    now: u64,
+    current: u32,
+) -> u32 {
+    let proposals = rules.policies.iter().map(|p| {
+        let start = current.saturating_sub(change_in_period(events, now, p.period));
+        match p.kind {
+            PolicyKind::Pods => start.saturating_add(p.value),
+            // Rounded up, or a small count could never grow.
+            PolicyKind::Percent => (start as f64 * (1.0 + p.value as f64 / 100.0)).ceil() as u32,
+        }
+    });
+    match rules.select_policy {
+        SelectPolicy::Disabled => current,
+        SelectPolicy::Max => proposals.max().unwrap_or(current),
+        SelectPolicy::Min => proposals.min().unwrap_or(current),
+    }
+}
+
+/// `calculateScaleDownLimitWithBehaviors`: the fewest replicas the policies allow now.
+fn scale_down_limit(
+    rules: &ScalingRulesSpec,
+    events: &VecDeque<(u64, u32)>,
+    now: u64,
+    current: u32,
+) -> u32 {
+    let proposals = rules.policies.iter().map(|p| {
+        let start = current.saturating_add(change_in_period(events, now, p.period));
+        match p.kind {
+            PolicyKind::Pods => start.saturating_sub(p.value),
+            // Truncated, as the Go int32 conversion does.
+            PolicyKind::Percent => (start as f64 * (1.0 - p.value as f64 / 100.0)).max(0.0) as u32,
+        }
+    });
+    match rules.select_policy {
+        SelectPolicy::Disabled => current,
+        // Max picks the biggest change, which for a scale-down is the lowest count.
+        SelectPolicy::Max => proposals.min().unwrap_or(current),
+        SelectPolicy::Min => proposals.max().unwrap_or(current),
+    }
 }
 
 impl HpaState {
@@ -103,17 +159,21 @@ impl HpaState {
                 Some(m) => self.normalize(h, now, current, m),
             }
         };
-        if desired > current {
-            self.up_events.push_back((now, desired - current));
-        } else if desired < current {
-            self.down_events.push_back((now, current - desired));
-        }
-        let horizon = now.saturating_sub(POLICY_PERIOD_MS.max(h.scale_down_window));
-        while self.up_events.front().is_some_and(|e| e.0 < horizon) {
-            self.up_events.pop_front();
-        }
-        while self.down_events.front().is_some_and(|e| e.0 < horizon) {
-            self.down_events.pop_front();
+        // Upstream stores scale events only for an HPA with a behavior: nothing else reads them.
+        if let Some(b) = &h.behavior {
+            if desired > current {
+                self.up_events.push_back((now, desired - current));
+            } else if desired < current {
+                self.down_events.push_back((now, current - desired));
+            }
+            let up = now.saturating_sub(b.scale_up.longest_period());
+            while self.up_events.front().is_some_and(|e| e.0 < up) {
+                self.up_events.pop_front();
+            }
+            let down = now.saturating_sub(b.scale_down.longest_period());
+            while self.down_events.front().is_some_and(|e| e.0 < down) {
+                self.down_events.pop_front();
+            }
         }
         desired
     }
@@ -163,25 +223,65 @@ impl HpaState {
         rec
     }
 
-    /// `normalizeDesiredReplicasWithBehaviors` with the default behaviour.
+    /// The controller's normalisation: with a behavior block
+    /// `normalizeDesiredReplicasWithBehaviors`, else `normalizeDesiredReplicas`.
     fn normalize(&mut self, h: &HpaSpec, now: u64, current: u32, desired: u32) -> u32 {
+        let Some(b) = &h.behavior else {
+            return self.normalize_without_behavior(h, now, current, desired);
+        };
         let rec = self.stabilise(h, now, current, desired);
-        // Rate limits.
         if rec > current {
-            let start = current - change_in_period(&self.up_events, now).min(current);
-            let by_pods = start + 4;
-            let by_percent = (start as f64 * 2.0).ceil() as u32;
-            let limit = by_pods.max(by_percent).max(current);
+            // `convertDesiredReplicasWithBehaviorRate`: never below the current count while
+            // the period's events keep the limit down.
+            let limit = scale_up_limit(&b.scale_up, &self.up_events, now, current).max(current);
             rec.min(limit).min(h.max_replicas)
         } else if rec < current {
-            // Percent policy: ⌊start × (1 − 100/100)⌋ = 0 replicas, where start is the count at
-            // the beginning of the period; so only min_replicas bounds a scale-down.
-            const SCALE_DOWN_PERCENT: f64 = 100.0;
-            let start = current + change_in_period(&self.down_events, now);
-            let limit = ((start as f64) * (1.0 - SCALE_DOWN_PERCENT / 100.0)) as u32;
-            rec.max(limit.min(current)).max(h.min_replicas)
+            let limit =
+                scale_down_limit(&b.scale_down, &self.down_events, now, current).min(current);
+            rec.max(limit).max(h.min_replicas)
         } else {
             rec
+        }
+    }
+
+    /// `normalizeDesiredReplicas` (no behavior block): `stabilizeRecommendation` keeps the
+    /// highest recommendation not older than the downscale window (`!timestamp.Before(now −
+    /// window)`, so its start counts), whatever the direction; then
+    /// `convertDesiredReplicasWithRules` bounds it by min replicas and by
+    /// min(max replicas, max(2 × current, 4)).
+    fn normalize_without_behavior(
+        &mut self,
+        h: &HpaSpec,
+        now: u64,
+        current: u32,
+        desired: u32,
+    ) -> u32 {
+        let mut rec = desired;
+        for &(t, r) in &self.recommendations {
+            if t + h.scale_down_window >= now {
+                rec = rec.max(r);
+            }
+        }
+        // Run-length entries as in `stabilise`: a run's latest time decides for the whole run.
+        match self.recommendations.back_mut() {
+            Some(last) if last.1 == desired => last.0 = now,
+            _ => self.recommendations.push_back((now, desired)),
+        }
+        while self
+            .recommendations
+            .front()
+            .is_some_and(|r| r.0 + h.scale_down_window < now)
+        {
+            self.recommendations.pop_front();
+        }
+        let up_limit = current
+            .saturating_mul(SCALE_UP_LIMIT_FACTOR)
+            .max(SCALE_UP_LIMIT_MINIMUM);
+        let max_allowed = h.max_replicas.min(up_limit);
+        if rec < h.min_replicas {
+            h.min_replicas
+        } else {
+            rec.min(max_allowed)
         }
     }
 }
@@ -189,8 +289,21 @@ impl HpaState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{HpaBehaviorSpec, ScalingPolicySpec};
 
+    /// An HPA with a behavior block holding the API's defaults.
     fn spec(min: u32, max: u32, load: f64) -> HpaSpec {
+        HpaSpec {
+            behavior: Some(HpaBehaviorSpec {
+                scale_up: ScalingRulesSpec::default_scale_up(),
+                scale_down: ScalingRulesSpec::default_scale_down(),
+            }),
+            ..no_behavior(min, max, load)
+        }
+    }
+
+    /// An HPA without a behavior block.
+    fn no_behavior(min: u32, max: u32, load: f64) -> HpaSpec {
         HpaSpec {
             min_replicas: min,
             max_replicas: max,
@@ -201,6 +314,7 @@ mod tests {
             sync_period: 15_000,
             scale_up_window: 0,
             scale_down_window: 300_000,
+            behavior: None,
         }
     }
 
@@ -298,5 +412,88 @@ mod tests {
         s.sync(&h, 15_000, 1, 2, 0);
         assert!((s.unserved - 750.0).abs() < 1e-9);
         assert!((s.demand - 3750.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn without_a_behavior_a_scale_up_doubles_at_most_with_a_floor_of_4() {
+        // k/k `calculateScaleUpLimit`: max(2 × current, 4). Load 100,000 wants far more than
+        // max_replicas 100 at every step, each sync scales to the limit of the count it
+        // finds: 1 → max(2, 4) = 4 → max(8, 4) = 8 → 16 → 32.
+        let h = no_behavior(1, 100, 100_000.0);
+        let mut s = HpaState::default();
+        let mut current = 1;
+        let mut seen = vec![current];
+        for k in 0..4 {
+            current = s.sync(&h, k * 15_000, current, current, 0);
+            seen.push(current);
+        }
+        assert_eq!(seen, vec![1, 4, 8, 16, 32]);
+        // The same HPA with the API's default behavior: max(start + 4, 2 × start) per 15 s
+        // period: 1 → 5 → 10 → 20 → 40.
+        let h = spec(1, 100, 100_000.0);
+        let mut s = HpaState::default();
+        let mut current = 1;
+        let mut seen = vec![current];
+        for k in 0..4 {
+            current = s.sync(&h, k * 15_000, current, current, 0);
+            seen.push(current);
+        }
+        assert_eq!(seen, vec![1, 5, 10, 20, 40]);
+    }
+
+    #[test]
+    fn without_a_behavior_the_limit_is_per_sync_not_per_period() {
+        // Syncs 5 s apart: the behavior path counts the +4 of 0 s against the 15 s period
+        // (start 1 → limit max(1 + 4, 2) = 5 until 15 s); the path without a behavior bounds
+        // each sync by the count it finds: 1 → 4 → 8 → 16 within 10 s.
+        let h = no_behavior(1, 100, 100_000.0);
+        let mut s = HpaState::default();
+        assert_eq!(s.sync(&h, 0, 1, 1, 0), 4);
+        assert_eq!(s.sync(&h, 5_000, 4, 4, 0), 8);
+        assert_eq!(s.sync(&h, 10_000, 8, 8, 0), 16);
+        let h = spec(1, 100, 100_000.0);
+        let mut s = HpaState::default();
+        assert_eq!(s.sync(&h, 0, 1, 1, 0), 5);
+        assert_eq!(s.sync(&h, 5_000, 5, 5, 0), 5);
+    }
+
+    #[test]
+    fn without_a_behavior_a_scale_down_waits_for_the_window_including_its_start() {
+        let mut h = no_behavior(1, 100, 1000.0);
+        let mut s = HpaState::default();
+        // 10 ready at load 1000 recommend 10 at 0 s; then load 200 recommends 2.
+        assert_eq!(s.sync(&h, 0, 10, 10, 0), 10);
+        h.load = vec![(0, 200.0)];
+        // `stabilizeRecommendation` ignores only samples `Before(now − 300 s)`: at 300 s the
+        // 0 s sample is not before the cutoff (equal), so 10 holds …
+        assert_eq!(s.sync(&h, 300_000, 10, 10, 0), 10);
+        // … and at 315 s it is, so the recommendation is 2, with no rate limit down.
+        assert_eq!(s.sync(&h, 315_000, 10, 10, 0), 2);
+    }
+
+    #[test]
+    fn a_min_select_policy_takes_the_smaller_proposal_and_disabled_never_scales() {
+        // Up policies +4 pods and +100 %, from 10 replicas: proposals 14 and 20; Min → 14.
+        let mut h = spec(1, 100, 100_000.0);
+        h.behavior.as_mut().unwrap().scale_up.select_policy = SelectPolicy::Min;
+        let mut s = HpaState::default();
+        assert_eq!(s.sync(&h, 0, 10, 10, 0), 14);
+        h.behavior.as_mut().unwrap().scale_up.select_policy = SelectPolicy::Disabled;
+        let mut s = HpaState::default();
+        assert_eq!(s.sync(&h, 0, 10, 10, 0), 10);
+        // Down: −1 pod per 60 s, from 10 with load 0 (recommendation 1 after the window):
+        // one pod per minute.
+        let mut h = spec(1, 100, 0.0);
+        h.scale_down_window = 0;
+        h.behavior.as_mut().unwrap().scale_down.policies = vec![ScalingPolicySpec {
+            kind: PolicyKind::Pods,
+            value: 1,
+            period: 60_000,
+        }];
+        let mut s = HpaState::default();
+        assert_eq!(s.sync(&h, 0, 10, 10, 0), 9);
+        // 30 s later the 0 s event is inside the period: start 9 + 1 = 10, limit 9.
+        assert_eq!(s.sync(&h, 30_000, 9, 9, 0), 9);
+        assert_eq!(s.sync(&h, 60_000, 9, 9, 0), 8);
     }
 }

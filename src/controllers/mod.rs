@@ -31,6 +31,8 @@ pub struct WorkloadState {
     /// Consecutive pods that failed on their node, for the replacement back-off.
     pub failures_in_row: u32,
     pub sync_pending: bool,
+    /// A bare Pod workload made its pod (since its last creation).
+    pub pod_created: bool,
 }
 
 pub struct Controllers {
@@ -158,6 +160,14 @@ impl Controllers {
                     self.scratch = scratch;
                 }
             }
+            WorkloadKind::Pod => {
+                // A bare Pod exists once per creation: nothing recreates it when it fails, is
+                // evicted or its node goes (upstream, no controller owns it).
+                if ws.pods.is_empty() && !ws.pod_created {
+                    ws.pod_created = true;
+                    self.create_pod(cx, wl, None);
+                }
+            }
             WorkloadKind::DaemonSet => {
                 let tid = spec.workloads[wl.idx()].template;
                 // Pods on nodes that left the cluster go away with them.
@@ -259,6 +269,7 @@ impl Controllers {
             return;
         }
         ws.active = true;
+        ws.pod_created = false;
         ws.desired = cx.spec.workloads[wl.idx()].replicas;
         self.sync(cx, wl);
     }
@@ -760,6 +771,34 @@ mod tests {
         assert_eq!(fx[0], Effect::ResourcesFreed(lin));
         assert_eq!(enqueued(&fx).len(), 1);
         assert_eq!(h.cluster.pods[enqueued(&fx)[0].idx()].pinned, Some(lin));
+    }
+
+    #[test]
+    fn a_bare_pod_that_fails_or_is_deleted_is_never_recreated() {
+        let mut h = Harness::new(
+            r#"Scenario(name: "unit", duration: "1h",
+            pools: [(name: "lin", os: Linux, cpu: "4", memory: "16Gi")],
+            layers: [(name: "l1", size: "100MB")],
+            images: [(name: "app:1", platforms: [(os: Linux, layers: ["l1"])])],
+            workloads: [(name: "probe", kind: Pod, template: (containers: [(image: "app:1")]))])"#,
+        );
+        let mut c = Controllers::new(&h.spec);
+        c.create(&mut h.cx(0), WorkloadId(0));
+        let pods = enqueued(&h.take());
+        assert_eq!(pods.len(), 1, "a bare Pod is one pod");
+        // The pod fails on its node: a Deployment would schedule a replacement sync after the
+        // 1 s back-off; the sync of a bare Pod creates nothing (nothing owns it upstream).
+        h.cluster.pods[pods[0].idx()].phase = PodPhase::Failed;
+        c.pod_failed(&mut h.cx(10_000), pods[0]);
+        h.take();
+        c.sync(&mut h.cx(11_000), WorkloadId(0));
+        assert_eq!(enqueued(&h.take()), vec![]);
+        assert_eq!(h.cluster.pods.len(), 1);
+        // Deleted and created again by the timeline: a new Pod object, once.
+        c.delete(&mut h.cx(20_000), WorkloadId(0));
+        h.take();
+        c.create(&mut h.cx(30_000), WorkloadId(0));
+        assert_eq!(enqueued(&h.take()).len(), 1);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 use super::ImportError;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::api::node::v1::RuntimeClass;
 use k8s_openapi::api::scheduling::v1::PriorityClass;
@@ -65,6 +66,7 @@ pub enum Kind {
     RuntimeClass(Box<RuntimeClass>),
     PriorityClass(Box<PriorityClass>),
     Node(Box<Node>),
+    HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
 }
 
 #[derive(Clone, Debug)]
@@ -91,7 +93,8 @@ pub struct Documents {
 }
 
 /// The kinds the import maps, with the one `apiVersion` each is served as today.
-const SUPPORTED: [(&str, &str); 8] = [
+const SUPPORTED: [(&str, &str); 9] = [
+    ("HorizontalPodAutoscaler", "autoscaling/v2"),
     ("Deployment", "apps/v1"),
     ("ReplicaSet", "apps/v1"),
     ("StatefulSet", "apps/v1"),
@@ -114,15 +117,43 @@ fn namespaced(kind: &str) -> bool {
 /// with every error, rather than stopping at the first, so one run shows all that is wrong
 /// with a folder.
 pub fn read(paths: &[PathBuf]) -> (Documents, Vec<ImportError>) {
+    read_with_stdin(paths, &mut std::io::stdin().lock())
+}
+
+/// The name standard input is reported under, when a path is `-`.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// [`read`], with `-` read from `stdin` (`kubectl get … -o yaml | hybridsim import -`), once,
+/// under the same size limit as a file.
+pub fn read_with_stdin(
+    paths: &[PathBuf],
+    stdin: &mut dyn std::io::Read,
+) -> (Documents, Vec<ImportError>) {
     let mut files = Vec::new();
     let mut errs = Vec::new();
     for p in paths {
+        if p.as_os_str() == "-" {
+            if !files.iter().any(|f: &PathBuf| f.as_os_str() == "-") {
+                files.push(p.clone());
+            }
+            continue;
+        }
         collect(p, true, &mut files, &mut errs);
     }
     let mut docs = Documents::default();
     for f in &files {
-        let name = f.display().to_string();
-        match read_bounded(f) {
+        let stdin_path = f.as_os_str() == "-";
+        let name = if stdin_path {
+            STDIN_NAME.to_string()
+        } else {
+            f.display().to_string()
+        };
+        let bytes = if stdin_path {
+            read_limited(stdin)
+        } else {
+            read_bounded(f)
+        };
+        match bytes {
             Ok(bytes) => read_bytes(&name, &bytes, &mut docs, &mut errs),
             Err(e) => errs.push(ImportError::file(&name, e)),
         }
@@ -143,8 +174,13 @@ pub const MAX_NESTING: usize = 100;
 
 /// Reads a file, refusing one larger than [`MAX_FILE_BYTES`] before reading it.
 fn read_bounded(f: &Path) -> Result<Vec<u8>, String> {
+    let mut file = std::fs::File::open(f).map_err(|e| format!("cannot read: {e}"))?;
+    read_limited(&mut file)
+}
+
+/// Reads at most [`MAX_FILE_BYTES`]; more is refused.
+fn read_limited(file: &mut dyn std::io::Read) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let file = std::fs::File::open(f).map_err(|e| format!("cannot read: {e}"))?;
     let mut bytes = Vec::new();
     // One byte more than the limit tells "too large" from "exactly the limit".
     file.take(MAX_FILE_BYTES + 1)
@@ -725,6 +761,7 @@ fn document(origin: Origin, v: Value, docs: &mut Documents, errs: &mut Vec<Impor
         "Node" => typed(v).map(|o| Kind::Node(Box::new(o))),
         "RuntimeClass" => typed(v).map(|o| Kind::RuntimeClass(Box::new(o))),
         "PriorityClass" => typed(v).map(|o| Kind::PriorityClass(Box::new(o))),
+        "HorizontalPodAutoscaler" => typed(v).map(|o| Kind::HorizontalPodAutoscaler(Box::new(o))),
         other => Err(format!("kind {other} has no decoder (a bug in the import)")),
     };
     match decoded {

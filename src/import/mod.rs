@@ -11,6 +11,7 @@
 //! had to make up is an `Assumption`, printed by the CLI and written into the scenario.
 
 pub mod catalog;
+pub mod hpa;
 pub mod images;
 pub mod k8s;
 pub mod nodes;
@@ -317,6 +318,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
     };
     let mut asm = Assumptions::default();
 
+    errs.extend(workloads::owner_cycles(&docs.objects));
     let mapped = workloads::map(&docs.objects, &mut asm, &mut errs);
     let mut node_facts = Vec::new();
     for o in &docs.objects {
@@ -474,15 +476,65 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         pools.push(pool);
     }
 
+    // HPAs: each onto the Deployment-like workload its scaleTargetRef names.
+    let mut hpas: Vec<Option<raw::Hpa>> = vec![None; drafts.len()];
+    let mut hpa_mapped = Vec::new();
+    let mut hpa_skipped = Vec::new();
+    for o in &docs.objects {
+        let k8s::Kind::HorizontalPodAutoscaler(h) = &o.kind else {
+            continue;
+        };
+        let r = &h.spec.scale_target_ref;
+        let ns = o.id.namespace.as_deref().unwrap_or("default");
+        let target = drafts.iter().position(|d| {
+            d.namespace == ns
+                && ((d.id.kind == r.kind && d.id.name == r.name)
+                    || (r.kind == "Deployment"
+                        && d.name == r.name
+                        && d.kind == raw::WorkloadKind::Deployment))
+        });
+        let why = match target {
+            None => Err(format!(
+                "its target {}/{ns}/{} is not among the imported workloads",
+                r.kind, r.name
+            )),
+            Some(i) if drafts[i].kind != raw::WorkloadKind::Deployment => Err(format!(
+                "its target {} is imported as a {:?}, which an HPA does not scale",
+                drafts[i].id, drafts[i].kind
+            )),
+            Some(i) if hpas[i].is_some() => Err(format!(
+                "{} already has an HPA among the inputs (two HPAs fighting over one target)",
+                drafts[i].id
+            )),
+            Some(i) => hpa::map(o, h, drafts[i].replicas, &mut asm).map(|m| (i, m)),
+        };
+        match why {
+            Ok((i, m)) => {
+                hpas[i] = Some(m);
+                hpa_mapped.push((
+                    o.origin.clone(),
+                    o.id.to_string(),
+                    format!("hpa of workload {}", names[i]),
+                ));
+            }
+            Err(why) => hpa_skipped.push(k8s::Skipped {
+                origin: o.origin.clone(),
+                id: o.id.to_string(),
+                why,
+            }),
+        }
+    }
+
     let workloads: Vec<raw::Workload> = drafts
         .iter()
         .zip(&names)
-        .map(|(d, name)| raw::Workload {
+        .zip(hpas)
+        .map(|((d, name), hpa)| raw::Workload {
             name: name.clone(),
             kind: d.kind,
             replicas: d.replicas,
             created_at: Some(Duration(0)),
-            hpa: None,
+            hpa,
             count: 1,
             stagger: Duration(0),
             template: d.template.clone(),
@@ -518,6 +570,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         let kind = match d.kind {
             raw::WorkloadKind::Deployment => "Deployment",
             raw::WorkloadKind::DaemonSet => "DaemonSet",
+            raw::WorkloadKind::Pod => "Pod",
         };
         mapped_objects.push((
             d.origin.clone(),
@@ -539,12 +592,14 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         };
         mapped_objects.push((o.origin.clone(), o.id.to_string(), what));
     }
+    mapped_objects.extend(hpa_mapped);
     mapped_objects.sort_by(|a, b| {
         (a.0.file.as_str(), a.0.doc, a.0.item).cmp(&(b.0.file.as_str(), b.0.doc, b.0.item))
     });
 
     let mut skipped = docs.skipped;
     skipped.extend(mapped.skipped);
+    skipped.extend(hpa_skipped);
     skipped.sort_by(|a, b| {
         (a.origin.file.as_str(), a.origin.doc, a.origin.item).cmp(&(
             b.origin.file.as_str(),

@@ -54,13 +54,13 @@ pub const UNSCHEDULABLE_TAINT: &str = "node.kubernetes.io/unschedulable";
 
 /// Taints the control plane adds and removes as node conditions change (k/k
 /// `well_known_taints.go`, and the cluster autoscaler's): a snapshot of them says nothing about
-/// the pool.
+/// the pool. `not-ready` and `unreachable` are not among them: a node that was NotReady or
+/// unreachable when the list was taken is imported as it was, tainted, so the scheduler
+/// treats it as upstream's does.
 fn is_condition_taint(key: &str) -> bool {
     matches!(
         key,
-        "node.kubernetes.io/not-ready"
-            | "node.kubernetes.io/unreachable"
-            | "node.kubernetes.io/memory-pressure"
+        "node.kubernetes.io/memory-pressure"
             | "node.kubernetes.io/disk-pressure"
             | "node.kubernetes.io/pid-pressure"
             | "node.kubernetes.io/network-unavailable"
@@ -332,6 +332,20 @@ pub fn facts(node: &Node, origin: &Origin, asm: &mut Assumptions) -> Result<Node
             return Err(format!("{p}.key: missing required field"));
         }
         let effect = taint_effect(&t.effect).map_err(|e| format!("{p}.effect: {e}"))?;
+        if matches!(
+            t.key.as_str(),
+            "node.kubernetes.io/not-ready" | "node.kubernetes.io/unreachable"
+        ) {
+            asm.add(
+                &subject,
+                format!(
+                    "taint {}:{} kept as it was at the snapshot: the node stays tainted for the \
+                     whole run (the simulator does not model it recovering)",
+                    t.key,
+                    effect.as_str()
+                ),
+            );
+        }
         if is_condition_taint(&t.key) {
             asm.add(
                 &subject,
@@ -513,9 +527,11 @@ pub fn group(
         if shape.unschedulable {
             asm.add(
                 format!("pool {name}"),
-                "its nodes are cordoned (spec.unschedulable); they keep the \
-                 node.kubernetes.io/unschedulable:NoSchedule taint the control plane gives \
-                 cordoned nodes, so only pods that tolerate it (DaemonSets among them) land there",
+                "its nodes are cordoned (spec.unschedulable → unschedulable: true), so the \
+                 scheduler's NodeUnschedulable filter turns pods away with `node(s) were \
+                 unschedulable`; they also keep the node.kubernetes.io/unschedulable:NoSchedule \
+                 taint the control plane gives cordoned nodes, and only pods that tolerate it \
+                 (DaemonSets among them) land there",
             );
         }
         let pool = raw::Pool {
@@ -548,6 +564,8 @@ pub fn group(
             provisioning: None,
             provisioning_failure_rate: 0.0,
             price_per_hour: 0.0,
+            node_names: members.iter().map(|&i| nodes[i].name.clone()).collect(),
+            unschedulable: shape.unschedulable,
         };
         groups.push(Group {
             pool,

@@ -108,6 +108,7 @@ pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError
         })
         .collect();
     let mut out = Mapped::default();
+    let groups = orphan_groups(objects, &present);
     for o in objects {
         let ns = o.id.namespace.clone().unwrap_or_default();
         let mut cx = Cx {
@@ -178,12 +179,76 @@ pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError
                         why: format!("managed by {owner}, which is imported"),
                     });
                     Ok(None)
+                } else if let Some(g) = groups.iter().find(|g| g.pods.contains(&o.id)) {
+                    if g.pods[0] != o.id {
+                        out.skipped.push(Skipped {
+                            origin: o.origin.clone(),
+                            id: o.id.to_string(),
+                            why: format!(
+                                "one of the {} pods of {}, imported once from {}",
+                                g.pods.len(),
+                                g.owner,
+                                g.pods[0]
+                            ),
+                        });
+                        Ok(None)
+                    } else {
+                        match g.kind {
+                            None => {
+                                out.skipped.push(Skipped {
+                                    origin: o.origin.clone(),
+                                    id: o.id.to_string(),
+                                    why: format!(
+                                        "owned by {} (not among the inputs); Jobs are not \
+                                         modelled, so its pods are left out",
+                                        g.owner
+                                    ),
+                                });
+                                Ok(None)
+                            }
+                            Some(kind) => {
+                                cx.note(format!(
+                                    "owned by {}, which is not among the inputs: its {} pod(s) \
+                                     are imported as one {} ({}) from this pod's spec",
+                                    g.owner,
+                                    g.pods.len(),
+                                    match kind {
+                                        raw::WorkloadKind::DaemonSet => "DaemonSet",
+                                        _ => "Deployment",
+                                    },
+                                    match kind {
+                                        raw::WorkloadKind::DaemonSet =>
+                                            "one pod per matching node, as its controller places them",
+                                        _ => "replicas = the number of its pods in the inputs",
+                                    }
+                                ));
+                                let replicas = match kind {
+                                    raw::WorkloadKind::DaemonSet => 1,
+                                    _ => g.pods.len() as u32,
+                                };
+                                match &p.spec {
+                                    None => Err("spec: missing required field".to_string()),
+                                    Some(spec) => pod_template(
+                                        spec,
+                                        Some(&p.metadata),
+                                        "spec",
+                                        &prio,
+                                        &mut cx,
+                                    )
+                                    .map(|t| Some((kind, replicas, t))),
+                                }
+                            }
+                        }
+                    }
                 } else {
-                    cx.note("a bare Pod is imported as a Deployment with replicas 1");
+                    cx.note(
+                        "a bare Pod (no ownerReferences): imported as a Pod, created once and \
+                         never recreated, as nothing recreates a bare Pod",
+                    );
                     match &p.spec {
                         None => Err("spec: missing required field".to_string()),
                         Some(spec) => pod_template(spec, Some(&p.metadata), "spec", &prio, &mut cx)
-                            .map(|t| Some((raw::WorkloadKind::Deployment, 1, t))),
+                            .map(|t| Some((raw::WorkloadKind::Pod, 1, t))),
                     }
                 }
             }
@@ -194,14 +259,18 @@ pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError
                 }
                 Ok(None)
             }
-            Kind::Node(_) | Kind::PriorityClass(_) => Ok(None),
+            Kind::Node(_) | Kind::PriorityClass(_) | Kind::HorizontalPodAutoscaler(_) => Ok(None),
         };
+        let name = groups
+            .iter()
+            .find(|g| g.pods.first() == Some(&o.id))
+            .map_or_else(|| o.id.name.clone(), |g| g.name.clone());
         match result {
             Ok(Some((kind, replicas, template))) => out.workloads.push(Draft {
                 origin: o.origin.clone(),
                 id: o.id.clone(),
                 namespace: ns,
-                name: o.id.name.clone(),
+                name,
                 kind,
                 replicas,
                 template,
@@ -211,6 +280,152 @@ pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError
         }
     }
     out
+}
+
+fn metadata(o: &Object) -> Option<&ObjectMeta> {
+    Some(match &o.kind {
+        Kind::Deployment(d) => &d.metadata,
+        Kind::ReplicaSet(r) => &r.metadata,
+        Kind::StatefulSet(s) => &s.metadata,
+        Kind::DaemonSet(d) => &d.metadata,
+        Kind::Pod(p) => &p.metadata,
+        _ => return None,
+    })
+}
+
+/// Owner references that lead back to where they started (A owned by B owned by A) cannot
+/// come from a cluster: the garbage collector would delete them. Each cycle among the inputs
+/// is an error naming it, found by following every object's owners (each object is visited
+/// once per start, so this stops after at most as many steps as there are objects).
+pub fn owner_cycles(objects: &[Object]) -> Vec<ImportError> {
+    let index: BTreeMap<(&str, &str, &str), usize> = objects
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let ns = o.id.namespace.as_deref().unwrap_or("");
+            ((o.id.kind.as_str(), ns, o.id.name.as_str()), i)
+        })
+        .collect();
+    let owners = |i: usize| -> Vec<usize> {
+        let o = &objects[i];
+        let ns = o.id.namespace.as_deref().unwrap_or("");
+        metadata(o)
+            .and_then(|m| m.owner_references.as_ref())
+            .into_iter()
+            .flatten()
+            .filter_map(|r| index.get(&(r.kind.as_str(), ns, r.name.as_str())).copied())
+            .collect()
+    };
+    let mut errs = Vec::new();
+    let mut reported: BTreeSet<usize> = BTreeSet::new();
+    for start in 0..objects.len() {
+        if reported.contains(&start) {
+            continue;
+        }
+        // Depth-first from `start`, looking for a path back to it.
+        let mut stack = vec![(start, vec![start])];
+        let mut seen = BTreeSet::new();
+        while let Some((at, path)) = stack.pop() {
+            for next in owners(at) {
+                if next == start {
+                    let chain: Vec<String> = path
+                        .iter()
+                        .chain(std::iter::once(&start))
+                        .map(|&i| objects[i].id.to_string())
+                        .collect();
+                    reported.extend(path.iter().copied());
+                    errs.push(ImportError::at(
+                        &objects[start].origin,
+                        Some(&objects[start].id),
+                        format!(
+                            "metadata.ownerReferences form a cycle: {} (a cluster cannot hold \
+                             this: each object would own itself)",
+                            chain.join(" → ")
+                        ),
+                    ));
+                    stack.clear();
+                    break;
+                }
+                if seen.insert(next) {
+                    let mut p = path.clone();
+                    p.push(next);
+                    stack.push((next, p));
+                }
+            }
+        }
+    }
+    errs
+}
+
+/// The pods of one controller that is not among the inputs.
+struct OrphanGroup {
+    /// `Kind/namespace/name` of the owner.
+    owner: String,
+    /// The workload name: the owner's, less the `-HASH` a Deployment gives its ReplicaSets
+    /// (when the pods' `pod-template-hash` label is that hash).
+    name: String,
+    /// What the group becomes; `None` for owners the simulator does not model (Jobs).
+    kind: Option<raw::WorkloadKind>,
+    /// The pods, in input order.
+    pods: Vec<ObjectRef>,
+}
+
+/// Groups Pods whose controller (the `controller: true` owner reference, else the first) is
+/// not among the inputs by that controller, so `kubectl get pods -A` of a DaemonSet becomes
+/// one DaemonSet, not one workload per pod.
+fn orphan_groups(
+    objects: &[Object],
+    present: &BTreeSet<(String, String, String)>,
+) -> Vec<OrphanGroup> {
+    let mut groups: Vec<OrphanGroup> = Vec::new();
+    for o in objects {
+        let Kind::Pod(p) = &o.kind else { continue };
+        let ns = o.id.namespace.clone().unwrap_or_default();
+        if owner_present(&p.metadata, &ns, present).is_some() {
+            continue;
+        }
+        let refs = p.metadata.owner_references.as_deref().unwrap_or_default();
+        let Some(owner) = refs
+            .iter()
+            .find(|r| r.controller == Some(true))
+            .or_else(|| refs.first())
+        else {
+            continue;
+        };
+        let key = format!("{}/{ns}/{}", owner.kind, owner.name);
+        if let Some(g) = groups.iter_mut().find(|g| g.owner == key) {
+            g.pods.push(o.id.clone());
+            continue;
+        }
+        let hash = p
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("pod-template-hash"));
+        let name = match (owner.kind.as_str(), hash) {
+            ("ReplicaSet", Some(h)) => owner
+                .name
+                .strip_suffix(h.as_str())
+                .and_then(|n| n.strip_suffix('-'))
+                .filter(|n| !n.is_empty())
+                .unwrap_or(&owner.name)
+                .to_string(),
+            _ => owner.name.clone(),
+        };
+        let kind = match owner.kind.as_str() {
+            "DaemonSet" => Some(raw::WorkloadKind::DaemonSet),
+            "Job" | "CronJob" => None,
+            // ReplicaSet, StatefulSet, ReplicationController and other scalable owners.
+            _ => Some(raw::WorkloadKind::Deployment),
+        };
+        groups.push(OrphanGroup {
+            owner: key,
+            name,
+            kind,
+            pods: vec![o.id.clone()],
+        });
+    }
+    groups
 }
 
 fn replicas(r: Option<i32>) -> Result<u32, String> {
@@ -291,6 +506,7 @@ fn pod_template(
             "{at}.containers: missing required field (a pod needs at least one container)"
         ));
     }
+    windows_os_fields(spec, at)?;
     let pod_host_process = spec
         .security_context
         .as_ref()
@@ -397,6 +613,37 @@ fn pod_template(
         priority,
         termination_grace_period: None,
     })
+}
+
+/// The API server's `validateWindows` (k/k `pkg/apis/core/validation/validation.go`) refuses
+/// a pod with `spec.os.name: windows` whose containers set `securityContext.privileged` at all
+/// (`sc.Privileged != nil`, so `false` too): such a manifest never makes a pod. Without
+/// `spec.os` nothing refuses it, and the kubelet ignores the field on Windows.
+fn windows_os_fields(spec: &core::PodSpec, at: &str) -> Result<(), String> {
+    if spec.os.as_ref().map(|o| o.name.as_str()) != Some("windows") {
+        return Ok(());
+    }
+    for (list, cs) in [
+        (
+            "initContainers",
+            spec.init_containers.as_deref().unwrap_or_default(),
+        ),
+        ("containers", spec.containers.as_slice()),
+    ] {
+        for (i, c) in cs.iter().enumerate() {
+            if c.security_context
+                .as_ref()
+                .and_then(|s| s.privileged)
+                .is_some()
+            {
+                return Err(format!(
+                    "{at}.{list}[{i}].securityContext.privileged: cannot be set for a windows \
+                     pod (spec.os.name is windows; the API server refuses this object)"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn container(c: &core::Container, at: &str, cx: &mut Cx) -> Result<raw::Container, String> {

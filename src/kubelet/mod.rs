@@ -7,9 +7,15 @@
 //! (`Effect::PodReady`), or scheduling. Driven through a `Ctx`, so it can be tested without a
 //! whole run (see the tests at the bottom).
 //!
-//! Sources: admission of privileged and hostNetwork pods on Windows (k/web
-//! `docs/concepts/windows/intro.md`, "Windows nodes do not support privileged containers or
-//! host networking" except HostProcess pods); image pull back-off 10 s doubling to 300 s and
+//! No Windows-specific admission: upstream's kubelet has none for `privileged` or `hostNetwork`.
+//! On Windows it builds the container config without reading `privileged` (k/k
+//! `pkg/kubelet/kuberuntime/kuberuntime_container_windows.go` `generateWindowsContainerConfig`;
+//! the CRI's `WindowsContainerSecurityContext` has no such field), and `hostNetwork` without
+//! HostProcess gives the pod a container network unless the alpha `WindowsHostNetwork` gate is
+//! on (KEP-3503). The API server forbids `privileged` only for pods with `spec.os.name:
+//! windows` (`validateWindows`), which the import checks (docs/upstream.md).
+//!
+//! Sources: image pull back-off 10 s doubling to 300 s and
 //! serialized pulls (k/k `pkg/kubelet/apis/config/v1beta1/defaults.go`); readiness probe ticks
 //! from the worker's start, first success at or after `initialDelaySeconds`
 //! (k/k `pkg/kubelet/prober/worker.go`); HostProcess containers skip the Windows build check
@@ -26,8 +32,6 @@ use crate::model::windows::{IsolationMode, OS_MISMATCH_MESSAGE, compatible};
 use crate::model::{ContainerSpec, NodeId, Os, PodId, PoolId, PullPolicy, Spec};
 use pull::{NodePuller, PullDone, PullEnv, PullError, PullRequest};
 
-pub const UNSUPPORTED_ON_WINDOWS_MESSAGE: &str = "privileged containers and host networking are not supported on Windows nodes \
-     (except HostProcess pods)";
 pub const PULL_TIMEOUT_MESSAGE: &str = "image pull cancelled: pull timeout exceeded";
 pub const NEVER_PULL_MESSAGE: &str = "container image is not present with pull policy of Never";
 
@@ -95,29 +99,14 @@ impl Kubelet {
             .sum()
     }
 
-    /// A pod was bound to its node: admission, then the start path.
+    /// A pod was bound to its node: the start path.
     pub fn pod_bound(&mut self, cx: &mut Ctx, pod: PodId) {
-        let spec = cx.spec;
         let now = cx.now;
         let p = &mut cx.cluster.pods[pod.idx()];
-        let node = p.node.expect("bound pod has a node");
-        let pool = spec.pool(cx.cluster.nodes[node.idx()].pool);
-        let t = spec.template(p.template);
         p.step = 0;
         p.step_attempts = 0;
         p.stage = Stage::Image;
         p.ready_candidate = now;
-        // HostProcess pods run on the host by design (they must use the host network).
-        if pool.os == Os::Windows && !t.host_process && (t.privileged || t.host_network) {
-            let m = cx.messages.intern(UNSUPPORTED_ON_WINDOWS_MESSAGE);
-            let p = &mut cx.cluster.pods[pod.idx()];
-            cx.rec.failure(p, Reason::UnsupportedOnWindows, m);
-            cx.rec.set_phase(p, PodPhase::Failed);
-            p.ended = Some(now);
-            p.generation += 1;
-            cx.push(Effect::PodFailed(pod));
-            return;
-        }
         self.advance(cx, pod);
     }
 
@@ -463,7 +452,10 @@ mod state_machine {
     }
 
     #[test]
-    fn a_privileged_pod_on_a_windows_node_fails_admission_and_is_reported_failed() {
+    fn a_privileged_pod_on_a_windows_node_is_not_rejected_and_starts_its_image_pull() {
+        // Upstream's kubelet ignores `privileged` on Windows (generateWindowsContainerConfig
+        // never reads it): admission passes and the start path goes on to the image. app:1
+        // has no Windows platform, so the pull fails with ErrImagePull, not an admission error.
         let mut h = Harness::new(SCENARIO);
         let mut k = Kubelet::new(&h.spec);
         let node = h.ready_node(1);
@@ -471,13 +463,9 @@ mod state_machine {
         let pod = h.bound_pod(1, node, 5_000);
         k.pod_bound(&mut h.cx(5_000), pod);
         let p = &h.cluster.pods[pod.idx()];
-        assert_eq!(p.phase, PodPhase::Failed);
-        assert_eq!(p.reason, Some(Reason::UnsupportedOnWindows));
-        assert_eq!(p.ended, Some(5_000));
-        // The kubelet does not release the node's resources itself: the loop does when it
-        // applies the effect.
-        assert_eq!(h.take(), vec![Effect::PodFailed(pod)]);
-        assert_eq!(h.cluster.nodes[node.idx()].requested.pods, 1);
+        assert_ne!(p.phase, PodPhase::Failed);
+        assert_eq!(p.reason, Some(Reason::ErrImagePull));
+        assert!(!h.take().contains(&Effect::PodFailed(pod)));
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub enum NodeState {
 #[derive(Clone, Debug)]
 pub struct Node {
     pub pool: PoolId,
-    /// Per-pool ordinal, for the node name `POOL-N`.
+    /// Per-pool ordinal: the node's name is `Cluster::node_name` of it.
     pub ordinal: u32,
     pub state: NodeState,
     /// `spec.unschedulable` (cordoned).
@@ -40,6 +40,8 @@ pub enum Reason {
     ErrImageNeverPull,
     ImagePullTimeout,
     CreateContainerError,
+    /// No longer produced: upstream's kubelet has no Windows admission check for `privileged`
+    /// or `hostNetwork` (docs/upstream.md §11). Kept so the summary keeps its seven keys.
     UnsupportedOnWindows,
     RuntimeClassConflict,
 }
@@ -500,9 +502,217 @@ impl Cluster {
         }
     }
 
+    /// The one place node names come from: the pool's listed names for its initial nodes,
+    /// then names in the pattern those names follow, else `POOL-N`.
     pub fn node_name(&self, spec: &super::Spec, id: NodeId) -> String {
         let n = self.node(id);
-        format!("{}-{}", spec.pool(n.pool).name, n.ordinal)
+        let pool = spec.pool(n.pool);
+        pool.naming.name(&pool.name, n.ordinal)
+    }
+}
+
+/// How a pool's nodes are named: the names of its initial nodes (imported from a real
+/// cluster), and the pattern the cloud's node-group gives new ones, inferred from those names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeNaming {
+    /// Names of the nodes with ordinals 0, 1, …; empty gives every node `POOL-N`.
+    pub names: Vec<String>,
+    pub pattern: Option<NamePattern>,
+}
+
+/// A cloud's node naming, continued past the highest number among the imported names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NamePattern {
+    /// `PREFIX` then a base-36 number of `width` digits (lowercase): AKS Linux
+    /// `aks-<pool>-<id>-vmss<6>` (the VMSS instance id), AKS Windows `<prefix><6>`
+    /// (`akswin22000017`), GKE `gke-<cluster>-<pool>-<hash>-<4>`.
+    Base36 {
+        prefix: String,
+        width: usize,
+        next: u64,
+    },
+    /// EKS `ip-A-B-C-D<SUFFIX>` (`ip-10-0-1-23.eu-west-1.compute.internal`): the next private
+    /// addresses after the highest imported one.
+    Ipv4 { suffix: String, next: u32 },
+}
+
+impl NodeNaming {
+    /// The name of the node with `ordinal` in the pool named `pool`.
+    pub fn name(&self, pool: &str, ordinal: u32) -> String {
+        let i = ordinal as usize;
+        if let Some(n) = self.names.get(i) {
+            return n.clone();
+        }
+        let k = (i - self.names.len()) as u64;
+        match &self.pattern {
+            Some(NamePattern::Base36 {
+                prefix,
+                width,
+                next,
+            }) => format!("{prefix}{}", base36(next + k, *width)),
+            Some(NamePattern::Ipv4 { suffix, next }) => {
+                let ip = next.wrapping_add(k as u32).to_be_bytes();
+                format!("ip-{}-{}-{}-{}{suffix}", ip[0], ip[1], ip[2], ip[3])
+            }
+            None => format!("{pool}-{ordinal}"),
+        }
+    }
+
+    /// The naming for a pool whose initial nodes have `names`: the first pattern all of them
+    /// follow (same prefix and width of a base-36 tail, or all `ip-A-B-C-D` with one suffix),
+    /// continued after their highest number; none when they follow none.
+    pub fn infer(names: Vec<String>) -> NodeNaming {
+        let pattern = infer_pattern(&names);
+        NodeNaming { names, pattern }
+    }
+}
+
+fn base36(mut v: u64, width: usize) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    while v > 0 {
+        out.push(DIGITS[(v % 36) as usize]);
+        v /= 36;
+    }
+    while out.len() < width {
+        out.push(b'0');
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ASCII digits")
+}
+
+fn parse_base36(s: &str) -> Option<u64> {
+    s.chars().try_fold(0u64, |acc, c| {
+        let d = c.to_digit(36).filter(|_| !c.is_ascii_uppercase())?;
+        acc.checked_mul(36)?.checked_add(d as u64)
+    })
+}
+
+fn parse_ip_name(name: &str) -> Option<(u32, &str)> {
+    let rest = name.strip_prefix("ip-")?;
+    let mut parts = [0u8; 4];
+    let mut rest = rest;
+    for (i, part) in parts.iter_mut().enumerate() {
+        let end = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        *part = rest[..end].parse().ok()?;
+        rest = &rest[end..];
+        if i < 3 {
+            rest = rest.strip_prefix('-')?;
+        }
+    }
+    Some((u32::from_be_bytes(parts), rest))
+}
+
+fn infer_pattern(names: &[String]) -> Option<NamePattern> {
+    let first = names.first()?;
+    // EKS: every name an address with the same suffix.
+    if let Some((_, suffix)) = parse_ip_name(first) {
+        let ips: Option<Vec<u32>> = names
+            .iter()
+            .map(|n| {
+                parse_ip_name(n)
+                    .filter(|(_, s)| *s == suffix)
+                    .map(|(ip, _)| ip)
+            })
+            .collect();
+        if let Some(ips) = ips {
+            let max = ips.into_iter().max()?;
+            return Some(NamePattern::Ipv4 {
+                suffix: suffix.to_string(),
+                next: max.checked_add(1)?,
+            });
+        }
+    }
+    // GKE: a 4-character tail after the last '-'; AKS (Linux `aks-…-vmss`, Windows
+    // `aks<pool>`): a 6-digit base-36 tail. Other names (`worker-1`, `minikube`) follow no
+    // pattern a node group continues.
+    let width = if first.starts_with("gke-") {
+        4
+    } else if first.starts_with("aks") {
+        6
+    } else {
+        return None;
+    };
+    if first.len() <= width || !first.is_char_boundary(first.len() - width) {
+        return None;
+    }
+    let prefix = &first[..first.len() - width];
+    if first.starts_with("gke-") && !prefix.ends_with('-') {
+        return None;
+    }
+    let mut max = 0;
+    for n in names {
+        let tail = n.strip_prefix(prefix).filter(|t| t.len() == width)?;
+        max = max.max(parse_base36(tail)?);
+    }
+    Some(NamePattern::Base36 {
+        prefix: prefix.to_string(),
+        width,
+        next: max + 1,
+    })
+}
+
+#[cfg(test)]
+mod naming_tests {
+    use super::*;
+
+    fn names(ns: &[&str]) -> Vec<String> {
+        ns.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn aks_vmss_names_continue_after_the_highest_base36_instance_id() {
+        // Instance ids 00000a (10) and 000009 (9): the next is 11 = "00000b", then "00000c".
+        let n = NodeNaming::infer(names(&[
+            "aks-system-12345678-vmss00000a",
+            "aks-system-12345678-vmss000009",
+        ]));
+        assert_eq!(n.name("system", 0), "aks-system-12345678-vmss00000a");
+        assert_eq!(n.name("system", 1), "aks-system-12345678-vmss000009");
+        assert_eq!(n.name("system", 2), "aks-system-12345678-vmss00000b");
+        assert_eq!(n.name("system", 3), "aks-system-12345678-vmss00000c");
+    }
+
+    #[test]
+    fn aks_windows_names_keep_their_prefix_and_six_digits() {
+        // akswin22 + 00000z (35) → 36 = "000010" in base 36.
+        let n = NodeNaming::infer(names(&["akswin2200000z"]));
+        assert_eq!(n.name("win22", 1), "akswin22000010");
+    }
+
+    #[test]
+    fn eks_names_take_the_next_addresses() {
+        // 10.0.1.255 is the highest: next 10.0.2.0, then 10.0.2.1.
+        let n = NodeNaming::infer(names(&[
+            "ip-10-0-1-23.eu-west-1.compute.internal",
+            "ip-10-0-1-255.eu-west-1.compute.internal",
+        ]));
+        assert_eq!(n.name("ng", 2), "ip-10-0-2-0.eu-west-1.compute.internal");
+        assert_eq!(n.name("ng", 3), "ip-10-0-2-1.eu-west-1.compute.internal");
+    }
+
+    #[test]
+    fn gke_names_continue_the_four_character_tail() {
+        // Tails "x7kq" and "0001": x7kq = 33·36³ + 7·36² + 20·36 + 26 = 1,549,466; next
+        // 1,549,467 = "x7kr".
+        let n = NodeNaming::infer(names(&[
+            "gke-prod-pool-1-8c1f2a3b-0001",
+            "gke-prod-pool-1-8c1f2a3b-x7kq",
+        ]));
+        assert_eq!(n.name("pool-1", 2), "gke-prod-pool-1-8c1f2a3b-x7kr");
+    }
+
+    #[test]
+    fn names_without_a_known_pattern_fall_back_to_pool_and_ordinal() {
+        let n = NodeNaming::infer(names(&["worker-a", "worker-b"]));
+        assert_eq!(n.name("w", 1), "worker-b");
+        assert_eq!(n.name("w", 2), "w-2");
+        // Mixed patterns (one AKS name among others) are no pattern either.
+        let n = NodeNaming::infer(names(&["aks-a-1-vmss000000", "other"]));
+        assert_eq!(n.pattern, None);
+        assert_eq!(NodeNaming::default().name("linux", 7), "linux-7");
     }
 }
 

@@ -44,6 +44,10 @@ pub struct PoolSpec {
     pub provisioning: DelayDist,
     pub provisioning_failure_rate: f64,
     pub price_per_hour: f64,
+    /// Node names (`Cluster::node_name` reads them).
+    pub naming: super::cluster::NodeNaming,
+    /// `spec.unschedulable` of the pool's initial nodes: they start cordoned.
+    pub unschedulable: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -87,8 +91,91 @@ pub struct HpaSpec {
     pub target_utilization: f64,
     pub tolerance: f64,
     pub sync_period: u64,
+    /// `behavior.scaleUp.stabilizationWindowSeconds` (0 without a behavior).
     pub scale_up_window: u64,
+    /// `behavior.scaleDown.stabilizationWindowSeconds`, else the controller's
+    /// `--horizontal-pod-autoscaler-downscale-stabilization`.
     pub scale_down_window: u64,
+    /// `spec.behavior` with the API's defaults filled in; `None` (no behavior block) takes the
+    /// controller's other path, `normalizeDesiredReplicas`.
+    pub behavior: Option<HpaBehaviorSpec>,
+}
+
+/// The scaling policies of an HPA with a `behavior` block (k/k `pkg/apis/autoscaling/v2`
+/// `HPAScalingRules`), windows excepted (they are on [`HpaSpec`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HpaBehaviorSpec {
+    pub scale_up: ScalingRulesSpec,
+    pub scale_down: ScalingRulesSpec,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScalingRulesSpec {
+    pub select_policy: SelectPolicy,
+    pub policies: Vec<ScalingPolicySpec>,
+}
+
+/// One `HPAScalingPolicy`: at most `value` pods (or percent) per `period` ms.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ScalingPolicySpec {
+    pub kind: PolicyKind,
+    pub value: u32,
+    pub period: u64,
+}
+
+/// `HPAScalingPolicyType` (also the scenario file's `kind` of a policy).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum PolicyKind {
+    Pods,
+    Percent,
+}
+
+/// `ScalingPolicySelect` (also the scenario file's `select_policy`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum SelectPolicy {
+    #[default]
+    Max,
+    Min,
+    Disabled,
+}
+
+impl ScalingRulesSpec {
+    /// `GenerateHPAScaleUpRules` defaults (k/k `pkg/apis/autoscaling/v2/defaults.go`): max of
+    /// +4 pods and +100 % per 15 s.
+    pub fn default_scale_up() -> Self {
+        ScalingRulesSpec {
+            select_policy: SelectPolicy::Max,
+            policies: vec![
+                ScalingPolicySpec {
+                    kind: PolicyKind::Pods,
+                    value: 4,
+                    period: 15_000,
+                },
+                ScalingPolicySpec {
+                    kind: PolicyKind::Percent,
+                    value: 100,
+                    period: 15_000,
+                },
+            ],
+        }
+    }
+
+    /// `GenerateHPAScaleDownRules` defaults: −100 % per 15 s.
+    pub fn default_scale_down() -> Self {
+        ScalingRulesSpec {
+            select_policy: SelectPolicy::Max,
+            policies: vec![ScalingPolicySpec {
+                kind: PolicyKind::Percent,
+                value: 100,
+                period: 15_000,
+            }],
+        }
+    }
+
+    /// The longest policy period: scale events older than this are never read again.
+    pub fn longest_period(&self) -> u64 {
+        self.policies.iter().map(|p| p.period).max().unwrap_or(0)
+    }
 }
 
 impl HpaSpec {
@@ -222,6 +309,8 @@ pub struct TemplateSpec {
 pub enum WorkloadKind {
     Deployment,
     DaemonSet,
+    /// A bare Pod: created once, never replaced (nothing owns it).
+    Pod,
 }
 
 #[derive(Clone, Debug)]

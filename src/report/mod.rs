@@ -57,7 +57,12 @@ pub fn pod_rows(spec: &Spec, out: &RunOutput) -> Vec<PodRow> {
                 None => ("", String::new(), ""),
             };
             PodRow {
-                pod: format!("{}-{}", wl.name, p.ordinal),
+                // A bare Pod keeps its own name; controller-made pods are `WORKLOAD-N`.
+                pod: if wl.kind == crate::model::WorkloadKind::Pod {
+                    wl.name.clone()
+                } else {
+                    format!("{}-{}", wl.name, p.ordinal)
+                },
                 workload: wl.name.clone(),
                 os: os.to_string(),
                 node,

@@ -210,6 +210,13 @@ pub struct Pool {
     /// Price of one node-hour, counted from the provisioning request to deletion.
     #[serde(default, skip_serializing_if = "is_default")]
     pub price_per_hour: f64,
+    /// Names of the initial nodes (`count` of them, unique across the scenario); nodes the
+    /// autoscaler adds continue their pattern. Empty: `POOL-N`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub node_names: Vec<String>,
+    /// `spec.unschedulable`: the initial nodes start cordoned.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub unschedulable: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -374,6 +381,8 @@ pub enum WorkloadKind {
     #[default]
     Deployment,
     DaemonSet,
+    /// A bare Pod (no owner): one pod, created once and never replaced.
+    Pod,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -445,6 +454,41 @@ pub struct Hpa {
     pub scale_up_stabilization: Duration,
     #[serde(default = "default_stabilization_down")]
     pub scale_down_stabilization: Duration,
+    /// `spec.behavior`; without it the controller limits a scale-up to max(2 × current, 4)
+    /// per sync (see docs/scenario-format.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behavior: Option<HpaBehavior>,
+}
+
+/// `spec.behavior` of an HPA: a side left out takes the API's default rules.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct HpaBehavior {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_up: Option<ScalingRules>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_down: Option<ScalingRules>,
+}
+
+/// `HPAScalingRules`: a field left out takes the API's default for its side.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ScalingRules {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stabilization_window: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub select_policy: Option<crate::model::SelectPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<ScalingPolicy>>,
+}
+
+/// `HPAScalingPolicy`: `value` pods (or percent) per `period`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScalingPolicy {
+    pub kind: crate::model::PolicyKind,
+    pub value: u32,
+    pub period: Duration,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

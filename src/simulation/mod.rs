@@ -197,11 +197,15 @@ impl<'s> Simulation<'s> {
         let id = NodeId::from_idx(cl.nodes.len());
         let ordinal = cl.next_ordinal[pool.idx()];
         cl.next_ordinal[pool.idx()] += 1;
+        // A pool's `unschedulable` describes its initial (imported) nodes; the autoscaler's
+        // new nodes register schedulable.
+        let spec_pool = self.spec.pool(pool);
+        let cordoned = spec_pool.unschedulable && ordinal < spec_pool.initial_count;
         cl.nodes.push(Node {
             pool,
             ordinal,
             state: NodeState::Provisioning,
-            cordoned: false,
+            cordoned,
             requested: Res::default(),
             nonzero: Res::default(),
             created_at: now,

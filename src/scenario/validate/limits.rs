@@ -160,6 +160,11 @@ fn estimate_with_drivers(
                 pod_driver.offer(field, total.saturating_mul(count));
                 total
             }
+            raw::WorkloadKind::Pod => {
+                // One pod per creation, never replaced.
+                pod_driver.offer(path.field("kind"), lives.saturating_mul(count));
+                lives
+            }
             raw::WorkloadKind::DaemonSet => {
                 let total = nodes.saturating_mul(lives);
                 let field = if count > 1 {

@@ -1,8 +1,9 @@
 //! The `pools` section: node shapes, allocatable from the reservation defaults, the labels
 //! every node carries, node-group bounds and provisioning.
 //!
-//! Owns: the checks on pools and their conversion into `PoolSpec`. Does not own: the default
-//! values (`defaults`) or per-node identity (the simulation names nodes `POOL-i`).
+//! Owns: the checks on pools and their conversion into `PoolSpec`, including the node names a
+//! pool lists (unique across the scenario) and the pattern inferred from them. Does not own:
+//! the default values (`defaults`) or how a name is formed (`model::cluster::NodeNaming`).
 
 use super::Ctx;
 use super::checks::{check_delay, index_names, parse_version};
@@ -257,8 +258,57 @@ pub(super) fn check(
             provisioning,
             provisioning_failure_rate: p.provisioning_failure_rate,
             price_per_hour: p.price_per_hour,
+            naming: crate::model::cluster::NodeNaming::infer(p.node_names.clone()),
+            unschedulable: p.unschedulable,
         });
     }
-
+    check_node_names(cx, raw, &pp);
     pools
+}
+
+/// `node_names`: one per initial node, each a Kubernetes node name (a DNS-1123 subdomain:
+/// lowercase letters, digits, `-` and `.`, starting and ending alphanumeric, at most 253), and
+/// no name twice in the scenario (a cluster has one Node per name).
+fn check_node_names(cx: &mut Ctx, raw: &raw::Scenario, pp: &Path) {
+    let mut seen: std::collections::BTreeMap<&str, &str> = Default::default();
+    for (i, p) in raw.pools.iter().enumerate() {
+        if p.node_names.is_empty() {
+            continue;
+        }
+        let path = pp.index(i).field("node_names");
+        if p.node_names.len() != p.count as usize {
+            cx.err(
+                path.clone(),
+                format!(
+                    "expected one name per initial node: count is {}, found {} names",
+                    p.count,
+                    p.node_names.len()
+                ),
+            );
+        }
+        for (j, n) in p.node_names.iter().enumerate() {
+            let ok = !n.is_empty()
+                && n.len() <= 253
+                && n.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'
+                })
+                && n.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && n.ends_with(|c: char| c.is_ascii_alphanumeric());
+            if !ok {
+                cx.err(
+                    path.index(j),
+                    format!(
+                        "{n:?} is not a node name: expected lowercase letters, digits, '-' and \
+                         '.', starting and ending with a letter or digit, at most 253 characters"
+                    ),
+                );
+            }
+            if let Some(other) = seen.insert(n, &p.name) {
+                cx.err(
+                    path.index(j),
+                    format!("node name {n} is used twice (also in pool {other})"),
+                );
+            }
+        }
+    }
 }

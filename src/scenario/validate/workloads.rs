@@ -86,6 +86,12 @@ pub(super) fn check(
                 "a DaemonSet runs one pod per matching node; remove `replicas`",
             );
         }
+        if w.kind == raw::WorkloadKind::Pod && w.replicas != 1 {
+            cx.err(
+                path.field("replicas"),
+                "a bare Pod is one pod; remove `replicas`",
+            );
+        }
         if let Some(at) = w.created_at
             && at.0 > raw.duration.0
         {
@@ -331,6 +337,9 @@ fn hpa(cx: &mut Ctx, w: &raw::Workload, path: &Path, files: &ScenarioFiles) -> O
         if w.kind == raw::WorkloadKind::DaemonSet {
             cx.err(hp.clone(), "an HPA scales Deployments, not DaemonSets");
         }
+        if w.kind == raw::WorkloadKind::Pod {
+            cx.err(hp.clone(), "an HPA scales Deployments, not bare Pods");
+        }
         if h.min_replicas == 0 || h.max_replicas < h.min_replicas {
             cx.err(
                 hp.field("max_replicas"),
@@ -388,6 +397,7 @@ fn hpa(cx: &mut Ctx, w: &raw::Workload, path: &Path, files: &ScenarioFiles) -> O
         if load.iter().any(|p| !(p.1 >= 0.0 && p.1.is_finite())) {
             cx.err(hp.field("load"), "load values must be non-negative numbers");
         }
+        let (scale_up_window, scale_down_window, behavior) = hpa_behavior(cx, h, &hp);
         HpaSpec {
             min_replicas: h.min_replicas,
             max_replicas: h.max_replicas,
@@ -396,10 +406,110 @@ fn hpa(cx: &mut Ctx, w: &raw::Workload, path: &Path, files: &ScenarioFiles) -> O
             target_utilization: h.target_utilization,
             tolerance: h.tolerance,
             sync_period: h.sync_period.0.max(1),
-            scale_up_window: h.scale_up_stabilization.0,
-            scale_down_window: h.scale_down_stabilization.0,
+            scale_up_window,
+            scale_down_window,
+            behavior,
         }
     })
+}
+
+/// The windows and policies of an HPA: `behavior` with the API's defaults for what it leaves
+/// out (k/k `pkg/apis/autoscaling/v2/defaults.go`), its scale-down window defaulting to
+/// `scale_down_stabilization` (the controller's flag, `maybeInitScaleDownStabilizationWindow`).
+/// A non-zero `scale_up_stabilization` without `behavior` stands for a behavior whose scale-up
+/// has that window (it exists only in a behavior). Limits from k/k validation
+/// `validateScalingRules`: windows ≤ 3600 s, at least one policy, values > 0, periods 1–1800 s.
+/// Returns the scale-up window, the scale-down window and the policies.
+fn hpa_behavior(
+    cx: &mut Ctx,
+    h: &raw::Hpa,
+    hp: &Path,
+) -> (u64, u64, Option<crate::model::HpaBehaviorSpec>) {
+    let implied = raw::HpaBehavior::default();
+    let b = match &h.behavior {
+        Some(b) => b,
+        None if h.scale_up_stabilization.0 > 0 => &implied,
+        None => return (0, h.scale_down_stabilization.0, None),
+    };
+    const MAX_WINDOW_MS: u64 = 3_600_000;
+    const MAX_PERIOD_MS: u64 = 1_800_000;
+    let bp = hp.field("behavior");
+    let side = |cx: &mut Ctx,
+                rules: &Option<raw::ScalingRules>,
+                name: &'static str,
+                default: crate::model::ScalingRulesSpec,
+                default_window: u64|
+     -> (crate::model::ScalingRulesSpec, u64) {
+        let sp = bp.field(name);
+        let Some(r) = rules else {
+            return (default, default_window);
+        };
+        let window = r.stabilization_window.map_or(default_window, |d| d.0);
+        if window > MAX_WINDOW_MS {
+            cx.err(
+                sp.field("stabilization_window"),
+                "expected at most 3600s, as the API server allows",
+            );
+        }
+        let policies = match &r.policies {
+            None => default.policies,
+            Some(ps) => {
+                if ps.is_empty() {
+                    cx.err(sp.field("policies"), "expected at least one policy");
+                }
+                for (i, p) in ps.iter().enumerate() {
+                    if p.value == 0 {
+                        cx.err(
+                            sp.field("policies").index(i).field("value"),
+                            "expected a positive value",
+                        );
+                    }
+                    if p.period.0 == 0 || p.period.0 > MAX_PERIOD_MS || p.period.0 % 1000 != 0 {
+                        cx.err(
+                            sp.field("policies").index(i).field("period"),
+                            "expected whole seconds from 1s to 1800s, as the API server allows",
+                        );
+                    }
+                }
+                ps.iter()
+                    .map(|p| crate::model::ScalingPolicySpec {
+                        kind: p.kind,
+                        value: p.value,
+                        period: p.period.0,
+                    })
+                    .collect()
+            }
+        };
+        (
+            crate::model::ScalingRulesSpec {
+                select_policy: r.select_policy.unwrap_or(default.select_policy),
+                policies,
+            },
+            window,
+        )
+    };
+    let (up, up_window) = side(
+        cx,
+        &b.scale_up,
+        "scale_up",
+        crate::model::ScalingRulesSpec::default_scale_up(),
+        h.scale_up_stabilization.0,
+    );
+    let (down, down_window) = side(
+        cx,
+        &b.scale_down,
+        "scale_down",
+        crate::model::ScalingRulesSpec::default_scale_down(),
+        h.scale_down_stabilization.0,
+    );
+    (
+        up_window,
+        down_window,
+        Some(crate::model::HpaBehaviorSpec {
+            scale_up: up,
+            scale_down: down,
+        }),
+    )
 }
 
 /// Copies of each raw workload: their ids and their stagger.
@@ -421,6 +531,7 @@ pub(super) fn expand(
         let kind = match w.kind {
             raw::WorkloadKind::Deployment => WorkloadKind::Deployment,
             raw::WorkloadKind::DaemonSet => WorkloadKind::DaemonSet,
+            raw::WorkloadKind::Pod => WorkloadKind::Pod,
         };
         let mut ids = Vec::with_capacity(w.count as usize);
         for c in 0..w.count {
