@@ -47,6 +47,8 @@ pub enum Event {
     HpaSync(WorkloadId),
     /// A terminating pod's grace period ends: it leaves its node.
     PodTerminated { pod: PodId, generation: u32 },
+    /// A Job's pod has run its run time since its containers started: it Succeeds.
+    PodSucceeded { pod: PodId, generation: u32 },
 }
 
 /// What a component asks the loop to do. Applied in push order after the event that caused

@@ -486,6 +486,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
             count: 1,
             stagger: Duration(0),
             template: d.template.clone(),
+            job: None,
         })
         .collect();
 
@@ -518,6 +519,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         let kind = match d.kind {
             raw::WorkloadKind::Deployment => "Deployment",
             raw::WorkloadKind::DaemonSet => "DaemonSet",
+            raw::WorkloadKind::Job => "Job",
         };
         mapped_objects.push((
             d.origin.clone(),

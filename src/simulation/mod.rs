@@ -457,6 +457,9 @@ impl<'s> Simulation<'s> {
             Event::PodTerminated { pod, generation } => {
                 self.ctrl.pod_terminated(&mut cx!(self), pod, generation)
             }
+            Event::PodSucceeded { pod, generation } => {
+                self.ctrl.pod_succeeded(&mut cx!(self), pod, generation)
+            }
             Event::Sample => {
                 let now = self.q.now().millis();
                 self.take_sample(now);
