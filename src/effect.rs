@@ -50,6 +50,8 @@ pub enum Event {
     /// A pod's NoExecute toleration may have run out (`controllers::taint_eviction` checks
     /// that the eviction is still scheduled for now).
     TaintEviction(PodId),
+    /// A Job's pod has run its run time since its containers started: it Succeeds.
+    PodSucceeded { pod: PodId, generation: u32 },
 }
 
 /// What a component asks the loop to do. Applied in push order after the event that caused

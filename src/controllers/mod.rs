@@ -21,6 +21,8 @@ use crate::model::*;
 use crate::scheduler::plugins::passes_static_filters;
 use std::cmp::Reverse;
 
+pub mod job;
+
 #[derive(Clone, Debug, Default)]
 pub struct WorkloadState {
     pub active: bool,
@@ -44,6 +46,8 @@ pub struct Controllers {
     scratch: VictimScratch,
     /// Pods whose NoExecute toleration runs out at a known time.
     pub eviction: taint_eviction::TaintEviction,
+    /// Per workload, its Job status (default and unused for other kinds).
+    pub jobs: Vec<job::JobState>,
 }
 
 /// A pod's place in the `ActivePodsWithRanks` deletion order: smaller is deleted first. The pod
@@ -86,6 +90,7 @@ impl Controllers {
                 .collect(),
             scratch: VictimScratch::default(),
             eviction: taint_eviction::TaintEviction::default(),
+            jobs: vec![job::JobState::default(); spec.workloads.len()],
         }
     }
 
@@ -120,6 +125,10 @@ impl Controllers {
         ws.sync_pending = false;
         if !ws.active {
             return;
+        }
+        // A Job counts the pods that ended before it drops them.
+        if spec.workloads[wl.idx()].kind == WorkloadKind::Job {
+            return self.sync_job(cx, wl);
         }
         // Drop pods that are gone. A DaemonSet keeps its terminating pods: while one exists on
         // a node, the node counts as covered (see `pod_terminating`).
@@ -168,6 +177,8 @@ impl Controllers {
                     self.create_pod(cx, wl, None);
                 }
             }
+            // Synced by `sync_job` above.
+            WorkloadKind::Job => {}
             WorkloadKind::DaemonSet => {
                 let tid = spec.workloads[wl.idx()].template;
                 // Pods on nodes that left the cluster go away with them.
@@ -300,6 +311,9 @@ impl Controllers {
     /// A pod of this workload failed on its node: replace it after the back-off.
     pub fn pod_failed(&mut self, cx: &mut Ctx, pod: PodId) {
         let wl = cx.cluster.pods[pod.idx()].workload;
+        if cx.spec.workloads[wl.idx()].kind == WorkloadKind::Job {
+            return self.job_pod_failed(cx, wl);
+        }
         let ws = &mut self.workloads[wl.idx()];
         ws.pods.retain(|&p| p != pod);
         ws.failures_in_row += 1;
@@ -322,6 +336,10 @@ impl Controllers {
         let wl = cx.cluster.pods[pod.idx()].workload;
         if cx.spec.workloads[wl.idx()].kind == WorkloadKind::DaemonSet {
             return;
+        }
+        // A Job counts the terminating pod as failed and replaces it (`sync_job`).
+        if cx.spec.workloads[wl.idx()].kind == WorkloadKind::Job {
+            return self.job_pod_failed(cx, wl);
         }
         let ws = &mut self.workloads[wl.idx()];
         ws.pods.retain(|&p| p != pod);

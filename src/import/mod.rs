@@ -538,6 +538,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
             count: 1,
             stagger: Duration(0),
             template: d.template.clone(),
+            job: None,
         })
         .collect();
 
@@ -571,6 +572,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
             raw::WorkloadKind::Deployment => "Deployment",
             raw::WorkloadKind::DaemonSet => "DaemonSet",
             raw::WorkloadKind::Pod => "Pod",
+            raw::WorkloadKind::Job => "Job",
         };
         mapped_objects.push((
             d.origin.clone(),

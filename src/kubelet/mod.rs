@@ -156,7 +156,12 @@ impl Kubelet {
                 p.stage = Stage::Probing;
                 cx.rec.set_phase(p, PodPhase::Running);
                 let at = p.ready_candidate.max(now);
+                let run = p.run_ms;
                 cx.at(at, Event::PodReady { pod, generation });
+                // A Job's pod exits successfully its run time after its containers started.
+                if let Some(run) = run {
+                    cx.after(run, Event::PodSucceeded { pod, generation });
+                }
                 return;
             }
             let c = Self::container(spec, p.template, step);

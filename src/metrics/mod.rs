@@ -59,6 +59,7 @@ pub fn phase_index(p: PodPhase) -> usize {
         PodPhase::Rejected => 5,
         PodPhase::Deleted => 6,
         PodPhase::Terminating => 7,
+        PodPhase::Succeeded => 8,
     }
 }
 

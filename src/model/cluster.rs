@@ -111,11 +111,13 @@ pub enum PodPhase {
     /// Being deleted gracefully (evicted, preempted, drained): it still holds its node's
     /// requests until its grace period ends, but no controller counts it as active any more.
     Terminating,
+    /// Ran to completion (a Job's pod): terminal, its node's resources are free again.
+    Succeeded,
 }
 
 impl PodPhase {
     /// Number of phases (the recorder's per-phase arrays).
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 9;
 
     /// Pending or on its way to Ready: what controllers count as an active pod. A terminating
     /// pod is not live (upstream `FilterActivePods` drops pods with a deletionTimestamp) but
@@ -201,6 +203,9 @@ pub struct Pod {
     pub stage: Stage,
     /// Latest time any app container becomes ready (probes), while containers start.
     pub ready_candidate: u64,
+    /// A Job's pod: how long it runs once its containers have started, then it Succeeds.
+    /// `None`: it runs until deleted.
+    pub run_ms: Option<u64>,
 }
 
 impl Pod {
@@ -235,6 +240,7 @@ impl Pod {
             step_attempts: 0,
             stage: Stage::Image,
             ready_candidate: 0,
+            run_ms: None,
         }
     }
 }

@@ -311,6 +311,22 @@ pub enum WorkloadKind {
     DaemonSet,
     /// A bare Pod: created once, never replaced (nothing owns it).
     Pod,
+    /// Runs pods to completion (`WorkloadSpec::job`).
+    Job,
+}
+
+/// A Job's spec (`batch/v1` JobSpec, the fields that change a run), in milliseconds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobSpec {
+    pub completions: u32,
+    pub parallelism: u32,
+    pub backoff_limit: u32,
+    /// `activeDeadlineSeconds`, from the Job's start.
+    pub active_deadline: Option<u64>,
+    /// How long each pod runs once its containers have started.
+    pub run_time: u64,
+    /// (base, max) of the back-off before a failed pod is recreated.
+    pub failure_backoff: (u64, u64),
 }
 
 #[derive(Clone, Debug)]
@@ -321,6 +337,8 @@ pub struct WorkloadSpec {
     pub created_at: Option<u64>,
     pub template: TemplateId,
     pub hpa: Option<HpaSpec>,
+    /// Jobs only.
+    pub job: Option<JobSpec>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -39,6 +39,7 @@ pub fn phase_name(p: PodPhase) -> &'static str {
         PodPhase::Rejected => "Rejected",
         PodPhase::Deleted => "Deleted",
         PodPhase::Terminating => "Terminating",
+        PodPhase::Succeeded => "Succeeded",
     }
 }
 

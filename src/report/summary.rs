@@ -28,6 +28,10 @@ pub struct PodCounts {
     /// period). Omitted when zero, so runs without graceful deletions keep their bytes.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub terminating_at_end: u64,
+    /// Pods that ran to completion (Jobs). Omitted when zero, so runs without Jobs keep their
+    /// bytes.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub succeeded: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -132,6 +136,7 @@ impl Summary {
             rejected: 0,
             deleted: 0,
             terminating_at_end: 0,
+            succeeded: 0,
         };
         let mut terminations: BTreeMap<String, u64> = BTreeMap::new();
         let mut failures: BTreeMap<String, u64> = Reason::ALL
@@ -170,6 +175,7 @@ impl Summary {
                 PodPhase::Rejected => counts.rejected += 1,
                 PodPhase::Deleted => counts.deleted += 1,
                 PodPhase::Terminating => counts.terminating_at_end += 1,
+                PodPhase::Succeeded => counts.succeeded += 1,
             }
             if let Some((t, _)) = p.termination {
                 *terminations.entry(t.as_str().to_string()).or_default() += 1;

@@ -236,3 +236,11 @@ pub const BYTES_PER_SAMPLE_HPA: u64 = 24;
 pub const EVENTS_PER_POD: u64 = 10;
 /// Events per node: register, Ready, and a few pulls.
 pub const EVENTS_PER_NODE: u64 = 5;
+
+/// `spec.backoffLimit` of a Job (k/k `pkg/apis/batch/v1/defaults.go`, `SetDefaults_Job`).
+pub const JOB_BACKOFF_LIMIT: u32 = 6;
+/// The Job controller's back-off before it recreates a failed pod: 10 s doubling per failure
+/// since the last success, at most 10 min (k/k `pkg/controller/job/job_controller.go`,
+/// `DefaultJobPodFailureBackOff`, `MaxJobPodFailureBackOff`).
+pub const JOB_POD_FAILURE_BACKOFF_MS: u64 = 10_000;
+pub const JOB_POD_FAILURE_BACKOFF_MAX_MS: u64 = 600_000;

@@ -383,6 +383,8 @@ pub enum WorkloadKind {
     DaemonSet,
     /// A bare Pod (no owner): one pod, created once and never replaced.
     Pod,
+    /// Runs pods to completion (`batch/v1` Job): see `Workload::job`.
+    Job,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -410,6 +412,33 @@ pub struct Workload {
     #[serde(default, skip_serializing_if = "is_default")]
     pub stagger: Duration,
     pub template: PodTemplate,
+    /// Jobs only: completions, parallelism, back-off limit, deadline and each pod's run time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<Job>,
+}
+
+fn default_backoff_limit() -> u32 {
+    d::JOB_BACKOFF_LIMIT
+}
+
+/// The spec of a `kind: Job` workload (`batch/v1` JobSpec, the fields that change a run).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    /// Pods that must succeed for the Job to complete. Default 1.
+    #[serde(default = "default_one", skip_serializing_if = "is_one")]
+    pub completions: u32,
+    /// Pods that run at once at most. Default 1.
+    #[serde(default = "default_one", skip_serializing_if = "is_one")]
+    pub parallelism: u32,
+    /// Failed pods the Job tolerates; one more fails the Job. Default 6.
+    #[serde(default = "default_backoff_limit")]
+    pub backoff_limit: u32,
+    /// `activeDeadlineSeconds`: from the Job's start; past it the Job fails and its pods go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_deadline: Option<Duration>,
+    /// How long each pod runs once its containers have started, then it Succeeds.
+    pub run_time: Duration,
 }
 
 /// Load offered to a workload over time (e.g. requests per second).

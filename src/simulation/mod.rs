@@ -470,6 +470,9 @@ impl<'s> Simulation<'s> {
                 self.ctrl.pod_terminated(&mut cx!(self), pod, generation)
             }
             Event::TaintEviction(pod) => self.ctrl.taint_eviction_fired(&mut cx!(self), pod),
+            Event::PodSucceeded { pod, generation } => {
+                self.ctrl.pod_succeeded(&mut cx!(self), pod, generation)
+            }
             Event::Sample => {
                 let now = self.q.now().millis();
                 self.take_sample(now);

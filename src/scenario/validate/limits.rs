@@ -165,6 +165,19 @@ fn estimate_with_drivers(
                 pod_driver.offer(path.field("kind"), lives.saturating_mul(count));
                 lives
             }
+            raw::WorkloadKind::Job => {
+                // At most `completions` pods succeed and `backoff_limit + 1` fail (the last
+                // failure ends the Job), per life.
+                let per_life = super::workloads::job_pods_bound(w);
+                let total = per_life.saturating_mul(lives);
+                let field = if count > 1 {
+                    count_path.clone()
+                } else {
+                    path.field("job").field("completions")
+                };
+                pod_driver.offer(field, total.saturating_mul(count));
+                total
+            }
             raw::WorkloadKind::DaemonSet => {
                 let total = nodes.saturating_mul(lives);
                 let field = if count > 1 {

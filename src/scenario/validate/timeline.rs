@@ -66,6 +66,17 @@ pub(super) fn check(
                         format!("workload \"{name}\" is a bare Pod and cannot be scaled"),
                     );
                 }
+                if matches!(e.action, raw::Action::Scale { .. })
+                    && raw.workloads[w as usize].kind == raw::WorkloadKind::Job
+                {
+                    cx.err(
+                        p.field("action"),
+                        format!(
+                            "workload \"{name}\" is a Job: its size is `job.completions` and \
+                             `job.parallelism`, not a replica count"
+                        ),
+                    );
+                }
                 // An action on a templated workload applies to every copy, shifted like it.
                 if let Some((ids, stagger)) = copies.get(w as usize) {
                     for (c, &id) in ids.iter().enumerate() {

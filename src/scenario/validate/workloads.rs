@@ -103,6 +103,7 @@ pub(super) fn check(
                 ),
             );
         }
+        job(cx, w, &path);
         hpas.push(hpa(cx, w, &path, files));
         if w.count == 0 {
             cx.err(path.field("count"), "expected at least one copy");
@@ -340,6 +341,9 @@ fn hpa(cx: &mut Ctx, w: &raw::Workload, path: &Path, files: &ScenarioFiles) -> O
         if w.kind == raw::WorkloadKind::Pod {
             cx.err(hp.clone(), "an HPA scales Deployments, not bare Pods");
         }
+        if w.kind == raw::WorkloadKind::Job {
+            cx.err(hp.clone(), "an HPA scales Deployments, not Jobs");
+        }
         if h.min_replicas == 0 || h.max_replicas < h.min_replicas {
             cx.err(
                 hp.field("max_replicas"),
@@ -512,6 +516,74 @@ fn hpa_behavior(
     )
 }
 
+/// The checks on a Job's fields, and that only Jobs have them.
+fn job(cx: &mut Ctx, w: &raw::Workload, path: &Path) {
+    if w.kind != raw::WorkloadKind::Job {
+        if w.job.is_some() {
+            cx.err(
+                path.field("job"),
+                "`job` belongs to Jobs; set `kind: Job` or remove it",
+            );
+        }
+        return;
+    }
+    if w.replicas != 1 {
+        cx.err(
+            path.field("replicas"),
+            "a Job's size is `job.completions` and `job.parallelism`; remove `replicas`",
+        );
+    }
+    match &w.job {
+        None => cx.err(
+            path.field("kind"),
+            "a Job needs `job: (run_time: DURATION)`: how long each pod runs",
+        ),
+        Some(j) => {
+            let jp = path.field("job");
+            if j.completions == 0 {
+                cx.err(jp.field("completions"), "expected at least one completion");
+            }
+            if j.parallelism == 0 {
+                cx.err(
+                    jp.field("parallelism"),
+                    "expected a parallelism of at least 1",
+                );
+            }
+            if j.active_deadline.is_some_and(|d| d.0 == 0) {
+                cx.err(
+                    jp.field("active_deadline"),
+                    "expected a positive deadline (the API server rejects 0)",
+                );
+            }
+        }
+    }
+}
+
+/// The validated `JobSpec` of a Job workload with a `job` section.
+fn job_spec(w: &raw::Workload) -> Option<JobSpec> {
+    w.job.as_ref().map(|j| JobSpec {
+        completions: j.completions,
+        parallelism: j.parallelism,
+        backoff_limit: j.backoff_limit,
+        active_deadline: j.active_deadline.map(|d| d.0),
+        run_time: j.run_time.0,
+        failure_backoff: (
+            defaults::JOB_POD_FAILURE_BACKOFF_MS,
+            defaults::JOB_POD_FAILURE_BACKOFF_MAX_MS,
+        ),
+    })
+}
+
+/// The most pods one life of a Job creates: `completions` that succeed and `backoff_limit + 1`
+/// that fail (the last failure ends the Job), for the size limits.
+pub(super) fn job_pods_bound(w: &raw::Workload) -> u64 {
+    w.job.as_ref().map_or(0, |j| {
+        (j.completions as u64)
+            .saturating_add(j.backoff_limit as u64)
+            .saturating_add(1)
+    })
+}
+
 /// Copies of each raw workload: their ids and their stagger.
 pub(super) type Copies = Vec<(Vec<WorkloadId>, u64)>;
 
@@ -532,7 +604,9 @@ pub(super) fn expand(
             raw::WorkloadKind::Deployment => WorkloadKind::Deployment,
             raw::WorkloadKind::DaemonSet => WorkloadKind::DaemonSet,
             raw::WorkloadKind::Pod => WorkloadKind::Pod,
+            raw::WorkloadKind::Job => WorkloadKind::Job,
         };
+        let job = job_spec(w);
         let mut ids = Vec::with_capacity(w.count as usize);
         for c in 0..w.count {
             // Saturating: a huge stagger pushes late copies past the end, never wraps around.
@@ -561,6 +635,7 @@ pub(super) fn expand(
                     .map(|d| d.0.saturating_add(shift))
                     .filter(|&t| t <= raw.duration.0),
                 template: TemplateId::from_idx(i),
+                job: job.clone(),
             });
         }
         copies.push((ids, w.stagger.0));

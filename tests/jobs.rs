@@ -1,0 +1,145 @@
+//! Jobs end to end: pods run their run time once started, then Succeed and free their node for
+//! the next pod. Every expected number is derived by hand in the comment above its assertion.
+
+mod common;
+use common::*;
+use hybridsim::model::cluster::PodPhase;
+use hybridsim::report::Summary;
+
+#[test]
+fn a_job_whose_third_pod_does_not_fit_runs_it_once_a_pod_succeeded_and_freed_its_cpu() {
+    let text = linux_scenario(
+        r#"pull_bandwidth: "100MB/s", extraction_rate: "50MB/s""#,
+        r#"
+    layers: [(name: "big", size: "1GB", unpacked: "1GB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["big"])])],
+    workloads: [(name: "j", kind: Job,
+                 job: (completions: 3, parallelism: 3, run_time: "100s"),
+                 template: (containers: [(image: "app:1", cpu: "3", start_delay: "0s")]))],"#,
+        "10m",
+    );
+    let (spec, out) = run(&text);
+    // The 8-CPU node keeps a small system reservation, so two 3-CPU pods fit and the third
+    // does not. The two share one pull of the 1 GB layer: 10 s download at 100 MB/s, then 20 s
+    // extraction at 50 MB/s → started at 30 s; a run time of 100 s → Succeeded at 130 s.
+    for name in ["j-0", "j-1"] {
+        let p = pod(&spec, &out, name);
+        assert_eq!((p.scheduled, p.started), (Some(0), Some(30_000)), "{name}");
+        assert_eq!(
+            (p.phase, p.ended),
+            (PodPhase::Succeeded, Some(130_000)),
+            "{name}"
+        );
+    }
+    // j-2 waits Unschedulable until the successes at 130 s free 3 CPU; the image is now on the
+    // node and the start delay is 0, so it starts at 130 s and Succeeds at 230 s.
+    let third = pod(&spec, &out, "j-2");
+    assert_eq!(third.scheduled, Some(130_000));
+    assert_eq!(third.started, Some(130_000));
+    assert_eq!(
+        (third.phase, third.ended),
+        (PodPhase::Succeeded, Some(230_000))
+    );
+    // Completions 3 reached: no fourth pod; all three counted as succeeded, none left running.
+    assert_eq!(out.cluster.pods.len(), 3);
+    let s = Summary::new(&spec, &out);
+    assert_eq!(s.pods.succeeded, 3);
+    assert_eq!(s.pods.ready_at_end, 0);
+    assert_eq!(
+        out.cluster.nodes[0].requested.cpu_m, 0,
+        "every pod freed its CPU"
+    );
+}
+
+#[test]
+fn a_job_that_reaches_its_active_deadline_deletes_its_running_pod() {
+    let text = linux_scenario(
+        "",
+        r#"
+    layers: [(name: "l", size: "1MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    workloads: [(name: "j", kind: Job,
+                 job: (run_time: "1h", active_deadline: "5m"),
+                 template: (containers: [(image: "app:1")]))],"#,
+        "1h",
+    );
+    let (spec, out) = run(&text);
+    // The pod would run an hour; the deadline of 5 min from the Job's creation at 0 deletes it
+    // at 300 s, and the Job creates nothing after that.
+    let p = pod(&spec, &out, "j-0");
+    assert_eq!((p.phase, p.ended), (PodPhase::Deleted, Some(300_000)));
+    assert_eq!(out.cluster.pods.len(), 1);
+}
+
+/// 1-based (line, column) of the first occurrence of `needle` (the offending value), found in
+/// the test's own text.
+fn pos_of(text: &str, needle: &str) -> (usize, usize) {
+    let i = text.find(needle).expect("needle present");
+    let line = text[..i].matches('\n').count() + 1;
+    let col = i - text[..i].rfind('\n').map_or(0, |p| p + 1) + 1;
+    (line, col)
+}
+
+#[test]
+fn bad_job_fields_are_reported_at_their_position_with_what_was_expected() {
+    let job = |workload: &str, extra: &str| {
+        linux_scenario(
+            "",
+            &format!(
+                r#"
+    layers: [(name: "l", size: "1MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    workloads: [{workload}],{extra}"#
+            ),
+            "1h",
+        )
+    };
+    let cases = [
+        (
+            job(
+                r#"(name: "j", kind: Job, template: (containers: [(image: "app:1")]))"#,
+                "",
+            ),
+            "Job, template",
+            "workloads[0].kind: a Job needs `job: (run_time: DURATION)`: how long each pod runs",
+        ),
+        (
+            job(
+                r#"(name: "j", kind: Job, job: (completions: 0, run_time: "1m"), template: (containers: [(image: "app:1")]))"#,
+                "",
+            ),
+            "0, run_time",
+            "workloads[0].job.completions: expected at least one completion",
+        ),
+        (
+            job(
+                r#"(name: "d", job: (run_time: "1m"), template: (containers: [(image: "app:1")]))"#,
+                "",
+            ),
+            "(run_time: \"1m\"), template",
+            "workloads[0].job: `job` belongs to Jobs; set `kind: Job` or remove it",
+        ),
+        (
+            job(
+                r#"(name: "j", kind: Job, job: (run_time: "1m"), template: (containers: [(image: "app:1")]))"#,
+                r#"
+    timeline: [(at: "1m", action: Scale(workload: "j", replicas: 3))],"#,
+            ),
+            "Scale(workload",
+            "timeline[0].action: workload \"j\" is a Job: its size is `job.completions` and `job.parallelism`, not a \
+             replica count",
+        ),
+    ];
+    for (text, needle, message) in cases {
+        let err = match hybridsim::scenario::load_str(&text, "t.ron") {
+            Ok(_) => panic!("accepted:\n{text}"),
+            Err(e) => e.to_string(),
+        };
+        let (l, c) = pos_of(&text, needle);
+        let want = format!("t.ron:{l}:{c}: {message}");
+        assert!(
+            err.lines().any(|line| line == want),
+            "expected\n  {want}\ngot\n  {err}"
+        );
+    }
+}
