@@ -326,6 +326,16 @@ impl Figure for FailureFigure {
 // ---------------------------------------------------------------------------------------------
 // Timeline of one run
 
+/// A count axis label: whole numbers only. With few pods or nodes plotters puts ticks at
+/// halves, which `{:.0}` printed as duplicates ("3 2 2 2 1 0 0" on quickstart's node axis).
+fn whole(y: &f64) -> String {
+    if (y - y.round()).abs() < 1e-9 {
+        format!("{y:.0}")
+    } else {
+        String::new()
+    }
+}
+
 /// Width of the strip beside the timeline's charts that holds their legends.
 const TIMELINE_LEGEND_W: u32 = 260;
 
@@ -378,7 +388,7 @@ impl Figure for TimelineFigure {
             .x_desc("time (min)")
             .y_desc("pods")
             .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_label_formatter(&whole)
             .axis_desc_style(font(16))
             .label_style(font(14))
             .draw()
@@ -411,7 +421,7 @@ impl Figure for TimelineFigure {
             .x_desc("time (min)")
             .y_desc("nodes")
             .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_label_formatter(&whole)
             .axis_desc_style(font(16))
             .label_style(font(14))
             .draw()
