@@ -7,6 +7,8 @@
 # Needs the packages of notebooks/requirements.txt, e.g.
 #   python3 -m venv /tmp/nb && /tmp/nb/bin/pip install -r notebooks/requirements.txt
 #   PYTHON=/tmp/nb/bin/python scripts/run-notebooks.sh
+# Every notebook loads its files through notebooks/hybridsim_results.py (imported from the
+# notebook's own directory, which nbconvert makes the working directory).
 # The notebooks read results/ (committed; see results/README.md) and never modify it: executed
 # copies go to a temporary directory.
 set -eu

@@ -125,6 +125,6 @@ fn the_readme_commands_name_real_files_and_subcommands() {
         assert!(st.status.success(), "README names `hybridsim {cmd}`");
         seen += 1;
     }
-    // run, validate, compare, sweep, merge, plot, check, import, bench, trace.
-    assert_eq!(seen, 10);
+    // run, validate, compare, sweep, optimize, merge, plot, check, import, bench, trace.
+    assert_eq!(seen, 11);
 }

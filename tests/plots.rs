@@ -83,9 +83,21 @@ fn run_plots_show_the_startup_cdf_per_os_and_the_timeline_per_pool() {
     // 4 pod phases + 3 pools Ready; the two autoscaled pools also draw a dashed provisioning
     // line, which plotters writes as many short segments, so at least 7 polylines.
     assert!(polylines(&tl) >= 7, "{}", polylines(&tl));
+    // The timeline's legends stand in a strip right of its 1100-px-wide charts, where no line
+    // runs: every legend text starts at x >= 1100 (in morning-peak they used to sit inside the
+    // plot, over the lines at 380-420 min).
+    for name in ["pending (not bound)", "Ready", "win-apps provisioning"] {
+        let at = tl
+            .find(&format!("\n{name}\n</text>"))
+            .unwrap_or_else(|| panic!("no legend text {name}"));
+        let tag = &tl[tl[..at].rfind("<text x=\"").unwrap() + 9..];
+        let x: u32 = tag[..tag.find('"').unwrap()].parse().unwrap();
+        assert!(x >= 1100, "legend {name} at x = {x}, inside the charts");
+    }
     for (png, size) in [
         ("startup_cdf.png", (1680, 566)),
-        ("timeline.png", (1100, 800)),
+        // 1100 for the charts + 260 for the legend strip.
+        ("timeline.png", (1360, 800)),
     ] {
         let b = read(&d.join(png));
         assert_eq!(png_size(&b), size, "{png}");

@@ -207,6 +207,21 @@ pub enum Command {
         #[command(flatten)]
         ci: crate::experiment::verdict::CheckCi,
     },
+    /// Find the cheapest configuration whose constraints hold at the end of their confidence
+    /// intervals: searches every variant × --set value, adds seeds only where a verdict is
+    /// still open, and prints the winner with its margins and the Pareto front.
+    #[command(after_help = after!(
+        "  hybridsim optimize scenarios/morning-peak.ron \\
+      --set 'pools[win-apps].count+pools[win-apps].autoscale.min=1..6' \\
+      --constraint 'windows p99 startup <= 900s' --out /tmp/opt --plots
+  hybridsim optimize cluster.ron --set 'pools[w].count=1..20' --constraint 'apps.never_ready <= 0'
+
+Exit code 1 here means that no candidate meets every constraint (the closest are printed)."
+    ))]
+    Optimize {
+        #[command(flatten)]
+        args: crate::experiment::optimize::OptimizeCli,
+    },
     /// Convert, summarise or generate pod traces (docs/traces.md).
     #[command(subcommand, after_help = after!(
         "  hybridsim trace generate --pods 10000 --seed 1 -o peers.csv
@@ -368,6 +383,20 @@ pub fn main_with(cli: Cli) -> ExitCode {
             emit(crate::experiment::verdict::check(
                 &file, seed, variants, &ci, seeds,
             ))
+        }
+        Command::Optimize { args } => {
+            let b = bar(
+                args.quiet,
+                "{bar:40} {pos}/{len} runs of this round, {elapsed} elapsed",
+            );
+            // Each round starts a new count: `done` restarts at 1.
+            let progress = |done: usize, total: usize| {
+                b.set_length(total as u64);
+                b.set_position(done as u64);
+            };
+            let o = crate::experiment::optimize::optimize(&args, &progress);
+            b.finish_and_clear();
+            emit(o)
         }
         Command::Trace(cmd) => emit(crate::trace::cmd::run(cmd)),
     }

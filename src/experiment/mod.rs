@@ -15,6 +15,7 @@
 
 pub mod assertions;
 pub mod cmd;
+pub mod optimize;
 pub mod overlay;
 pub mod shard;
 pub mod stats;

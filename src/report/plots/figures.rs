@@ -23,14 +23,14 @@ const PALETTE: [(u8, u8, u8); 10] = [
     (23, 190, 207),
 ];
 
-fn color(i: usize) -> RGBColor {
+pub(super) fn color(i: usize) -> RGBColor {
     let (r, g, b) = PALETTE[i % PALETTE.len()];
     RGBColor(r, g, b)
 }
 
 pub type DrawResult = Result<(), String>;
 
-fn err<E: std::fmt::Display>(e: E) -> String {
+pub(super) fn err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
@@ -42,7 +42,7 @@ pub trait Figure {
         DB::ErrorType: 'static;
 }
 
-fn font(size: u32) -> TextStyle<'static> {
+pub(super) fn font(size: u32) -> TextStyle<'static> {
     (FAMILY, size).into_font().color(&BLACK)
 }
 
@@ -326,6 +326,19 @@ impl Figure for FailureFigure {
 // ---------------------------------------------------------------------------------------------
 // Timeline of one run
 
+/// A count axis label: whole numbers only. With few pods or nodes plotters puts ticks at
+/// halves, which `{:.0}` printed as duplicates ("3 2 2 2 1 0 0" on quickstart's node axis).
+fn whole(y: &f64) -> String {
+    if (y - y.round()).abs() < 1e-9 {
+        format!("{y:.0}")
+    } else {
+        String::new()
+    }
+}
+
+/// Width of the strip beside the timeline's charts that holds their legends.
+const TIMELINE_LEGEND_W: u32 = 260;
+
 /// One pool's node counts over time, in (minutes, nodes).
 pub struct PoolLines {
     pub pool: String,
@@ -343,7 +356,8 @@ pub struct TimelineFigure {
 
 impl Figure for TimelineFigure {
     fn size(&self) -> (u32, u32) {
-        (1100, 800)
+        // 1100 for the charts and a strip beside them for the legends.
+        (1100 + TIMELINE_LEGEND_W, 800)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
@@ -351,7 +365,14 @@ impl Figure for TimelineFigure {
         DB::ErrorType: 'static,
     {
         let root = root.titled(&self.title, font(24)).map_err(err)?;
-        let (top, bottom) = root.split_vertically(root.dim_in_pixel().1 / 2);
+        // The legends sit in a strip beside the charts: inside, wherever they go, some run's
+        // lines pass under them (morning-peak's peak fills the upper right at 380-420 min).
+        let (charts, strip) =
+            root.split_horizontally(root.dim_in_pixel().0 as i32 - TIMELINE_LEGEND_W as i32);
+        let (top, bottom) = charts.split_vertically(charts.dim_in_pixel().1 / 2);
+        let (strip_top, strip_bottom) = strip.split_vertically(strip.dim_in_pixel().1 / 2);
+        let mut top_legend: Vec<(String, RGBColor, bool)> = Vec::new();
+        let mut bottom_legend: Vec<(String, RGBColor, bool)> = Vec::new();
         let xmax = self.end_min.max(1.0);
         let ymax = |s: &mut dyn Iterator<Item = f64>| s.fold(0.0, f64::max).max(1.0) * 1.1;
         let pmax = ymax(&mut self.pods.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
@@ -367,7 +388,7 @@ impl Figure for TimelineFigure {
             .x_desc("time (min)")
             .y_desc("pods")
             .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_label_formatter(&whole)
             .axis_desc_style(font(16))
             .label_style(font(14))
             .draw()
@@ -376,20 +397,9 @@ impl Figure for TimelineFigure {
             let c = color(i);
             chart
                 .draw_series(LineSeries::new(s.points.clone(), c.stroke_width(2)))
-                .map_err(err)?
-                .label(&s.name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
-                });
+                .map_err(err)?;
+            top_legend.push((s.name.clone(), c, false));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(font(14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
         let nmax = ymax(
             &mut self
                 .nodes
@@ -411,7 +421,7 @@ impl Figure for TimelineFigure {
             .x_desc("time (min)")
             .y_desc("nodes")
             .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_label_formatter(&whole)
             .axis_desc_style(font(16))
             .label_style(font(14))
             .draw()
@@ -428,29 +438,34 @@ impl Figure for TimelineFigure {
             let c = color(i);
             chart
                 .draw_series(LineSeries::new(ready.clone(), c.stroke_width(2)))
-                .map_err(err)?
-                .label(format!("{pool} Ready"))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
-                });
+                .map_err(err)?;
+            bottom_legend.push((format!("{pool} Ready"), c, false));
             if prov.iter().any(|p| p.1 > 0.0) {
                 chart
                     .draw_series(DashedLineSeries::new(prov.clone(), 6, 4, c.stroke_width(2)))
-                    .map_err(err)?
-                    .label(format!("{pool} provisioning"))
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 8, y)], c.stroke_width(2))
-                    });
+                    .map_err(err)?;
+                bottom_legend.push((format!("{pool} provisioning"), c, true));
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(font(14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        for (area, rows) in [(&strip_top, &top_legend), (&strip_bottom, &bottom_legend)] {
+            // Level with the chart's caption and plotting area (caption 18 px, margin 10).
+            let mut y = 40;
+            for (name, c, dashed) in rows {
+                let m = y + 8;
+                if *dashed {
+                    area.draw(&PathElement::new(vec![(4, m), (14, m)], c.stroke_width(3)))
+                        .map_err(err)?;
+                    area.draw(&PathElement::new(vec![(20, m), (30, m)], c.stroke_width(3)))
+                        .map_err(err)?;
+                } else {
+                    area.draw(&PathElement::new(vec![(4, m), (30, m)], c.stroke_width(3)))
+                        .map_err(err)?;
+                }
+                area.draw(&Text::new(name.clone(), (38, y), font(14)))
+                    .map_err(err)?;
+                y += 24;
+            }
+        }
         Ok(())
     }
 }

@@ -13,10 +13,12 @@
 mod data;
 mod figures;
 mod glyph;
+mod planner;
 
 pub use data::{CompareData, CompareGroup};
 use figures::Figure;
 use glyph::GlyphFix;
+pub use planner::{Interval, OptimizeConstraint, OptimizeData, OptimizePoint};
 use plotters::prelude::*;
 use std::io;
 use std::path::Path;
@@ -77,6 +79,25 @@ pub fn compare_plots(data: &CompareData, cdf: &StartupCdf) -> io::Result<PlotFil
     let (cdf, failures) = data::compare_figures(data, cdf);
     let mut out = both(&cdf, "startup_cdf.svg", "startup_cdf.png")?;
     out.extend(both(&failures, "failures.svg", "failures.png")?);
+    Ok(out)
+}
+
+/// Plots of an optimize search: `frontier` (objective against each SLO metric, with the front,
+/// the SLO lines and the chosen point) and, when parameters were searched, `by_parameter`
+/// (each metric against each parameter with its interval band), SVG and PNG.
+pub fn optimize_plots(data: &OptimizeData) -> io::Result<PlotFiles> {
+    let mut out = both(
+        &planner::FrontierFigure(data),
+        "frontier.svg",
+        "frontier.png",
+    )?;
+    if !data.params.is_empty() {
+        out.extend(both(
+            &planner::ParamFigure(data),
+            "by_parameter.svg",
+            "by_parameter.png",
+        )?);
+    }
     Ok(out)
 }
 
