@@ -291,6 +291,9 @@ pub struct Cluster {
     pub spread: super::topology::SpreadCounts,
     /// Nodes whose taints differ from their pool's (timeline taints, node lifecycle taints).
     pub taint_overlay: super::taint_overlay::TaintOverlay,
+    /// Nodes that failed (`FailNode`) and have not recovered: their kubelet runs nothing and
+    /// confirms no pod's termination. Empty in the common case.
+    pub nodes_down: std::collections::BTreeSet<NodeId>,
 }
 
 impl Cluster {

@@ -36,6 +36,8 @@ pub mod streams {
     use crate::engine::StreamId;
     pub const SCHEDULER: StreamId = StreamId::Fixed(1);
     pub const AUTOSCALER: StreamId = StreamId::Fixed(4);
+    /// The nodes `FailNode` / `RecoverNode` pick at random (`controllers::node_lifecycle`).
+    pub const NODE_FAILURE: StreamId = StreamId::Fixed(7);
 }
 
 /// Everything a finished run leaves behind for reports.
@@ -55,6 +57,8 @@ pub struct RunOutput {
     /// Sum over popped events of the events still queued after the pop: divided by `events`,
     /// the mean queue size (`hybridsim bench` sizes its hold-model reference with it).
     pub queue_len_sum: u64,
+    /// Deployment rolling updates, in start order.
+    pub rollouts: Vec<controllers::rollout::RolloutRecord>,
 }
 
 impl RunOutput {
@@ -77,6 +81,7 @@ impl RunOutput {
                 .collect(),
             end: 0,
             queue_len_sum: 0,
+            rollouts: Vec::new(),
         }
     }
 }
@@ -166,6 +171,8 @@ impl<'s> Simulation<'s> {
                 sim.node_ready(id);
             }
         }
+        sim.ctrl.lifecycle =
+            controllers::node_lifecycle::NodeLifecycle::new(rng.stream(streams::NODE_FAILURE));
         sim.ctrl.schedule_initial(&mut cx!(sim));
         sim.apply_effects();
         for (i, (at, _)) in spec.timeline.iter().enumerate() {
@@ -395,6 +402,7 @@ impl<'s> Simulation<'s> {
         }
         let violations = self.inv.take().map(|i| i.violations).unwrap_or_default();
         let out = RunOutput {
+            rollouts: std::mem::take(&mut self.ctrl.rollouts.log),
             end,
             queue_len_sum,
             scaling: self.ca.map(|c| c.events).unwrap_or_default(),
@@ -473,6 +481,10 @@ impl<'s> Simulation<'s> {
             Event::PodSucceeded { pod, generation } => {
                 self.ctrl.pod_succeeded(&mut cx!(self), pod, generation)
             }
+            Event::NodeMonitorGrace { node, generation } => {
+                self.ctrl
+                    .node_monitor_grace(&mut cx!(self), node, generation)
+            }
             Event::Sample => {
                 let now = self.q.now().millis();
                 self.take_sample(now);
@@ -520,10 +532,12 @@ impl<'s> Simulation<'s> {
                 Effect::PodReady(pod) => {
                     let wl = self.cluster.pods[pod.idx()].workload;
                     self.ctrl.pod_ready(wl);
+                    self.ctrl.rollout_pod_ready(&mut cx!(self), wl);
                 }
                 Effect::PodTerminating(pod) => self.ctrl.pod_terminating(&mut cx!(self), pod),
                 Effect::ResourcesFreed(_) => self.events.resources_freed = true,
                 Effect::NodeUpdated(node) => self.events.node_updated(node),
+                Effect::RestartPod(pod) => self.kubelet.pod_bound(&mut cx!(self), pod),
             }
         }
         self.fx.clear();

@@ -83,8 +83,14 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
     if !limits::check(&mut cx, raw, &checked.hpas, &checked.index) {
         return Err(cx.diags);
     }
-    let (workloads, copies) = workloads::expand(&mut cx, raw, &checked.hpas);
-    let timeline = timeline::check(&mut cx, raw, &checked.index, &copies);
+    let (workloads, copies) = workloads::expand(&mut cx, raw, &checked.hpas, &checked.strategies);
+    let mut templates = checked.templates;
+    let rollouts = timeline::Rollouts {
+        catalog: &catalog,
+        rc_ix: &rc_ix,
+        templates: &mut templates,
+    };
+    let timeline = timeline::check(&mut cx, raw, &checked.index, &copies, rollouts);
 
     if !cx.diags.is_empty() {
         return Err(cx.diags);
@@ -101,7 +107,7 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
         pools,
         layers: catalog.layers,
         images: catalog.images,
-        templates: checked.templates,
+        templates,
         workloads,
         timeline,
     })
