@@ -255,3 +255,35 @@ fn the_cli_writes_the_eviction_and_the_rollout_end_to_end() {
     assert_eq!(r["completed_s"], 60.0);
     assert_eq!(summary["terminations"]["TaintEviction"], 1);
 }
+
+#[test]
+fn a_pod_that_only_fits_a_not_ready_node_waits_with_the_unreachable_taint_in_its_message() {
+    // `late` (100 m cpu, room on both nodes) selects pool p, so only p-0. Created at 120 s,
+    // inside the grace window, p-0 still looks Ready: it binds there at 120 s but the stopped
+    // kubelet never starts it. `later`, created at 200 s after p-0 went NotReady (150 s), is
+    // kept off by unreachable:NoSchedule, which its default 300 s toleration (NoExecute only)
+    // does not cover: Pending with the TaintToleration message.
+    let late = |name: &str, at: &str| {
+        format!(
+            r#"(name: "{name}", created_at: "{at}", template: (containers: [(image: "app:1", cpu: "100m", start_delay: "0s")],
+                node_selector: {{"hybridsim.io/pool": "p"}}))"#
+        )
+    };
+    let text = scenario(
+        "",
+        &format!("{}, {}", late("late", "120s"), late("later", "200s")),
+        r#"(at: "100s", action: FailNode(node: "p-0"))"#,
+    );
+    let (spec, out) = run(&text);
+    let a = pod(&spec, &out, "late-0");
+    assert_eq!(a.scheduled, Some(120_000));
+    assert_eq!(a.started, None, "the kubelet of p-0 is stopped");
+    let b = pod(&spec, &out, "later-0");
+    assert_eq!(b.phase, PodPhase::Pending);
+    let message = out.messages.get(b.message.unwrap()).to_string();
+    assert_eq!(
+        message,
+        "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) \
+         had untolerated taint {node.kubernetes.io/unreachable: }."
+    );
+}
