@@ -271,3 +271,52 @@ fn run_with_invariants(text: &str) -> (Spec, RunOutput) {
     assert!(violations.is_empty(), "{violations:#?}");
     (s, out)
 }
+
+#[test]
+fn switching_the_app_to_the_ltsc2022_image_replaces_pods_that_never_ran() {
+    // A WS2022 pool running an ltsc2019-only image: every pod is stuck in ErrImagePull
+    // (containerd's build matching finds no platform), none available. At 600 s the app is
+    // switched to an ltsc2022 image (preloaded, start delay 5 s, no probe: Ready 5 s after it
+    // binds). 4 replicas at 25 %/25 %: surge 1, unavailable 1, so at least 3 must be
+    // available, which the old pods never were.
+    let text = r#"Scenario(
+    name: "switch", duration: "15m",
+    pools: [(name: "ws2022", os: Windows, os_version: "10.0.20348.2340", cpu: "4", memory: "16Gi",
+             count: 2, preloaded_images: ["app:ltsc2022"])],
+    layers: [(name: "a19", size: "100MB"), (name: "a22", size: "100MB")],
+    images: [
+        (name: "app:ltsc2019", platforms: [(os: Windows, os_version: "10.0.17763.5576", layers: ["a19"])]),
+        (name: "app:ltsc2022", platforms: [(os: Windows, os_version: "10.0.20348.2340", layers: ["a22"])]),
+    ],
+    workloads: [(name: "app", replicas: 4,
+        template: (containers: [(image: "app:ltsc2019", cpu: "500m", start_delay: "5s")]))],
+    timeline: [(at: "600s", action: UpdateImage(workload: "app", image: "app:ltsc2022"))],
+)"#;
+    let (spec, out) = run_with_invariants(text);
+    let old_live_at = |t: u64| {
+        out.cluster
+            .pods
+            .iter()
+            .filter(|p| p.ordinal < 4 && p.ended.is_none_or(|e| e > t))
+            .count()
+    };
+    // 600 s: new 0 → 1; old: maxScaledDown = 5 − 3 − 1 = 1, cleanupUnhealthyReplicas takes
+    //   one unavailable old pod (old 3; the availability step does nothing: 0 ≤ 3); new → 2;
+    //   then maxScaledDown = 5 − 3 − 2 = 0.
+    assert_eq!(old_live_at(600_000), 3);
+    // 605 s: app-4 Ready: maxScaledDown = 5 − 3 − 1 = 1 → old 2, new 3 (app-6); app-5 Ready:
+    //   maxScaledDown = 5 − 3 − (3 − 2) = 1 → old 1, new 4 (app-7).
+    assert_eq!(old_live_at(605_000), 1);
+    assert_eq!(pod(&spec, &out, "app-7").created, 605_000);
+    // 610 s: app-6 Ready: maxScaledDown = 5 − 3 − 1 = 1 → old 0; app-7 Ready: complete.
+    assert_eq!(old_live_at(610_000), 0);
+    assert_eq!(out.rollouts[0].completed, Some(610_000));
+    assert_eq!(
+        out.cluster
+            .pods
+            .iter()
+            .filter(|p| p.phase == PodPhase::Ready)
+            .count(),
+        4
+    );
+}
