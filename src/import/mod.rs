@@ -629,6 +629,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         layers: book.layers,
         images: book.images,
         runtime_classes,
+        priority_classes: Vec::new(),
         workloads,
         timeline: Vec::new(),
         variants: Vec::new(),

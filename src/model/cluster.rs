@@ -518,6 +518,18 @@ impl Cluster {
         let pool = spec.pool(n.pool);
         pool.naming.name(&pool.name, n.ordinal)
     }
+
+    /// A pod's name: a bare Pod keeps its workload's name; controller-made pods are
+    /// `WORKLOAD-N` (what pods.csv prints).
+    pub fn pod_name(&self, spec: &super::Spec, id: PodId) -> String {
+        let p = self.pod(id);
+        let wl = &spec.workloads[p.workload.idx()];
+        if wl.kind == super::WorkloadKind::Pod {
+            wl.name.clone()
+        } else {
+            format!("{}-{}", wl.name, p.ordinal)
+        }
+    }
 }
 
 /// How a pool's nodes are named: the names of its initial nodes (imported from a real

@@ -303,6 +303,18 @@ pub struct TemplateSpec {
     /// Set when the API server's RuntimeClass admission rejects the pod (a nodeSelector
     /// conflict); such pods are never created.
     pub admission_error: Option<String>,
+    /// `preemptionPolicy`, from the pod's PriorityClass (Priority admission).
+    pub preemption_policy: PreemptionPolicy,
+}
+
+/// `core/v1 PreemptionPolicy` (also the scenario file's `preemption_policy` of a priority
+/// class): whether a pod may evict lower-priority pods to make room for itself.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum PreemptionPolicy {
+    /// The API default.
+    #[default]
+    PreemptLowerPriority,
+    Never,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

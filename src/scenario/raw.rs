@@ -85,6 +85,9 @@ pub struct Scenario {
     pub images: Vec<Image>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub runtime_classes: Vec<RuntimeClass>,
+    /// PriorityClasses templates name in `priority_class_name`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub priority_classes: Vec<PriorityClass>,
     pub workloads: Vec<Workload>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<TimelineEntry>,
@@ -305,6 +308,19 @@ pub struct RuntimeClass {
     pub overhead: Option<Resources>,
 }
 
+/// A PriorityClass (`scheduling.k8s.io/v1`): the priority of the pods naming it, whether they
+/// may preempt, and whether it applies to pods naming no class.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityClass {
+    pub name: String,
+    pub value: i32,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub global_default: bool,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub preemption_policy: crate::model::PreemptionPolicy,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Probe {
@@ -374,6 +390,10 @@ pub struct PodTemplate {
     /// (and holding its node's resources) before it is gone. Default 30 s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub termination_grace_period: Option<Duration>,
+    /// `priorityClassName`: the priority class (under `priority_classes`, or a built-in
+    /// `system-` class) whose value becomes the pod's priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]

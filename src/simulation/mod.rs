@@ -519,7 +519,10 @@ impl<'s> Simulation<'s> {
                         self.want_run = true;
                     }
                 }
-                Effect::Dequeue(pod) => self.sched.queue.remove(pod),
+                Effect::Dequeue(pod) => {
+                    self.sched.queue.remove(pod);
+                    self.sched.forget_nomination(pod);
+                }
                 Effect::PodFailed(pod) => {
                     let p = &self.cluster.pods[pod.idx()];
                     if let Some(node) = p.node {
@@ -605,6 +608,7 @@ impl<'s> Simulation<'s> {
                 Decision::Bind(node) => {
                     let t = spec.template(self.cluster.pods[pod.idx()].template);
                     self.cluster.bind(pod, node, t, now);
+                    self.sched.forget_nomination(pod);
                     if let Some(inv) = &mut self.inv {
                         inv.bound(spec, &self.cluster, pod, node, now);
                     }
@@ -625,11 +629,37 @@ impl<'s> Simulation<'s> {
                     for r in self.messages.reasons(status.message) {
                         *self.rec.unschedulable_reasons.entry(r.clone()).or_default() += 1;
                     }
+                    // PostFilter (DefaultPreemption) runs before the failure is handled.
+                    if let Some(pre) = self.sched.post_filter(spec, &self.cluster, pod, status) {
+                        self.preempt(pod, pre);
+                    }
                     self.sched
                         .queue
                         .mark_unschedulable(pod, now, status.plugins);
                 }
             }
+        }
+    }
+
+    /// Carries out a preemption the scheduler decided: each victim is deleted gracefully
+    /// (`prepareCandidate`), with its own grace period; the preemptor is already nominated.
+    fn preempt(&mut self, preemptor: PodId, pre: crate::scheduler::preemption::Preemption) {
+        let spec = self.spec;
+        let msg = crate::scheduler::plugins::default_preemption::victim_message(
+            &self.cluster.pod_name(spec, preemptor),
+            &self.cluster.node_name(spec, pre.node),
+        );
+        for victim in pre.victims {
+            let grace = spec
+                .template(self.cluster.pods[victim.idx()].template)
+                .termination_grace_ms;
+            controllers::terminate_pod(
+                &mut cx!(self),
+                victim,
+                crate::model::cluster::Termination::Preempted,
+                &msg,
+                grace,
+            );
         }
     }
 

@@ -338,6 +338,8 @@ pub(super) fn template(
         per_node_labels,
         images: images_of_pod,
         privileged,
+        // Set with the priority by `priority_classes::apply`.
+        preemption_policy: PreemptionPolicy::PreemptLowerPriority,
         admission_error: conflict,
     }
 }
