@@ -52,6 +52,9 @@ pub enum Event {
     TaintEviction(PodId),
     /// A Job's pod has run its run time since its containers started: it Succeeds.
     PodSucceeded { pod: PodId, generation: u32 },
+    /// A running drain's next second: poll its evicted pods, retry refused evictions
+    /// (`controllers::drain`; the index is the drain's, in start order).
+    DrainTick(u32),
 }
 
 /// What a component asks the loop to do. Applied in push order after the event that caused

@@ -11,6 +11,7 @@
 //! (`ActivePodsWithRanks`); DaemonSet placement predicates (node affinity / nodeSelector and
 //! NoSchedule/NoExecute taints) and failed-pod back-off from k/k `pkg/controller/daemon`.
 
+pub mod drain;
 pub mod node_actions;
 pub mod taint_eviction;
 
@@ -48,6 +49,8 @@ pub struct Controllers {
     pub eviction: taint_eviction::TaintEviction,
     /// Per workload, its Job status (default and unused for other kinds).
     pub jobs: Vec<job::JobState>,
+    /// The timeline's drains.
+    pub drains: drain::Drains,
 }
 
 /// A pod's place in the `ActivePodsWithRanks` deletion order: smaller is deleted first. The pod
@@ -91,6 +94,7 @@ impl Controllers {
             scratch: VictimScratch::default(),
             eviction: taint_eviction::TaintEviction::default(),
             jobs: vec![job::JobState::default(); spec.workloads.len()],
+            drains: drain::Drains::default(),
         }
     }
 
@@ -404,6 +408,7 @@ impl Controllers {
                     self.node_taints_changed(cx, n);
                 }
             }
+            TimelineAction::Drain(target, opts) => self.start_drain(cx, target, opts),
         }
     }
 

@@ -539,6 +539,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
             stagger: Duration(0),
             template: d.template.clone(),
             job: None,
+            disruption_budget: None,
         })
         .collect();
 

@@ -339,6 +339,8 @@ pub struct WorkloadSpec {
     pub hpa: Option<HpaSpec>,
     /// Jobs only.
     pub job: Option<JobSpec>,
+    /// Deployments only: the PodDisruptionBudget over the workload's pods.
+    pub disruption_budget: Option<super::disruption::Budget>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -355,6 +357,18 @@ pub enum TimelineAction {
     /// `kubectl taint nodes … key[:effect]-`: removes the key's taints of that effect, or of
     /// every effect when None.
     RemoveTaint(NodeTarget, String, Option<TaintEffect>),
+    /// `kubectl drain --ignore-daemonsets --delete-emptydir-data`: cordon, then evict the
+    /// pods of each node in turn through the eviction API (`controllers::drain`).
+    Drain(NodeTarget, DrainOptions),
+}
+
+/// The flags of a `Drain`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct DrainOptions {
+    /// `--timeout` in ms, per node; None waits without limit (kubectl's `--timeout=0s`).
+    pub timeout: Option<u64>,
+    /// `--force`: evict bare Pods too.
+    pub force: bool,
 }
 
 /// The nodes a node action applies to, resolved when it runs (nodes come and go).

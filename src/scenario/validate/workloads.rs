@@ -607,6 +607,7 @@ pub(super) fn expand(
             raw::WorkloadKind::Job => WorkloadKind::Job,
         };
         let job = job_spec(w);
+        let budget = disruption_budget(cx, raw, i);
         let mut ids = Vec::with_capacity(w.count as usize);
         for c in 0..w.count {
             // Saturating: a huge stagger pushes late copies past the end, never wraps around.
@@ -636,6 +637,7 @@ pub(super) fn expand(
                     .filter(|&t| t <= raw.duration.0),
                 template: TemplateId::from_idx(i),
                 job: job.clone(),
+                disruption_budget: budget,
             });
         }
         copies.push((ids, w.stagger.0));
@@ -654,4 +656,78 @@ pub(super) fn expand(
         }
     }
     (workloads, copies)
+}
+
+/// The `disruption_budget` of raw workload `i`, checked: exactly one of `min_available` and
+/// `max_unavailable` (the API's validation), on a Deployment, and one that can be met. An
+/// integer `min_available` above the most replicas the workload ever asks for (its `replicas`,
+/// its HPA's `max_replicas`, its timeline `Scale`s) can never be met: every eviction of its
+/// pods would be refused for the whole run, so it is an error here (upstream accepts it and
+/// reports `disruptionsAllowed: 0`). A budget that allows no disruption while met
+/// (`max_unavailable: 0`, `min_available: "100%"` or equal to the replicas) is accepted: the
+/// Kubernetes docs describe it as a deliberate way to forbid voluntary evictions, and a drain
+/// then stops at its timeout.
+fn disruption_budget(
+    cx: &mut Ctx,
+    raw: &raw::Scenario,
+    i: usize,
+) -> Option<crate::model::disruption::Budget> {
+    use crate::model::disruption::{Budget, IntOrPercent};
+    let w = &raw.workloads[i];
+    let b = w.disruption_budget.as_ref()?;
+    let p = Path::root()
+        .field("workloads")
+        .index(i)
+        .field("disruption_budget");
+    if w.kind != raw::WorkloadKind::Deployment {
+        cx.err(
+            p,
+            format!(
+                "workload \"{}\" is not a Deployment: `disruption_budget` is supported on \
+                 Deployments (a drain never evicts DaemonSet pods)",
+                w.name
+            ),
+        );
+        return None;
+    }
+    let conv = |v: raw::IntOrPercent| match v {
+        raw::IntOrPercent::Int(n) => IntOrPercent::Int(n),
+        raw::IntOrPercent::Percent(n) => IntOrPercent::Percent(n),
+    };
+    let budget = match (b.min_available, b.max_unavailable) {
+        (Some(_), Some(_)) | (None, None) => {
+            cx.err(
+                p,
+                "expected exactly one of `min_available` and `max_unavailable` (as a \
+                 PodDisruptionBudget's spec)",
+            );
+            return None;
+        }
+        (Some(v), None) => Budget::MinAvailable(conv(v)),
+        (None, Some(v)) => Budget::MaxUnavailable(conv(v)),
+    };
+    if let Budget::MinAvailable(IntOrPercent::Int(n)) = budget {
+        let scales = raw.timeline.iter().filter_map(|e| match &e.action {
+            raw::Action::Scale { workload, replicas } if *workload == w.name => Some(*replicas),
+            _ => None,
+        });
+        let most = scales
+            .chain(std::iter::once(w.replicas))
+            .chain(w.hpa.as_ref().map(|h| h.max_replicas))
+            .max()
+            .unwrap_or(0);
+        if n > most {
+            cx.err(
+                p.field("min_available"),
+                format!(
+                    "min_available {n} can never be met: workload \"{}\" has at most {most} \
+                     replica(s) (its replicas, HPA max_replicas and timeline Scales), so every \
+                     eviction of its pods would be refused",
+                    w.name
+                ),
+            );
+            return None;
+        }
+    }
+    Some(budget)
 }
