@@ -55,6 +55,9 @@ pub enum Event {
     /// `--node-monitor-grace-period` after a node's last heartbeat: if it is still down (the
     /// same failure, by generation), the node lifecycle controller marks it NotReady.
     NodeMonitorGrace { node: NodeId, generation: u32 },
+    /// A running drain's next second: poll its evicted pods, retry refused evictions
+    /// (`controllers::drain`; the index is the drain's, in start order).
+    DrainTick(u32),
 }
 
 /// What a component asks the loop to do. Applied in push order after the event that caused

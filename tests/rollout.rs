@@ -202,9 +202,11 @@ fn a_percent_that_is_not_one_is_rejected() {
     rejects(
         "pct.ron",
         &text,
-        r#""25 percent""#,
+        // The parser rejects the value itself (the shared `IntOrPercent` of rolling updates
+        // and PodDisruptionBudgets), pointing inside the string.
+        "25 percent",
         "max_surge",
-        "workloads[0].strategy.max_surge: expected a count such as 1 or a percent from \"0%\" to \"100%\"",
+        "\"25 percent\" is not a non-negative integer (2) or a percentage from \"0%\" to \"100%\"",
     );
 }
 

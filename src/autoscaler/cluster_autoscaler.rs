@@ -94,6 +94,9 @@ pub struct ClusterAutoscaler {
     /// Scratch: nodes marked unneeded in the current loop (see `scale_down`).
     excluded: Vec<bool>,
     scratch: Scratch,
+    /// Per workload, the disruptions its PodDisruptionBudget allows now (None without one);
+    /// set by the caller before each `scan`, empty when no workload has a budget.
+    pub pdb_allowed: Vec<Option<u32>>,
 }
 
 /// Usage added to nodes while simulating placements, dense per node so a lookup is O(1), with
@@ -197,6 +200,7 @@ impl ClusterAutoscaler {
             changed: Vec::new(),
             excluded: Vec::new(),
             scratch: Scratch::default(),
+            pdb_allowed: Vec::new(),
         }
     }
 
@@ -529,6 +533,9 @@ impl ClusterAutoscaler {
         let mut visit = std::mem::take(&mut self.changed);
         visit.clear();
         visit.extend(self.under.values().copied());
+        // The budgets left in this loop (`RemainingPdbTracker`): each node found unneeded uses
+        // one disruption per pod it would evict.
+        let mut pdb_left = std::mem::take(&mut self.pdb_allowed);
         for &n in &visit {
             let node = cl.node(n);
             if node.state != NodeState::Ready {
@@ -540,7 +547,7 @@ impl ClusterAutoscaler {
                 .iter()
                 .any(|&p| cl.pod(p).pinned.is_none());
             if movable {
-                if non_empty_budget == 0 {
+                if non_empty_budget == 0 || pdb_blocks(cl, n, &pdb_left) {
                     unneeded = false;
                 } else {
                     non_empty_budget -= 1;
@@ -569,6 +576,16 @@ impl ClusterAutoscaler {
             if unneeded {
                 excluded[n.idx()] = true;
                 candidates.push(n);
+                if !pdb_left.is_empty() {
+                    for &p in &cl.pods_on[n.idx()] {
+                        let pod = cl.pod(p);
+                        if pod.pinned.is_none()
+                            && let Some(Some(left)) = pdb_left.get_mut(pod.workload.idx())
+                        {
+                            *left = left.saturating_sub(1);
+                        }
+                    }
+                }
             }
             let slot = &mut self.unneeded_since[n.idx()];
             if unneeded {
@@ -589,6 +606,8 @@ impl ClusterAutoscaler {
         for &n in &candidates {
             excluded[n.idx()] = false;
         }
+        pdb_left.clear();
+        self.pdb_allowed = pdb_left;
         self.excluded = excluded;
         self.scratch = sim;
         self.changed = visit;
@@ -653,4 +672,17 @@ impl ClusterAutoscaler {
             });
         }
     }
+}
+
+/// Whether a PodDisruptionBudget keeps node `n` from being drained: the drainability rule of
+/// k/as `cluster-autoscaler/simulator/drainability/rules/pdb/rule.go` blocks a node as soon as
+/// one of its pods (DaemonSet pods aside) matches a budget with `DisruptionsAllowed < 1`, the
+/// budgets being those left after the nodes already found unneeded in this loop
+/// (`cluster-autoscaler/core/scaledown/pdb/basic.go`, `RemovePods`).
+fn pdb_blocks(cl: &Cluster, n: NodeId, left: &[Option<u32>]) -> bool {
+    !left.is_empty()
+        && cl.pods_on[n.idx()].iter().any(|&p| {
+            let pod = cl.pod(p);
+            pod.pinned.is_none() && left.get(pod.workload.idx()) == Some(&Some(0))
+        })
 }

@@ -11,6 +11,7 @@
 //! (`ActivePodsWithRanks`); DaemonSet placement predicates (node affinity / nodeSelector and
 //! NoSchedule/NoExecute taints) and failed-pod back-off from k/k `pkg/controller/daemon`.
 
+pub mod drain;
 pub mod node_actions;
 pub mod node_lifecycle;
 pub mod rollout;
@@ -54,6 +55,8 @@ pub struct Controllers {
     pub lifecycle: node_lifecycle::NodeLifecycle,
     /// Deployments' rolling updates (`rollout`).
     pub rollouts: rollout::Rollouts,
+    /// The timeline's drains.
+    pub drains: drain::Drains,
 }
 
 /// A pod's place in the `ActivePodsWithRanks` deletion order: smaller is deleted first. The pod
@@ -103,6 +106,7 @@ impl Controllers {
                 crate::engine::RngStreams::new(spec.seed).stream(crate::engine::StreamId::Fixed(7)),
             ),
             rollouts: rollout::Rollouts::new(spec),
+            drains: drain::Drains::default(),
         }
     }
 
@@ -451,6 +455,7 @@ impl Controllers {
             TimelineAction::FailNode(target) => self.fail_nodes(cx, target),
             TimelineAction::RecoverNode(target) => self.recover_nodes(cx, target),
             TimelineAction::Rollout(wl, t) => self.start_rollout(cx, wl, t),
+            TimelineAction::Drain(target, opts) => self.start_drain(cx, target, opts),
         }
     }
 

@@ -540,6 +540,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
             template: d.template.clone(),
             job: None,
             strategy: None,
+            disruption_budget: None,
         })
         .collect();
 

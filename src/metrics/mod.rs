@@ -6,6 +6,7 @@
 //! (`report::summary`).
 
 use crate::model::cluster::{Pod, PodPhase, Reason};
+pub use crate::model::disruption::DrainRecord;
 use std::collections::BTreeMap;
 
 /// One row of `timeseries.csv`.
@@ -47,6 +48,8 @@ pub struct Recorder {
     pub unschedulable_reasons: BTreeMap<String, u64>,
     pub samples: Vec<Sample>,
     pub events: u64,
+    /// One record per timeline `Drain`, in the order they started.
+    pub drains: Vec<DrainRecord>,
 }
 
 pub fn phase_index(p: PodPhase) -> usize {

@@ -5,6 +5,7 @@
 //! scheduler, kubelet and controllers.
 
 pub mod cluster;
+pub mod disruption;
 pub mod ids;
 pub mod image;
 pub mod labels;

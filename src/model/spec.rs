@@ -353,6 +353,8 @@ pub struct WorkloadSpec {
     pub job: Option<JobSpec>,
     /// Deployments only: `spec.strategy.rollingUpdate`.
     pub strategy: RollingUpdateSpec,
+    /// Deployments only: the PodDisruptionBudget over the workload's pods.
+    pub disruption_budget: Option<super::disruption::Budget>,
 }
 
 /// An `IntOrString` of the API: a count, or a percent of the replicas.
@@ -368,6 +370,17 @@ pub enum IntOrPercent {
 pub struct RollingUpdateSpec {
     pub max_surge: IntOrPercent,
     pub max_unavailable: IntOrPercent,
+}
+
+impl IntOrPercent {
+    /// `intstr.GetScaledValueFromIntOrPercent(v, total, roundUp = true)`: an integer as is, a
+    /// percentage of `total` rounded up (`math.Ceil(value * total / 100)`).
+    pub fn scaled_up(self, total: u32) -> u32 {
+        match self {
+            IntOrPercent::Int(n) => n,
+            IntOrPercent::Percent(p) => (u64::from(p) * u64::from(total)).div_ceil(100) as u32,
+        }
+    }
 }
 
 impl Default for RollingUpdateSpec {
@@ -401,6 +414,9 @@ pub enum TimelineAction {
     /// `kubectl set image` / a new pod template: the Deployment rolls its pods to this
     /// template (`controllers::rollout`).
     Rollout(WorkloadId, TemplateId),
+    /// `kubectl drain --ignore-daemonsets --delete-emptydir-data`: cordon, then evict the
+    /// pods of each node in turn through the eviction API (`controllers::drain`).
+    Drain(NodeTarget, DrainOptions),
 }
 
 /// The nodes a `FailNode` / `RecoverNode` applies to, chosen when it runs.
@@ -414,6 +430,15 @@ pub enum FailTarget {
     /// A fraction (in parts per million) of the pool's nodes that exist then, rounded up,
     /// drawn as for `Count`.
     Fraction { pool: PoolId, per_million: u32 },
+}
+
+/// The flags of a `Drain`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct DrainOptions {
+    /// `--timeout` in ms, per node; None waits without limit (kubectl's `--timeout=0s`).
+    pub timeout: Option<u64>,
+    /// `--force`: evict bare Pods too.
+    pub force: bool,
 }
 
 /// The nodes a node action applies to, resolved when it runs (nodes come and go).

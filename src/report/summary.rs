@@ -125,6 +125,9 @@ pub struct Summary {
     /// keep their bytes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rollouts: Vec<RolloutSummary>,
+    /// One entry per timeline `Drain`, in start order. Omitted when there were none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drains: Vec<DrainSummary>,
 }
 
 /// One rolling update of a Deployment (timeline `UpdateImage` / `UpdateTemplate`).
@@ -140,6 +143,25 @@ pub struct RolloutSummary {
     pub completed_s: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_s: Option<f64>,
+}
+
+/// What one timeline `Drain` did (`metrics::DrainRecord` in seconds).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DrainSummary {
+    pub target: String,
+    pub start_s: f64,
+    /// When kubectl would have returned; null if the run ended first.
+    pub end_s: Option<f64>,
+    pub nodes: u32,
+    pub nodes_drained: u32,
+    pub nodes_timed_out: u32,
+    /// Nodes not drained because of a bare Pod (no `force`).
+    pub nodes_refused: u32,
+    pub pods_evicted: u32,
+    /// Evictions refused with 429 by a PodDisruptionBudget, retries included.
+    pub evictions_refused: u32,
+    /// Some node's timeout ran out.
+    pub timed_out: bool,
 }
 
 impl Summary {
@@ -357,6 +379,23 @@ impl Summary {
                     started_s: r.started as f64 / 1000.0,
                     completed_s: r.completed.map(|t| t as f64 / 1000.0),
                     duration_s: r.completed.map(|t| (t - r.started) as f64 / 1000.0),
+                })
+                .collect(),
+            drains: out
+                .rec
+                .drains
+                .iter()
+                .map(|d| DrainSummary {
+                    target: d.target.clone(),
+                    start_s: d.start as f64 / 1000.0,
+                    end_s: d.end.map(|e| e as f64 / 1000.0),
+                    nodes: d.nodes,
+                    nodes_drained: d.nodes_drained,
+                    nodes_timed_out: d.nodes_timed_out,
+                    nodes_refused: d.nodes_refused,
+                    pods_evicted: d.pods_evicted,
+                    evictions_refused: d.evictions_refused,
+                    timed_out: d.nodes_timed_out > 0,
                 })
                 .collect(),
         }

@@ -438,14 +438,9 @@ pub struct Workload {
     /// Deployments only: `spec.strategy.rollingUpdate` (defaults 25 % / 25 %).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<Strategy>,
-}
-
-/// An `IntOrString` of the API: `1` or `"25%"`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(untagged)]
-pub enum IntOrPercent {
-    Int(u32),
-    Text(String),
+    /// A PodDisruptionBudget over this Deployment's pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disruption_budget: Option<DisruptionBudget>,
 }
 
 /// A Deployment's `spec.strategy.rollingUpdate`: a field left out takes the API default 25 %.
@@ -456,6 +451,74 @@ pub struct Strategy {
     pub max_surge: Option<IntOrPercent>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_unavailable: Option<IntOrPercent>,
+}
+
+/// A PodDisruptionBudget (`policy/v1`) selecting exactly its workload's pods:
+/// `(min_available: 2)` or `(max_unavailable: "25%")`, exactly one of the two.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DisruptionBudget {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_available: Option<IntOrPercent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_unavailable: Option<IntOrPercent>,
+}
+
+/// `intstr.IntOrString` (a rolling update's `maxSurge`/`maxUnavailable`, a
+/// PodDisruptionBudget's fields): an integer (`2`) or a percentage string (`"25%"`, 0 to 100).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum IntOrPercent {
+    Int(u32),
+    Percent(u32),
+}
+
+impl Serialize for IntOrPercent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            IntOrPercent::Int(n) => s.serialize_u32(n),
+            IntOrPercent::Percent(p) => s.serialize_str(&format!("{p}%")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for IntOrPercent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, Visitor};
+        struct V;
+        const WHAT: &str = "a non-negative integer (2) or a percentage from \"0%\" to \"100%\"";
+        impl Visitor<'_> for V {
+            type Value = IntOrPercent;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(WHAT)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IntOrPercent, E> {
+                u32::try_from(v)
+                    .map(IntOrPercent::Int)
+                    .map_err(|_| E::custom(format!("{v} is too large; expected {WHAT}")))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IntOrPercent, E> {
+                if v < 0 {
+                    return Err(E::custom(format!("{v} is negative; expected {WHAT}")));
+                }
+                self.visit_u64(v as u64)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<IntOrPercent, E> {
+                // `intstr.GetScaledValueFromIntOrPercent` reads "N%"; validation
+                // (`ValidatePositiveIntOrPercent`, `IsNotMoreThan100Percent`) bounds it.
+                let bad = || E::custom(format!("\"{v}\" is not {WHAT}"));
+                let n: u32 = v
+                    .strip_suffix('%')
+                    .ok_or_else(bad)?
+                    .parse()
+                    .map_err(|_| bad())?;
+                if n > 100 {
+                    return Err(bad());
+                }
+                Ok(IntOrPercent::Percent(n))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 fn default_backoff_limit() -> u32 {
@@ -641,6 +704,21 @@ pub enum Action {
     UpdateTemplate {
         workload: String,
         template: PodTemplate,
+    },
+    /// `kubectl drain --ignore-daemonsets --delete-emptydir-data [--force] [--timeout T]`: one
+    /// node by name or every node of a pool.
+    Drain {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pool: Option<String>,
+        /// Per node, from the start of its evictions; None or "0s" waits without limit.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout: Option<Duration>,
+        /// `--force`: also evict bare Pods (nothing recreates them). Without it a node with a
+        /// bare Pod is not drained, as kubectl refuses it.
+        #[serde(default, skip_serializing_if = "is_default")]
+        force: bool,
     },
 }
 

@@ -320,6 +320,22 @@ impl<'s> Simulation<'s> {
             return;
         };
         let now = self.q.now().millis();
+        if self
+            .spec
+            .workloads
+            .iter()
+            .any(|w| w.disruption_budget.is_some())
+        {
+            let cx = Ctx {
+                spec: self.spec,
+                now,
+                cluster: &mut self.cluster,
+                rec: &mut self.rec,
+                messages: &mut self.messages,
+                fx: &mut self.fx,
+            };
+            ca.pdb_allowed = self.ctrl.disruptions_allowed(&cx);
+        }
         let unschedulable = self.sched.queue.unschedulable_pods();
         let daemons = self.ctrl.active_daemons(self.spec);
         self.actions.clear();
@@ -485,6 +501,7 @@ impl<'s> Simulation<'s> {
                 self.ctrl
                     .node_monitor_grace(&mut cx!(self), node, generation)
             }
+            Event::DrainTick(i) => self.ctrl.drain_tick(&mut cx!(self), i),
             Event::Sample => {
                 let now = self.q.now().millis();
                 self.take_sample(now);

@@ -116,7 +116,7 @@ pub(super) fn check(
     timeline
 }
 
-/// A node action (cordon, uncordon, taints), or None after reporting what is wrong with it.
+/// A node action (cordon, uncordon, taints, drain), or None after reporting what is wrong with it.
 fn node_action(
     cx: &mut Ctx,
     raw: &raw::Scenario,
@@ -168,6 +168,21 @@ fn node_action(
         } => {
             fail_target(cx, raw, p, node, pool, *count, *fraction).map(TimelineAction::RecoverNode)
         }
+        raw::Action::Drain {
+            node,
+            pool,
+            timeout,
+            force,
+        } => node_target(cx, raw, p, node, pool).map(|t| {
+            TimelineAction::Drain(
+                t,
+                crate::model::DrainOptions {
+                    // kubectl: `--timeout=0s` (the default) means no limit.
+                    timeout: timeout.map(|d| d.0).filter(|&ms| ms > 0),
+                    force: *force,
+                },
+            )
+        }),
         raw::Action::Create { .. }
         | raw::Action::Scale { .. }
         | raw::Action::Delete { .. }

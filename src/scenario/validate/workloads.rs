@@ -640,22 +640,16 @@ fn strategy(cx: &mut Ctx, w: &raw::Workload, path: &Path) -> RollingUpdateSpec {
             "`strategy` is a Deployment's rolling update; remove it from this workload",
         );
     }
-    let mut one = |v: &Option<raw::IntOrPercent>, field: &'static str| match v {
+    // The raw value is already checked (an integer, or a percent up to 100 as the API
+    // validates `maxUnavailable`; `maxSurge` percents may exceed 100 upstream, here they are
+    // capped at 100 % too).
+    let one = |v: &Option<raw::IntOrPercent>| match v {
         None => IntOrPercent::Percent(defaults::ROLLING_UPDATE_PERCENT),
-        Some(v) => match int_or_percent(v) {
-            Some(x) => x,
-            None => {
-                cx.err(
-                    sp.field(field),
-                    "expected a count such as 1 or a percent from \"0%\" to \"100%\"",
-                );
-                IntOrPercent::Percent(defaults::ROLLING_UPDATE_PERCENT)
-            }
-        },
+        Some(v) => int_or_percent(*v),
     };
     let out = RollingUpdateSpec {
-        max_surge: one(&s.max_surge, "max_surge"),
-        max_unavailable: one(&s.max_unavailable, "max_unavailable"),
+        max_surge: one(&s.max_surge),
+        max_unavailable: one(&s.max_unavailable),
     };
     let zero = |v: IntOrPercent| matches!(v, IntOrPercent::Int(0) | IntOrPercent::Percent(0));
     if zero(out.max_surge) && zero(out.max_unavailable) {
@@ -667,15 +661,11 @@ fn strategy(cx: &mut Ctx, w: &raw::Workload, path: &Path) -> RollingUpdateSpec {
     out
 }
 
-/// `1` or `"25%"` (a percent up to 100, as the API validates `maxUnavailable`; `maxSurge`
-/// percents may exceed 100 upstream, here they are capped at 100 % too).
-fn int_or_percent(v: &raw::IntOrPercent) -> Option<IntOrPercent> {
+/// The model's `IntOrPercent` of a parsed one (the parser bounds percents to 0..=100).
+fn int_or_percent(v: raw::IntOrPercent) -> IntOrPercent {
     match v {
-        raw::IntOrPercent::Int(n) => Some(IntOrPercent::Int(*n)),
-        raw::IntOrPercent::Text(t) => {
-            let n: u32 = t.trim().strip_suffix('%')?.trim().parse().ok()?;
-            (n <= 100).then_some(IntOrPercent::Percent(n))
-        }
+        raw::IntOrPercent::Int(n) => IntOrPercent::Int(n),
+        raw::IntOrPercent::Percent(p) => IntOrPercent::Percent(p),
     }
 }
 
@@ -703,6 +693,7 @@ pub(super) fn expand(
             raw::WorkloadKind::Job => WorkloadKind::Job,
         };
         let job = job_spec(w);
+        let budget = disruption_budget(cx, raw, i);
         let mut ids = Vec::with_capacity(w.count as usize);
         for c in 0..w.count {
             // Saturating: a huge stagger pushes late copies past the end, never wraps around.
@@ -733,6 +724,7 @@ pub(super) fn expand(
                 template: TemplateId::from_idx(i),
                 job: job.clone(),
                 strategy: strategies[i],
+                disruption_budget: budget,
             });
         }
         copies.push((ids, w.stagger.0));
@@ -751,4 +743,74 @@ pub(super) fn expand(
         }
     }
     (workloads, copies)
+}
+
+/// The `disruption_budget` of raw workload `i`, checked: exactly one of `min_available` and
+/// `max_unavailable` (the API's validation), on a Deployment, and one that can be met. An
+/// integer `min_available` above the most replicas the workload ever asks for (its `replicas`,
+/// its HPA's `max_replicas`, its timeline `Scale`s) can never be met: every eviction of its
+/// pods would be refused for the whole run, so it is an error here (upstream accepts it and
+/// reports `disruptionsAllowed: 0`). A budget that allows no disruption while met
+/// (`max_unavailable: 0`, `min_available: "100%"` or equal to the replicas) is accepted: the
+/// Kubernetes docs describe it as a deliberate way to forbid voluntary evictions, and a drain
+/// then stops at its timeout.
+fn disruption_budget(
+    cx: &mut Ctx,
+    raw: &raw::Scenario,
+    i: usize,
+) -> Option<crate::model::disruption::Budget> {
+    use crate::model::disruption::Budget;
+    let w = &raw.workloads[i];
+    let b = w.disruption_budget.as_ref()?;
+    let p = Path::root()
+        .field("workloads")
+        .index(i)
+        .field("disruption_budget");
+    if w.kind != raw::WorkloadKind::Deployment {
+        cx.err(
+            p,
+            format!(
+                "workload \"{}\" is not a Deployment: `disruption_budget` is supported on \
+                 Deployments (a drain never evicts DaemonSet pods)",
+                w.name
+            ),
+        );
+        return None;
+    }
+    let budget = match (b.min_available, b.max_unavailable) {
+        (Some(_), Some(_)) | (None, None) => {
+            cx.err(
+                p,
+                "expected exactly one of `min_available` and `max_unavailable` (as a \
+                 PodDisruptionBudget's spec)",
+            );
+            return None;
+        }
+        (Some(v), None) => Budget::MinAvailable(int_or_percent(v)),
+        (None, Some(v)) => Budget::MaxUnavailable(int_or_percent(v)),
+    };
+    if let Budget::MinAvailable(IntOrPercent::Int(n)) = budget {
+        let scales = raw.timeline.iter().filter_map(|e| match &e.action {
+            raw::Action::Scale { workload, replicas } if *workload == w.name => Some(*replicas),
+            _ => None,
+        });
+        let most = scales
+            .chain(std::iter::once(w.replicas))
+            .chain(w.hpa.as_ref().map(|h| h.max_replicas))
+            .max()
+            .unwrap_or(0);
+        if n > most {
+            cx.err(
+                p.field("min_available"),
+                format!(
+                    "min_available {n} can never be met: workload \"{}\" has at most {most} \
+                     replica(s) (its replicas, HPA max_replicas and timeline Scales), so every \
+                     eviction of its pods would be refused",
+                    w.name
+                ),
+            );
+            return None;
+        }
+    }
+    Some(budget)
 }
