@@ -52,6 +52,10 @@ pub enum Event {
     TaintEviction(PodId),
     /// A Job's pod has run its run time since its containers started: it Succeeds.
     PodSucceeded { pod: PodId, generation: u32 },
+    /// The kubelet's image garbage collection pass on a node (every 5 min from its start).
+    ImageGc(NodeId),
+    /// The kubelet's eviction manager looks at a node's disk (every 10 s).
+    EvictionSync(NodeId),
 }
 
 /// What a component asks the loop to do. Applied in push order after the event that caused
@@ -79,6 +83,12 @@ pub enum Effect {
     /// A node became less restrictive (uncordoned, a taint removed): a cluster event for the
     /// scheduling queue's hints.
     NodeUpdated(NodeId),
+    /// The kubelet evicts a pod under node pressure (DiskPressure): a graceful deletion with
+    /// reason `Evicted` and no grace period (hard eviction).
+    Evict(PodId),
+    /// A node's DiskPressure condition turned on or off: its
+    /// `node.kubernetes.io/disk-pressure:NoSchedule` taint follows.
+    DiskPressure(NodeId, bool),
 }
 
 /// The part of a run a component may see and change while it handles one event.

@@ -55,7 +55,11 @@ pub struct RunOutput {
     /// Sum over popped events of the events still queued after the pop: divided by `events`,
     /// the mean queue size (`hybridsim bench` sizes its hold-model reference with it).
     pub queue_len_sum: u64,
+    /// Per pool, its disk counters; None for pools whose disk cannot fill.
+    pub disk: Vec<Option<DiskStats>>,
 }
+
+pub use crate::kubelet::disk::DiskStats;
 
 impl RunOutput {
     /// The output of a run that never started: every per-pool, per-workload and per-HPA entry
@@ -77,6 +81,10 @@ impl RunOutput {
                 .collect(),
             end: 0,
             queue_len_sum: 0,
+            disk: crate::kubelet::disk::managed_pools(spec)
+                .into_iter()
+                .map(|m| m.then(DiskStats::default))
+                .collect(),
         }
     }
 }
@@ -243,6 +251,7 @@ impl<'s> Simulation<'s> {
             ca.node_ready(self.spec, id, pool);
         }
         self.ctrl.node_ready(&mut cx!(self), id);
+        self.kubelet.node_ready(&mut cx!(self), id);
     }
 
     /// Requests `count` nodes of `pool` from the cloud.
@@ -395,6 +404,7 @@ impl<'s> Simulation<'s> {
         }
         let violations = self.inv.take().map(|i| i.violations).unwrap_or_default();
         let out = RunOutput {
+            disk: self.kubelet.disk_stats(&self.cluster),
             end,
             queue_len_sum,
             scaling: self.ca.map(|c| c.events).unwrap_or_default(),
@@ -473,6 +483,8 @@ impl<'s> Simulation<'s> {
             Event::PodSucceeded { pod, generation } => {
                 self.ctrl.pod_succeeded(&mut cx!(self), pod, generation)
             }
+            Event::ImageGc(node) => self.kubelet.image_gc(&mut cx!(self), node),
+            Event::EvictionSync(node) => self.kubelet.eviction_sync(&mut cx!(self), node),
             Event::Sample => {
                 let now = self.q.now().millis();
                 self.take_sample(now);
@@ -524,6 +536,18 @@ impl<'s> Simulation<'s> {
                 Effect::PodTerminating(pod) => self.ctrl.pod_terminating(&mut cx!(self), pod),
                 Effect::ResourcesFreed(_) => self.events.resources_freed = true,
                 Effect::NodeUpdated(node) => self.events.node_updated(node),
+                Effect::Evict(pod) => {
+                    controllers::terminate_pod(
+                        &mut cx!(self),
+                        pod,
+                        crate::model::cluster::Termination::Evicted,
+                        crate::kubelet::disk::EVICTION_MESSAGE,
+                        0,
+                    );
+                }
+                Effect::DiskPressure(node, on) => {
+                    controllers::node_actions::set_disk_pressure(&mut cx!(self), node, on);
+                }
             }
         }
         self.fx.clear();
@@ -654,6 +678,11 @@ impl<'s> Simulation<'s> {
             pulls_in_flight: self.kubelet.pulls_in_flight(&self.cluster) as u32,
             nodes_ready: self.cluster.ready_per_pool.clone(),
             nodes_provisioning: self.cluster.provisioning_per_pool.clone(),
+            disk_used: if self.kubelet.tracks_disk() {
+                self.kubelet.disk_used_per_pool(self.spec, &self.cluster)
+            } else {
+                Vec::new()
+            },
             hpa: self.hpa_samples(now),
         };
         self.rec.samples.push(s);
