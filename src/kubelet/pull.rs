@@ -471,4 +471,28 @@ mod tests {
         assert_eq!(p.remove_image(&graph, ImageId(1), &mut freed), 0);
         assert!(freed.is_empty());
     }
+
+    #[test]
+    fn preloaded_layers_count_on_the_disk_once_and_collected_ones_stop_counting() {
+        let (_, spec) = crate::scenario::load_str(SCENARIO, "unit.ron").unwrap();
+        let graph = LayerGraph::new(&spec.images, &spec.layers);
+        let mut p = NodePuller::new(&spec, PoolId(0));
+        // The pool keeps the 128 GiB default disk and the 32 GB Windows OS share.
+        assert_eq!(p.room(), (128u64 << 30) - 32_000_000_000);
+        // a: base (1 + 2 GB) + update (0.5 + 1) + app1 (0.1 + 0.2) = 4.8 GB missing.
+        let a = graph.entry(ImageId(0), 0);
+        assert_eq!(p.missing_bytes(&graph, a), 4_800_000_000);
+        p.preload(&spec, &graph, PoolId(0), ImageId(0));
+        assert_eq!(p.image_bytes, 4_800_000_000);
+        // b shares base and update: only app2 (0.2 + 0.3 GB) is missing, and counts once.
+        let b = graph.entry(ImageId(1), 0);
+        assert_eq!(p.missing_bytes(&graph, b), 500_000_000);
+        p.preload(&spec, &graph, PoolId(0), ImageId(1));
+        assert_eq!(p.image_bytes, 5_300_000_000);
+        // Collecting a frees app1 only (0.3 GB): 5.0 GB stay counted.
+        let mut freed = Vec::new();
+        p.remove_image(&graph, ImageId(0), &mut freed);
+        assert_eq!(p.image_bytes, 5_000_000_000);
+        assert_eq!(p.missing_bytes(&graph, a), 300_000_000);
+    }
 }
