@@ -25,7 +25,7 @@ if [ "${1:-}" = "--check" ]; then
 fi
 
 # Single runs, with the scenario's own seed.
-for s in quickstart forgotten-selector build-mismatch morning-peak; do
+for s in quickstart forgotten-selector build-mismatch morning-peak disk-pressure; do
     rm -rf "$out/$s"
     "$HYBRIDSIM" run "scenarios/$s.ron" --out "$out/$s" --plots --quiet
 done
@@ -38,6 +38,15 @@ mkdir -p "$out/taint-strategies"
 # Drop the last line ("wrote ... to DIR"), which names the output directory.
 sed '$d' "$out/taint-strategies/table.txt.tmp" > "$out/taint-strategies/table.txt"
 rm "$out/taint-strategies/table.txt.tmp"
+
+# Disk sizes against image GC and DiskPressure: 3 variants, one seed (the runs draw no random
+# number: a fixed pool).
+rm -rf "$out/disk-pressure-compare"
+mkdir -p "$out/disk-pressure-compare"
+"$HYBRIDSIM" compare scenarios/disk-pressure.ron --seeds 1 --plots \
+    --out "$out/disk-pressure-compare" > "$out/disk-pressure-compare/table.txt.tmp"
+sed '$d' "$out/disk-pressure-compare/table.txt.tmp" > "$out/disk-pressure-compare/table.txt"
+rm "$out/disk-pressure-compare/table.txt.tmp"
 
 # The planner's question on morning-peak: the cheapest Windows pool minimum and VM shape whose
 # p99 startup stays within 10 minutes (docs/experiments.md, "optimize"). Its console report is

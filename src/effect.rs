@@ -58,6 +58,10 @@ pub enum Event {
     /// A running drain's next second: poll its evicted pods, retry refused evictions
     /// (`controllers::drain`; the index is the drain's, in start order).
     DrainTick(u32),
+    /// The kubelet's image garbage collection pass on a node (every 5 min from its start).
+    ImageGc(NodeId),
+    /// The kubelet's eviction manager looks at a node's disk (every 10 s).
+    EvictionSync(NodeId),
 }
 
 /// What a component asks the loop to do. Applied in push order after the event that caused
@@ -88,6 +92,12 @@ pub enum Effect {
     /// A bound pod's start path begins again from its first container (its node recovered
     /// from a failure): the loop hands it to the kubelet as a fresh binding.
     RestartPod(PodId),
+    /// The kubelet evicts a pod under node pressure (DiskPressure): a graceful deletion with
+    /// reason `Evicted` and no grace period (hard eviction).
+    Evict(PodId),
+    /// A node's DiskPressure condition turned on or off: its
+    /// `node.kubernetes.io/disk-pressure:NoSchedule` taint follows.
+    DiskPressure(NodeId, bool),
 }
 
 /// The part of a run a component may see and change while it handles one event.

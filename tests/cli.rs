@@ -40,6 +40,7 @@ fn repeated_runs_are_byte_identical() {
         "scenarios/quickstart.ron",
         "scenarios/forgotten-selector.ron",
         "scenarios/build-mismatch.ron",
+        "scenarios/disk-pressure.ron",
     ] {
         run_to(s, &a, &[]);
         run_to(s, &b, &[]);

@@ -643,6 +643,7 @@ fn the_summary_shape_without_simulating_has_the_keys_of_a_real_run() {
         "morning-peak",
         "taint-strategies",
         "scale-small",
+        "disk-pressure",
     ] {
         let path = format!("{}/scenarios/{name}.ron", env!("CARGO_MANIFEST_DIR"));
         let (_, mut spec) = hybridsim::scenario::load(std::path::Path::new(&path)).unwrap();

@@ -96,3 +96,21 @@ pub fn remove_taint(
     }
     changed
 }
+
+/// The node lifecycle controller's answer to the kubelet's DiskPressure condition
+/// (`TaintNodesByCondition`): the `node.kubernetes.io/disk-pressure:NoSchedule` taint on while
+/// the condition holds, off when it clears.
+pub fn set_disk_pressure(cx: &mut Ctx, node: NodeId, on: bool) {
+    use crate::model::labels::DISK_PRESSURE_TAINT;
+    if on {
+        let taint = Taint::new(DISK_PRESSURE_TAINT, "", TaintEffect::NoSchedule);
+        add_taint(cx, &[node], &taint);
+    } else {
+        remove_taint(
+            cx,
+            &[node],
+            DISK_PRESSURE_TAINT,
+            Some(TaintEffect::NoSchedule),
+        );
+    }
+}

@@ -566,6 +566,7 @@ pub fn group(
             price_per_hour: 0.0,
             node_names: members.iter().map(|&i| nodes[i].name.clone()).collect(),
             unschedulable: shape.unschedulable,
+            os_disk: None,
         };
         groups.push(Group {
             pool,

@@ -22,6 +22,7 @@
 //! at creation (k/web `docs/tasks/configure-pod-container/create-hostprocess-pod.md`: they "do
 //! not inherit the same compatibility requirements as Windows server containers").
 
+pub mod disk;
 pub mod fluid;
 pub mod pull;
 
@@ -62,11 +63,27 @@ pub struct Kubelet {
     finishing: bool,
     /// Images → layers, built once from the spec; read by every node's puller.
     pub graph: LayerGraph,
+    /// Per node: image records and DiskPressure (`disk`).
+    disks: Vec<disk::NodeDisk>,
+    /// Per pool: whether its disk can fill at all (`disk::disk_can_fill`).
+    disk_managed: Vec<bool>,
+    disk_stats: Vec<disk::DiskStats>,
+    /// Scratch of the GC: images in use on a node, eviction order, layers freed.
+    in_use: Vec<bool>,
+    gc_order: Vec<(Option<u64>, Option<u64>, u32)>,
+    freed_layers: Vec<crate::model::LayerId>,
 }
 
 impl Kubelet {
     pub fn new(spec: &Spec) -> Self {
+        let graph = LayerGraph::new(&spec.images, &spec.layers);
         Kubelet {
+            disks: Vec::new(),
+            disk_managed: disk::managed_pools(spec),
+            disk_stats: vec![disk::DiskStats::default(); spec.pools.len()],
+            in_use: Vec::new(),
+            gc_order: Vec::new(),
+            freed_layers: Vec::new(),
             pullers: Vec::new(),
             next_pull_id: 0,
             done: Vec::new(),
@@ -74,7 +91,7 @@ impl Kubelet {
             scratch: Vec::new(),
             strict_platform: spec.kubelet.strict_platform_match,
             finishing: false,
-            graph: LayerGraph::new(&spec.images, &spec.layers),
+            graph,
         }
     }
 
@@ -89,6 +106,7 @@ impl Kubelet {
         }
         debug_assert_eq!(self.pullers.len(), node.idx());
         self.pullers.push(p);
+        self.disks.push(disk::NodeDisk::default());
     }
 
     pub fn pulls_in_flight(&self, cluster: &crate::model::cluster::Cluster) -> usize {
@@ -330,6 +348,12 @@ impl Kubelet {
                     let m = cx.messages.intern(PULL_TIMEOUT_MESSAGE);
                     self.retry_later(cx, pod, Reason::ImagePullTimeout, m, true);
                 }
+                Err(PullError::NoSpace) => {
+                    let pool = cx.cluster.nodes[d.node.idx()].pool;
+                    self.disk_stats[pool.idx()].pulls_disk_full += 1;
+                    let m = cx.messages.intern(disk::NO_SPACE_MESSAGE);
+                    self.retry_later(cx, pod, Reason::ErrImagePull, m, true);
+                }
             }
         }
         self.done.clear();
@@ -347,7 +371,7 @@ impl Kubelet {
 
     pub fn pull_deadline(&mut self, cx: &mut Ctx, node: NodeId, pull: u32) {
         let now = cx.now;
-        if let Some(req) = self.pullers[node.idx()].cancel(now, pull) {
+        if let Some(req) = self.pullers[node.idx()].cancel(&self.graph, now, pull) {
             self.done.push(PullDone {
                 node,
                 request: req,

@@ -7,8 +7,16 @@
 //! layer, the images on it that list the layer, so removing an image (image garbage
 //! collection) frees exactly the layers nothing else on the node uses.
 //!
-//! Owns: per-node layer states, per-layer image references and pull progress. Does not own: whether a pull is needed
-//! (image presence and pull policy, in `kubelet`), or what a failed pull does to the pod.
+//! Disk: a layer counts on the node's disk (its compressed blob plus its snapshot, the
+//! graph's `layer_disk`) from the moment a pull that needs it starts until image garbage
+//! collection removes it. A pull whose missing layers do not fit in what the OS leaves of the
+//! disk fails at once with `NoSpace` (containerd's `no space left on device`); the
+//! simplification is that a real pull fails part-way, after downloading what fit.
+//!
+//! Owns: per-node layer states, per-layer image references, pull progress and the bytes the
+//! node's images occupy. Does not own: whether a pull is needed (image presence and pull
+//! policy, in `kubelet`), what a failed pull does to the pod, or when images are collected
+//! (`kubelet::disk`).
 
 use super::fluid::Fluid;
 use crate::model::image::{LayerGraph, select_platform};
@@ -42,6 +50,8 @@ pub enum PullError {
     NoPlatform,
     /// The attempt ran past the configured pull timeout.
     Timeout,
+    /// The image's missing layers do not fit on the node's disk.
+    NoSpace,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -78,6 +88,18 @@ pub struct NodePuller {
     net: Fluid,
     disk: Fluid,
     parallel: u32,
+    /// Per layer: its bytes count on the disk (present, in progress, or needed by a running
+    /// pull).
+    counted: Vec<bool>,
+    /// Bytes the counted layers occupy.
+    pub image_bytes: u64,
+    /// Bytes of the disk left to images: the pool's `disk` minus what the OS occupies.
+    room: u64,
+    /// Per layer: image GC removed it from this node, so downloading it again is a re-pull.
+    collected: Vec<bool>,
+    /// Compressed bytes downloaded, and the part of them that re-pulled collected layers.
+    pub bytes_pulled: u64,
+    pub bytes_repulled: u64,
     /// Generation of the node's pending I/O completion event.
     pub io_gen: u32,
     io_at: Option<u64>,
@@ -105,6 +127,12 @@ impl NodePuller {
             net: Fluid::new(p.pull_bandwidth),
             disk: Fluid::new(p.extraction_rate),
             parallel: p.max_parallel_pulls.max(1),
+            counted: vec![false; spec.layers.len()],
+            image_bytes: 0,
+            room: p.disk.saturating_sub(p.os_disk),
+            collected: vec![false; spec.layers.len()],
+            bytes_pulled: 0,
+            bytes_repulled: 0,
             io_gen: 0,
             io_at: None,
         }
@@ -124,6 +152,7 @@ impl NodePuller {
         };
         for &l in graph.layers(graph.entry(image, pi as u16)) {
             self.layers[l.idx()] = LayerState::Present;
+            self.count(graph, l);
         }
         self.add_image(graph, image, pi as u16);
         true
@@ -173,11 +202,46 @@ impl NodePuller {
                 && !self.active_needs(graph, l)
             {
                 self.layers[l.idx()] = LayerState::Absent;
+                self.uncount(graph, l);
+                self.collected[l.idx()] = true;
                 bytes = bytes.saturating_add(graph.layer_disk(l));
                 freed.push(l);
             }
         }
         bytes
+    }
+
+    /// Counts `layer` on the disk if it is not already.
+    fn count(&mut self, graph: &LayerGraph, layer: LayerId) {
+        if !self.counted[layer.idx()] {
+            self.counted[layer.idx()] = true;
+            self.image_bytes = self.image_bytes.saturating_add(graph.layer_disk(layer));
+        }
+    }
+
+    fn uncount(&mut self, graph: &LayerGraph, layer: LayerId) {
+        if self.counted[layer.idx()] {
+            self.counted[layer.idx()] = false;
+            self.image_bytes = self.image_bytes.saturating_sub(graph.layer_disk(layer));
+        }
+    }
+
+    /// Bytes the entry's layers not yet counted would add to the disk (a layer listed twice
+    /// is stored once).
+    pub fn missing_bytes(&self, graph: &LayerGraph, entry: u32) -> u64 {
+        let layers = graph.layers(entry);
+        let mut bytes = 0u64;
+        for (j, &l) in layers.iter().enumerate() {
+            if !self.counted[l.idx()] && !layers[..j].contains(&l) {
+                bytes = bytes.saturating_add(graph.layer_disk(l));
+            }
+        }
+        bytes
+    }
+
+    /// Bytes of the disk left to images (the pool's disk minus the OS).
+    pub fn room(&self) -> u64 {
+        self.room
     }
 
     /// Whether a running pull lists `layer` (containerd's pull lease keeps its content).
@@ -226,7 +290,21 @@ impl NodePuller {
                         request: req,
                         result: Err(PullError::NoPlatform),
                     }),
+                    Some(pi)
+                        if self.image_bytes.saturating_add(
+                            self.missing_bytes(env.graph, env.graph.entry(req.image, pi as u16)),
+                        ) > self.room =>
+                    {
+                        done.push(PullDone {
+                            node: env.node,
+                            request: req,
+                            result: Err(PullError::NoSpace),
+                        })
+                    }
                     Some(pi) => {
+                        for &l in env.graph.layers(env.graph.entry(req.image, pi as u16)) {
+                            self.count(env.graph, l);
+                        }
                         let id = *next_pull_id;
                         *next_pull_id += 1;
                         started.push(id);
@@ -251,7 +329,12 @@ impl NodePuller {
                     }
                     if self.layers[l.idx()] == LayerState::Absent {
                         self.layers[l.idx()] = LayerState::Downloading(a.id);
-                        self.net.add(env.now, l.0, spec.layers[l.idx()].size);
+                        let size = spec.layers[l.idx()].size;
+                        self.bytes_pulled = self.bytes_pulled.saturating_add(size);
+                        if self.collected[l.idx()] {
+                            self.bytes_repulled = self.bytes_repulled.saturating_add(size);
+                        }
+                        self.net.add(env.now, l.0, size);
                         a.downloading += 1;
                     }
                 }
@@ -321,14 +404,20 @@ impl NodePuller {
     }
 
     /// Cancels pull `id` if it is still running (timeout): its own downloads stop and their
-    /// layers go back to absent; finished layers stay in the cache.
-    pub fn cancel(&mut self, now: u64, id: u32) -> Option<PullRequest> {
+    /// layers go back to absent; finished layers stay in the cache. Absent layers no other
+    /// running pull needs stop counting on the disk.
+    pub fn cancel(&mut self, graph: &LayerGraph, now: u64, id: u32) -> Option<PullRequest> {
         let pos = self.active.iter().position(|a| a.id == id)?;
         let a = self.active.remove(pos);
         for (l, st) in self.layers.iter_mut().enumerate() {
             if *st == LayerState::Downloading(id) {
                 self.net.remove(now, l as u32);
                 *st = LayerState::Absent;
+            }
+        }
+        for &l in graph.layers(graph.entry(a.req.image, a.platform)) {
+            if self.layers[l.idx()] == LayerState::Absent && !self.active_needs(graph, l) {
+                self.uncount(graph, l);
             }
         }
         Some(a.req)
@@ -381,5 +470,29 @@ mod tests {
         freed.clear();
         assert_eq!(p.remove_image(&graph, ImageId(1), &mut freed), 0);
         assert!(freed.is_empty());
+    }
+
+    #[test]
+    fn preloaded_layers_count_on_the_disk_once_and_collected_ones_stop_counting() {
+        let (_, spec) = crate::scenario::load_str(SCENARIO, "unit.ron").unwrap();
+        let graph = LayerGraph::new(&spec.images, &spec.layers);
+        let mut p = NodePuller::new(&spec, PoolId(0));
+        // The pool keeps the 128 GiB default disk and the 32 GB Windows OS share.
+        assert_eq!(p.room(), (128u64 << 30) - 32_000_000_000);
+        // a: base (1 + 2 GB) + update (0.5 + 1) + app1 (0.1 + 0.2) = 4.8 GB missing.
+        let a = graph.entry(ImageId(0), 0);
+        assert_eq!(p.missing_bytes(&graph, a), 4_800_000_000);
+        p.preload(&spec, &graph, PoolId(0), ImageId(0));
+        assert_eq!(p.image_bytes, 4_800_000_000);
+        // b shares base and update: only app2 (0.2 + 0.3 GB) is missing, and counts once.
+        let b = graph.entry(ImageId(1), 0);
+        assert_eq!(p.missing_bytes(&graph, b), 500_000_000);
+        p.preload(&spec, &graph, PoolId(0), ImageId(1));
+        assert_eq!(p.image_bytes, 5_300_000_000);
+        // Collecting a frees app1 only (0.3 GB): 5.0 GB stay counted.
+        let mut freed = Vec::new();
+        p.remove_image(&graph, ImageId(0), &mut freed);
+        assert_eq!(p.image_bytes, 5_000_000_000);
+        assert_eq!(p.missing_bytes(&graph, a), 300_000_000);
     }
 }

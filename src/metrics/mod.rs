@@ -23,6 +23,9 @@ pub struct Sample {
     pub nodes_ready: Vec<u32>,
     /// Nodes being provisioned per pool, in pool order.
     pub nodes_provisioning: Vec<u32>,
+    /// Bytes in use on the disks of each pool's registered nodes; empty when no pool's disk
+    /// can fill.
+    pub disk_used: Vec<u64>,
     /// Per HPA workload (in workload order): desired replicas, Ready pods, offered load and the
     /// load Ready pods cannot serve.
     pub hpa: Vec<HpaSample>,

@@ -352,6 +352,21 @@ impl Cluster {
         true
     }
 
+    /// Records that `node` no longer reports `image` (image garbage collection); returns false
+    /// if it did not.
+    pub fn remove_node_image(&mut self, node: NodeId, image: ImageId) -> bool {
+        let i = image.idx();
+        let word = &mut self.node_images[node.idx() * self.image_words + i / 64];
+        if *word & (1 << (i % 64)) == 0 {
+            return false;
+        }
+        *word &= !(1 << (i % 64));
+        if self.nodes[node.idx()].state != NodeState::Provisioning {
+            self.image_nodes[i] -= 1;
+        }
+        true
+    }
+
     /// The end (exclusive) of the run of same-pool nodes that `registered[idx]` belongs to.
     #[inline]
     pub fn run_end(&self, idx: usize) -> usize {

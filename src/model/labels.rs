@@ -19,3 +19,7 @@ pub const INSTANCE_TYPE_LABEL: &str = "node.kubernetes.io/instance-type";
 pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 /// The simulator's own label naming a node's pool.
 pub const POOL_LABEL: &str = "hybridsim.io/pool";
+/// The taint the node lifecycle controller gives a node with the DiskPressure condition
+/// (k/k `staging/src/k8s.io/api/core/v1/well_known_taints.go` `TaintNodeDiskPressure`), with
+/// effect NoSchedule (`TaintNodesByCondition`).
+pub const DISK_PRESSURE_TAINT: &str = "node.kubernetes.io/disk-pressure";

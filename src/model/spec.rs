@@ -48,6 +48,8 @@ pub struct PoolSpec {
     pub naming: super::cluster::NodeNaming,
     /// `spec.unschedulable` of the pool's initial nodes: they start cordoned.
     pub unschedulable: bool,
+    /// Bytes of `disk` the OS occupies before any image.
+    pub os_disk: u64,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -462,6 +464,13 @@ pub struct KubeletConfig {
     pub hyperv_start_delay: u64,
     pub hyperv_memory_overhead: u64,
     pub strict_platform_match: bool,
+    /// Image GC thresholds (percent of the disk) and minimum age (ms).
+    pub gc_high_percent: u32,
+    pub gc_low_percent: u32,
+    pub gc_min_age: u64,
+    /// Hard eviction thresholds on available disk, percent.
+    pub evict_nodefs_percent: u32,
+    pub evict_imagefs_percent: u32,
 }
 
 #[derive(Clone, Debug)]

@@ -113,6 +113,23 @@ pub fn render(s: &Summary) -> String {
         );
     }
     more(&mut out, s.demand.len());
+    for (name, d) in s.disk.iter().take(MAX_ROWS) {
+        let gb = |b: u64| b as f64 / 1e9;
+        let _ = writeln!(
+            out,
+            "  disk {name}: {} images collected ({:.1} GB), {} GC failures, {} disk-full pulls, \
+             {} evictions, {:.1} GB pulled ({:.1} GB re-pulled), peak {:.1} GB",
+            d.images_collected,
+            gb(d.bytes_collected),
+            d.gc_failures,
+            d.pulls_disk_full,
+            d.evictions,
+            gb(d.bytes_pulled),
+            gb(d.bytes_repulled),
+            gb(d.peak_disk_used)
+        );
+    }
+    more(&mut out, s.disk.len());
     let _ = writeln!(out, "workloads:");
     for (name, w) in s.workloads.iter().take(MAX_ROWS) {
         let _ = writeln!(

@@ -105,6 +105,7 @@ pub fn timeseries(spec: &Spec, out: &RunOutput) -> Timeseries {
             .filter(|w| w.hpa.is_some())
             .map(|w| w.name.clone())
             .collect(),
+        disk: out.disk.iter().any(Option::is_some),
         rows: out
             .rec
             .samples
@@ -119,6 +120,7 @@ pub fn timeseries(spec: &Spec, out: &RunOutput) -> Timeseries {
                 pulls_in_flight: s.pulls_in_flight,
                 nodes_ready: s.nodes_ready.clone(),
                 nodes_provisioning: s.nodes_provisioning.clone(),
+                disk_used: s.disk_used.clone(),
                 hpa: s
                     .hpa
                     .iter()

@@ -394,6 +394,8 @@ pub struct TimeseriesRow {
     pub nodes_ready: Vec<u32>,
     /// `nodes_provisioning_POOL`, per pool.
     pub nodes_provisioning: Vec<u32>,
+    /// `disk_used_POOL`, per pool, when the run tracks disks (else empty).
+    pub disk_used: Vec<u64>,
     /// Per HPA workload.
     pub hpa: Vec<HpaCells>,
 }
@@ -401,7 +403,11 @@ pub struct TimeseriesRow {
 /// A row is a flat record of cells, in header order.
 impl Serialize for TimeseriesRow {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let n = 7 + self.nodes_ready.len() + self.nodes_provisioning.len() + 4 * self.hpa.len();
+        let n = 7
+            + self.nodes_ready.len()
+            + self.nodes_provisioning.len()
+            + self.disk_used.len()
+            + 4 * self.hpa.len();
         let mut seq = s.serialize_seq(Some(n))?;
         seq.serialize_element(&self.time_s)?;
         for v in [
@@ -415,6 +421,9 @@ impl Serialize for TimeseriesRow {
             seq.serialize_element(&v)?;
         }
         for v in self.nodes_ready.iter().chain(&self.nodes_provisioning) {
+            seq.serialize_element(v)?;
+        }
+        for v in &self.disk_used {
             seq.serialize_element(v)?;
         }
         for h in &self.hpa {
@@ -434,6 +443,8 @@ pub struct Timeseries {
     pub pools: Vec<String>,
     /// Names of the workloads with an HPA, in scenario order.
     pub hpa_workloads: Vec<String>,
+    /// Whether the `disk_used_POOL` columns are there (some pool's disk can fill).
+    pub disk: bool,
     pub rows: Vec<TimeseriesRow>,
 }
 
@@ -456,6 +467,9 @@ impl Timeseries {
         let mut h: Vec<String> = Self::FIXED.iter().map(|s| s.to_string()).collect();
         h.extend(self.pools.iter().map(|p| format!("nodes_ready_{p}")));
         h.extend(self.pools.iter().map(|p| format!("nodes_provisioning_{p}")));
+        if self.disk {
+            h.extend(self.pools.iter().map(|p| format!("disk_used_{p}")));
+        }
         for w in &self.hpa_workloads {
             h.extend(Self::HPA.iter().map(|c| format!("{c}_{w}")));
         }
@@ -484,12 +498,20 @@ impl Timeseries {
             .map_while(|n| n.strip_prefix("nodes_ready_"))
             .map(str::to_string)
             .collect();
+        let np = pools.len();
+        let disk = np > 0
+            && names.len() >= 7 + 3 * np
+            && names[7 + 2 * np..7 + 3 * np]
+                .iter()
+                .all(|n| n.starts_with("disk_used_"));
         let mut ts = Timeseries {
             pools,
             hpa_workloads: Vec::new(),
+            disk,
             rows: Vec::new(),
         };
-        let rest = &names[7 + 2 * ts.pools.len().min((names.len() - 7) / 2)..];
+        let per_pool = if disk { 3 } else { 2 };
+        let rest = &names[7 + per_pool * np.min((names.len() - 7) / per_pool)..];
         if rest.len().is_multiple_of(4) {
             ts.hpa_workloads = rest
                 .chunks(4)
@@ -500,12 +522,12 @@ impl Timeseries {
         if names.iter().ne(expected.iter()) {
             return Err(bad_header(&format!(
                 "expected `{}` (pools as nodes_ready_*, then nodes_provisioning_* in the same \
-                 order, then replicas_W,ready_W,load_W,unserved_W per HPA workload), found `{}`",
+                 order, then disk_used_* in the same order when disks are tracked, then replicas_W,ready_W,load_W,unserved_W per HPA workload), found `{}`",
                 expected.join(","),
                 names.join(",")
             )));
         }
-        let (np, nh) = (ts.pools.len(), ts.hpa_workloads.len());
+        let nh = ts.hpa_workloads.len();
         let count = "a whole number";
         for rec in &recs {
             let c = |i: usize| cell::<u32>(file, &h, rec, i, count);
@@ -519,14 +541,24 @@ impl Timeseries {
                 pulls_in_flight: c(6)?,
                 nodes_ready: Vec::with_capacity(np),
                 nodes_provisioning: Vec::with_capacity(np),
+                disk_used: Vec::new(),
                 hpa: Vec::with_capacity(nh),
             };
             for p in 0..np {
                 row.nodes_ready.push(c(7 + p)?);
                 row.nodes_provisioning.push(c(7 + np + p)?);
+                if ts.disk {
+                    row.disk_used.push(cell::<u64>(
+                        file,
+                        &h,
+                        rec,
+                        7 + 2 * np + p,
+                        "a whole number of bytes",
+                    )?);
+                }
             }
             for w in 0..nh {
-                let i = 7 + 2 * np + 4 * w;
+                let i = 7 + per_pool * np + 4 * w;
                 row.hpa.push(HpaCells {
                     replicas: c(i)?,
                     ready: c(i + 1)?,
@@ -796,6 +828,7 @@ mod tests {
         let ts = Timeseries {
             pools: vec!["lin".into(), "win".into()],
             hpa_workloads: vec!["api".into()],
+            disk: false,
             rows: vec![TimeseriesRow {
                 time_s: Secs(10_000),
                 pending: 1,
@@ -806,6 +839,7 @@ mod tests {
                 pulls_in_flight: 1,
                 nodes_ready: vec![2, 0],
                 nodes_provisioning: vec![0, 1],
+                disk_used: Vec::new(),
                 hpa: vec![HpaCells {
                     replicas: 3,
                     ready: 2,
@@ -814,6 +848,18 @@ mod tests {
                 }],
             }],
         };
+        // With disks tracked, the per-pool disk columns sit between the node counts and the
+        // HPA cells, and read back as such.
+        let mut with_disk = ts.clone();
+        with_disk.disk = true;
+        with_disk.rows[0].disk_used = vec![12_000_000_000, 0];
+        let bytes = with_disk.write().unwrap();
+        assert!(String::from_utf8(bytes.clone()).unwrap().starts_with(
+            "time_s,pending,starting,running,ready,failed,pulls_in_flight,\
+                     nodes_ready_lin,nodes_ready_win,nodes_provisioning_lin,\
+                     nodes_provisioning_win,disk_used_lin,disk_used_win,replicas_api,"
+        ));
+        assert_eq!(Timeseries::read(&bytes), Ok(with_disk));
         let bytes = ts.write().unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert_eq!(

@@ -128,6 +128,10 @@ pub struct Summary {
     /// One entry per timeline `Drain`, in start order. Omitted when there were none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drains: Vec<DrainSummary>,
+    /// Per pool whose disk can fill: image GC, disk-full pulls, DiskPressure evictions and the
+    /// bytes pulled again. Omitted when no pool's disk can fill, so such runs keep their bytes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub disk: BTreeMap<String, DiskSummary>,
 }
 
 /// One rolling update of a Deployment (timeline `UpdateImage` / `UpdateTemplate`).
@@ -162,6 +166,30 @@ pub struct DrainSummary {
     pub evictions_refused: u32,
     /// Some node's timeout ran out.
     pub timed_out: bool,
+}
+
+/// The disk of one pool over the run (docs/outputs.md).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DiskSummary {
+    /// Images removed by image GC and by the eviction manager's reclaim.
+    pub images_collected: u64,
+    /// Bytes those removals freed.
+    pub bytes_collected: u64,
+    /// GC passes that could not free down to the low threshold.
+    pub gc_failures: u64,
+    /// Pull attempts that failed because the image did not fit on the disk.
+    pub pulls_disk_full: u64,
+    /// Pods evicted under DiskPressure.
+    pub evictions: u64,
+    /// Times a node of the pool came under DiskPressure.
+    pub pressure_onsets: u64,
+    /// Compressed bytes the pool's nodes downloaded.
+    pub bytes_pulled: u64,
+    /// The part of `bytes_pulled` that downloaded again layers image GC had removed.
+    pub bytes_repulled: u64,
+    /// Bytes in use on the pool's disks at the busiest sample (`disk_used_POOL` in
+    /// timeseries.csv).
+    pub peak_disk_used: u64,
 }
 
 impl Summary {
@@ -398,6 +426,36 @@ impl Summary {
                     timed_out: d.nodes_timed_out > 0,
                 })
                 .collect(),
+            disk: disk_summaries(spec, out),
         }
     }
+}
+
+/// The `disk` section: one entry per pool whose disk can fill.
+fn disk_summaries(spec: &Spec, out: &RunOutput) -> BTreeMap<String, DiskSummary> {
+    let mut m = BTreeMap::new();
+    for (i, (p, st)) in spec.pools.iter().zip(&out.disk).enumerate() {
+        let Some(st) = st else { continue };
+        m.insert(
+            p.name.clone(),
+            DiskSummary {
+                images_collected: st.images_collected,
+                bytes_collected: st.bytes_collected,
+                gc_failures: st.gc_failures,
+                pulls_disk_full: st.pulls_disk_full,
+                evictions: st.evictions,
+                pressure_onsets: st.pressure_onsets,
+                bytes_pulled: st.bytes_pulled,
+                bytes_repulled: st.bytes_repulled,
+                peak_disk_used: out
+                    .rec
+                    .samples
+                    .iter()
+                    .filter_map(|s| s.disk_used.get(i).copied())
+                    .max()
+                    .unwrap_or(0),
+            },
+        );
+    }
+    m
 }

@@ -28,9 +28,25 @@ pub const SAMPLE_INTERVAL_MS: u64 = 10_000;
 pub const ARCH: &str = "amd64";
 /// kubelet `maxPods` default 110 (k/k `pkg/kubelet/apis/config/v1beta1/defaults.go`).
 pub const MAX_PODS: u32 = 110;
-/// Disk of a node: 128 GiB, the AKS default OS disk size (not used by the simulation yet;
-/// docs/scenario-format.md `disk`).
+/// Disk of a node: 128 GiB, the AKS default OS disk size (docs/scenario-format.md `disk`).
 pub const DISK_BYTES: u64 = 128 << 30;
+/// What a Windows node's OS occupies on its disk before any image: 32 GB, the storage minimum
+/// of Windows Server (MicrosoftDocs/windowsserverdocs `get-started/hardware-requirements.md`,
+/// "32 GB"), which is of the order of what a fresh Server Core install uses.
+pub const WINDOWS_OS_DISK: u64 = 32_000_000_000;
+/// What a Linux node's OS occupies on its disk: 10 GB, an assumption: the minimum disk of a
+/// RHEL-family server install (Oracle Linux 8 "System Requirements": "at least 10 GB of disk
+/// space"); the Ubuntu and Azure Linux node images are of that order.
+pub const LINUX_OS_DISK: u64 = 10_000_000_000;
+
+/// The OS's share of a node's disk when the pool gives no `os_disk`.
+pub fn os_disk(os: Os) -> u64 {
+    match os {
+        Os::Linux => LINUX_OS_DISK,
+        Os::Windows => WINDOWS_OS_DISK,
+    }
+}
+
 /// kubelet default hard eviction threshold `memory.available<100Mi`
 /// (k/k `pkg/kubelet/apis/config/v1beta1/defaults_linux.go` `DefaultEvictionHard`).
 pub const EVICTION_BYTES: u64 = 100 << 20;
@@ -111,6 +127,18 @@ pub const MAX_CONCURRENT_DOWNLOADS: u32 = 3;
 pub const IMAGE_PULL_BACKOFF_MS: u64 = 10_000;
 /// kubelet `MaxImageBackOff` 300 s (k/k `pkg/kubelet/kubelet.go`).
 pub const IMAGE_PULL_BACKOFF_MAX_MS: u64 = 300_000;
+/// kubelet `imageGCHighThresholdPercent` 85 (k/k `pkg/kubelet/apis/config/v1beta1/defaults.go`).
+pub const IMAGE_GC_HIGH_PERCENT: u32 = 85;
+/// kubelet `imageGCLowThresholdPercent` 80 (same file).
+pub const IMAGE_GC_LOW_PERCENT: u32 = 80;
+/// kubelet `imageMinimumGCAge` 2 min (same file).
+pub const IMAGE_MINIMUM_GC_AGE_MS: u64 = 120_000;
+/// kubelet default hard eviction `nodefs.available<10%` (k/k
+/// `pkg/kubelet/apis/config/v1beta1/defaults_linux.go` `DefaultEvictionHard`; taken for
+/// Windows nodes too).
+pub const EVICTION_NODEFS_PERCENT: u32 = 10;
+/// ... and `imagefs.available<15%` (same maps).
+pub const EVICTION_IMAGEFS_PERCENT: u32 = 15;
 /// Container create back-off: the kubelet's container back-off numbers, 10 s initial
 /// (`initialCrashLoopBackOff`, k/k `pkg/kubelet/kubelet.go`).
 pub const CREATE_BACKOFF_MS: u64 = 10_000;

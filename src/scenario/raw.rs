@@ -220,6 +220,10 @@ pub struct Pool {
     /// `spec.unschedulable`: the initial nodes start cordoned.
     #[serde(default, skip_serializing_if = "is_default")]
     pub unschedulable: bool,
+    /// What the OS occupies on each node's `disk` before any image; defaults per OS
+    /// (docs/scenario-format.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_disk: Option<Bytes>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -758,6 +762,16 @@ pub struct KubeletSettings {
     /// `false` is the Docker-era behaviour: any Windows entry is pulled and the mismatch fails
     /// the container creation (CreateContainerError).
     pub strict_platform_match: bool,
+    /// `imageGCHighThresholdPercent`: image GC runs when disk use reaches this percentage.
+    pub image_gc_high_threshold: u32,
+    /// `imageGCLowThresholdPercent`: image GC frees down to this percentage.
+    pub image_gc_low_threshold: u32,
+    /// `imageMinimumGCAge`: an image detected more recently is never collected.
+    pub image_minimum_gc_age: Duration,
+    /// Hard eviction `nodefs.available<N%`.
+    pub eviction_nodefs_available: u32,
+    /// Hard eviction `imagefs.available<N%` (same disk as nodefs: containerd's default root).
+    pub eviction_imagefs_available: u32,
 }
 
 impl Default for KubeletSettings {
@@ -776,6 +790,11 @@ impl Default for KubeletSettings {
             hyperv_start_delay: Duration(d::HYPERV_START_DELAY_MS),
             hyperv_memory_overhead: Bytes(d::HYPERV_MEMORY_OVERHEAD),
             strict_platform_match: d::STRICT_PLATFORM_MATCH,
+            image_gc_high_threshold: d::IMAGE_GC_HIGH_PERCENT,
+            image_gc_low_threshold: d::IMAGE_GC_LOW_PERCENT,
+            image_minimum_gc_age: Duration(d::IMAGE_MINIMUM_GC_AGE_MS),
+            eviction_nodefs_available: d::EVICTION_NODEFS_PERCENT,
+            eviction_imagefs_available: d::EVICTION_IMAGEFS_PERCENT,
         }
     }
 }

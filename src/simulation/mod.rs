@@ -59,7 +59,11 @@ pub struct RunOutput {
     pub queue_len_sum: u64,
     /// Deployment rolling updates, in start order.
     pub rollouts: Vec<controllers::rollout::RolloutRecord>,
+    /// Per pool, its disk counters; None for pools whose disk cannot fill.
+    pub disk: Vec<Option<DiskStats>>,
 }
+
+pub use crate::kubelet::disk::DiskStats;
 
 impl RunOutput {
     /// The output of a run that never started: every per-pool, per-workload and per-HPA entry
@@ -82,6 +86,10 @@ impl RunOutput {
             end: 0,
             queue_len_sum: 0,
             rollouts: Vec::new(),
+            disk: crate::kubelet::disk::managed_pools(spec)
+                .into_iter()
+                .map(|m| m.then(DiskStats::default))
+                .collect(),
         }
     }
 }
@@ -250,6 +258,7 @@ impl<'s> Simulation<'s> {
             ca.node_ready(self.spec, id, pool);
         }
         self.ctrl.node_ready(&mut cx!(self), id);
+        self.kubelet.node_ready(&mut cx!(self), id);
     }
 
     /// Requests `count` nodes of `pool` from the cloud.
@@ -419,6 +428,7 @@ impl<'s> Simulation<'s> {
         let violations = self.inv.take().map(|i| i.violations).unwrap_or_default();
         let out = RunOutput {
             rollouts: std::mem::take(&mut self.ctrl.rollouts.log),
+            disk: self.kubelet.disk_stats(&self.cluster),
             end,
             queue_len_sum,
             scaling: self.ca.map(|c| c.events).unwrap_or_default(),
@@ -502,6 +512,8 @@ impl<'s> Simulation<'s> {
                     .node_monitor_grace(&mut cx!(self), node, generation)
             }
             Event::DrainTick(i) => self.ctrl.drain_tick(&mut cx!(self), i),
+            Event::ImageGc(node) => self.kubelet.image_gc(&mut cx!(self), node),
+            Event::EvictionSync(node) => self.kubelet.eviction_sync(&mut cx!(self), node),
             Event::Sample => {
                 let now = self.q.now().millis();
                 self.take_sample(now);
@@ -558,6 +570,18 @@ impl<'s> Simulation<'s> {
                 Effect::ResourcesFreed(_) => self.events.resources_freed = true,
                 Effect::NodeUpdated(node) => self.events.node_updated(node),
                 Effect::RestartPod(pod) => self.kubelet.pod_bound(&mut cx!(self), pod),
+                Effect::Evict(pod) => {
+                    controllers::terminate_pod(
+                        &mut cx!(self),
+                        pod,
+                        crate::model::cluster::Termination::Evicted,
+                        crate::kubelet::disk::EVICTION_MESSAGE,
+                        0,
+                    );
+                }
+                Effect::DiskPressure(node, on) => {
+                    controllers::node_actions::set_disk_pressure(&mut cx!(self), node, on);
+                }
             }
         }
         self.fx.clear();
@@ -715,6 +739,11 @@ impl<'s> Simulation<'s> {
             pulls_in_flight: self.kubelet.pulls_in_flight(&self.cluster) as u32,
             nodes_ready: self.cluster.ready_per_pool.clone(),
             nodes_provisioning: self.cluster.provisioning_per_pool.clone(),
+            disk_used: if self.kubelet.tracks_disk() {
+                self.kubelet.disk_used_per_pool(self.spec, &self.cluster)
+            } else {
+                Vec::new()
+            },
             hpa: self.hpa_samples(now),
         };
         self.rec.samples.push(s);

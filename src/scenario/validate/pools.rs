@@ -260,6 +260,7 @@ pub(super) fn check(
             price_per_hour: p.price_per_hour,
             naming: crate::model::cluster::NodeNaming::infer(p.node_names.clone()),
             unschedulable: p.unschedulable,
+            os_disk: check_os_disk(cx, p, &path),
         });
     }
     check_node_names(cx, raw, &pp);
@@ -311,4 +312,31 @@ fn check_node_names(cx: &mut Ctx, raw: &raw::Scenario, pp: &Path) {
             }
         }
     }
+}
+
+/// The OS's share of the pool's disk: given or the OS default; it must leave room for images.
+fn check_os_disk(cx: &mut Ctx, p: &raw::Pool, path: &Path) -> u64 {
+    let os_disk = p.os_disk.map_or(defaults::os_disk(p.os), |b| b.0);
+    if p.disk.0 > 0 && os_disk >= p.disk.0 {
+        let field = if p.os_disk.is_some() {
+            "os_disk"
+        } else {
+            "disk"
+        };
+        cx.err(
+            path.field(field),
+            format!(
+                "disk ({} bytes) is not larger than what the OS occupies on it (os_disk, {} \
+                 bytes{}): nothing is left for images",
+                p.disk.0,
+                os_disk,
+                if p.os_disk.is_some() {
+                    ""
+                } else {
+                    ", the default for this OS"
+                }
+            ),
+        );
+    }
+    os_disk
 }

@@ -76,6 +76,7 @@ pub(super) fn check(cx: &mut Ctx, raw: &raw::Scenario) -> Settings {
             "expected at least 1 (omit it for no limit)",
         );
     }
+    check_disk_thresholds(cx, k, &kp);
     let s = &raw.scheduler;
     if s.percentage_of_nodes_to_score > 100 {
         cx.err(
@@ -120,6 +121,11 @@ pub(super) fn check(cx: &mut Ctx, raw: &raw::Scenario) -> Settings {
             hyperv_start_delay: k.hyperv_start_delay.0,
             hyperv_memory_overhead: k.hyperv_memory_overhead.0,
             strict_platform_match: k.strict_platform_match,
+            gc_high_percent: k.image_gc_high_threshold,
+            gc_low_percent: k.image_gc_low_threshold,
+            gc_min_age: k.image_minimum_gc_age.0,
+            evict_nodefs_percent: k.eviction_nodefs_available,
+            evict_imagefs_percent: k.eviction_imagefs_available,
         },
         scheduler: SchedulerConfig {
             percentage_of_nodes_to_score: s.percentage_of_nodes_to_score,
@@ -154,5 +160,44 @@ pub(super) fn check(cx: &mut Ctx, raw: &raw::Scenario) -> Settings {
         } else {
             k.max_parallel_image_pulls.unwrap_or(u32::MAX)
         },
+    }
+}
+
+/// Image GC and disk eviction thresholds, as the kubelet's config validation checks them
+/// (k/k `pkg/kubelet/apis/config/validation/validation.go`: each percentage in [0, 100], the
+/// low threshold below the high one), plus what makes them usable here: an eviction threshold
+/// of 100 % would evict on an empty disk.
+fn check_disk_thresholds(cx: &mut Ctx, k: &raw::KubeletSettings, kp: &Path) {
+    for (name, v) in [
+        ("image_gc_high_threshold", k.image_gc_high_threshold),
+        ("image_gc_low_threshold", k.image_gc_low_threshold),
+    ] {
+        if v > 100 {
+            cx.err(
+                kp.field(name),
+                format!("expected a percentage from 0 to 100, found {v}"),
+            );
+        }
+    }
+    if k.image_gc_high_threshold <= 100 && k.image_gc_low_threshold >= k.image_gc_high_threshold {
+        cx.err(
+            kp.field("image_gc_low_threshold"),
+            format!(
+                "expected image_gc_low_threshold ({}) below image_gc_high_threshold ({}), as \
+                 the kubelet's validation requires",
+                k.image_gc_low_threshold, k.image_gc_high_threshold
+            ),
+        );
+    }
+    for (name, v) in [
+        ("eviction_nodefs_available", k.eviction_nodefs_available),
+        ("eviction_imagefs_available", k.eviction_imagefs_available),
+    ] {
+        if v >= 100 {
+            cx.err(
+                kp.field(name),
+                format!("expected a percentage of available disk below 100, found {v}"),
+            );
+        }
     }
 }
