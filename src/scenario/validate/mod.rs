@@ -20,6 +20,7 @@ mod pools;
 mod runtime_classes;
 mod settings;
 mod timeline;
+mod trace;
 pub mod variants;
 mod workloads;
 
@@ -77,14 +78,23 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
     let catalog = images::check(&mut cx, raw);
     let pools = pools::check(&mut cx, raw, &catalog, settings.global_parallel);
     let rc_ix = runtime_classes::check(&mut cx, raw);
-    let checked = workloads::check(&mut cx, raw, &catalog, &rc_ix, files);
+    let mut checked = workloads::check(&mut cx, raw, &catalog, &rc_ix, files);
     // The size of the run is bounded before copies are expanded: the expansion allocates in
     // proportion to `count`, and the run in proportion to the pods and samples.
     if !limits::check(&mut cx, raw, &checked.hpas, &checked.index) {
         return Err(cx.diags);
     }
-    let (workloads, copies) = workloads::expand(&mut cx, raw, &checked.hpas);
+    let (mut workloads, copies) = workloads::expand(&mut cx, raw, &checked.hpas);
     let timeline = timeline::check(&mut cx, raw, &checked.index, &copies);
+    let trace = trace::check(
+        &mut cx,
+        raw,
+        &catalog,
+        &rc_ix,
+        files,
+        &mut checked.templates,
+        &mut workloads,
+    );
 
     if !cx.diags.is_empty() {
         return Err(cx.diags);
@@ -104,5 +114,6 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
         templates: checked.templates,
         workloads,
         timeline,
+        trace,
     })
 }

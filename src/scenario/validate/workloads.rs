@@ -116,7 +116,7 @@ pub(super) fn check(
     }
 }
 
-fn template(
+pub(super) fn template(
     cx: &mut Ctx,
     raw: &raw::Scenario,
     w: &raw::Workload,
