@@ -161,6 +161,11 @@ pub fn bench(
         let t = Instant::now();
         let out = simulation::run(spec, seed);
         let wall = t.elapsed().as_secs_f64();
+        if let Some(e) = &out.trace_error {
+            return Err(std::io::Error::other(format!(
+                "the trace replay stopped: {e}"
+            )));
+        }
         walls.push(wall);
         let queue = out.queue_len_sum as f64 / out.events.max(1) as f64;
         let hold = hold_model(queue.round() as usize, out.events, seed);

@@ -550,6 +550,11 @@ fn run(a: &RunArgs) -> ExitCode {
         }
         return ExitCode::from(1);
     }
+    if let Some(e) = &result.trace_error {
+        spinner.finish_and_clear();
+        eprintln!("error: the trace replay stopped: {e}");
+        return ExitCode::from(2);
+    }
     let wall = started.elapsed();
     spinner.finish_and_clear();
     let summary = report::Summary::new(&spec, &result);

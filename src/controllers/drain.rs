@@ -176,8 +176,12 @@ impl Controllers {
                 })
                 .collect();
             pods.sort_unstable();
+            // Trace pods are bare pods too: nothing recreates them once evicted.
             let bare = pods.iter().any(|p| {
-                cx.spec.workloads[cx.cluster.pods[p.idx()].workload.idx()].kind == WorkloadKind::Pod
+                matches!(
+                    cx.spec.workloads[cx.cluster.pods[p.idx()].workload.idx()].kind,
+                    WorkloadKind::Pod | WorkloadKind::Trace
+                )
             });
             if bare && !force {
                 cx.rec.drains[i].nodes_refused += 1;

@@ -25,6 +25,7 @@ use crate::scheduler::plugins::passes_static_filters;
 use std::cmp::Reverse;
 
 pub mod job;
+pub mod trace;
 
 #[derive(Clone, Debug, Default)]
 pub struct WorkloadState {
@@ -208,6 +209,8 @@ impl Controllers {
             }
             // Synced by `sync_job` above.
             WorkloadKind::Job => {}
+            // Never active: the run creates trace pods at their arrival (`trace_arrival`).
+            WorkloadKind::Trace => {}
             WorkloadKind::DaemonSet => {
                 let tid = spec.workloads[wl.idx()].template;
                 // Pods on nodes that left the cluster go away with them.

@@ -636,6 +636,8 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         variants: Vec::new(),
         assertions: Vec::new(),
         limits: Default::default(),
+        trace: None,
+        trace_template: None,
     };
     let output = opts.output.display().to_string();
     // General statements first, then pools, images and the objects they concern; the order

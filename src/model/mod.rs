@@ -14,6 +14,7 @@ pub mod selector;
 pub mod spec;
 pub mod taint_overlay;
 pub mod topology;
+pub mod trace;
 pub mod windows;
 
 pub use ids::*;

@@ -327,6 +327,9 @@ pub enum WorkloadKind {
     Pod,
     /// Runs pods to completion (`WorkloadSpec::job`).
     Job,
+    /// The pods of a scenario's trace (`Spec::trace`): created at their arrival by the run,
+    /// never by a controller, and never replaced.
+    Trace,
 }
 
 /// A Job's spec (`batch/v1` JobSpec, the fields that change a run), in milliseconds.
@@ -506,6 +509,8 @@ pub struct Spec {
     pub templates: Vec<TemplateSpec>,
     pub workloads: Vec<WorkloadSpec>,
     pub timeline: Vec<(u64, TimelineAction)>,
+    /// The scenario's `trace:` replay, if any (`model::trace`).
+    pub trace: Option<super::trace::TraceSpec>,
 }
 
 impl Spec {

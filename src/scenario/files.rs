@@ -1,11 +1,14 @@
-//! Files a scenario refers to (today: load-curve CSVs of HPAs), read before validation so that
-//! validation is a pure function of the raw scenario and these texts.
+//! Files a scenario refers to (load-curve CSVs of HPAs, the `trace:` file), read before
+//! validation so that validation is a pure function of the raw scenario and these texts.
+//! A trace is not held: it is scanned row by row (`scenario::trace::source::scan`) and only
+//! what validation needs (rows, distinct pod shapes) is kept; the run streams it again.
 //!
 //! Owns: resolving a reference against the scenario's directory and reading it, with the
 //! error a reader reports when it cannot. Does not own: what the text means (`validate`
 //! parses it and reports bad rows).
 
 use super::raw;
+use super::trace::source::{TraceScan, scan};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -20,6 +23,8 @@ pub struct LoadCurveText {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ScenarioFiles {
     load_curves: BTreeMap<String, Result<LoadCurveText, String>>,
+    /// The scan of the scenario's `trace:`, keyed by the reference as written.
+    trace: Option<(String, Result<TraceScan, String>)>,
 }
 
 impl ScenarioFiles {
@@ -47,7 +52,21 @@ impl ScenarioFiles {
                 files.load_curves.insert(f.clone(), read);
             }
         }
+        if let Some(t) = &raw.trace {
+            let path = base_dir.map_or_else(|| std::path::PathBuf::from(t), |d| d.join(t));
+            files.trace = Some((t.clone(), scan(&path, &path.display().to_string())));
+        }
         files
+    }
+
+    /// The scan of trace `reference`, or why it is not available (the message names the file,
+    /// line and column of a bad row).
+    pub fn trace(&self, reference: &str) -> Result<&TraceScan, String> {
+        match &self.trace {
+            Some((r, Ok(s))) if r == reference => Ok(s),
+            Some((r, Err(e))) if r == reference => Err(e.clone()),
+            _ => Err(format!("trace {reference} was not read before validation")),
+        }
     }
 
     /// Files given as text (tests, fuzzing): `reference → text`.
@@ -65,6 +84,7 @@ impl ScenarioFiles {
                     )
                 })
                 .collect(),
+            trace: None,
         }
     }
 

@@ -8,6 +8,7 @@ pub mod defaults;
 pub mod files;
 pub mod locate;
 pub mod raw;
+pub mod trace;
 pub mod units;
 pub mod validate;
 

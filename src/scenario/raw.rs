@@ -100,6 +100,12 @@ pub struct Scenario {
     /// Bounds on the estimated size of a run; raise them to run a larger scenario.
     #[serde(default, skip_serializing_if = "is_default")]
     pub limits: Limits,
+    /// A trace to replay (docs/traces.md): one pod per row, path relative to the scenario file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+    /// The pod every trace row is stamped from; required with `trace`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_template: Option<PodTemplate>,
 }
 
 /// Bounds on the size of one run, checked against an estimate before anything runs

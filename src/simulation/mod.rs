@@ -20,6 +20,7 @@ use crate::kubelet::Kubelet;
 use crate::metrics::{HpaSample, Recorder, Sample};
 use crate::model::cluster::{Cluster, Node, NodeState, PodPhase, Reason};
 use crate::model::messages::Messages;
+use crate::model::trace::{ArrivalSource, TraceArrival};
 use crate::model::*;
 use crate::scheduler::queue::ClusterEvents;
 use crate::scheduler::{Decision, Scheduler};
@@ -61,6 +62,9 @@ pub struct RunOutput {
     pub rollouts: Vec<controllers::rollout::RolloutRecord>,
     /// Per pool, its disk counters; None for pools whose disk cannot fill.
     pub disk: Vec<Option<DiskStats>>,
+    /// Why the trace replay stopped early (its file could not be opened again, or changed
+    /// since the scenario was loaded); `None` when it ran (or there is no trace).
+    pub trace_error: Option<String>,
 }
 
 pub use crate::kubelet::disk::DiskStats;
@@ -90,6 +94,7 @@ impl RunOutput {
                 .into_iter()
                 .map(|m| m.then(DiskStats::default))
                 .collect(),
+            trace_error: None,
         }
     }
 }
@@ -122,6 +127,10 @@ pub struct Simulation<'s> {
     seed: u64,
     /// Run-time invariant checks, when asked for.
     inv: Option<invariants::Invariants>,
+    /// The trace's cursor and its next pod, read one ahead (`model::trace`).
+    arrivals: Option<Box<dyn ArrivalSource>>,
+    next_arrival: Option<TraceArrival>,
+    trace_error: Option<String>,
 }
 
 /// The `Ctx` a component gets: disjoint borrows of the run's state.
@@ -172,7 +181,17 @@ impl<'s> Simulation<'s> {
             sched_armed: false,
             seed,
             inv: None,
+            arrivals: None,
+            next_arrival: None,
+            trace_error: None,
         };
+        if let Some(t) = &spec.trace {
+            match t.open() {
+                Ok(src) => sim.arrivals = Some(src),
+                Err(e) => sim.trace_error = Some(e),
+            }
+            sim.read_arrival();
+        }
         for (p, pool) in spec.pools.iter().enumerate() {
             for _ in 0..pool.initial_count {
                 let id = sim.add_node(PoolId::from_idx(p));
@@ -405,9 +424,14 @@ impl<'s> Simulation<'s> {
         let end = self.spec.duration;
         let mut last_sample = None;
         let mut queue_len_sum = 0u64;
-        while let Some(t) = self.q.peek_time() {
+        while let Some(t) = self.next_time() {
             if t.millis() > end {
                 break;
+            }
+            if self.next_arrival.is_some_and(|a| a.at <= t.millis()) {
+                queue_len_sum += self.q.len() as u64;
+                self.replay_arrival();
+                continue;
             }
             let (_, ev) = self.q.pop().expect("peeked");
             queue_len_sum += self.q.len() as u64;
@@ -436,6 +460,7 @@ impl<'s> Simulation<'s> {
             seed: self.seed,
             scheduling_attempts: self.sched.attempts,
             events: self.rec.events,
+            trace_error: self.trace_error,
             cluster: self.cluster,
             messages: self.messages,
             rec: self.rec,
@@ -445,6 +470,52 @@ impl<'s> Simulation<'s> {
 
     pub fn run(self) -> RunOutput {
         self.run_checked().0
+    }
+
+    /// The time of the next thing to happen: the earliest queued event or the next trace pod.
+    fn next_time(&self) -> Option<SimTime> {
+        let arrival = self.next_arrival.map(|a| SimTime(a.at));
+        match (self.q.peek_time(), arrival) {
+            (Some(q), Some(a)) => Some(q.min(a)),
+            (q, a) => q.or(a),
+        }
+    }
+
+    /// Reads the trace's next pod into `next_arrival`; an error ends the replay (kept for the
+    /// run's output).
+    fn read_arrival(&mut self) {
+        self.next_arrival = None;
+        let Some(src) = &mut self.arrivals else {
+            return;
+        };
+        match src.next_arrival() {
+            Ok(a) => self.next_arrival = a,
+            Err(e) => {
+                self.trace_error = Some(e);
+                self.arrivals = None;
+            }
+        }
+    }
+
+    /// The next trace pod arrives. It is handled like an event popped before every event
+    /// queued for the same instant, which is where a workload created at that time would be
+    /// (creation events are queued first, at the start of the run), and counts as one event.
+    fn replay_arrival(&mut self) {
+        let Some(a) = self.next_arrival else {
+            return;
+        };
+        let Some(wl) = self.spec.trace.as_ref().map(|t| t.workload) else {
+            return;
+        };
+        self.q.advance_to(SimTime(a.at));
+        if let Some(inv) = &mut self.inv {
+            inv.popped(a.at);
+        }
+        self.rec.events += 1;
+        self.ctrl.trace_arrival(&mut cx!(self), wl, a);
+        self.read_arrival();
+        self.apply_effects();
+        self.settle();
     }
 
     fn dispatch(&mut self, ev: Event) {

@@ -12,9 +12,9 @@
 //! become pods; other rows are counted by reason and skipped. docs/traces.md has the full
 //! mapping.
 
-use super::limit::LineLimit;
 use super::read::csv_error;
 use super::{TraceError, TraceOs, TracePod};
+use crate::scenario::trace::limit::LineLimit;
 use std::collections::BTreeMap;
 use std::io::Read;
 

@@ -16,9 +16,9 @@
 //! arrives at its first SUBMIT and runs from its last SCHEDULE to the FINISH. Memory holds only
 //! instances that have started but not ended. docs/traces.md has the full mapping.
 
-use super::limit::LineLimit;
 use super::read::csv_error;
 use super::{TraceError, TraceOs, TracePod};
+use crate::scenario::trace::limit::LineLimit;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read};

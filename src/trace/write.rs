@@ -4,6 +4,8 @@
 
 use super::TracePod;
 use super::read::Column;
+pub use crate::scenario::trace::format_seconds;
+use crate::scenario::trace::push_seconds;
 use crate::scenario::units::format_bytes;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -60,24 +62,6 @@ impl<W: Write> TraceWriter<W> {
     pub fn finish(self) -> io::Result<W> {
         self.csv.into_inner().map_err(|e| e.into_error())
     }
-}
-
-fn push_seconds(b: &mut String, ms: u64) {
-    let _ = write!(b, "{}", ms / 1000);
-    let frac = ms % 1000;
-    if frac != 0 {
-        let _ = write!(b, ".{frac:03}");
-        while b.ends_with('0') {
-            b.pop();
-        }
-    }
-}
-
-/// Milliseconds as decimal seconds without trailing zeros: 612500 → `"612.5"`.
-pub fn format_seconds(ms: u64) -> String {
-    let mut s = String::new();
-    push_seconds(&mut s, ms);
-    s
 }
 
 fn push_cpu(b: &mut String, m: u64) {

@@ -22,6 +22,7 @@ mod priority_classes;
 mod runtime_classes;
 mod settings;
 mod timeline;
+mod trace;
 pub mod variants;
 mod workloads;
 
@@ -86,7 +87,8 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
     if !limits::check(&mut cx, raw, &checked.hpas, &checked.index) {
         return Err(cx.diags);
     }
-    let (workloads, copies) = workloads::expand(&mut cx, raw, &checked.hpas, &checked.strategies);
+    let (mut workloads, copies) =
+        workloads::expand(&mut cx, raw, &checked.hpas, &checked.strategies);
     let mut templates = checked.templates;
     let rollouts = timeline::Rollouts {
         catalog: &catalog,
@@ -94,6 +96,15 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
         templates: &mut templates,
     };
     let timeline = timeline::check(&mut cx, raw, &checked.index, &copies, rollouts);
+    let trace = trace::check(
+        &mut cx,
+        raw,
+        &catalog,
+        &rc_ix,
+        files,
+        &mut templates,
+        &mut workloads,
+    );
 
     if !cx.diags.is_empty() {
         return Err(cx.diags);
@@ -113,5 +124,6 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
         templates,
         workloads,
         timeline,
+        trace,
     })
 }

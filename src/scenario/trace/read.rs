@@ -83,6 +83,8 @@ pub struct TraceReader<R: Read> {
     sorted: bool,
     last: Option<(u64, u64)>,
     rows: u64,
+    /// Line of the row read last (0 before the first).
+    line: u64,
     done: bool,
 }
 
@@ -174,6 +176,7 @@ impl<R: Read> TraceReader<R> {
             sorted: true,
             last: None,
             rows: 0,
+            line: 0,
             done: false,
         })
     }
@@ -194,6 +197,16 @@ impl<R: Read> TraceReader<R> {
         self.rows
     }
 
+    /// The line of the row read last (0 before the first), for messages about that row.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The file as named in messages.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
     /// Reads the next row into `pod`, reusing its strings and vectors (no allocation once
     /// they have grown to the trace's longest values). Returns `Ok(false)` at the end.
     pub fn read_into(&mut self, pod: &mut TracePod) -> Result<bool, TraceError> {
@@ -205,6 +218,7 @@ impl<R: Read> TraceReader<R> {
             return Ok(false);
         }
         let line = self.record.position().map_or(0, |p| p.line());
+        self.line = line;
         let field = |c: Column| -> Result<&str, TraceError> {
             match self.index[c as usize] {
                 None => Ok(""),
@@ -263,8 +277,8 @@ impl<R: Read> TraceReader<R> {
                         "arrival {} s is before the arrival {} s of line {prev_line}; rows must \
                          be in arrival order (sort the file with `hybridsim trace convert --from \
                          hybridsim`)",
-                        super::write::format_seconds(pod.arrival_ms),
-                        super::write::format_seconds(prev)
+                        super::format_seconds(pod.arrival_ms),
+                        super::format_seconds(prev)
                     ),
                 ));
             }

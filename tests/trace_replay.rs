@@ -1,0 +1,225 @@
+//! A scenario's `trace:` replayed in a run: pods created at their arrival, run for their
+//! duration, then Succeeded; the same run as the trace encoded as one Job per row; bad rows
+//! reported with file, line and column when the scenario loads.
+
+use hybridsim::model::cluster::PodPhase;
+use hybridsim::scenario;
+use hybridsim::simulation;
+use std::fmt::Write as _;
+use std::path::Path;
+
+const HEAD: &str = r#"
+    seed: 1,
+    duration: "2h",
+    sample_interval: "1m",
+    pools: [(name: "nodes", os: Linux, cpu: "2", memory: "8Gi", count: 3, preloaded_images: ["pause:3.9"])],
+    layers: [(name: "pause", size: "300KB")],
+    images: [(name: "pause:3.9", platforms: [(os: Linux, layers: ["pause"])])],
+"#;
+
+/// (arrival ms, duration ms) of `n` pods in arrival order, from a fixed LCG: arrivals over
+/// 600 s, durations in [100 s, 400 s]. 60 pods of 0.5 CPU on 3 × 2 CPU nodes (12 at a time)
+/// ask for about 25 at a time on average, so pods wait for a node and the scheduler's
+/// unschedulable path is exercised.
+fn pods(n: usize) -> Vec<(u64, u64)> {
+    let mut x: u64 = 42;
+    let mut next = |m: u64| {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (x >> 33) % m
+    };
+    let mut v: Vec<(u64, u64)> = (0..n)
+        .map(|_| (next(600_000), 100_000 + next(300_001)))
+        .collect();
+    v.sort_by_key(|p| p.0);
+    v
+}
+
+/// A directory of its own under the system's temporary directory, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let d = std::env::temp_dir().join(format!(
+            "hybridsim-trace-replay-{}-{tag}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        TempDir(d)
+    }
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn trace_csv(pods: &[(u64, u64)]) -> String {
+    let mut s = String::from("arrival,cpu,memory,duration\n");
+    for (a, d) in pods {
+        writeln!(s, "{}ms,500m,1Gi,{}ms", a, d).unwrap();
+    }
+    s
+}
+
+/// Per pod in creation order: (created, scheduled, node, started, ended, phase).
+type PodFacts = Vec<(
+    u64,
+    Option<u64>,
+    Option<u32>,
+    Option<u64>,
+    Option<u64>,
+    PodPhase,
+)>;
+
+fn facts(path: &Path) -> (PodFacts, u64) {
+    let (_, spec) = scenario::load(path).unwrap_or_else(|e| panic!("{e}"));
+    // The run-time invariants (no over-commit, binds to Ready nodes only, one phase per pod,
+    // time never backwards) hold at every event of a trace replay, as for bundled scenarios.
+    let (out, violations) = simulation::run_checking_invariants(&spec, 1);
+    assert!(violations.is_empty(), "{violations:#?}");
+    assert_eq!(out.trace_error, None);
+    let f = out
+        .cluster
+        .pods
+        .iter()
+        .map(|p| {
+            (
+                p.created,
+                p.scheduled,
+                p.node.map(|n| n.idx() as u32),
+                p.started,
+                p.ended,
+                p.phase,
+            )
+        })
+        .collect();
+    (f, out.events)
+}
+
+#[test]
+fn a_trace_runs_exactly_as_one_job_per_row() {
+    let dir = TempDir::new("0");
+    let pods = pods(60);
+    write(dir.path(), "t.csv", &trace_csv(&pods));
+    let container =
+        r#"(name: "main", image: "pause:3.9", cpu: "500m", memory: "1Gi", start_delay: "0s")"#;
+    let traced = write(
+        dir.path(),
+        "trace.ron",
+        &format!(
+            "Scenario(name: \"t\", {HEAD} workloads: [], trace: \"t.csv\", \
+             trace_template: (containers: [{container}]))"
+        ),
+    );
+    let mut jobs = String::new();
+    for (i, (a, d)) in pods.iter().enumerate() {
+        write!(
+            jobs,
+            "(name: \"p{i}\", kind: Job, created_at: \"{a}ms\", job: (run_time: \"{d}ms\"), \
+             template: (containers: [{container}])),"
+        )
+        .unwrap();
+    }
+    let as_jobs = write(
+        dir.path(),
+        "jobs.ron",
+        &format!("Scenario(name: \"j\", {HEAD} workloads: [{jobs}])"),
+    );
+    let (t, t_events) = facts(&traced);
+    let (j, j_events) = facts(&as_jobs);
+    // The reference is the Job encoding, which the Job controller's own tests check by hand:
+    // every pod's times, node and outcome, and the number of events, must be the same.
+    assert_eq!(t.len(), 60);
+    assert_eq!(t, j);
+    assert_eq!(t_events, j_events);
+    // Some pods waited for a node (the case is crowded on purpose), and all ran to the end.
+    assert!(t.iter().any(|p| p.1 > Some(p.0)));
+    assert!(t.iter().all(|p| p.5 == PodPhase::Succeeded));
+}
+
+#[test]
+fn a_trace_pod_on_a_free_node_ends_its_duration_after_its_arrival() {
+    let dir = TempDir::new("1");
+    // Three 1-CPU pods, each fitting a 2-CPU node (allocatable a little under 2): the image is preloaded and the start delay 0,
+    // so each starts at its arrival and Succeeds `duration` later: 1.5 + 60 = 61.5 s,
+    // 1.5 + 0.25 = 1.75 s, 90 + 30 = 120 s.
+    write(
+        dir.path(),
+        "t.csv",
+        "arrival,cpu,memory,duration\n1.5,1,1Gi,60\n1.5,1,1Gi,250ms\n90,1,1Gi,30s\n",
+    );
+    let s = write(
+        dir.path(),
+        "s.ron",
+        &format!(
+            "Scenario(name: \"t\", {HEAD} workloads: [], trace: \"t.csv\", \
+             trace_template: (containers: [(name: \"main\", image: \"pause:3.9\", start_delay: \"0s\")]))"
+        ),
+    );
+    let (f, _) = facts(&s);
+    let ends: Vec<(u64, Option<u64>)> = f.iter().map(|p| (p.0, p.4)).collect();
+    assert_eq!(
+        ends,
+        vec![
+            (1_500, Some(61_500)),
+            (1_500, Some(1_750)),
+            (90_000, Some(120_000))
+        ]
+    );
+}
+
+#[test]
+fn a_bad_trace_row_is_reported_with_its_file_line_and_column_when_the_scenario_loads() {
+    let dir = TempDir::new("2");
+    write(
+        dir.path(),
+        "t.csv",
+        "arrival,cpu,memory,duration\n0,1,1Gi,60\n5,1,1Gi,-30\n",
+    );
+    let s = write(
+        dir.path(),
+        "s.ron",
+        &format!(
+            "Scenario(name: \"t\", {HEAD} workloads: [], trace: \"t.csv\", \
+             trace_template: (containers: [(name: \"main\", image: \"pause:3.9\")]))"
+        ),
+    );
+    let e = scenario::load(&s).unwrap_err().to_string();
+    let csv = dir.path().join("t.csv").display().to_string();
+    assert!(
+        e.contains(&format!(
+            "trace: {csv}:3: column `duration`: `-30` is negative; expected a duration ≥ 0"
+        )),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_trace_without_a_template_is_an_error_at_the_trace_field() {
+    let dir = TempDir::new("3");
+    write(
+        dir.path(),
+        "t.csv",
+        "arrival,cpu,memory,duration\n0,1,1Gi,60\n",
+    );
+    let s = write(
+        dir.path(),
+        "s.ron",
+        &format!("Scenario(name: \"t\", {HEAD} workloads: [], trace: \"t.csv\")"),
+    );
+    let e = scenario::load(&s).unwrap_err().to_string();
+    assert!(e.contains("trace: a trace needs `trace_template:"), "{e}");
+}
