@@ -25,7 +25,7 @@ if [ "${1:-}" = "--check" ]; then
 fi
 
 # Single runs, with the scenario's own seed.
-for s in quickstart forgotten-selector build-mismatch morning-peak disk-pressure; do
+for s in quickstart forgotten-selector build-mismatch morning-peak disk-pressure registry-herd; do
     rm -rf "$out/$s"
     "$HYBRIDSIM" run "scenarios/$s.ron" --out "$out/$s" --plots --quiet
 done
@@ -47,6 +47,14 @@ mkdir -p "$out/disk-pressure-compare"
     --out "$out/disk-pressure-compare" > "$out/disk-pressure-compare/table.txt.tmp"
 sed '$d' "$out/disk-pressure-compare/table.txt.tmp" > "$out/disk-pressure-compare/table.txt"
 rm "$out/disk-pressure-compare/table.txt.tmp"
+
+# registry-herd: 40 Windows nodes pulling one image through a shared registry, per variant.
+rm -rf "$out/registry-herd-compare"
+mkdir -p "$out/registry-herd-compare"
+"$HYBRIDSIM" compare scenarios/registry-herd.ron --seeds 1 --plots \
+    --out "$out/registry-herd-compare" > "$out/registry-herd-compare/table.txt.tmp"
+sed '$d' "$out/registry-herd-compare/table.txt.tmp" > "$out/registry-herd-compare/table.txt"
+rm "$out/registry-herd-compare/table.txt.tmp"
 
 # The planner's question on morning-peak: the cheapest Windows pool minimum and VM shape whose
 # p99 startup stays within 10 minutes (docs/experiments.md, "optimize"). Its console report is

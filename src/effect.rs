@@ -62,6 +62,9 @@ pub enum Event {
     ImageGc(NodeId),
     /// The kubelet's eviction manager looks at a node's disk (every 10 s).
     EvictionSync(NodeId),
+    /// The next layer download of the run's `SharedNet` ends (some registry is limited); stale
+    /// unless the generation is the net's current one.
+    NetIo { generation: u32 },
 }
 
 /// What a component asks the loop to do. Applied in push order after the event that caused

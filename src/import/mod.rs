@@ -638,6 +638,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         limits: Default::default(),
         trace: None,
         trace_template: None,
+        registries: Vec::new(),
     };
     let output = opts.output.display().to_string();
     // General statements first, then pools, images and the objects they concern; the order

@@ -25,6 +25,7 @@
 pub mod disk;
 pub mod fluid;
 pub mod pull;
+pub mod shared_net;
 
 use crate::effect::{Ctx, Effect, Event};
 use crate::model::cluster::{PodPhase, Reason, Stage};
@@ -34,6 +35,9 @@ use crate::model::{ContainerSpec, NodeId, Os, PodId, PoolId, PullPolicy, Spec};
 use pull::{NodePuller, PullDone, PullEnv, PullError, PullRequest};
 
 pub const PULL_TIMEOUT_MESSAGE: &str = "image pull cancelled: pull timeout exceeded";
+/// `throttledImageService.PullImage` when the `registryPullQPS` bucket is empty (k/k
+/// `pkg/kubelet/images/helpers.go`).
+pub const PULL_QPS_MESSAGE: &str = "pull QPS exceeded";
 pub const NEVER_PULL_MESSAGE: &str = "container image is not present with pull policy of Never";
 
 pub use crate::engine::backoff;
@@ -72,6 +76,13 @@ pub struct Kubelet {
     in_use: Vec<bool>,
     gc_order: Vec<(Option<u64>, Option<u64>, u32)>,
     freed_layers: Vec<crate::model::LayerId>,
+    /// Every node's downloads when some registry's egress is limited (`shared_net`); its
+    /// pending completion event's generation and time.
+    shared: Option<shared_net::SharedNet>,
+    net_gen: u32,
+    net_at: Option<u64>,
+    net_done: Vec<(NodeId, u32)>,
+    net_nodes: Vec<NodeId>,
 }
 
 impl Kubelet {
@@ -92,6 +103,14 @@ impl Kubelet {
             strict_platform: spec.kubelet.strict_platform_match,
             finishing: false,
             graph,
+            shared: (!spec.registries.is_empty()).then(|| {
+                let rates: Vec<u64> = spec.registries.iter().map(|r| r.bandwidth).collect();
+                shared_net::SharedNet::new(&rates)
+            }),
+            net_gen: 0,
+            net_at: None,
+            net_done: Vec::new(),
+            net_nodes: Vec::new(),
         }
     }
 
@@ -103,6 +122,10 @@ impl Kubelet {
             if p.preload(spec, &self.graph, pool, img) {
                 cx.cluster.add_node_image(node, img);
             }
+        }
+        if let Some(net) = &mut self.shared {
+            p.share_downloads();
+            net.add_node(node, spec.pool(pool).pull_bandwidth);
         }
         debug_assert_eq!(self.pullers.len(), node.idx());
         self.pullers.push(p);
@@ -309,7 +332,69 @@ impl Kubelet {
         if let Some((at, generation)) = puller.reschedule() {
             cx.at(at, Event::NodeIo { node, generation });
         }
+        if let Some(net) = &mut self.shared {
+            for (layer, bytes, image) in puller.outbox.drain(..) {
+                let registry = cx.spec.images[image.idx()].registry;
+                net.add(now, node, layer, registry, bytes);
+            }
+            for layer in puller.cancelled.drain(..) {
+                net.remove(now, node, layer);
+            }
+            self.reschedule_net(cx);
+        }
         self.finish_pulls(cx);
+    }
+
+    /// Schedules the shared net's next completion if it moved; older events go stale.
+    fn reschedule_net(&mut self, cx: &mut Ctx) {
+        let Some(net) = &self.shared else {
+            return;
+        };
+        let next = net.next_completion();
+        if next != self.net_at {
+            self.net_at = next;
+            self.net_gen = self.net_gen.wrapping_add(1);
+            if let Some(at) = next {
+                cx.at(
+                    at,
+                    Event::NetIo {
+                        generation: self.net_gen,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Downloads of the shared net ended: their nodes extract and go on, in node order.
+    pub fn net_io(&mut self, cx: &mut Ctx, generation: u32) {
+        if generation != self.net_gen {
+            return;
+        }
+        self.net_at = None;
+        let Some(net) = &mut self.shared else {
+            return;
+        };
+        self.net_done.clear();
+        net.drain_done(cx.now, &mut self.net_done);
+        self.net_nodes.clear();
+        for &(node, layer) in &self.net_done {
+            self.pullers[node.idx()].download_done(layer);
+            self.net_nodes.push(node);
+        }
+        self.net_nodes.sort_unstable();
+        self.net_nodes.dedup();
+        for i in 0..self.net_nodes.len() {
+            let node = self.net_nodes[i];
+            self.pump(cx, node);
+        }
+        self.reschedule_net(cx);
+    }
+
+    /// A node was deleted: its downloads stop taking their registry's egress.
+    pub fn node_deleted(&mut self, now: u64, node: NodeId) {
+        if let Some(net) = &mut self.shared {
+            net.remove_node(now, node);
+        }
     }
 
     fn finish_pulls(&mut self, cx: &mut Ctx) {
@@ -347,6 +432,10 @@ impl Kubelet {
                 Err(PullError::Timeout) => {
                     let m = cx.messages.intern(PULL_TIMEOUT_MESSAGE);
                     self.retry_later(cx, pod, Reason::ImagePullTimeout, m, true);
+                }
+                Err(PullError::QpsExceeded) => {
+                    let m = cx.messages.intern(PULL_QPS_MESSAGE);
+                    self.retry_later(cx, pod, Reason::ErrImagePull, m, true);
                 }
                 Err(PullError::NoSpace) => {
                     let pool = cx.cluster.nodes[d.node.idx()].pool;

@@ -52,6 +52,8 @@ pub enum PullError {
     Timeout,
     /// The image's missing layers do not fit on the node's disk.
     NoSpace,
+    /// The kubelet's `registryPullQPS` token bucket was empty (`pull QPS exceeded`).
+    QpsExceeded,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -103,6 +105,15 @@ pub struct NodePuller {
     /// Generation of the node's pending I/O completion event.
     pub io_gen: u32,
     io_at: Option<u64>,
+    /// Some registry's egress is limited: downloads go to the run's `SharedNet` through
+    /// `outbox` (layer, bytes, image) and `cancelled`, not to `net`.
+    shared: bool,
+    pub outbox: Vec<(u32, u64, ImageId)>,
+    pub cancelled: Vec<u32>,
+    /// `registryPullQPS` token bucket (golang.org/x/time/rate, as the kubelet's
+    /// `flowcontrol.NewTokenBucketRateLimiter`): tokens, and when they were counted.
+    qps_tokens: f64,
+    qps_at: u64,
 }
 
 /// Everything a puller needs from the scenario, passed in to keep pullers small.
@@ -135,6 +146,36 @@ impl NodePuller {
             bytes_repulled: 0,
             io_gen: 0,
             io_at: None,
+            shared: false,
+            outbox: Vec::new(),
+            cancelled: Vec::new(),
+            // A new limiter starts with a full bucket.
+            qps_tokens: f64::from(spec.kubelet.registry_burst),
+            qps_at: 0,
+        }
+    }
+
+    /// Hands this node's downloads to the run's `SharedNet` (some registry is limited).
+    pub fn share_downloads(&mut self) {
+        self.shared = true;
+    }
+
+    /// The kubelet's `throttledImageService.PullImage`: `limiter.TryAccept()` takes a token if
+    /// the bucket (refilled at `qps` per second up to `burst`) has one; QPS 0 is no limit.
+    fn try_accept(&mut self, spec: &Spec, now: u64) -> bool {
+        let qps = spec.kubelet.registry_pull_qps;
+        if qps <= 0.0 {
+            return true;
+        }
+        let burst = f64::from(spec.kubelet.registry_burst);
+        let elapsed = now.saturating_sub(self.qps_at) as f64 / 1000.0;
+        self.qps_tokens = (self.qps_tokens + elapsed * qps).min(burst);
+        self.qps_at = self.qps_at.max(now);
+        if self.qps_tokens >= 1.0 {
+            self.qps_tokens -= 1.0;
+            true
+        } else {
+            false
         }
     }
 
@@ -283,6 +324,14 @@ impl NodePuller {
                     break;
                 };
                 let img = &spec.images[req.image.idx()];
+                if !self.try_accept(spec, env.now) {
+                    done.push(PullDone {
+                        node: env.node,
+                        request: req,
+                        result: Err(PullError::QpsExceeded),
+                    });
+                    continue;
+                }
                 match select_platform(img, spec.pool(env.pool), req.isolation, env.strict_platform)
                 {
                     None => done.push(PullDone {
@@ -334,7 +383,11 @@ impl NodePuller {
                         if self.collected[l.idx()] {
                             self.bytes_repulled = self.bytes_repulled.saturating_add(size);
                         }
-                        self.net.add(env.now, l.0, size);
+                        if self.shared {
+                            self.outbox.push((l.0, size, a.req.image));
+                        } else {
+                            self.net.add(env.now, l.0, size);
+                        }
                         a.downloading += 1;
                     }
                 }
@@ -373,12 +426,7 @@ impl NodePuller {
         scratch.clear();
         self.net.drain_done(now, scratch);
         for &l in scratch.iter() {
-            if let LayerState::Downloading(owner) = self.layers[l as usize]
-                && let Some(a) = self.active.iter_mut().find(|a| a.id == owner)
-            {
-                a.downloading -= 1;
-            }
-            self.layers[l as usize] = LayerState::Downloaded;
+            self.download_done(l);
         }
         scratch.clear();
         self.disk.drain_done(now, scratch);
@@ -386,6 +434,16 @@ impl NodePuller {
             self.layers[l as usize] = LayerState::Present;
         }
         self.io_at = None;
+    }
+
+    /// Layer `l`'s download ended (here or in the `SharedNet`): it waits for extraction.
+    pub fn download_done(&mut self, l: u32) {
+        if let LayerState::Downloading(owner) = self.layers[l as usize]
+            && let Some(a) = self.active.iter_mut().find(|a| a.id == owner)
+        {
+            a.downloading -= 1;
+        }
+        self.layers[l as usize] = LayerState::Downloaded;
     }
 
     /// The time of the next I/O completion if it differs from the one already scheduled;
@@ -411,7 +469,11 @@ impl NodePuller {
         let a = self.active.remove(pos);
         for (l, st) in self.layers.iter_mut().enumerate() {
             if *st == LayerState::Downloading(id) {
-                self.net.remove(now, l as u32);
+                if self.shared {
+                    self.cancelled.push(l as u32);
+                } else {
+                    self.net.remove(now, l as u32);
+                }
                 *st = LayerState::Absent;
             }
         }

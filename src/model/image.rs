@@ -265,6 +265,7 @@ mod graph_tests {
                 size: 0,
             }],
             default_policy: PullPolicy::IfNotPresent,
+            registry: None,
         }
     }
 

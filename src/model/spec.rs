@@ -255,6 +255,16 @@ pub struct ImageSpec {
     pub platforms: Vec<PlatformSpec>,
     /// `imagePullPolicy` when a container omits it: Always for `:latest` or no tag.
     pub default_policy: PullPolicy,
+    /// The limited registry (index into `Spec::registries`) the image comes from, if any.
+    pub registry: Option<u16>,
+}
+
+/// A registry whose egress is limited (`registries` in the scenario).
+#[derive(Clone, Debug)]
+pub struct RegistrySpec {
+    pub host: String,
+    /// Bytes per second, shared by every download from it.
+    pub bandwidth: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -467,6 +477,9 @@ pub struct KubeletConfig {
     pub hyperv_start_delay: u64,
     pub hyperv_memory_overhead: u64,
     pub strict_platform_match: bool,
+    /// `registryPullQPS` (0 = no limit) and `registryBurst`.
+    pub registry_pull_qps: f64,
+    pub registry_burst: u32,
     /// Image GC thresholds (percent of the disk) and minimum age (ms).
     pub gc_high_percent: u32,
     pub gc_low_percent: u32,
@@ -511,6 +524,8 @@ pub struct Spec {
     pub timeline: Vec<(u64, TimelineAction)>,
     /// The scenario's `trace:` replay, if any (`model::trace`).
     pub trace: Option<super::trace::TraceSpec>,
+    /// Registries with limited egress (empty: every node has its own path to every registry).
+    pub registries: Vec<RegistrySpec>,
 }
 
 impl Spec {

@@ -121,6 +121,11 @@ pub fn provisioning(os: Os) -> DelayDist {
 /// compatibility check), so an image with no entry the host can run fails at pull time.
 /// Every supported Kubernetes release runs Windows on containerd (docs/upstream.md §1.2).
 pub const STRICT_PLATFORM_MATCH: bool = true;
+/// Kubelet `registryPullQPS` 5 and `registryBurst` 10 (k/k
+/// `pkg/kubelet/apis/config/v1beta1/defaults.go`): the token bucket in front of the runtime's
+/// PullImage (`pkg/kubelet/images/helpers.go`, `throttledImageService`).
+pub const REGISTRY_PULL_QPS: f64 = 5.0;
+pub const REGISTRY_BURST: u32 = 10;
 /// containerd CRI `max_concurrent_downloads` default 3 (docs/upstream.md §6.5).
 pub const MAX_CONCURRENT_DOWNLOADS: u32 = 3;
 /// kubelet image pull back-off: 10 s initial (k/k `pkg/kubelet/kubelet.go` `backOffPeriod`).

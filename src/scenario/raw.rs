@@ -106,6 +106,21 @@ pub struct Scenario {
     /// The pod every trace row is stamped from; required with `trace`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_template: Option<PodTemplate>,
+    /// Registries whose egress is limited: their bandwidth is shared by every node pulling
+    /// from them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registries: Vec<Registry>,
+}
+
+/// A registry with limited egress, e.g. `(host: "mcr.microsoft.com", bandwidth: "1GB/s")`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Registry {
+    /// The registry host of image names, as a Docker reference reads it: the first path
+    /// component when it has a `.` or `:` or is `localhost`, else `docker.io`.
+    pub host: String,
+    /// Egress shared by every download from this registry.
+    pub bandwidth: Rate,
 }
 
 /// Bounds on the size of one run, checked against an estimate before anything runs
@@ -778,6 +793,10 @@ pub struct KubeletSettings {
     pub eviction_nodefs_available: u32,
     /// Hard eviction `imagefs.available<N%` (same disk as nodefs: containerd's default root).
     pub eviction_imagefs_available: u32,
+    /// `registryPullQPS`: image pulls per second a node may start (0 = no limit).
+    pub registry_pull_qps: f64,
+    /// `registryBurst`: pulls a node may start at once above the QPS.
+    pub registry_burst: u32,
 }
 
 impl Default for KubeletSettings {
@@ -796,6 +815,8 @@ impl Default for KubeletSettings {
             hyperv_start_delay: Duration(d::HYPERV_START_DELAY_MS),
             hyperv_memory_overhead: Bytes(d::HYPERV_MEMORY_OVERHEAD),
             strict_platform_match: d::STRICT_PLATFORM_MATCH,
+            registry_pull_qps: d::REGISTRY_PULL_QPS,
+            registry_burst: d::REGISTRY_BURST,
             image_gc_high_threshold: d::IMAGE_GC_HIGH_PERCENT,
             image_gc_low_threshold: d::IMAGE_GC_LOW_PERCENT,
             image_minimum_gc_age: Duration(d::IMAGE_MINIMUM_GC_AGE_MS),

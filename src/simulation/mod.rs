@@ -304,6 +304,7 @@ impl<'s> Simulation<'s> {
     /// scheduler's node list.
     fn delete_node(&mut self, id: NodeId) {
         let now = self.q.now().millis();
+        self.kubelet.node_deleted(now, id);
         let pods = std::mem::take(&mut self.cluster.pods_on[id.idx()]);
         let mut touched: Vec<WorkloadId> = Vec::new();
         for &p in &pods {
@@ -554,6 +555,7 @@ impl<'s> Simulation<'s> {
             Event::NodeIo { node, generation } => {
                 self.kubelet.node_io(&mut cx!(self), node, generation)
             }
+            Event::NetIo { generation } => self.kubelet.net_io(&mut cx!(self), generation),
             Event::PullDeadline { node, pull } => {
                 self.kubelet.pull_deadline(&mut cx!(self), node, pull)
             }

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 pub(super) struct Catalog {
     pub layers: Vec<LayerSpec>,
     pub images: Vec<ImageSpec>,
+    pub registries: Vec<crate::model::RegistrySpec>,
     image_ix: HashMap<String, u32>,
 }
 
@@ -119,11 +120,72 @@ pub(super) fn check(cx: &mut Ctx, raw: &raw::Scenario) -> Catalog {
             name: im.name.clone(),
             platforms,
             default_policy: default_policy(&im.name),
+            registry: None,
         });
     }
+    let registries = registries(cx, raw, &mut images);
     Catalog {
         layers,
         images,
+        registries,
         image_ix,
     }
+}
+
+/// The registry host of an image name, as a Docker reference is normalised
+/// (`distribution/reference`, `splitDockerDomain`): the part before the first `/` when it
+/// has a `.` or a `:` or is `localhost`; otherwise Docker Hub, `docker.io`.
+pub fn registry_host(image: &str) -> &str {
+    match image.split_once('/') {
+        Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first,
+        _ => "docker.io",
+    }
+}
+
+/// The `registries` with limited egress; each image learns which one it comes from. A
+/// registry no image comes from is an error: a misspelt host would limit nothing.
+fn registries(
+    cx: &mut Ctx,
+    raw: &raw::Scenario,
+    images: &mut [ImageSpec],
+) -> Vec<crate::model::RegistrySpec> {
+    let rp = Path::root().field("registries");
+    let ix = index_names(
+        cx,
+        raw.registries.iter().map(|r| r.host.as_str()),
+        &rp,
+        "registry",
+    );
+    for im in images.iter_mut() {
+        im.registry = ix.get(registry_host(&im.name)).map(|&i| i as u16);
+    }
+    let mut out = Vec::with_capacity(raw.registries.len());
+    for (i, r) in raw.registries.iter().enumerate() {
+        let p = rp.index(i);
+        if r.bandwidth.0 == 0 {
+            cx.err(
+                p.field("bandwidth"),
+                "expected a positive egress such as \"1GB/s\" (leave the registry out for no \
+                 limit)",
+            );
+        }
+        if !images.iter().any(|im| im.registry == Some(i as u16)) {
+            let mut hosts: Vec<&str> = images.iter().map(|im| registry_host(&im.name)).collect();
+            hosts.sort_unstable();
+            hosts.dedup();
+            cx.err(
+                p.field("host"),
+                format!(
+                    "no image comes from registry \"{}\"; the images' registries are: {}",
+                    r.host,
+                    hosts.join(", ")
+                ),
+            );
+        }
+        out.push(crate::model::RegistrySpec {
+            host: r.host.clone(),
+            bandwidth: r.bandwidth.0,
+        });
+    }
+    out
 }

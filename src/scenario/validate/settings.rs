@@ -77,6 +77,7 @@ pub(super) fn check(cx: &mut Ctx, raw: &raw::Scenario) -> Settings {
         );
     }
     check_disk_thresholds(cx, k, &kp);
+    check_registry_qps(cx, k, &kp);
     let s = &raw.scheduler;
     if s.percentage_of_nodes_to_score > 100 {
         cx.err(
@@ -121,6 +122,8 @@ pub(super) fn check(cx: &mut Ctx, raw: &raw::Scenario) -> Settings {
             hyperv_start_delay: k.hyperv_start_delay.0,
             hyperv_memory_overhead: k.hyperv_memory_overhead.0,
             strict_platform_match: k.strict_platform_match,
+            registry_pull_qps: k.registry_pull_qps,
+            registry_burst: k.registry_burst,
             gc_high_percent: k.image_gc_high_threshold,
             gc_low_percent: k.image_gc_low_threshold,
             gc_min_age: k.image_minimum_gc_age.0,
@@ -160,6 +163,27 @@ pub(super) fn check(cx: &mut Ctx, raw: &raw::Scenario) -> Settings {
         } else {
             k.max_parallel_image_pulls.unwrap_or(u32::MAX)
         },
+    }
+}
+
+/// `registryPullQPS` and `registryBurst` as the kubelet's config validation checks them (k/k
+/// `pkg/kubelet/apis/config/validation/validation.go`: neither negative), plus a burst of at
+/// least 1 when the QPS limits: a bucket of 0 tokens refuses every pull.
+fn check_registry_qps(cx: &mut Ctx, k: &raw::KubeletSettings, kp: &Path) {
+    if !(k.registry_pull_qps >= 0.0 && k.registry_pull_qps.is_finite()) {
+        cx.err(
+            kp.field("registry_pull_qps"),
+            format!(
+                "expected a non-negative number of pulls per second (0 = no limit), found {}",
+                k.registry_pull_qps
+            ),
+        );
+    } else if k.registry_pull_qps > 0.0 && k.registry_burst == 0 {
+        cx.err(
+            kp.field("registry_burst"),
+            "expected at least 1 while registry_pull_qps limits pulls: a burst of 0 refuses \
+             every pull (set registry_pull_qps: 0 for no limit)",
+        );
     }
 }
 
