@@ -597,3 +597,41 @@ fn generate_writes_the_same_file_for_the_same_seed() {
             .all(|p| p.cpu_millis == 500 && p.memory_bytes == GI)
     );
 }
+
+#[test]
+fn the_dataset_names_and_summary_are_accepted_as_spellings_of_the_formats_and_of_summarize() {
+    // `--from alibaba-v2018` / `google-2019` name the same adapters as `alibaba-batch-task` /
+    // `google-instance-events` (the datasets' own names: cluster-trace-v2018, cluster-data
+    // 2019), and `trace summary` is `trace summarize`: byte-identical outputs.
+    let cases: [(&str, &str, &str, &[&str]); 2] = [
+        (
+            "alibaba-batch-task",
+            "alibaba-v2018",
+            "alibaba-batch_task.csv",
+            &["--node-memory", "100Gi"],
+        ),
+        (
+            "google-instance-events",
+            "google-2019",
+            "google-instance_events.json",
+            &["--node-cpu", "32", "--node-memory", "128Gi"],
+        ),
+    ];
+    for (canonical, alias, file, extra) in cases {
+        let a = tmp(&format!("{alias}-canonical.csv"));
+        let b = tmp(&format!("{alias}-alias.csv"));
+        convert(canonical, file, &a, extra);
+        convert(alias, file, &b, extra);
+        assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    }
+    let run = |cmd: &str| {
+        bin()
+            .args(["trace", cmd])
+            .arg(Path::new(FIXTURES).join("example.csv"))
+            .output()
+            .unwrap()
+    };
+    let (a, b) = (run("summarize"), run("summary"));
+    assert!(b.status.success());
+    assert_eq!(a.stdout, b.stdout);
+}

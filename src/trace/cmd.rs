@@ -48,6 +48,7 @@ pub enum TraceCommand {
         keep_origin: bool,
     },
     /// Print pods, arrival span, percentiles of requests and durations, and the OS mix.
+    #[command(visible_alias = "summary")]
     Summarize {
         /// A hybridsim trace (CSV).
         file: PathBuf,
@@ -80,8 +81,10 @@ pub enum TraceCommand {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Alibaba cluster-trace-v2018 batch_task.csv.
+    #[value(alias = "alibaba-v2018")]
     AlibabaBatchTask,
     /// Google cluster-data 2019 instance_events (JSON lines or CSV with a header).
+    #[value(alias = "google-2019")]
     GoogleInstanceEvents,
     /// A hybridsim trace, possibly out of arrival order.
     Hybridsim,
