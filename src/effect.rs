@@ -143,6 +143,16 @@ pub mod testing {
     use crate::model::cluster::{Node, NodeState, Pod, PodPhase};
     use crate::model::{PoolId, Res, TemplateId};
 
+    /// The pods the effects put in the scheduling queue, in order.
+    pub fn enqueued(fx: &[Effect]) -> Vec<PodId> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Enqueue(p) => Some(*p),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub struct Harness {
         pub spec: Spec,
         pub cluster: Cluster,

@@ -192,7 +192,7 @@ impl Controllers {
 mod tests {
     use super::*;
     use crate::controllers::Controllers;
-    use crate::effect::testing::Harness;
+    use crate::effect::testing::{Harness, enqueued};
 
     const SCENARIO: &str = r#"Scenario(
         name: "jobs", duration: "2h",
@@ -207,15 +207,6 @@ mod tests {
              template: (containers: [(image: "app:1")])),
         ],
     )"#;
-
-    fn enqueued(fx: &[Effect]) -> Vec<PodId> {
-        fx.iter()
-            .filter_map(|e| match e {
-                Effect::Enqueue(p) => Some(*p),
-                _ => None,
-            })
-            .collect()
-    }
 
     /// Binds a pod and brings it to Running, as the scheduler and kubelet would.
     fn run(h: &mut Harness, pod: PodId, node: NodeId, now: u64) {

@@ -626,7 +626,7 @@ pub fn finish_termination(cx: &mut Ctx, pod: PodId, generation: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::effect::testing::Harness;
+    use crate::effect::testing::{Harness, enqueued};
 
     const SCENARIO: &str = r#"Scenario(
         name: "unit", duration: "1h",
@@ -642,15 +642,6 @@ mod tests {
             (name: "agent", kind: DaemonSet, template: (containers: [(image: "app:1")])),
         ],
     )"#;
-
-    fn enqueued(fx: &[Effect]) -> Vec<PodId> {
-        fx.iter()
-            .filter_map(|e| match e {
-                Effect::Enqueue(p) => Some(*p),
-                _ => None,
-            })
-            .collect()
-    }
 
     #[test]
     fn a_deployment_scaled_down_deletes_its_unbound_pods_before_its_bound_one() {
