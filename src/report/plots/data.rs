@@ -9,7 +9,10 @@
 //! A run's plots are drawn from its rows in memory; `plot DIR` reads the files into the same
 //! rows, whose cells hold exactly what the files hold, so both draw the same bytes.
 
-use super::figures::{CdfFigure, FailureFigure, PoolLines, Series, TimelineFigure};
+use super::figures::{
+    BandLine, CdfFigure, FailureFigure, PoolLines, Series, TimelineFigure, VariantTimelineFigure,
+};
+use crate::report::rows::VariantSeries;
 use crate::report::{PodRow, StartupCdf, Summary, Timeseries};
 use std::collections::BTreeMap;
 use std::io;
@@ -133,37 +136,149 @@ pub fn run_figures(
     (cdf, timeline)
 }
 
+fn multi_variant(data: &CompareData) -> bool {
+    let g = &data.groups;
+    g.iter().any(|x| x.variant != g[0].variant)
+}
+
+/// Short labels: a sweep's groups are named by their values only (`56MB/s, Price`), the swept
+/// paths go into the axis title and the figure title once.
+fn short_label(multi: bool, variant: &str, values: &[String]) -> String {
+    if values.is_empty() {
+        return variant.to_string();
+    }
+    let v = values.join(", ");
+    if multi { format!("{variant}: {v}") } else { v }
+}
+
+/// Every group's short label, in group order.
+fn group_labels(data: &CompareData) -> Vec<String> {
+    let multi = multi_variant(data);
+    data.groups
+        .iter()
+        .map(|g| {
+            let values: Vec<String> = data
+                .params
+                .iter()
+                .map(|p| g.params.get(p).cloned().unwrap_or_else(|| "?".into()))
+                .collect();
+            short_label(multi, &g.variant, &values)
+        })
+        .collect()
+}
+
+/// What the groups differ in: `variant`, the swept paths, or both.
+fn axis_title(data: &CompareData) -> String {
+    if data.params.is_empty() {
+        "variant".to_string()
+    } else if multi_variant(data) {
+        format!("variant: {}", data.params.join(", "))
+    } else {
+        data.params.join(", ")
+    }
+}
+
+/// Most groups the per-variant timeline draws: beyond ten, colours repeat and lines cannot be
+/// told apart; the CSV keeps every group.
+const TIMELINE_MAX_GROUPS: usize = 10;
+
+/// The per-variant timeline of a compare or sweep: nodes Ready and application pods waiting,
+/// by OS, a line per group (mean over seeds) with its interval band. Panels whose series are
+/// 0 in every group are left out (no Windows pool, no waiting pod); None when nothing is left.
+pub fn variant_timeline(data: &CompareData, vs: &VariantSeries) -> Option<VariantTimelineFigure> {
+    let labels = group_labels(data);
+    let multi = multi_variant(data);
+    let shown = labels.len().min(TIMELINE_MAX_GROUPS);
+    let panels_of = [
+        ("nodes_ready.windows", "Windows nodes Ready", "nodes"),
+        ("nodes_ready.linux", "Linux nodes Ready", "nodes"),
+        (
+            "pods_waiting.windows",
+            "Windows app pods waiting (created, not Ready)",
+            "pods",
+        ),
+        (
+            "pods_waiting.linux",
+            "Linux app pods waiting (created, not Ready)",
+            "pods",
+        ),
+        (
+            "pods_waiting.unknown",
+            "app pods of either OS waiting, not bound",
+            "pods",
+        ),
+    ];
+    // (series, group label) → its rows, in file (time) order: one pass over the file.
+    let mut by_line: BTreeMap<(&str, String), Vec<&crate::report::rows::VariantSeriesRow>> =
+        BTreeMap::new();
+    for r in &vs.rows {
+        by_line
+            .entry((r.series.as_str(), short_label(multi, &r.variant, &r.params)))
+            .or_default()
+            .push(r);
+    }
+    let mut end_min: f64 = 0.0;
+    let mut panels = Vec::new();
+    for (series, title, unit) in panels_of {
+        let mut lines: Vec<BandLine> = Vec::new();
+        let mut nonzero = false;
+        for (g, label) in labels.iter().enumerate().take(shown) {
+            let rows = by_line
+                .get(&(series, label.clone()))
+                .map_or(&[][..], |v| v.as_slice());
+            let mut line = BandLine {
+                group: g,
+                mean: Vec::new(),
+                band: Vec::new(),
+            };
+            for r in rows {
+                let x = r.time_s.as_f64() / 60.0;
+                end_min = end_min.max(x);
+                nonzero |= r.max.get() > 0.0;
+                line.mean.push((x, r.mean.get()));
+                if let (Some(lo), Some(hi)) = (r.lo.0, r.hi.0) {
+                    line.band.push((x, lo, hi));
+                }
+            }
+            if !line.mean.is_empty() {
+                lines.push(line);
+            }
+        }
+        if nonzero {
+            panels.push((title.to_string(), unit.to_string(), lines));
+        }
+    }
+    if panels.is_empty() {
+        return None;
+    }
+    let nseeds = vs.rows.first().map_or(0, |r| r.runs);
+    Some(VariantTimelineFigure {
+        title: format!(
+            "{}: nodes and waiting pods over time by {} ({nseeds} seeds)",
+            data.scenario,
+            axis_title(data)
+        ),
+        labels: labels[..shown].to_vec(),
+        panels,
+        end_min,
+        note: (labels.len() > shown).then(|| {
+            format!(
+                "first {shown} of {} groups; all in {}",
+                labels.len(),
+                VariantSeries::FILE
+            )
+        }),
+    })
+}
+
 /// A compare's or sweep's startup CDF (one line per group, a panel per OS) and failure bars.
 pub fn compare_figures(data: &CompareData, cdf: &StartupCdf) -> (CdfFigure, FailureFigure) {
     let (scenario, nseeds, params, groups) =
         (&data.scenario, data.seeds, &data.params, &data.groups);
-    let multi = groups.iter().any(|g| g.variant != groups[0].variant);
-    // Short labels: a sweep's groups are named by their values only (`56MB/s, Price`), the
-    // swept paths go into the axis title and the figure title once.
-    let short = |variant: &str, values: &[String]| -> String {
-        if values.is_empty() {
-            return variant.to_string();
-        }
-        let v = values.join(", ");
-        if multi { format!("{variant}: {v}") } else { v }
-    };
-    let labels: Vec<String> = groups
-        .iter()
-        .map(|g| {
-            let values: Vec<String> = params
-                .iter()
-                .map(|p| g.params.get(p).cloned().unwrap_or_else(|| "?".into()))
-                .collect();
-            short(&g.variant, &values)
-        })
-        .collect();
-    let what = if params.is_empty() {
-        "variant".to_string()
-    } else if multi {
-        format!("variant: {}", params.join(", "))
-    } else {
-        params.join(", ")
-    };
+    let multi = multi_variant(data);
+    let short = |variant: &str, values: &[String]| short_label(multi, variant, values);
+    let labels = group_labels(data);
+    let what = axis_title(data);
     // Failures: reasons with a positive mean in some group, in the sorted metric order.
     let mut reasons: Vec<(String, Vec<f64>)> = Vec::new();
     if let Some(first) = groups.first() {
@@ -172,8 +287,28 @@ pub fn compare_figures(data: &CompareData, cdf: &StartupCdf) -> (CdfFigure, Fail
                 .iter()
                 .map(|g| g.means.get(key).copied().flatten().unwrap_or(0.0))
                 .collect();
-            if vals.iter().any(|v| *v > 0.0) {
-                reasons.push((key.trim_start_matches("failures.").to_string(), vals));
+            if !vals.iter().any(|v| *v > 0.0) {
+                continue;
+            }
+            let reason = key.trim_start_matches("failures.");
+            // Pods that were Unschedulable and later bound waited for capacity (a node being
+            // added, a pod leaving); only the rest never ran. Split when the summary says.
+            let later: Option<Vec<f64>> = groups
+                .iter()
+                .map(|g| g.means.get("unschedulable_then_bound").copied().flatten())
+                .collect();
+            match later {
+                Some(later) if reason == "Unschedulable" => {
+                    let never: Vec<f64> =
+                        vals.iter().zip(&later).map(|(v, l)| (v - l).max(0.0)).collect();
+                    if later.iter().any(|v| *v > 0.0) {
+                        reasons.push(("Unschedulable, bound later".into(), later));
+                    }
+                    if never.iter().any(|v| *v > 0.0) {
+                        reasons.push(("Unschedulable, never bound".into(), never));
+                    }
+                }
+                _ => reasons.push((reason.to_string(), vals)),
             }
         }
     }

@@ -469,3 +469,121 @@ impl Figure for TimelineFigure {
         Ok(())
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Per-variant timeline of a compare or sweep
+
+/// One group's line in a panel: the mean over seeds and the interval band, in minutes.
+#[derive(Clone, Debug)]
+pub struct BandLine {
+    /// Index into `VariantTimelineFigure::labels` (and the colour).
+    pub group: usize,
+    pub mean: Vec<(f64, f64)>,
+    /// (minute, low, high) of the mean's interval; empty with one seed.
+    pub band: Vec<(f64, f64, f64)>,
+}
+
+/// Nodes and waiting pods over time, one line per group with its confidence band, a panel per
+/// series (two columns), the group legend in a strip beside the panels.
+pub struct VariantTimelineFigure {
+    pub title: String,
+    pub labels: Vec<String>,
+    /// (panel title, y axis, lines).
+    pub panels: Vec<(String, String, Vec<BandLine>)>,
+    pub end_min: f64,
+    /// Said under the legend when groups were left out of the plot.
+    pub note: Option<String>,
+}
+
+/// Width of the strip beside the per-variant timeline that holds the group legend.
+const VARIANT_LEGEND_W: u32 = 300;
+
+impl Figure for VariantTimelineFigure {
+    fn size(&self) -> (u32, u32) {
+        let rows = self.panels.len().div_ceil(2).max(1) as u32;
+        (1300 + VARIANT_LEGEND_W, 60 + 360 * rows)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let root = root.titled(&self.title, font(24)).map_err(err)?;
+        let (charts, strip) =
+            root.split_horizontally(root.dim_in_pixel().0 as i32 - VARIANT_LEGEND_W as i32);
+        let rows = self.panels.len().div_ceil(2).max(1);
+        let cells = charts.split_evenly((rows, 2));
+        let xmax = self.end_min.max(1.0);
+        for ((title, ylabel, lines), area) in self.panels.iter().zip(cells.iter()) {
+            let top = lines
+                .iter()
+                .flat_map(|l| {
+                    l.mean
+                        .iter()
+                        .map(|p| p.1)
+                        .chain(l.band.iter().map(|b| b.2))
+                })
+                .fold(0.0, f64::max);
+            let ymax = top.max(1.0) * 1.1;
+            let mut chart = ChartBuilder::on(area)
+                .caption(title.as_str(), font(18))
+                .margin(10)
+                .x_label_area_size(40)
+                .y_label_area_size(60)
+                .build_cartesian_2d(0f64..xmax, 0f64..ymax)
+                .map_err(err)?;
+            chart
+                .configure_mesh()
+                .x_desc("time (min)")
+                .y_desc(ylabel.as_str())
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&whole)
+                .axis_desc_style(font(16))
+                .label_style(font(14))
+                .draw()
+                .map_err(err)?;
+            // Bands first, so that every mean line is drawn over every band.
+            for l in lines.iter().filter(|l| !l.band.is_empty()) {
+                let c = color(l.group);
+                let mut poly: Vec<(f64, f64)> =
+                    l.band.iter().map(|&(x, _, hi)| (x, hi.min(ymax))).collect();
+                poly.extend(l.band.iter().rev().map(|&(x, lo, _)| (x, lo.max(0.0))));
+                chart
+                    .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))
+                    .map_err(err)?;
+            }
+            for l in lines {
+                chart
+                    .draw_series(LineSeries::new(
+                        l.mean.clone(),
+                        color(l.group).stroke_width(2),
+                    ))
+                    .map_err(err)?;
+            }
+        }
+        let mut y = 40;
+        strip
+            .draw(&Text::new("mean over seeds,", (4, y), font(14)))
+            .map_err(err)?;
+        strip
+            .draw(&Text::new("band: its confidence interval", (4, y + 18), font(14)))
+            .map_err(err)?;
+        y += 50;
+        for (i, name) in self.labels.iter().enumerate() {
+            let m = y + 8;
+            strip
+                .draw(&PathElement::new(vec![(4, m), (30, m)], color(i).stroke_width(3)))
+                .map_err(err)?;
+            strip
+                .draw(&Text::new(name.clone(), (38, y), font(14)))
+                .map_err(err)?;
+            y += 24;
+        }
+        if let Some(note) = &self.note {
+            strip
+                .draw(&Text::new(note.clone(), (4, y + 10), font(13)))
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+}
