@@ -52,6 +52,9 @@ pub enum Event {
     TaintEviction(PodId),
     /// A Job's pod has run its run time since its containers started: it Succeeds.
     PodSucceeded { pod: PodId, generation: u32 },
+    /// `--node-monitor-grace-period` after a node's last heartbeat: if it is still down (the
+    /// same failure, by generation), the node lifecycle controller marks it NotReady.
+    NodeMonitorGrace { node: NodeId, generation: u32 },
 }
 
 /// What a component asks the loop to do. Applied in push order after the event that caused
@@ -79,6 +82,9 @@ pub enum Effect {
     /// A node became less restrictive (uncordoned, a taint removed): a cluster event for the
     /// scheduling queue's hints.
     NodeUpdated(NodeId),
+    /// A bound pod's start path begins again from its first container (its node recovered
+    /// from a failure): the loop hands it to the kubelet as a fresh binding.
+    RestartPod(PodId),
 }
 
 /// The part of a run a component may see and change while it handles one event.

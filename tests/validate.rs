@@ -379,3 +379,58 @@ fn an_events_limit_names_the_largest_source_of_events() {
         ),
     );
 }
+
+#[test]
+fn an_unknown_priority_class_is_reported_where_the_template_names_it() {
+    let text = BASE.replacen(
+        "containers: [",
+        "priority_class_name: \"gold\", containers: [",
+        1,
+    );
+    check(
+        "prio-unknown.ron",
+        &text,
+        "\"gold\"",
+        None,
+        "workloads[0].template.priority_class_name: no PriorityClass with name gold was found; declare it under `priority_classes`",
+    );
+}
+
+#[test]
+fn a_second_global_default_priority_class_is_refused() {
+    let text = BASE.replacen(
+        "workloads: [",
+        "priority_classes: [(name: \"a\", value: 1, global_default: true), (name: \"b\", value: 2, global_default: true)],\n    workloads: [",
+        1,
+    );
+    check(
+        "prio-default.ron",
+        &text,
+        "true",
+        Some("name: \"b\""),
+        "priority_classes[1].global_default: PriorityClass a is already marked as default. Only one default can exist",
+    );
+}
+
+#[test]
+fn a_user_priority_class_above_one_billion_or_named_system_is_refused() {
+    let text = BASE.replacen(
+        "workloads: [",
+        "priority_classes: [(name: \"big\", value: 1000000001), (name: \"system-mine\", value: 5)],\n    workloads: [",
+        1,
+    );
+    check(
+        "prio-big.ron",
+        &text,
+        "1000000001",
+        None,
+        "priority_classes[0].value: maximum allowed value of a user defined priority is 1000000000",
+    );
+    check(
+        "prio-big.ron",
+        &text,
+        "\"system-mine\"",
+        None,
+        "priority_classes[1].name: priority class names with 'system-' prefix are reserved for system use only (the built-in classes are system-cluster-critical and system-node-critical)",
+    );
+}

@@ -12,6 +12,8 @@
 //! NoSchedule/NoExecute taints) and failed-pod back-off from k/k `pkg/controller/daemon`.
 
 pub mod node_actions;
+pub mod node_lifecycle;
+pub mod rollout;
 pub mod taint_eviction;
 
 use crate::effect::{Ctx, Effect, Event};
@@ -48,6 +50,10 @@ pub struct Controllers {
     pub eviction: taint_eviction::TaintEviction,
     /// Per workload, its Job status (default and unused for other kinds).
     pub jobs: Vec<job::JobState>,
+    /// Failed nodes (`node_lifecycle`).
+    pub lifecycle: node_lifecycle::NodeLifecycle,
+    /// Deployments' rolling updates (`rollout`).
+    pub rollouts: rollout::Rollouts,
 }
 
 /// A pod's place in the `ActivePodsWithRanks` deletion order: smaller is deleted first. The pod
@@ -91,14 +97,32 @@ impl Controllers {
             scratch: VictimScratch::default(),
             eviction: taint_eviction::TaintEviction::default(),
             jobs: vec![job::JobState::default(); spec.workloads.len()],
+            // The run replaces this stream with its own (`simulation::streams`); unit tests
+            // keep this one, from the scenario's seed.
+            lifecycle: node_lifecycle::NodeLifecycle::new(
+                crate::engine::RngStreams::new(spec.seed).stream(crate::engine::StreamId::Fixed(7)),
+            ),
+            rollouts: rollout::Rollouts::new(spec),
         }
     }
 
     fn create_pod(&mut self, cx: &mut Ctx, wl: WorkloadId, pinned: Option<NodeId>) -> PodId {
+        let tid = self.rollouts.template_of(cx.spec, wl);
+        self.create_pod_of(cx, wl, pinned, tid)
+    }
+
+    /// Creates a pod of `wl` from template `tid` (a ReplicaSet of a rolling update may use
+    /// another template than the workload's current one).
+    fn create_pod_of(
+        &mut self,
+        cx: &mut Ctx,
+        wl: WorkloadId,
+        pinned: Option<NodeId>,
+        tid: TemplateId,
+    ) -> PodId {
         let spec = cx.spec;
         let now = cx.now;
         let ws = &mut self.workloads[wl.idx()];
-        let tid = spec.workloads[wl.idx()].template;
         let id = PodId::from_idx(cx.cluster.pods.len());
         let mut pod = Pod::new(wl, tid, ws.next_ordinal, pinned, now);
         ws.next_ordinal += 1;
@@ -141,6 +165,7 @@ impl Controllers {
                 || (keep_terminating && phase == PodPhase::Terminating)
         });
         match spec.workloads[wl.idx()].kind {
+            WorkloadKind::Deployment if self.rollouts.rolling(wl) => self.rollout_sync(cx, wl),
             WorkloadKind::Deployment => {
                 let have = ws.pods.len() as u32;
                 let want = ws.desired;
@@ -150,7 +175,7 @@ impl Controllers {
                     }
                 } else if have > want {
                     let mut scratch = std::mem::take(&mut self.scratch);
-                    self.scale_down_victims(cx, wl, (have - want) as usize, &mut scratch);
+                    self.scale_down_victims(cx, wl, (have - want) as usize, &mut scratch, None);
                     let ws = &mut self.workloads[wl.idx()];
                     // Deleted in deletion order (the effects' order).
                     for &(_, i) in &scratch.keyed {
@@ -212,7 +237,17 @@ impl Controllers {
     /// ascending, in `sc.victims`. Each pod's key is computed once, then a partial selection
     /// puts the `n` smallest first and only those are sorted: O(pods + n log n) instead of a
     /// full sort whose comparator searched the node counts twice per comparison.
-    fn scale_down_victims(&self, cx: &Ctx, wl: WorkloadId, n: usize, sc: &mut VictimScratch) {
+    /// With `only`, the victims are chosen among the pods of that template (one ReplicaSet
+    /// of a rolling update); the node ranks still count all the workload's pods, as upstream
+    /// ranks by the Deployment's pods on the same node.
+    fn scale_down_victims(
+        &self,
+        cx: &Ctx,
+        wl: WorkloadId,
+        n: usize,
+        sc: &mut VictimScratch,
+        only: Option<TemplateId>,
+    ) {
         let ws = &self.workloads[wl.idx()];
         let cl = &*cx.cluster;
         // Rank: how many of this workload's pods share the pod's node (more → deleted first).
@@ -259,6 +294,10 @@ impl Controllers {
             );
             (key, i)
         }));
+        if let Some(t) = only {
+            sc.keyed
+                .retain(|&(_, i)| cl.pods[ws.pods[i].idx()].template == t);
+        }
         let n = n.min(sc.keyed.len());
         if n == 0 {
             sc.keyed.clear();
@@ -300,6 +339,7 @@ impl Controllers {
     }
 
     pub fn delete(&mut self, cx: &mut Ctx, wl: WorkloadId) {
+        self.rollouts.forget(wl);
         let ws = &mut self.workloads[wl.idx()];
         ws.active = false;
         let pods = std::mem::take(&mut ws.pods);
@@ -351,6 +391,10 @@ impl Controllers {
     /// A terminating pod's grace period ended: it leaves its node (`finish_termination`); a
     /// DaemonSet then puts a new pod on the node if the node should still run one.
     pub fn pod_terminated(&mut self, cx: &mut Ctx, pod: PodId, generation: u32) {
+        // A down node's kubelet cannot confirm the pod is gone (`node_lifecycle`).
+        if self.termination_waits_for_node(cx, pod, generation) {
+            return;
+        }
         if !finish_termination(cx, pod, generation) {
             return;
         }
@@ -404,6 +448,9 @@ impl Controllers {
                     self.node_taints_changed(cx, n);
                 }
             }
+            TimelineAction::FailNode(target) => self.fail_nodes(cx, target),
+            TimelineAction::RecoverNode(target) => self.recover_nodes(cx, target),
+            TimelineAction::Rollout(wl, t) => self.start_rollout(cx, wl, t),
         }
     }
 

@@ -539,6 +539,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
             stagger: Duration(0),
             template: d.template.clone(),
             job: None,
+            strategy: None,
         })
         .collect();
 
@@ -628,6 +629,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         layers: book.layers,
         images: book.images,
         runtime_classes,
+        priority_classes: Vec::new(),
         workloads,
         timeline: Vec::new(),
         variants: Vec::new(),

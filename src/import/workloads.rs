@@ -612,6 +612,7 @@ fn pod_template(
         isolation,
         priority,
         termination_grace_period: None,
+        priority_class_name: None,
     })
 }
 

@@ -102,6 +102,14 @@ impl Kubelet {
     /// A pod was bound to its node: the start path.
     pub fn pod_bound(&mut self, cx: &mut Ctx, pod: PodId) {
         let now = cx.now;
+        // A failed node's kubelet never sees the binding; the pod's start path begins when the
+        // node recovers (`controllers::node_lifecycle` asks for it with `Effect::RestartPod`).
+        if let Some(node) = cx.cluster.pods[pod.idx()].node
+            && !cx.cluster.nodes_down.is_empty()
+            && cx.cluster.nodes_down.contains(&node)
+        {
+            return;
+        }
         let p = &mut cx.cluster.pods[pod.idx()];
         p.step = 0;
         p.step_attempts = 0;

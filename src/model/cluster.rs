@@ -291,6 +291,9 @@ pub struct Cluster {
     pub spread: super::topology::SpreadCounts,
     /// Nodes whose taints differ from their pool's (timeline taints, node lifecycle taints).
     pub taint_overlay: super::taint_overlay::TaintOverlay,
+    /// Nodes that failed (`FailNode`) and have not recovered: their kubelet runs nothing and
+    /// confirms no pod's termination. Empty in the common case.
+    pub nodes_down: std::collections::BTreeSet<NodeId>,
 }
 
 impl Cluster {
@@ -514,6 +517,18 @@ impl Cluster {
         let n = self.node(id);
         let pool = spec.pool(n.pool);
         pool.naming.name(&pool.name, n.ordinal)
+    }
+
+    /// A pod's name: a bare Pod keeps its workload's name; controller-made pods are
+    /// `WORKLOAD-N` (what pods.csv prints).
+    pub fn pod_name(&self, spec: &super::Spec, id: PodId) -> String {
+        let p = self.pod(id);
+        let wl = &spec.workloads[p.workload.idx()];
+        if wl.kind == super::WorkloadKind::Pod {
+            wl.name.clone()
+        } else {
+            format!("{}-{}", wl.name, p.ordinal)
+        }
     }
 }
 

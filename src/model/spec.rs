@@ -303,6 +303,18 @@ pub struct TemplateSpec {
     /// Set when the API server's RuntimeClass admission rejects the pod (a nodeSelector
     /// conflict); such pods are never created.
     pub admission_error: Option<String>,
+    /// `preemptionPolicy`, from the pod's PriorityClass (Priority admission).
+    pub preemption_policy: PreemptionPolicy,
+}
+
+/// `core/v1 PreemptionPolicy` (also the scenario file's `preemption_policy` of a priority
+/// class): whether a pod may evict lower-priority pods to make room for itself.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum PreemptionPolicy {
+    /// The API default.
+    #[default]
+    PreemptLowerPriority,
+    Never,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -339,6 +351,32 @@ pub struct WorkloadSpec {
     pub hpa: Option<HpaSpec>,
     /// Jobs only.
     pub job: Option<JobSpec>,
+    /// Deployments only: `spec.strategy.rollingUpdate`.
+    pub strategy: RollingUpdateSpec,
+}
+
+/// An `IntOrString` of the API: a count, or a percent of the replicas.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum IntOrPercent {
+    Int(u32),
+    Percent(u32),
+}
+
+/// `spec.strategy.rollingUpdate` of a Deployment (k/k `pkg/apis/apps/v1/defaults.go`: both
+/// 25 % when left out).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct RollingUpdateSpec {
+    pub max_surge: IntOrPercent,
+    pub max_unavailable: IntOrPercent,
+}
+
+impl Default for RollingUpdateSpec {
+    fn default() -> Self {
+        RollingUpdateSpec {
+            max_surge: IntOrPercent::Percent(25),
+            max_unavailable: IntOrPercent::Percent(25),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -355,6 +393,27 @@ pub enum TimelineAction {
     /// `kubectl taint nodes … key[:effect]-`: removes the key's taints of that effect, or of
     /// every effect when None.
     RemoveTaint(NodeTarget, String, Option<TaintEffect>),
+    /// The node stops: its kubelet neither heartbeats nor runs its pods
+    /// (`controllers::node_lifecycle`).
+    FailNode(FailTarget),
+    /// A failed node comes back.
+    RecoverNode(FailTarget),
+    /// `kubectl set image` / a new pod template: the Deployment rolls its pods to this
+    /// template (`controllers::rollout`).
+    Rollout(WorkloadId, TemplateId),
+}
+
+/// The nodes a `FailNode` / `RecoverNode` applies to, chosen when it runs.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FailTarget {
+    /// The node named `POOL-ORDINAL`, if it exists then.
+    Node { pool: PoolId, ordinal: u32 },
+    /// `count` nodes of the pool, drawn at random among those that can change (running ones
+    /// to fail, failed ones to recover).
+    Count { pool: PoolId, count: u32 },
+    /// A fraction (in parts per million) of the pool's nodes that exist then, rounded up,
+    /// drawn as for `Count`.
+    Fraction { pool: PoolId, per_million: u32 },
 }
 
 /// The nodes a node action applies to, resolved when it runs (nodes come and go).
@@ -391,6 +450,9 @@ pub struct SchedulerConfig {
 #[derive(Clone, Debug)]
 pub struct ControllerConfig {
     pub failed_pod_backoff: (u64, u64),
+    /// `--node-monitor-grace-period` (ms): a node that stops heartbeating is marked NotReady
+    /// (Ready=Unknown) this long after.
+    pub node_monitor_grace: u64,
 }
 
 /// A validated scenario.

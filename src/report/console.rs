@@ -126,6 +126,23 @@ pub fn render(s: &Summary) -> String {
         );
     }
     more(&mut out, s.workloads.len());
+    if !s.rollouts.is_empty() {
+        let _ = writeln!(out, "rollouts:");
+        for r in s.rollouts.iter().take(MAX_ROWS) {
+            let end = match (r.completed_s, r.duration_s) {
+                (Some(c), Some(d)) => format!("complete at {c} s ({d} s)"),
+                _ => "not complete".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "  {:<24} to {} from {} s, {end}",
+                r.workload,
+                r.images.join(", "),
+                r.started_s
+            );
+        }
+        more(&mut out, s.rollouts.len());
+    }
     out
 }
 

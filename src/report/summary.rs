@@ -124,6 +124,25 @@ pub struct Summary {
     pub demand: BTreeMap<String, Demand>,
     pub scheduling_attempts: u64,
     pub events: u64,
+    /// Deployment rolling updates in start order. Omitted when none, so runs without them
+    /// keep their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rollouts: Vec<RolloutSummary>,
+}
+
+/// One rolling update of a Deployment (timeline `UpdateImage` / `UpdateTemplate`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RolloutSummary {
+    pub workload: String,
+    /// The image of each container of the template rolled out, in order.
+    pub images: Vec<String>,
+    pub started_s: f64,
+    /// When every replica ran the new template and was Ready; absent if that never happened
+    /// (stalled, superseded by a later rollout, or the run ended first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<f64>,
 }
 
 impl Summary {
@@ -332,6 +351,22 @@ impl Summary {
             demand,
             scheduling_attempts: out.scheduling_attempts,
             events: out.events,
+            rollouts: out
+                .rollouts
+                .iter()
+                .map(|r| RolloutSummary {
+                    workload: spec.workloads[r.workload.idx()].name.clone(),
+                    images: spec
+                        .template(r.template)
+                        .containers
+                        .iter()
+                        .map(|c| spec.images[c.image.idx()].name.clone())
+                        .collect(),
+                    started_s: r.started as f64 / 1000.0,
+                    completed_s: r.completed.map(|t| t as f64 / 1000.0),
+                    duration_s: r.completed.map(|t| (t - r.started) as f64 / 1000.0),
+                })
+                .collect(),
         }
     }
 }

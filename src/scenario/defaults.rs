@@ -158,6 +158,16 @@ pub const TERMINATION_GRACE_PERIOD_MS: u64 = 30_000;
 pub const FAILED_POD_BACKOFF_MS: u64 = 1_000;
 /// ... and its 15 min maximum (same place).
 pub const FAILED_POD_BACKOFF_MAX_MS: u64 = 900_000;
+/// `--node-monitor-grace-period` 50 s: raised from 40 s in Kubernetes 1.32 (k/k PR #126287,
+/// `pkg/controller/nodelifecycle/config/v1alpha1/defaults.go`).
+pub const NODE_MONITOR_GRACE_PERIOD_MS: u64 = 50_000;
+/// `--default-not-ready-toleration-seconds` and `--default-unreachable-toleration-seconds` of
+/// the DefaultTolerationSeconds admission plugin: 300 s (k/k
+/// `plugin/pkg/admission/defaulttolerationseconds/admission.go`).
+pub const DEFAULT_TOLERATION_SECONDS: u64 = 300;
+/// A Deployment's `maxSurge` and `maxUnavailable` when left out: 25 % (k/k
+/// `pkg/apis/apps/v1/defaults.go`, `SetDefaults_Deployment`).
+pub const ROLLING_UPDATE_PERCENT: u32 = 25;
 
 // --- Cluster autoscaler (k/as `cluster-autoscaler/FAQ.md`, "What are the parameters to CA?") -
 

@@ -85,6 +85,9 @@ pub struct Scenario {
     pub images: Vec<Image>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub runtime_classes: Vec<RuntimeClass>,
+    /// PriorityClasses templates name in `priority_class_name`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub priority_classes: Vec<PriorityClass>,
     pub workloads: Vec<Workload>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<TimelineEntry>,
@@ -305,6 +308,19 @@ pub struct RuntimeClass {
     pub overhead: Option<Resources>,
 }
 
+/// A PriorityClass (`scheduling.k8s.io/v1`): the priority of the pods naming it, whether they
+/// may preempt, and whether it applies to pods naming no class.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityClass {
+    pub name: String,
+    pub value: i32,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub global_default: bool,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub preemption_policy: crate::model::PreemptionPolicy,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Probe {
@@ -374,6 +390,10 @@ pub struct PodTemplate {
     /// (and holding its node's resources) before it is gone. Default 30 s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub termination_grace_period: Option<Duration>,
+    /// `priorityClassName`: the priority class (under `priority_classes`, or a built-in
+    /// `system-` class) whose value becomes the pod's priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -415,6 +435,27 @@ pub struct Workload {
     /// Jobs only: completions, parallelism, back-off limit, deadline and each pod's run time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<Job>,
+    /// Deployments only: `spec.strategy.rollingUpdate` (defaults 25 % / 25 %).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<Strategy>,
+}
+
+/// An `IntOrString` of the API: `1` or `"25%"`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum IntOrPercent {
+    Int(u32),
+    Text(String),
+}
+
+/// A Deployment's `spec.strategy.rollingUpdate`: a field left out takes the API default 25 %.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Strategy {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_surge: Option<IntOrPercent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_unavailable: Option<IntOrPercent>,
 }
 
 fn default_backoff_limit() -> u32 {
@@ -565,6 +606,42 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         effect: Option<TaintEffect>,
     },
+    /// The node stops (its kubelet neither heartbeats nor runs pods): one node by name, or
+    /// `count` random nodes of a pool, or a `fraction` of them (rounded up).
+    FailNode {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pool: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fraction: Option<f64>,
+    },
+    /// A failed node comes back: the same targets, drawn among the failed nodes.
+    RecoverNode {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pool: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fraction: Option<f64>,
+    },
+    /// `kubectl set image deployment/WORKLOAD CONTAINER=IMAGE`: a rolling update. `container`
+    /// may be left out when the template has one container.
+    UpdateImage {
+        workload: String,
+        image: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        container: Option<String>,
+    },
+    /// A new pod template for the Deployment: a rolling update to it.
+    UpdateTemplate {
+        workload: String,
+        template: PodTemplate,
+    },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -697,6 +774,8 @@ pub struct ControllerSettings {
     /// Back-off before a workload replaces a pod that failed (e.g. rejected at admission).
     pub failed_pod_backoff: Duration,
     pub failed_pod_backoff_max: Duration,
+    /// `--node-monitor-grace-period`: a node silent this long is marked NotReady.
+    pub node_monitor_grace_period: Duration,
 }
 
 impl Default for ControllerSettings {
@@ -704,6 +783,7 @@ impl Default for ControllerSettings {
         ControllerSettings {
             failed_pod_backoff: Duration(d::FAILED_POD_BACKOFF_MS),
             failed_pod_backoff_max: Duration(d::FAILED_POD_BACKOFF_MAX_MS),
+            node_monitor_grace_period: Duration(d::NODE_MONITOR_GRACE_PERIOD_MS),
         }
     }
 }

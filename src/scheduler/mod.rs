@@ -11,6 +11,7 @@
 //! pending replicas cheap.
 
 pub mod plugins;
+pub mod preemption;
 pub mod queue;
 pub mod status;
 
@@ -185,6 +186,12 @@ pub struct Scheduler {
     s_spread: Vec<i64>,
     hist: Histogram,
     pub attempts: u64,
+    /// The lowest priority of any template: a pod at it has nobody to preempt.
+    min_priority: i32,
+    /// Pods nominated to a node by a preemption (empty in a run without priorities).
+    nominated: Vec<preemption::Nomination>,
+    /// The pod of the current cycle (nominated pods other than it count in its filters).
+    cur_pod: PodId,
 }
 
 impl Scheduler {
@@ -268,6 +275,9 @@ impl Scheduler {
                 ..Default::default()
             },
             attempts: 0,
+            min_priority: spec.templates.iter().map(|t| t.priority).min().unwrap_or(0),
+            nominated: Vec::new(),
+            cur_pod: PodId(u32::MAX),
         }
     }
 
@@ -463,8 +473,11 @@ impl Scheduler {
             return Err(Reject::Affinity);
         }
         let t = spec.template(tid);
-        let ins =
-            node_resources_fit::filter(spec.pool(n.pool).allocatable, n.requested, t.requests);
+        let mut requested = n.requested;
+        if !self.nominated.is_empty() {
+            self.add_nominated(node, t.priority, &mut requested);
+        }
+        let ins = node_resources_fit::filter(spec.pool(n.pool).allocatable, requested, t.requests);
         if ins.any() {
             return Err(Reject::Resources(ins));
         }
@@ -641,11 +654,26 @@ impl Scheduler {
                 messages.intern(NO_NODES_MESSAGE),
             ));
         }
+        // Nominated pods change what fits without changing the cluster: no reuse then.
         if p.pinned.is_none()
+            && self.nominated.is_empty()
             && let Some((v, status)) = self.fail_cache[tid.idx()]
             && v == cluster.version
         {
             return Decision::Unschedulable(status);
+        }
+        self.cur_pod = pod;
+        // `evaluateNominatedNode`: a pod nominated by its preemption tries that node first,
+        // and takes it without scoring if it fits.
+        if !self.nominated.is_empty()
+            && let Some(node) = self.nominated_node(pod)
+            && cluster
+                .nodes
+                .get(node.idx())
+                .is_some_and(|n| matches!(n.state, NodeState::Ready | NodeState::NotReady))
+            && self.evaluate(spec, cluster, tid, node).is_ok()
+        {
+            return Decision::Bind(node);
         }
         self.reset_histogram();
         self.feasible.clear();
@@ -682,7 +710,7 @@ impl Scheduler {
             self.name_node_taints(spec, cluster);
             let m = self.failure_message(spec, total, messages);
             let status = Status::new(self.rejectors(), m);
-            if p.pinned.is_none() {
+            if p.pinned.is_none() && self.nominated.is_empty() {
                 self.fail_cache[tid.idx()] = Some((cluster.version, status));
             }
             return Decision::Unschedulable(status);

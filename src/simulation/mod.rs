@@ -36,6 +36,8 @@ pub mod streams {
     use crate::engine::StreamId;
     pub const SCHEDULER: StreamId = StreamId::Fixed(1);
     pub const AUTOSCALER: StreamId = StreamId::Fixed(4);
+    /// The nodes `FailNode` / `RecoverNode` pick at random (`controllers::node_lifecycle`).
+    pub const NODE_FAILURE: StreamId = StreamId::Fixed(7);
 }
 
 /// Everything a finished run leaves behind for reports.
@@ -55,6 +57,8 @@ pub struct RunOutput {
     /// Sum over popped events of the events still queued after the pop: divided by `events`,
     /// the mean queue size (`hybridsim bench` sizes its hold-model reference with it).
     pub queue_len_sum: u64,
+    /// Deployment rolling updates, in start order.
+    pub rollouts: Vec<controllers::rollout::RolloutRecord>,
 }
 
 impl RunOutput {
@@ -77,6 +81,7 @@ impl RunOutput {
                 .collect(),
             end: 0,
             queue_len_sum: 0,
+            rollouts: Vec::new(),
         }
     }
 }
@@ -166,6 +171,8 @@ impl<'s> Simulation<'s> {
                 sim.node_ready(id);
             }
         }
+        sim.ctrl.lifecycle =
+            controllers::node_lifecycle::NodeLifecycle::new(rng.stream(streams::NODE_FAILURE));
         sim.ctrl.schedule_initial(&mut cx!(sim));
         sim.apply_effects();
         for (i, (at, _)) in spec.timeline.iter().enumerate() {
@@ -395,6 +402,7 @@ impl<'s> Simulation<'s> {
         }
         let violations = self.inv.take().map(|i| i.violations).unwrap_or_default();
         let out = RunOutput {
+            rollouts: std::mem::take(&mut self.ctrl.rollouts.log),
             end,
             queue_len_sum,
             scaling: self.ca.map(|c| c.events).unwrap_or_default(),
@@ -473,6 +481,10 @@ impl<'s> Simulation<'s> {
             Event::PodSucceeded { pod, generation } => {
                 self.ctrl.pod_succeeded(&mut cx!(self), pod, generation)
             }
+            Event::NodeMonitorGrace { node, generation } => {
+                self.ctrl
+                    .node_monitor_grace(&mut cx!(self), node, generation)
+            }
             Event::Sample => {
                 let now = self.q.now().millis();
                 self.take_sample(now);
@@ -507,7 +519,10 @@ impl<'s> Simulation<'s> {
                         self.want_run = true;
                     }
                 }
-                Effect::Dequeue(pod) => self.sched.queue.remove(pod),
+                Effect::Dequeue(pod) => {
+                    self.sched.queue.remove(pod);
+                    self.sched.forget_nomination(pod);
+                }
                 Effect::PodFailed(pod) => {
                     let p = &self.cluster.pods[pod.idx()];
                     if let Some(node) = p.node {
@@ -520,10 +535,12 @@ impl<'s> Simulation<'s> {
                 Effect::PodReady(pod) => {
                     let wl = self.cluster.pods[pod.idx()].workload;
                     self.ctrl.pod_ready(wl);
+                    self.ctrl.rollout_pod_ready(&mut cx!(self), wl);
                 }
                 Effect::PodTerminating(pod) => self.ctrl.pod_terminating(&mut cx!(self), pod),
                 Effect::ResourcesFreed(_) => self.events.resources_freed = true,
                 Effect::NodeUpdated(node) => self.events.node_updated(node),
+                Effect::RestartPod(pod) => self.kubelet.pod_bound(&mut cx!(self), pod),
             }
         }
         self.fx.clear();
@@ -591,6 +608,7 @@ impl<'s> Simulation<'s> {
                 Decision::Bind(node) => {
                     let t = spec.template(self.cluster.pods[pod.idx()].template);
                     self.cluster.bind(pod, node, t, now);
+                    self.sched.forget_nomination(pod);
                     if let Some(inv) = &mut self.inv {
                         inv.bound(spec, &self.cluster, pod, node, now);
                     }
@@ -611,11 +629,37 @@ impl<'s> Simulation<'s> {
                     for r in self.messages.reasons(status.message) {
                         *self.rec.unschedulable_reasons.entry(r.clone()).or_default() += 1;
                     }
+                    // PostFilter (DefaultPreemption) runs before the failure is handled.
+                    if let Some(pre) = self.sched.post_filter(spec, &self.cluster, pod, status) {
+                        self.preempt(pod, pre);
+                    }
                     self.sched
                         .queue
                         .mark_unschedulable(pod, now, status.plugins);
                 }
             }
+        }
+    }
+
+    /// Carries out a preemption the scheduler decided: each victim is deleted gracefully
+    /// (`prepareCandidate`), with its own grace period; the preemptor is already nominated.
+    fn preempt(&mut self, preemptor: PodId, pre: crate::scheduler::preemption::Preemption) {
+        let spec = self.spec;
+        let msg = crate::scheduler::plugins::default_preemption::victim_message(
+            &self.cluster.pod_name(spec, preemptor),
+            &self.cluster.node_name(spec, pre.node),
+        );
+        for victim in pre.victims {
+            let grace = spec
+                .template(self.cluster.pods[victim.idx()].template)
+                .termination_grace_ms;
+            controllers::terminate_pod(
+                &mut cx!(self),
+                victim,
+                crate::model::cluster::Termination::Preempted,
+                &msg,
+                grace,
+            );
         }
     }
 

@@ -8,7 +8,8 @@
 //! Validation is a pure function of the raw scenario and the files it refers to, read
 //! beforehand (`scenario::files`). One file per section of the scenario: `settings` (top level,
 //! kubelet, scheduler, controllers, autoscaler), `images` (layers and images), `pools`,
-//! `runtime_classes`, `workloads` (templates, HPAs, copies), `timeline`, `variants`; `limits`
+//! `runtime_classes`, `workloads` (templates, HPAs, copies), `priority_classes` (the Priority
+//! admission plugin on templates), `timeline`, `variants`; `limits`
 //! estimates the run's size before copies are expanded; `checks` holds rules several sections
 //! share. Defaults live in `scenario::defaults`; assertions are parsed by
 //! `experiment::assertions`, which owns their grammar.
@@ -17,6 +18,7 @@ mod checks;
 mod images;
 pub mod limits;
 mod pools;
+mod priority_classes;
 mod runtime_classes;
 mod settings;
 mod timeline;
@@ -77,14 +79,21 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
     let catalog = images::check(&mut cx, raw);
     let pools = pools::check(&mut cx, raw, &catalog, settings.global_parallel);
     let rc_ix = runtime_classes::check(&mut cx, raw);
-    let checked = workloads::check(&mut cx, raw, &catalog, &rc_ix, files);
+    let mut checked = workloads::check(&mut cx, raw, &catalog, &rc_ix, files);
+    priority_classes::apply(&mut cx, raw, &mut checked.templates);
     // The size of the run is bounded before copies are expanded: the expansion allocates in
     // proportion to `count`, and the run in proportion to the pods and samples.
     if !limits::check(&mut cx, raw, &checked.hpas, &checked.index) {
         return Err(cx.diags);
     }
-    let (workloads, copies) = workloads::expand(&mut cx, raw, &checked.hpas);
-    let timeline = timeline::check(&mut cx, raw, &checked.index, &copies);
+    let (workloads, copies) = workloads::expand(&mut cx, raw, &checked.hpas, &checked.strategies);
+    let mut templates = checked.templates;
+    let rollouts = timeline::Rollouts {
+        catalog: &catalog,
+        rc_ix: &rc_ix,
+        templates: &mut templates,
+    };
+    let timeline = timeline::check(&mut cx, raw, &checked.index, &copies, rollouts);
 
     if !cx.diags.is_empty() {
         return Err(cx.diags);
@@ -101,7 +110,7 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
         pools,
         layers: catalog.layers,
         images: catalog.images,
-        templates: checked.templates,
+        templates,
         workloads,
         timeline,
     })

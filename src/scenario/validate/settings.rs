@@ -132,6 +132,7 @@ pub(super) fn check(cx: &mut Ctx, raw: &raw::Scenario) -> Settings {
                 raw.controllers.failed_pod_backoff.0.max(1),
                 raw.controllers.failed_pod_backoff_max.0,
             ),
+            node_monitor_grace: raw.controllers.node_monitor_grace_period.0,
         },
         autoscaler: AutoscalerConfig {
             scan_interval: a.scan_interval.0.max(1),

@@ -5,17 +5,29 @@
 //! own: what an action does (the controllers).
 
 use super::Ctx;
+use super::images::Catalog;
 use super::workloads::Copies;
-use crate::model::{NodeTarget, PoolId, TimelineAction, WorkloadId};
+use crate::model::{
+    FailTarget, NodeTarget, PoolId, TemplateId, TemplateSpec, TimelineAction, WorkloadId,
+};
 use crate::scenario::locate::Path;
 use crate::scenario::raw;
 use std::collections::HashMap;
+
+/// What a rolling update (`UpdateImage`, `UpdateTemplate`) needs to build its new pod
+/// template: the image catalog, the RuntimeClasses, and the templates it appends to.
+pub(super) struct Rollouts<'a> {
+    pub catalog: &'a Catalog,
+    pub rc_ix: &'a HashMap<String, u32>,
+    pub templates: &'a mut Vec<TemplateSpec>,
+}
 
 pub(super) fn check(
     cx: &mut Ctx,
     raw: &raw::Scenario,
     wl_ix: &HashMap<String, u32>,
     copies: &Copies,
+    mut rollouts: Rollouts,
 ) -> Vec<(u64, TimelineAction)> {
     let tlp = Path::root().field("timeline");
     let mut timeline = Vec::with_capacity(raw.timeline.len());
@@ -36,6 +48,15 @@ pub(super) fn check(
             raw::Action::Scale { workload, replicas } => {
                 let r = *replicas;
                 (workload, Box::new(move |w| TimelineAction::Scale(w, r)))
+            }
+            raw::Action::UpdateImage { workload, .. }
+            | raw::Action::UpdateTemplate { workload, .. } => {
+                let Some(t) =
+                    rollout_template(cx, raw, wl_ix, &p.field("action"), &e.action, &mut rollouts)
+                else {
+                    continue;
+                };
+                (workload, Box::new(move |w| TimelineAction::Rollout(w, t)))
             }
             other => {
                 if let Some(a) = node_action(cx, raw, &p.field("action"), other) {
@@ -133,8 +154,170 @@ fn node_action(
             }
             target.map(|t| TimelineAction::RemoveTaint(t, key.clone(), *effect))
         }
-        raw::Action::Create { .. } | raw::Action::Scale { .. } | raw::Action::Delete { .. } => None,
+        raw::Action::FailNode {
+            node,
+            pool,
+            count,
+            fraction,
+        } => fail_target(cx, raw, p, node, pool, *count, *fraction).map(TimelineAction::FailNode),
+        raw::Action::RecoverNode {
+            node,
+            pool,
+            count,
+            fraction,
+        } => {
+            fail_target(cx, raw, p, node, pool, *count, *fraction).map(TimelineAction::RecoverNode)
+        }
+        raw::Action::Create { .. }
+        | raw::Action::Scale { .. }
+        | raw::Action::Delete { .. }
+        | raw::Action::UpdateImage { .. }
+        | raw::Action::UpdateTemplate { .. } => None,
     }
+}
+
+/// `FailNode` / `RecoverNode` targets: a node by name, or a pool with `count` or `fraction`
+/// (exactly one of the two), or a whole pool (`fraction` 1).
+fn fail_target(
+    cx: &mut Ctx,
+    raw: &raw::Scenario,
+    p: &Path,
+    node: &Option<String>,
+    pool: &Option<String>,
+    count: Option<u32>,
+    fraction: Option<f64>,
+) -> Option<FailTarget> {
+    if node.is_some() && (count.is_some() || fraction.is_some()) {
+        cx.err(
+            p.clone(),
+            "`count` and `fraction` choose nodes of a `pool`; a `node` names one node",
+        );
+        return None;
+    }
+    if let Some(f) = fraction
+        && !(f > 0.0 && f <= 1.0)
+    {
+        cx.err(
+            p.field("fraction"),
+            format!("expected a fraction of the pool's nodes in (0, 1], got {f}"),
+        );
+        return None;
+    }
+    if count == Some(0) {
+        cx.err(p.field("count"), "expected at least one node");
+        return None;
+    }
+    match node_target(cx, raw, p, node, pool)? {
+        NodeTarget::Node { pool, ordinal } => Some(FailTarget::Node { pool, ordinal }),
+        NodeTarget::Pool(pool) => match (count, fraction) {
+            (Some(_), Some(_)) => {
+                cx.err(p.clone(), "expected one of `count` or `fraction`, not both");
+                None
+            }
+            (Some(count), None) => Some(FailTarget::Count { pool, count }),
+            (None, f) => Some(FailTarget::Fraction {
+                pool,
+                // Parts per million, rounded to the nearest: exact for every fraction written
+                // with up to six decimals.
+                per_million: (f.unwrap_or(1.0) * 1e6).round() as u32,
+            }),
+        },
+    }
+}
+
+/// The new pod template of an `UpdateImage` / `UpdateTemplate`, appended to the spec's
+/// templates (one per timeline entry, shared by the workload's copies), or None after
+/// reporting what is wrong. Only Deployments roll.
+fn rollout_template(
+    cx: &mut Ctx,
+    raw: &raw::Scenario,
+    wl_ix: &HashMap<String, u32>,
+    p: &Path,
+    action: &raw::Action,
+    r: &mut Rollouts,
+) -> Option<TemplateId> {
+    let name = match action {
+        raw::Action::UpdateImage { workload, .. }
+        | raw::Action::UpdateTemplate { workload, .. } => workload,
+        _ => return None,
+    };
+    let Some(&wi) = wl_ix.get(name.as_str()) else {
+        cx.err(p.field("workload"), format!("unknown workload \"{name}\""));
+        return None;
+    };
+    let w = &raw.workloads[wi as usize];
+    if w.kind != raw::WorkloadKind::Deployment {
+        cx.err(
+            p.clone(),
+            format!(
+                "workload \"{name}\" is not a Deployment: only Deployments roll out a new template"
+            ),
+        );
+        return None;
+    }
+    let new_template = match action {
+        raw::Action::UpdateImage {
+            workload,
+            image,
+            container,
+        } => {
+            r.catalog.resolve(cx, image, p.field("image"))?;
+            let mut t = w.template.clone();
+            let names: Vec<String> = t
+                .containers
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if c.name.is_empty() {
+                        format!("containers-{i}")
+                    } else {
+                        c.name.clone()
+                    }
+                })
+                .collect();
+            let i = match container {
+                Some(c) => match names.iter().position(|n| n == c) {
+                    Some(i) => i,
+                    None => {
+                        cx.err(
+                            p.field("container"),
+                            format!(
+                                "workload \"{workload}\" has no container \"{c}\" (containers: {})",
+                                names.join(", ")
+                            ),
+                        );
+                        return None;
+                    }
+                },
+                None if t.containers.len() == 1 => 0,
+                None => {
+                    cx.err(
+                        p.clone(),
+                        format!(
+                            "workload \"{workload}\" has {} containers: name the one to update                              with `container` ({})",
+                            t.containers.len(),
+                            names.join(", ")
+                        ),
+                    );
+                    return None;
+                }
+            };
+            t.containers[i].image = image.clone();
+            t
+        }
+        raw::Action::UpdateTemplate { template, .. } => template.clone(),
+        _ => return None,
+    };
+    let mut updated = w.clone();
+    updated.template = new_template;
+    let before = cx.diags.len();
+    let spec =
+        super::workloads::template(cx, raw, &updated, &p.field("template"), r.catalog, r.rc_ix);
+    if cx.diags.len() > before {
+        return None;
+    }
+    r.templates.push(spec);
+    Some(TemplateId::from_idx(r.templates.len() - 1))
 }
 
 /// Resolves `node: "POOL-N"` or `pool: "POOL"` (exactly one). A node name must be one the

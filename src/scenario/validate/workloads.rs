@@ -24,6 +24,8 @@ pub(super) struct Checked {
     pub hpas: Vec<Option<HpaSpec>>,
     /// Workload name → index into `raw.workloads`.
     pub index: HashMap<String, u32>,
+    /// Per raw workload, its rolling-update strategy.
+    pub strategies: Vec<RollingUpdateSpec>,
 }
 
 /// Parses a `time_s,value` CSV load curve already read from disk. A first line starting with
@@ -70,6 +72,7 @@ pub(super) fn check(
     );
     let mut templates = Vec::with_capacity(raw.workloads.len());
     let mut hpas = Vec::with_capacity(raw.workloads.len());
+    let mut strategies = Vec::with_capacity(raw.workloads.len());
     for (i, w) in raw.workloads.iter().enumerate() {
         let path = wp.index(i);
         templates.push(template(
@@ -105,6 +108,7 @@ pub(super) fn check(
         }
         job(cx, w, &path);
         hpas.push(hpa(cx, w, &path, files));
+        strategies.push(strategy(cx, w, &path));
         if w.count == 0 {
             cx.err(path.field("count"), "expected at least one copy");
         }
@@ -113,10 +117,11 @@ pub(super) fn check(
         templates,
         hpas,
         index,
+        strategies,
     }
 }
 
-fn template(
+pub(super) fn template(
     cx: &mut Ctx,
     raw: &raw::Scenario,
     w: &raw::Workload,
@@ -177,6 +182,11 @@ fn template(
     check_tolerations(cx, &t.tolerations, &tp.field("tolerations"));
     let mut node_selector: BTreeMap<String, String> = t.node_selector.clone();
     let mut tolerations = t.tolerations.clone();
+    // DaemonSet pods carry the controller's own unlimited tolerations for these taints, so the
+    // admission plugin adds nothing to them (`taint_eviction::daemon_tolerations`).
+    if w.kind != raw::WorkloadKind::DaemonSet {
+        tolerations.extend(default_toleration_seconds(&t.tolerations));
+    }
     let mut overhead = Res::default();
     let mut runtime_class = None;
     let mut conflict = None;
@@ -328,6 +338,8 @@ fn template(
         per_node_labels,
         images: images_of_pod,
         privileged,
+        // Set with the priority by `priority_classes::apply`.
+        preemption_policy: PreemptionPolicy::PreemptLowerPriority,
         admission_error: conflict,
     }
 }
@@ -584,6 +596,89 @@ pub(super) fn job_pods_bound(w: &raw::Workload) -> u64 {
     })
 }
 
+/// The DefaultTolerationSeconds admission plugin (k/k
+/// `plugin/pkg/admission/defaulttolerationseconds/admission.go`): a pod without a toleration
+/// of `node.kubernetes.io/not-ready:NoExecute` (resp. `unreachable`) gets one with
+/// `tolerationSeconds: 300`. A toleration counts when its key is that key or empty and its
+/// effect is NoExecute or empty, whatever its operator. The plugin runs before RuntimeClass
+/// admission (k/k `pkg/kubeapiserver/options/plugins.go`, `AllOrderedPlugins`), so only the
+/// pod's own tolerations are looked at and the defaults come before the RuntimeClass's.
+fn default_toleration_seconds(own: &[selector::Toleration]) -> Vec<selector::Toleration> {
+    let tolerates = |key: &str| {
+        own.iter().any(|t| {
+            (t.key == key || t.key.is_empty())
+                && matches!(t.effect, None | Some(selector::TaintEffect::NoExecute))
+        })
+    };
+    [
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+    ]
+    .into_iter()
+    .filter(|key| !tolerates(key))
+    .map(|key| selector::Toleration {
+        key: key.into(),
+        operator: selector::TolerationOperator::Exists,
+        value: String::new(),
+        effect: Some(selector::TaintEffect::NoExecute),
+        toleration_seconds: Some(defaults::DEFAULT_TOLERATION_SECONDS),
+    })
+    .collect()
+}
+
+/// A Deployment's `strategy`, with the API's 25 % for a field left out. `maxSurge` and
+/// `maxUnavailable` both 0 is rejected as the API server's `ValidateRollingUpdateDeployment`
+/// does ("may not be 0 when `maxSurge` is 0").
+fn strategy(cx: &mut Ctx, w: &raw::Workload, path: &Path) -> RollingUpdateSpec {
+    let Some(s) = &w.strategy else {
+        return RollingUpdateSpec::default();
+    };
+    let sp = path.field("strategy");
+    if w.kind != raw::WorkloadKind::Deployment {
+        cx.err(
+            sp.clone(),
+            "`strategy` is a Deployment's rolling update; remove it from this workload",
+        );
+    }
+    let mut one = |v: &Option<raw::IntOrPercent>, field: &'static str| match v {
+        None => IntOrPercent::Percent(defaults::ROLLING_UPDATE_PERCENT),
+        Some(v) => match int_or_percent(v) {
+            Some(x) => x,
+            None => {
+                cx.err(
+                    sp.field(field),
+                    "expected a count such as 1 or a percent from \"0%\" to \"100%\"",
+                );
+                IntOrPercent::Percent(defaults::ROLLING_UPDATE_PERCENT)
+            }
+        },
+    };
+    let out = RollingUpdateSpec {
+        max_surge: one(&s.max_surge, "max_surge"),
+        max_unavailable: one(&s.max_unavailable, "max_unavailable"),
+    };
+    let zero = |v: IntOrPercent| matches!(v, IntOrPercent::Int(0) | IntOrPercent::Percent(0));
+    if zero(out.max_surge) && zero(out.max_unavailable) {
+        cx.err(
+            sp.field("max_unavailable"),
+            "may not be 0 when `max_surge` is 0: the rollout could never replace a pod",
+        );
+    }
+    out
+}
+
+/// `1` or `"25%"` (a percent up to 100, as the API validates `maxUnavailable`; `maxSurge`
+/// percents may exceed 100 upstream, here they are capped at 100 % too).
+fn int_or_percent(v: &raw::IntOrPercent) -> Option<IntOrPercent> {
+    match v {
+        raw::IntOrPercent::Int(n) => Some(IntOrPercent::Int(*n)),
+        raw::IntOrPercent::Text(t) => {
+            let n: u32 = t.trim().strip_suffix('%')?.trim().parse().ok()?;
+            (n <= 100).then_some(IntOrPercent::Percent(n))
+        }
+    }
+}
+
 /// Copies of each raw workload: their ids and their stagger.
 pub(super) type Copies = Vec<(Vec<WorkloadId>, u64)>;
 
@@ -593,6 +688,7 @@ pub(super) fn expand(
     cx: &mut Ctx,
     raw: &raw::Scenario,
     hpas: &[Option<HpaSpec>],
+    strategies: &[RollingUpdateSpec],
 ) -> (Vec<WorkloadSpec>, Copies) {
     let wp = Path::root().field("workloads");
     let mut workloads: Vec<WorkloadSpec> = Vec::new();
@@ -636,6 +732,7 @@ pub(super) fn expand(
                     .filter(|&t| t <= raw.duration.0),
                 template: TemplateId::from_idx(i),
                 job: job.clone(),
+                strategy: strategies[i],
             });
         }
         copies.push((ids, w.stagger.0));

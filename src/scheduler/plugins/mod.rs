@@ -3,6 +3,7 @@
 //! Score extension points; `scheduler::cycle` calls them in the upstream default order
 //! (k/k `pkg/scheduler/apis/config/v1/default_plugins.go`).
 
+pub mod default_preemption;
 pub mod image_locality;
 pub mod node_affinity;
 pub mod node_resources_balanced_allocation;

@@ -1,0 +1,366 @@
+//! DefaultPreemption (k/k `plugins/defaultpreemption/default_preemption.go`, with the shared
+//! evaluator of `pkg/scheduler/framework/preemption/preemption.go`): the PostFilter that, when
+//! no node fits a pod, looks for a node where removing lower-priority pods makes it fit.
+//!
+//! Owns: the formulas, as pure functions on plain values: how many candidate nodes a dry run
+//! looks for, which pods of one node are the minimal victims (`SelectVictimsOnNode`), and
+//! which candidate node wins (`pickOneNodeForPreemption`). Does not own: which nodes are
+//! tried, nominations, or deleting the victims (`scheduler::preemption` decides, the
+//! simulation carries it out through `controllers::terminate_pod`).
+//!
+//! PodDisruptionBudgets do not exist in hybridsim yet: every victim is "non-violating", so the
+//! first criterion of the node choice (fewest PDB violations) ties everywhere and the
+//! PDB-violating pass of the reprieve is empty.
+
+use crate::model::{PodId, Res};
+
+pub const NAME: &str = "DefaultPreemption";
+/// `minCandidateNodesPercentage` default (`DefaultPreemptionArgs`, k/k
+/// `pkg/scheduler/apis/config/v1/defaults.go`).
+pub const MIN_CANDIDATE_NODES_PERCENTAGE: usize = 10;
+/// `minCandidateNodesAbsolute` default.
+pub const MIN_CANDIDATE_NODES_ABSOLUTE: usize = 100;
+/// The `DisruptionTarget` condition message a victim gets (`prepareCandidate`), with the
+/// default scheduler's name.
+pub const VICTIM_CONDITION_MESSAGE: &str =
+    "default-scheduler: preempting to accommodate a higher priority pod";
+
+/// The victim's event (`prepareCandidate`: reason `Preempted`, note `Preempted by pod %v on
+/// node %v`). Upstream prints the preemptor's UID; hybridsim's pods have none, so the
+/// preemptor's name stands in for it.
+pub fn victim_message(preemptor: &str, node: &str) -> String {
+    format!("Preempted by pod {preemptor} on node {node}")
+}
+
+/// `calculateNumCandidates`: 10 % of the nodes where preemption might help, at least 100,
+/// at most all of them.
+pub fn num_candidates(num_nodes: usize) -> usize {
+    (num_nodes * MIN_CANDIDATE_NODES_PERCENTAGE / 100)
+        .max(MIN_CANDIDATE_NODES_ABSOLUTE)
+        .min(num_nodes)
+}
+
+/// A pod on a node as preemption sees it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct PodInfo {
+    pub pod: PodId,
+    pub priority: i32,
+    /// `status.startTime` (ms): when the kubelet accepted the pod, its binding time here.
+    pub start: u64,
+    pub requests: Res,
+}
+
+/// `util.MoreImportantPod`: the higher priority, then the earlier start time.
+fn more_important(a: &PodInfo, b: &PodInfo) -> std::cmp::Ordering {
+    b.priority.cmp(&a.priority).then(a.start.cmp(&b.start))
+}
+
+fn fits(allocatable: Res, requested: Res, pod: Res) -> bool {
+    !super::node_resources_fit::filter(allocatable, requested, pod).any()
+}
+
+/// `SelectVictimsOnNode` for the one filter removing pods can change here (NodeResourcesFit):
+/// remove every pod of lower priority than the preemptor; if the preemptor still does not
+/// fit, the node is no candidate (`None`; also when it has no lower-priority pod at all).
+/// Otherwise add the removed pods back most important first (`MoreImportantPod`), keeping
+/// each that still leaves room: the rest are the victims, most important first.
+/// `requested` is the node's requested sum with the nominated pods of at least the
+/// preemptor's priority added (`RunFilterPluginsWithNominatedPods`); `pods` are the node's
+/// pods in the order the node lists them (which breaks ties between equally important pods).
+pub fn select_victims_on_node(
+    allocatable: Res,
+    requested: Res,
+    pods: &[PodInfo],
+    priority: i32,
+    pod_requests: Res,
+) -> Option<Vec<PodInfo>> {
+    let mut potential: Vec<PodInfo> = pods
+        .iter()
+        .copied()
+        .filter(|p| p.priority < priority)
+        .collect();
+    if potential.is_empty() {
+        return None;
+    }
+    let mut req = requested;
+    for p in &potential {
+        req.cpu_m -= p.requests.cpu_m;
+        req.mem -= p.requests.mem;
+        req.pods -= p.requests.pods;
+    }
+    if !fits(allocatable, req, pod_requests) {
+        return None;
+    }
+    // Stable: equally important pods keep the node's order.
+    potential.sort_by(more_important);
+    let mut victims = Vec::new();
+    for p in potential {
+        let back = Res {
+            cpu_m: req.cpu_m + p.requests.cpu_m,
+            mem: req.mem + p.requests.mem,
+            pods: req.pods + p.requests.pods,
+        };
+        if fits(allocatable, back, pod_requests) {
+            req = back;
+        } else {
+            victims.push(p);
+        }
+    }
+    Some(victims)
+}
+
+/// `GetEarliestPodStartTime`: the earliest start among the victims of the highest priority.
+fn earliest_start_of_highest(victims: &[PodInfo]) -> Option<u64> {
+    let top = victims.iter().map(|v| v.priority).max()?;
+    victims
+        .iter()
+        .filter(|v| v.priority == top)
+        .map(|v| v.start)
+        .min()
+}
+
+/// One criterion of the node choice: (PDB violations, victims) → score, higher is better.
+type Criterion = dyn Fn(u32, &[PodInfo]) -> i64;
+
+/// `pickOneNodeForPreemption`: among candidates (victims of each, `pdb_violations` 0 without
+/// PDBs), keep those with the best value of each criterion in turn until one is left: the
+/// fewest PDB violations, the lowest highest-victim priority, the smallest sum of victim
+/// priorities (each offset by 2³¹ so negative priorities do not favour more victims), the
+/// fewest victims, the latest start of the highest-priority victims. Remaining ties go to the
+/// first candidate in the order given (upstream: its map order). Returns an index.
+pub fn pick_one_node(candidates: &[(u32, &[PodInfo])]) -> Option<usize> {
+    if candidates.is_empty() {
+        return None;
+    }
+    let criteria: [&Criterion; 5] = [
+        &|pdb, _| -(pdb as i64),
+        &|_, v| -(v.iter().map(|p| p.priority).max().unwrap_or(i32::MIN) as i64),
+        &|_, v| {
+            -v.iter()
+                .map(|p| p.priority as i64 + i32::MAX as i64 + 1)
+                .sum::<i64>()
+        },
+        &|_, v| -(v.len() as i64),
+        &|_, v| earliest_start_of_highest(v).map_or(i64::MIN, |s| s as i64),
+    ];
+    let mut selected: Vec<usize> = (0..candidates.len()).collect();
+    for f in criteria {
+        if selected.len() == 1 {
+            break;
+        }
+        let scores: Vec<i64> = selected
+            .iter()
+            .map(|&i| f(candidates[i].0, candidates[i].1))
+            .collect();
+        let best = *scores.iter().max().expect("non-empty");
+        selected = selected
+            .iter()
+            .zip(&scores)
+            .filter(|&(_, &s)| s == best)
+            .map(|(&i, _)| i)
+            .collect();
+    }
+    Some(selected[0])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(id: u32, priority: i32, start_s: u64, cpu_m: u64) -> PodInfo {
+        PodInfo {
+            pod: PodId(id),
+            priority,
+            start: start_s * 1000,
+            requests: Res {
+                cpu_m,
+                mem: 0,
+                pods: 1,
+            },
+        }
+    }
+
+    fn res(cpu_m: u64, pods: u64) -> Res {
+        Res {
+            cpu_m,
+            mem: 1 << 30,
+            pods,
+        }
+    }
+
+    #[test]
+    fn candidate_counts_follow_the_default_arguments() {
+        // max(N × 10 / 100, 100), capped at N.
+        let cases = [
+            ("fewer than 100 nodes are all candidates", 12, 12),
+            ("exactly 100 nodes give 100", 100, 100),
+            ("999 nodes give the absolute minimum of 100", 999, 100),
+            ("5000 nodes give 10 %: 500", 5000, 500),
+        ];
+        for (name, n, want) in cases {
+            assert_eq!(num_candidates(n), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn victim_selection_table() {
+        // A 4-CPU node, 110 pods allowed; the preemptor (priority 1000) asks for the CPU given.
+        let alloc = res(4000, 110);
+        // (name, pods on the node, preemptor cpu, expected victims in order, or None)
+        type Case = (&'static str, Vec<PodInfo>, u64, Option<Vec<u32>>);
+        let cases: Vec<Case> = vec![
+            (
+                // Four 1-CPU pods of priority 0 fill the node. Removing all four frees 4 CPU.
+                // Reprieve by importance: equal priority, earlier start first: pods 0 (0 s),
+                // 1 (1 s), 2 (2 s) come back (3 + 1 = 4 ≤ 4); pod 3 (3 s) does not (5 > 4).
+                "the least important pod of a full node is the only victim of a 1-CPU pod",
+                vec![
+                    pod(0, 0, 0, 1000),
+                    pod(1, 0, 1, 1000),
+                    pod(2, 0, 2, 1000),
+                    pod(3, 0, 3, 1000),
+                ],
+                1000,
+                Some(vec![3]),
+            ),
+            (
+                // A 2-CPU pod: pods 0 and 1 come back (2 + 2 = 4); 2 and 3 do not.
+                "a 2-CPU pod evicts the two most recently started pods",
+                vec![
+                    pod(0, 0, 0, 1000),
+                    pod(1, 0, 1, 1000),
+                    pod(2, 0, 2, 1000),
+                    pod(3, 0, 3, 1000),
+                ],
+                2000,
+                Some(vec![2, 3]),
+            ),
+            (
+                // Priority 500 is reprieved before the older priority-0 pods: 500's pod (3)
+                // back (1 CPU), then pod 0 (2), pod 1 (3); pod 2 does not fit (4 + 1 > 4).
+                "higher-priority victims are reprieved first whatever their start time",
+                vec![
+                    pod(0, 0, 0, 1000),
+                    pod(1, 0, 1, 1000),
+                    pod(2, 0, 2, 1000),
+                    pod(3, 500, 3, 1000),
+                ],
+                1000,
+                Some(vec![2]),
+            ),
+            (
+                // Pods of equal or higher priority are never victims: only pod 3 (priority 0,
+                // 1 CPU) can go, freeing 1 CPU of the 2 needed.
+                "a node where removing every lower-priority pod is not enough is no candidate",
+                vec![
+                    pod(0, 1000, 0, 1000),
+                    pod(1, 2000, 1, 1000),
+                    pod(2, 1000, 2, 1000),
+                    pod(3, 0, 3, 1000),
+                ],
+                2000,
+                None,
+            ),
+            (
+                "a node without lower-priority pods is no candidate",
+                vec![
+                    pod(0, 1000, 0, 1000),
+                    pod(1, 1000, 1, 1000),
+                    pod(2, 1000, 2, 1000),
+                    pod(3, 1000, 3, 1000),
+                ],
+                1000,
+                None,
+            ),
+            (
+                // A node allowing 3 pods holds 3 (3 CPU of 4): the 1-CPU pod fits by CPU
+                // (3 + 1 ≤ 4) but not by count (3 + 1 > 3). Removing pod 1 (the only lower
+                // priority) leaves 2 pods; adding it back makes 3 again: it is the victim.
+                "the pod-count limit makes a victim even when CPU is free",
+                vec![
+                    pod(0, 2000, 0, 1000),
+                    pod(1, 0, 1, 1000),
+                    pod(2, 2000, 2, 1000),
+                ],
+                1000,
+                Some(vec![1]),
+            ),
+        ];
+        for (name, pods, cpu, want) in cases {
+            let mut requested = Res::default();
+            for p in &pods {
+                requested.cpu_m += p.requests.cpu_m;
+                requested.mem += p.requests.mem;
+                requested.pods += 1;
+            }
+            let alloc = if name.contains("pod-count") {
+                res(4000, 3)
+            } else {
+                alloc
+            };
+            let got = select_victims_on_node(alloc, requested, &pods, 1000, res(cpu, 1))
+                .map(|v| v.iter().map(|p| p.pod.0).collect::<Vec<_>>());
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn node_choice_table() {
+        // (name, candidates as lists of (priority, start s), expected index)
+        type Case = (&'static str, Vec<Vec<(i32, u64)>>, usize);
+        let cases: Vec<Case> = vec![
+            (
+                // Highest victim priority 100 vs 50: the node with 50 wins.
+                "the node whose most important victim has the lowest priority wins",
+                vec![vec![(100, 0)], vec![(50, 0), (50, 0)]],
+                1,
+            ),
+            (
+                // Highest 10 on both; sums (10 + 2³¹) + (0 + 2³¹) vs (10 + 2³¹): the single
+                // victim's sum is smaller by 2³¹.
+                "with equal highest priorities the smaller offset sum wins",
+                vec![vec![(10, 0), (0, 0)], vec![(10, 0)]],
+                1,
+            ),
+            (
+                // Highest −5 on both; without the 2³¹ offset the two victims would sum to −10
+                // and win; with it: 2 × (2³¹ − 5) > 2³¹ − 5, so the single victim wins.
+                "negative priorities do not make more victims look cheaper",
+                vec![vec![(-5, 0), (-5, 0)], vec![(-5, 0)]],
+                1,
+            ),
+            (
+                // Same priorities and sums, same count: earliest starts 10 s vs 40 s; the
+                // later one (40 s, the younger pods) wins.
+                "the node whose victims started latest wins the last tie",
+                vec![vec![(0, 10)], vec![(0, 40)]],
+                1,
+            ),
+            (
+                // The start time counts only among the highest-priority victims: 5 s (prio 5)
+                // vs 20 s (prio 5); the low victim started at 99 s is ignored. Equal sums.
+                "only the highest-priority victims' start times count",
+                vec![vec![(5, 5), (0, 99)], vec![(5, 20), (0, 1)]],
+                1,
+            ),
+            (
+                "a full tie goes to the first candidate",
+                vec![vec![(0, 7)], vec![(0, 7)]],
+                0,
+            ),
+        ];
+        for (name, cands, want) in cases {
+            let lists: Vec<Vec<PodInfo>> = cands
+                .iter()
+                .map(|c| {
+                    c.iter()
+                        .enumerate()
+                        .map(|(i, &(pr, s))| pod(i as u32, pr, s, 100))
+                        .collect()
+                })
+                .collect();
+            let refs: Vec<(u32, &[PodInfo])> = lists.iter().map(|l| (0, l.as_slice())).collect();
+            assert_eq!(pick_one_node(&refs), Some(want), "{name}");
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! The preemption evaluator (k/k `pkg/scheduler/framework/preemption/preemption.go`
+//! `Evaluator.Preempt`, run as DefaultPreemption's PostFilter) and the nominations it leaves.
+//!
+//! After a failed cycle: is the pod eligible (`PodEligibleToPreemptOthers`), which nodes might
+//! preemption help (those rejected only by NodeResourcesFit, not `UnschedulableAndUnresolvable`),
+//! a dry run over them from a random offset until enough candidates are found
+//! (`SelectVictimsOnNode` on each), the best candidate (`pickOneNodeForPreemption`), and the
+//! nomination (`status.nominatedNodeName`). The victims are returned, never deleted here: the
+//! simulation terminates them gracefully through `controllers::terminate_pod`, and the
+//! preemptor binds once they are gone (the cluster event of their resources being freed sends
+//! it back to the queue; its next cycle tries the nominated node first).
+//!
+//! Owns: eligibility, candidate search, nominations, and how nominated pods count in other
+//! pods' filters (`addGENominatedPods`). Does not own: the formulas (`plugins::default_preemption`)
+//! or the victims' termination (`controllers`).
+//!
+//! Cost: nothing at all runs unless the pod's template outranks the lowest template priority
+//! of the scenario, so a scenario without priorities never enters this file.
+
+use super::plugins::default_preemption::{self as dp, PodInfo};
+use super::{Code, Reject, Scheduler, Status};
+use crate::model::cluster::{Cluster, NodeState, PodPhase, Termination};
+use crate::model::{NodeId, PodId, PreemptionPolicy, Res, Spec};
+use rand::Rng;
+
+/// A pod nominated to a node by a preemption, with what other pods' filters must count for it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) struct Nomination {
+    pub pod: PodId,
+    pub node: NodeId,
+    pub priority: i32,
+    pub requests: Res,
+}
+
+/// What the simulation must carry out after a successful preemption.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Preemption {
+    /// The node the preemptor is nominated to.
+    pub node: NodeId,
+    /// The pods to delete gracefully, most important first.
+    pub victims: Vec<PodId>,
+}
+
+fn registered(cluster: &Cluster, node: NodeId) -> bool {
+    cluster
+        .nodes
+        .get(node.idx())
+        .is_some_and(|n| matches!(n.state, NodeState::Ready | NodeState::NotReady))
+}
+
+impl Scheduler {
+    /// The node `pod` is nominated to, if any.
+    pub fn nominated_node(&self, pod: PodId) -> Option<NodeId> {
+        self.nominated.iter().find(|n| n.pod == pod).map(|n| n.node)
+    }
+
+    /// Forgets `pod`'s nomination: it was bound, or deleted.
+    pub fn forget_nomination(&mut self, pod: PodId) {
+        if !self.nominated.is_empty() {
+            self.nominated.retain(|n| n.pod != pod);
+        }
+    }
+
+    /// `addGENominatedPods`: the requests of the pods nominated to `node` with at least
+    /// `priority`, other than the pod being scheduled, as if they were bound there.
+    pub(super) fn add_nominated(&self, node: NodeId, priority: i32, requested: &mut Res) {
+        for n in &self.nominated {
+            if n.node == node && n.priority >= priority && n.pod != self.cur_pod {
+                requested.cpu_m += n.requests.cpu_m;
+                requested.mem += n.requests.mem;
+                requested.pods += n.requests.pods;
+            }
+        }
+    }
+
+    /// DefaultPreemption's PostFilter for `pod`, whose cycle just failed with `status`.
+    /// Returns the victims to delete and the node the pod is now nominated to, or `None`
+    /// (the pod is not eligible, or no node has victims whose removal makes it fit; the
+    /// latter clears its nomination, as upstream's empty `nominatedNodeName` result does).
+    pub fn post_filter(
+        &mut self,
+        spec: &Spec,
+        cluster: &Cluster,
+        pod: PodId,
+        status: Status,
+    ) -> Option<Preemption> {
+        let p = cluster.pod(pod);
+        let tid = p.template;
+        let t = spec.template(tid);
+        if t.preemption_policy == PreemptionPolicy::Never {
+            // "not eligible due to preemptionPolicy=Never."
+            return None;
+        }
+        // No pod anywhere can have a lower priority, or every node rejected the pod for a
+        // reason removing pods cannot change: no candidates.
+        if t.priority <= self.min_priority || status.code != Code::Unschedulable {
+            self.forget_nomination(pod);
+            return None;
+        }
+        self.cur_pod = pod;
+        if let Some(nom) = self.nominated_node(pod)
+            && registered(cluster, nom)
+        {
+            let unresolvable = matches!(
+                self.evaluate(spec, cluster, tid, nom),
+                Err(r) if !matches!(r, Reject::Resources(_))
+            );
+            let victim_leaving = cluster.pods_on[nom.idx()].iter().any(|&q| {
+                let qp = cluster.pod(q);
+                qp.phase == PodPhase::Terminating
+                    && matches!(qp.termination, Some((Termination::Preempted, _)))
+                    && spec.template(qp.template).priority < t.priority
+            });
+            if !unresolvable && victim_leaving {
+                // "not eligible due to a terminating pod on the nominated node."
+                return None;
+            }
+        }
+        let mut potential = Vec::new();
+        let resources = |s: &mut Scheduler, node| {
+            matches!(
+                s.evaluate(spec, cluster, tid, node),
+                Err(Reject::Resources(_))
+            )
+        };
+        match p.pinned {
+            Some(target) => {
+                if registered(cluster, target) && resources(self, target) {
+                    potential.push(target);
+                }
+            }
+            None => {
+                for &node in &cluster.registered {
+                    if resources(self, node) {
+                        potential.push(node);
+                    }
+                }
+            }
+        }
+        if potential.is_empty() {
+            self.forget_nomination(pod);
+            return None;
+        }
+        // `GetOffsetAndNumCandidates`: a random start among the potential nodes, and stop once
+        // enough candidates are found (no PDBs: every candidate is non-violating).
+        let offset = self.rng.random_range(0..potential.len());
+        let want = dp::num_candidates(potential.len());
+        let mut candidates: Vec<(NodeId, Vec<PodInfo>)> = Vec::new();
+        let mut infos = Vec::new();
+        for i in 0..potential.len() {
+            let node = potential[(offset + i) % potential.len()];
+            infos.clear();
+            for &q in &cluster.pods_on[node.idx()] {
+                let qp = cluster.pod(q);
+                let qt = spec.template(qp.template);
+                infos.push(PodInfo {
+                    pod: q,
+                    priority: qt.priority,
+                    start: qp.scheduled.unwrap_or(0),
+                    requests: qt.requests,
+                });
+            }
+            let n = cluster.node(node);
+            let mut requested = n.requested;
+            self.add_nominated(node, t.priority, &mut requested);
+            let alloc = spec.pool(n.pool).allocatable;
+            if let Some(v) =
+                dp::select_victims_on_node(alloc, requested, &infos, t.priority, t.requests)
+            {
+                candidates.push((node, v));
+                if candidates.len() >= want {
+                    break;
+                }
+            }
+        }
+        let refs: Vec<(u32, &[PodInfo])> =
+            candidates.iter().map(|(_, v)| (0, v.as_slice())).collect();
+        let Some(best) = dp::pick_one_node(&refs) else {
+            self.forget_nomination(pod);
+            return None;
+        };
+        let (node, victims) = candidates.swap_remove(best);
+        // `prepareCandidate`: lower-priority pods nominated to the node lose the nomination
+        // (they would not fit next to the preemptor anyway).
+        self.nominated
+            .retain(|n| n.pod != pod && !(n.node == node && n.priority < t.priority));
+        self.nominated.push(Nomination {
+            pod,
+            node,
+            priority: t.priority,
+            requests: t.requests,
+        });
+        Some(Preemption {
+            node,
+            victims: victims.iter().map(|v| v.pod).collect(),
+        })
+    }
+}

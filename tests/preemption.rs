@@ -1,0 +1,130 @@
+//! Priority classes and DefaultPreemption, end to end on small scenarios whose victims and
+//! timings are derived by hand (k/k `defaultpreemption/default_preemption.go`
+//! `SelectVictimsOnNode`, `framework/preemption/preemption.go`). Every expected number is
+//! derived in the comment above its assertion.
+
+mod common;
+use common::*;
+use hybridsim::model::PreemptionPolicy;
+use hybridsim::model::cluster::{PodPhase, Termination};
+
+/// One node of 4 cores: 3,860m allocatable (4,000 − the 140m CPU reservation of a 4-core
+/// node). "old" (3 × 1 CPU) binds at 0 s, "new" (800m) at 10 s: 3,800m used, 60m free.
+/// "high" (800m, class `high` = 1000) arrives at 60 s. `extra` goes into new's template,
+/// `policy` into the class.
+fn full_node(extra: &str, policy: &str) -> String {
+    linux_scenario(
+        "",
+        &format!(
+            r#"
+    layers: [(name: "l", size: "10MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    priority_classes: [(name: "high", value: 1000{policy})],
+    workloads: [
+        (name: "old", replicas: 3, template: (containers: [(image: "app:1", cpu: "1")])),
+        (name: "new", created_at: "10s", template: (containers: [(image: "app:1", cpu: "800m")]{extra})),
+        (name: "high", created_at: "60s",
+         template: (containers: [(image: "app:1", cpu: "800m")], priority_class_name: "high")),
+    ],"#
+        ),
+        "5m",
+    )
+    .replace(r#"cpu: "8""#, r#"cpu: "4""#)
+}
+
+#[test]
+fn a_priority_1000_pod_preempts_the_youngest_pod_and_binds_when_its_grace_period_ends() {
+    let (spec, out) = run(&full_node("", ""));
+    // The class resolves to the template's priority (Priority admission).
+    assert_eq!(spec.templates[2].priority, 1000);
+    assert_eq!(
+        spec.templates[2].preemption_policy,
+        PreemptionPolicy::PreemptLowerPriority
+    );
+    // At 60 s "high" fails: 3,800m + 800m > 3,860m. Removing every lower-priority pod frees
+    // the node; reprieving by importance (equal priority 0, earlier start first): old-0..2
+    // (bound at 0 s) come back, 3,000m + 800m = 3,800m ≤ 3,860m; new-0 (bound at 10 s) does
+    // not, 4,600m > 3,860m. So new-0 is the only victim.
+    let victim = pod(&spec, &out, "new-0");
+    assert_eq!(victim.phase, PodPhase::Deleted);
+    let (why, msg) = victim.termination.expect("new-0 was deleted gracefully");
+    assert_eq!(why, Termination::Preempted);
+    // The event upstream records on the victim, the preemptor's name standing in for its UID.
+    assert_eq!(out.messages.get(msg), "Preempted by pod high-0 on node p-0");
+    // Grace period 30 s (the default): new-0 leaves its node at 60 + 30 = 90 s.
+    assert_eq!(victim.ended, Some(90_000));
+    for name in ["old-0", "old-1", "old-2"] {
+        assert_eq!(pod(&spec, &out, name).termination, None, "{name}");
+    }
+    // Its resources freed at 90 s send "high" back (its 1 s back-off ended at 61 s); it tries
+    // its nominated node first and binds there at 90 s.
+    assert_eq!(pod(&spec, &out, "high-0").scheduled, Some(90_000));
+    // The Deployment replaced new-0 at once (new-1, priority 0); it never fits: first the
+    // victim, then "high" holds the room.
+    let repl = pod(&spec, &out, "new-1");
+    assert_eq!(repl.created, 60_000);
+    assert_eq!(repl.scheduled, None);
+}
+
+#[test]
+fn the_victims_own_grace_period_sets_when_the_preemptor_binds() {
+    let (spec, out) = run(&full_node(r#", termination_grace_period: "10s""#, ""));
+    // The victim's grace period is 10 s: it leaves at 70 s, and the preemptor binds then.
+    assert_eq!(pod(&spec, &out, "new-0").ended, Some(70_000));
+    assert_eq!(pod(&spec, &out, "high-0").scheduled, Some(70_000));
+}
+
+#[test]
+fn a_lower_priority_pod_does_not_take_the_room_freed_for_the_nominated_pod() {
+    let (spec, out) = run(&full_node(r#", termination_grace_period: "0s""#, ""));
+    // Grace 0 s: new-0 leaves at 60 s, in the same instant. "high" failed at 60 s, so its 1 s
+    // back-off holds it until 61 s; the replacement new-1 (priority 0, created at 60 s)
+    // is tried first. With high-0 nominated to the node its 800m counts there for any pod of
+    // lower or equal priority (addGENominatedPods): 3,000m + 800m + 800m > 3,860m, so new-1
+    // does not fit, and high-0 binds at 61 s without preempting again.
+    assert_eq!(pod(&spec, &out, "new-0").ended, Some(60_000));
+    assert_eq!(pod(&spec, &out, "high-0").scheduled, Some(61_000));
+    assert_eq!(pod(&spec, &out, "new-1").scheduled, None);
+    let preempted = out
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| matches!(p.termination, Some((Termination::Preempted, _))))
+        .count();
+    assert_eq!(preempted, 1);
+}
+
+#[test]
+fn a_class_with_preemption_policy_never_waits_instead_of_preempting() {
+    let (spec, out) = run(&full_node("", ", preemption_policy: Never"));
+    // "not eligible due to preemptionPolicy=Never": nobody is preempted, and the node never
+    // frees 800m, so high-0 stays Pending for the whole run.
+    assert_eq!(spec.templates[2].preemption_policy, PreemptionPolicy::Never);
+    assert!(out.cluster.pods.iter().all(|p| p.termination.is_none()));
+    assert_eq!(pod(&spec, &out, "high-0").scheduled, None);
+}
+
+#[test]
+fn a_global_default_class_gives_its_value_to_pods_naming_no_class() {
+    let text = full_node("", "").replace(
+        r#"priority_classes: [(name: "high", value: 1000)],"#,
+        r#"priority_classes: [(name: "high", value: 1000), (name: "base", value: -5, global_default: true)],"#,
+    );
+    let s = spec(&text);
+    // old and new name no class: the global default's −5; high keeps its class's 1000.
+    let prios: Vec<i32> = s.templates.iter().map(|t| t.priority).collect();
+    assert_eq!(prios, vec![-5, -5, 1000]);
+}
+
+#[test]
+fn a_system_node_critical_pod_outranks_every_user_class() {
+    let text = full_node("", "").replace(
+        r#"priority_class_name: "high""#,
+        r#"priority_class_name: "system-node-critical""#,
+    );
+    let (s, out) = run(&text);
+    // SystemCriticalPriority (2 × 10⁹) + 1000, built in without a declaration.
+    assert_eq!(s.templates[2].priority, 2_000_001_000);
+    // Same victim and timing as with class `high`: only the relative order matters.
+    assert_eq!(pod(&s, &out, "high-0").scheduled, Some(90_000));
+}
