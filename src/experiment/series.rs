@@ -131,9 +131,12 @@ impl RunSeries {
 pub fn aggregate(meta: &PlanMeta, records: &[RunRecord], confidence: f64) -> VariantSeries {
     let seeds = meta.seeds.len();
     let unknown = SERIES.len() - 1;
-    let any_unknown = records
-        .iter()
-        .any(|r| r.series.values.get(unknown).is_some_and(|v| v.iter().any(|&x| x > 0)));
+    let any_unknown = records.iter().any(|r| {
+        r.series
+            .values
+            .get(unknown)
+            .is_some_and(|v| v.iter().any(|&x| x > 0))
+    });
     let mut out = VariantSeries {
         params: meta.params.clone(),
         rows: Vec::new(),

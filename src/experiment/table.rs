@@ -11,8 +11,8 @@
 use super::stats::Estimate;
 use super::{PlanMeta, PodSample, RunRecord};
 use crate::report::plots::{self, CompareData, CompareGroup};
-use crate::report::{CompareRow, CompareTable, Fixed6, Metric, Secs, StartupCdf, StartupCdfRow};
 use crate::report::rows::VariantSeries;
+use crate::report::{CompareRow, CompareTable, Fixed6, Metric, Secs, StartupCdf, StartupCdfRow};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -389,6 +389,7 @@ pub fn plot_data(agg: &Aggregates) -> CompareData {
         scenario: agg.scenario.clone(),
         seeds: agg.seeds.len(),
         params: agg.params.clone(),
+        confidence: agg.confidence,
         groups: agg
             .groups
             .iter()
@@ -449,10 +450,7 @@ pub fn plot_dir(dir: &std::path::Path) -> io::Result<plots::PlotFiles> {
     let cdf = StartupCdf::read(&plots::read_output(dir, StartupCdf::FILE)?).map_err(invalid)?;
     // Directories written before the per-variant series existed have no file: no timeline.
     let series = if dir.join(VariantSeries::FILE).is_file() {
-        Some(
-            VariantSeries::read(&plots::read_output(dir, VariantSeries::FILE)?)
-                .map_err(invalid)?,
-        )
+        Some(VariantSeries::read(&plots::read_output(dir, VariantSeries::FILE)?).map_err(invalid)?)
     } else {
         None
     };
