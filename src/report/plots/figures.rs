@@ -569,9 +569,23 @@ impl Figure for VariantTimelineFigure {
                 .label_style(font(14))
                 .draw()
                 .map_err(err)?;
+            // Every group equal here, mean and band (3 Linux nodes throughout): one grey line
+            // and band, said in the legend, rather than the last colour covering the rest.
+            let all_equal = lines.len() > 1
+                && lines
+                    .iter()
+                    .all(|l| l.mean == lines[0].mean && l.band == lines[0].band);
+            let drawn = if all_equal { &lines[..1] } else { &lines[..] };
+            let band_color = |l: &BandLine| {
+                if all_equal {
+                    ALL_EQUAL_COLOR
+                } else {
+                    color(l.group)
+                }
+            };
             // Bands first, so that every mean line is drawn over every band.
-            for l in lines.iter().filter(|l| !l.band.is_empty()) {
-                let c = color(l.group);
+            for l in drawn.iter().filter(|l| !l.band.is_empty()) {
+                let c = band_color(l);
                 let mut poly: Vec<(f64, f64)> =
                     l.band.iter().map(|&(x, _, hi)| (x, hi.min(ymax))).collect();
                 poly.extend(l.band.iter().rev().map(|&(x, lo, _)| (x, lo.max(0.0))));
@@ -579,9 +593,6 @@ impl Figure for VariantTimelineFigure {
                     .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))
                     .map_err(err)?;
             }
-            // Every group equal here (3 Linux nodes throughout): one grey line, said in the
-            // legend, rather than the last colour covering the rest.
-            let all_equal = lines.len() > 1 && lines.iter().all(|l| l.mean == lines[0].mean);
             if all_equal {
                 chart
                     .draw_series(LineSeries::new(
