@@ -387,6 +387,9 @@ fn shards_merge_into_exactly_the_single_run_and_mismatches_are_refused() {
         "startup_cdf.png",
         "failures.svg",
         "failures.png",
+        "variant_timeseries.csv",
+        "timeline.svg",
+        "timeline.png",
     ] {
         assert_eq!(
             read(&full.join(name)),

@@ -162,6 +162,30 @@ fn compare_plots_have_a_line_and_a_bar_per_variant_and_plot_dir_redraws_them_ide
     for r in ["ErrImagePull", "Unschedulable"] {
         assert!(fails.contains(r), "legend lacks {r}");
     }
+    // Every Unschedulable pod here waits for a Windows node the autoscaler adds and is bound
+    // then (the stranded pods are ErrImagePull, bound but never started): the bar is the grey
+    // "bound later" share only.
+    assert!(
+        fails.contains("\nUnschedulable, bound later\n</text>"),
+        "{fails}"
+    );
+    assert!(fails.contains("(waited for capacity)"));
+    assert!(!fails.contains("never bound"));
+    // The per-variant timeline: taints-tolerations and runtimeclass are the same constraints
+    // written two ways (identical on every seed, the scenario's header), so runtimeclass is
+    // drawn once, as taints-tolerations, and the legend says so.
+    let tl = text(&d.join("timeline.svg"));
+    assert!(tl.contains("taint-strategies: nodes and waiting pods over time by variant (3 seeds)"));
+    assert!(tl.contains("same as taints-tolerations: not drawn"));
+    assert_eq!(tl.matches("same as ").count(), 1);
+    for panel in [
+        "Windows nodes Ready",
+        "Windows nodes provisioning (added, not Ready)",
+        "Windows app pods waiting (created, not Ready)",
+        "Linux app pods waiting (created, not Ready)",
+    ] {
+        assert!(tl.contains(panel), "timeline lacks {panel}");
+    }
     assert!(!fails.contains("CreateContainerError"));
     assert!(!fails.contains("UnsupportedOnWindows"));
     for v in variants {
@@ -173,6 +197,8 @@ fn compare_plots_have_a_line_and_a_bar_per_variant_and_plot_dir_redraws_them_ide
         "startup_cdf.png",
         "failures.svg",
         "failures.png",
+        "timeline.svg",
+        "timeline.png",
     ]
     .iter()
     .map(|n| read(&d.join(n)))
@@ -182,6 +208,8 @@ fn compare_plots_have_a_line_and_a_bar_per_variant_and_plot_dir_redraws_them_ide
         "startup_cdf.png",
         "failures.svg",
         "failures.png",
+        "timeline.svg",
+        "timeline.png",
     ] {
         std::fs::remove_file(d.join(n)).unwrap();
     }
@@ -191,6 +219,8 @@ fn compare_plots_have_a_line_and_a_bar_per_variant_and_plot_dir_redraws_them_ide
         "startup_cdf.png",
         "failures.svg",
         "failures.png",
+        "timeline.svg",
+        "timeline.png",
     ]
     .iter()
     .enumerate()

@@ -17,6 +17,7 @@ pub mod assertions;
 pub mod cmd;
 pub mod optimize;
 pub mod overlay;
+pub mod series;
 pub mod shard;
 pub mod stats;
 pub mod table;
@@ -501,6 +502,8 @@ pub struct RunRecord {
     /// Flattened metrics in a fixed order: the `apps.*` figures, then summary.json's numbers.
     pub metrics: Vec<(String, Option<f64>)>,
     pub pods: PodSample,
+    /// Nodes and waiting pods over time (`series`).
+    pub series: series::RunSeries,
 }
 
 /// Keys of summary.json that are not per-run measurements (or not numbers) and stay out of
@@ -666,6 +669,7 @@ pub fn run_one(plan: &Plan, index: usize) -> RunRecord {
         index,
         metrics,
         pods,
+        series: series::RunSeries::of_run(spec, &out),
     }
 }
 

@@ -15,13 +15,13 @@
 //! written (an edited value, a truncated or corrupted copy). It is a check against accidents and
 //! careless edits, not a signature: anyone can recompute it.
 
-use super::{PlanMeta, PodSample, RunRecord};
+use super::{PlanMeta, PodSample, RunRecord, series::RunSeries};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// Bumped on any incompatible change of the file. 2: metric values as JSON numbers (were
-/// text) and a checksum.
-pub const FORMAT: u32 = 2;
+/// text) and a checksum. 3: each record's time series (`series`).
+pub const FORMAT: u32 = 3;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoredRecord {
@@ -29,6 +29,7 @@ pub struct StoredRecord {
     /// (metric, value; None = no value).
     pub metrics: Vec<(String, Option<f64>)>,
     pub pods: PodSample,
+    pub series: RunSeries,
 }
 
 /// What `compare --shard K/N` / `sweep --shard K/N` writes.
@@ -61,6 +62,7 @@ impl ShardFile {
                     index: r.index,
                     metrics: r.metrics.clone(),
                     pods: r.pods.clone(),
+                    series: r.series.clone(),
                 })
                 .collect(),
             checksum: String::new(),
@@ -111,6 +113,7 @@ impl ShardFile {
                 index: r.index,
                 metrics: r.metrics.clone(),
                 pods: r.pods.clone(),
+                series: r.series.clone(),
             })
             .collect()
     }

@@ -11,6 +11,7 @@
 use super::stats::Estimate;
 use super::{PlanMeta, PodSample, RunRecord};
 use crate::report::plots::{self, CompareData, CompareGroup};
+use crate::report::rows::VariantSeries;
 use crate::report::{CompareRow, CompareTable, Fixed6, Metric, Secs, StartupCdf, StartupCdfRow};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -90,7 +91,7 @@ pub fn aggregated(metric: &str) -> bool {
     match parts[0] {
         "apps" if parts.get(1) == Some(&"startup_latency_s") => stat,
         "startup_latency_s" => stat,
-        "apps" | "failures" | "cost" => true,
+        "apps" | "failures" | "cost" | "unschedulable_then_bound" => true,
         "pods" => matches!(
             last,
             "created" | "ready" | "pending_at_end" | "failed" | "rejected"
@@ -388,6 +389,7 @@ pub fn plot_data(agg: &Aggregates) -> CompareData {
         scenario: agg.scenario.clone(),
         seeds: agg.seeds.len(),
         params: agg.params.clone(),
+        confidence: agg.confidence,
         groups: agg
             .groups
             .iter()
@@ -414,6 +416,7 @@ pub fn files(
 ) -> io::Result<(Aggregates, Files)> {
     let agg = aggregate(meta, records, confidence);
     let cdf = startup_cdf(meta, records);
+    let series = super::series::aggregate(meta, records, confidence);
     let render = |e: io::Error| io::Error::new(e.kind(), format!("cannot render outputs: {e}"));
     let mut files = vec![
         (
@@ -425,9 +428,13 @@ pub fn files(
             compare_json(&agg).map_err(render)?,
         ),
         (StartupCdf::FILE.to_string(), cdf.write().map_err(render)?),
+        (
+            VariantSeries::FILE.to_string(),
+            series.write().map_err(render)?,
+        ),
     ];
     if plots {
-        let p = plots::compare_plots(&plot_data(&agg), &cdf)
+        let p = plots::compare_plots(&plot_data(&agg), &cdf, Some(&series))
             .map_err(|e| io::Error::new(e.kind(), format!("cannot draw plots: {e}")))?;
         files.extend(p.into_iter().map(|(n, b)| (n.to_string(), b)));
     }
@@ -441,7 +448,13 @@ pub fn plot_dir(dir: &std::path::Path) -> io::Result<plots::PlotFiles> {
     let agg: Aggregates = serde_json::from_slice(&plots::read_output(dir, "compare.json")?)
         .map_err(|e| invalid(format!("compare.json: {e}")))?;
     let cdf = StartupCdf::read(&plots::read_output(dir, StartupCdf::FILE)?).map_err(invalid)?;
-    plots::compare_plots(&plot_data(&agg), &cdf)
+    // Directories written before the per-variant series existed have no file: no timeline.
+    let series = if dir.join(VariantSeries::FILE).is_file() {
+        Some(VariantSeries::read(&plots::read_output(dir, VariantSeries::FILE)?).map_err(invalid)?)
+    } else {
+        None
+    };
+    plots::compare_plots(&plot_data(&agg), &cdf, series.as_ref())
 }
 
 /// A row of the console table: label, metric, decimals.

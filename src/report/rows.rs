@@ -744,6 +744,109 @@ impl StartupCdf {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// variant_timeseries.csv
+
+/// A row of `variant_timeseries.csv`: one series of one group at one sample time, over the
+/// group's seeds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantSeriesRow {
+    pub variant: String,
+    /// The swept values, in the order of `VariantSeries::params`.
+    pub params: Vec<String>,
+    /// `nodes_ready.linux`, `pods_waiting.windows`, … (`experiment::series::SERIES`).
+    pub series: String,
+    pub time_s: Secs,
+    /// Seeds averaged.
+    pub runs: u64,
+    pub mean: Fixed3,
+    /// The mean's confidence interval (compare's `--confidence`); empty with one seed.
+    pub lo: Metric,
+    pub hi: Metric,
+    /// The smallest and largest value over the seeds.
+    pub min: Fixed3,
+    pub max: Fixed3,
+}
+
+impl Serialize for VariantSeriesRow {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(9 + self.params.len()))?;
+        seq.serialize_element(&self.variant)?;
+        for p in &self.params {
+            seq.serialize_element(p)?;
+        }
+        seq.serialize_element(&self.series)?;
+        seq.serialize_element(&self.time_s)?;
+        seq.serialize_element(&self.runs)?;
+        seq.serialize_element(&self.mean)?;
+        seq.serialize_element(&self.lo)?;
+        seq.serialize_element(&self.hi)?;
+        seq.serialize_element(&self.min)?;
+        seq.serialize_element(&self.max)?;
+        seq.end()
+    }
+}
+
+/// `variant_timeseries.csv`: `variant`, the swept paths, `series`, `time_s`, `runs`, `mean`,
+/// `lo`, `hi`, `min`, `max`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantSeries {
+    pub params: Vec<String>,
+    pub rows: Vec<VariantSeriesRow>,
+}
+
+impl VariantSeries {
+    pub const FILE: &'static str = "variant_timeseries.csv";
+    const TAIL: [&'static str; 8] = ["series", "time_s", "runs", "mean", "lo", "hi", "min", "max"];
+
+    pub fn header(&self) -> Vec<String> {
+        let mut h = vec!["variant".to_string()];
+        h.extend(self.params.iter().cloned());
+        h.extend(Self::TAIL.map(String::from));
+        h
+    }
+
+    pub fn write(&self) -> io::Result<Vec<u8>> {
+        write_rows(&self.header(), &self.rows)
+    }
+
+    /// Reads a variant_timeseries.csv; the swept paths are the columns between `variant` and
+    /// `series`.
+    pub fn read(bytes: &[u8]) -> Result<VariantSeries, String> {
+        let file = Self::FILE;
+        let (h, recs) = records(bytes, file)?;
+        let names: Vec<&str> = h.iter().collect();
+        let n = names.len();
+        let t = Self::TAIL.len();
+        if n < t + 1 || names[0] != "variant" || names[n - t..] != Self::TAIL {
+            return Err(format!(
+                "{file}: line 1: expected `variant`, the swept paths, then `{}`",
+                Self::TAIL.join(",")
+            ));
+        }
+        let p = n - t;
+        let mut out = VariantSeries {
+            params: names[1..p].iter().map(|s| s.to_string()).collect(),
+            rows: Vec::with_capacity(recs.len()),
+        };
+        for rec in &recs {
+            out.rows.push(VariantSeriesRow {
+                variant: rec[0].to_string(),
+                params: (1..p).map(|i| rec[i].to_string()).collect(),
+                series: rec[p].to_string(),
+                time_s: cell(file, &h, rec, p + 1, "")?,
+                runs: cell(file, &h, rec, p + 2, "a whole number")?,
+                mean: cell(file, &h, rec, p + 3, "")?,
+                lo: cell(file, &h, rec, p + 4, "")?,
+                hi: cell(file, &h, rec, p + 5, "")?,
+                min: cell(file, &h, rec, p + 6, "")?,
+                max: cell(file, &h, rec, p + 7, "")?,
+            });
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,6 +104,9 @@ pub struct Summary {
     pub pods: PodCounts,
     /// Reason → pods that hit it at least once.
     pub failures: BTreeMap<String, u64>,
+    /// Of the pods in `failures.Unschedulable`, those bound to a node later: they waited for
+    /// capacity (a new node, a freed one) rather than failed for good.
+    pub unschedulable_then_bound: u64,
     /// Reason → failed attempts (retries count).
     pub failure_attempts: BTreeMap<String, u64>,
     /// Graceful deletions by reason (`Evicted`, `Preempted`, …) → pods. Omitted when none.
@@ -208,6 +211,7 @@ impl Summary {
             succeeded: 0,
         };
         let mut terminations: BTreeMap<String, u64> = BTreeMap::new();
+        let mut unschedulable_then_bound = 0u64;
         let mut failures: BTreeMap<String, u64> = Reason::ALL
             .iter()
             .map(|r| (r.as_str().to_string(), 0))
@@ -248,6 +252,9 @@ impl Summary {
             }
             if let Some((t, _)) = p.termination {
                 *terminations.entry(t.as_str().to_string()).or_default() += 1;
+            }
+            if p.reasons_seen & Reason::Unschedulable.bit() != 0 && p.scheduled.is_some() {
+                unschedulable_then_bound += 1;
             }
             for r in Reason::ALL {
                 if p.reasons_seen & r.bit() != 0 {
@@ -367,6 +374,7 @@ impl Summary {
             duration_s: spec.duration as f64 / 1000.0,
             pods: counts,
             failures,
+            unschedulable_then_bound,
             failure_attempts: Reason::ALL
                 .iter()
                 .map(|r| {

@@ -9,7 +9,11 @@
 //! A run's plots are drawn from its rows in memory; `plot DIR` reads the files into the same
 //! rows, whose cells hold exactly what the files hold, so both draw the same bytes.
 
-use super::figures::{CdfFigure, FailureFigure, PoolLines, Series, TimelineFigure};
+use super::figures::{
+    BandLine, CdfFigure, FailureFigure, PoolLines, Series, TimelineFigure, VariantTimelineFigure,
+    WAITED,
+};
+use crate::report::rows::VariantSeries;
 use crate::report::{PodRow, StartupCdf, Summary, Timeseries};
 use std::collections::BTreeMap;
 use std::io;
@@ -25,6 +29,8 @@ pub struct CompareData {
     /// The swept paths (empty for a compare of variants).
     pub params: Vec<String>,
     pub groups: Vec<CompareGroup>,
+    /// The confidence of the intervals (compare's `--confidence`), for the band's legend.
+    pub confidence: f64,
 }
 
 /// One group (variant and swept values) of a compare or sweep.
@@ -133,37 +139,197 @@ pub fn run_figures(
     (cdf, timeline)
 }
 
+fn multi_variant(data: &CompareData) -> bool {
+    let g = &data.groups;
+    g.iter().any(|x| x.variant != g[0].variant)
+}
+
+/// Short labels: a sweep's groups are named by their values only (`56MB/s, Price`), the swept
+/// paths go into the axis title and the figure title once.
+fn short_label(multi: bool, variant: &str, values: &[String]) -> String {
+    if values.is_empty() {
+        return variant.to_string();
+    }
+    let v = values.join(", ");
+    if multi { format!("{variant}: {v}") } else { v }
+}
+
+/// Every group's short label, in group order.
+fn group_labels(data: &CompareData) -> Vec<String> {
+    let multi = multi_variant(data);
+    data.groups
+        .iter()
+        .map(|g| {
+            let values: Vec<String> = data
+                .params
+                .iter()
+                .map(|p| g.params.get(p).cloned().unwrap_or_else(|| "?".into()))
+                .collect();
+            short_label(multi, &g.variant, &values)
+        })
+        .collect()
+}
+
+/// What the groups differ in: `variant`, the swept paths, or both.
+fn axis_title(data: &CompareData) -> String {
+    if data.params.is_empty() {
+        "variant".to_string()
+    } else if multi_variant(data) {
+        format!("variant: {}", data.params.join(", "))
+    } else {
+        data.params.join(", ")
+    }
+}
+
+/// Most groups the per-variant timeline draws: beyond ten, colours repeat and lines cannot be
+/// told apart; the CSV keeps every group.
+const TIMELINE_MAX_GROUPS: usize = 10;
+
+/// The per-variant timeline panels, a row per quantity and a column per OS (Windows first: the
+/// pool a planner sizes): (series, panel title, y axis).
+const TIMELINE_ROWS: [&[(&str, &str, &str)]; 4] = [
+    &[
+        ("nodes_ready.windows", "Windows nodes Ready", "nodes"),
+        ("nodes_ready.linux", "Linux nodes Ready", "nodes"),
+    ],
+    &[
+        (
+            "nodes_provisioning.windows",
+            "Windows nodes provisioning (added, not Ready)",
+            "nodes",
+        ),
+        (
+            "nodes_provisioning.linux",
+            "Linux nodes provisioning (added, not Ready)",
+            "nodes",
+        ),
+    ],
+    &[
+        (
+            "pods_waiting.windows",
+            "Windows app pods waiting (created, not Ready)",
+            "pods",
+        ),
+        (
+            "pods_waiting.linux",
+            "Linux app pods waiting (created, not Ready)",
+            "pods",
+        ),
+    ],
+    &[(
+        "pods_waiting.unknown",
+        "app pods of either OS waiting, not bound",
+        "pods",
+    )],
+];
+
+/// The per-variant timeline of a compare or sweep: nodes Ready and provisioning and application
+/// pods waiting, by OS, a line per group (mean over seeds) with its interval band. A row of
+/// panels whose series are 0 in every group is left out (no autoscaling, no waiting pod); the
+/// Linux panel of a row is kept beside a non-zero Windows one (and the reverse) so the columns
+/// stay one OS each. A group whose lines equal an earlier group's in every panel is not drawn
+/// (it would hide that group) and the legend says so. None when nothing is left.
+pub fn variant_timeline(data: &CompareData, vs: &VariantSeries) -> Option<VariantTimelineFigure> {
+    let labels = group_labels(data);
+    let multi = multi_variant(data);
+    let shown = labels.len().min(TIMELINE_MAX_GROUPS);
+    // (series, group label) → its rows, in file (time) order: one pass over the file.
+    let mut by_line: BTreeMap<(&str, String), Vec<&crate::report::rows::VariantSeriesRow>> =
+        BTreeMap::new();
+    for r in &vs.rows {
+        by_line
+            .entry((r.series.as_str(), short_label(multi, &r.variant, &r.params)))
+            .or_default()
+            .push(r);
+    }
+    let mut end_min: f64 = 0.0;
+    let mut panels = Vec::new();
+    for row in TIMELINE_ROWS {
+        let mut cells = Vec::new();
+        let mut nonzero = false;
+        for &(series, title, unit) in row {
+            let mut lines: Vec<BandLine> = Vec::new();
+            for (g, label) in labels.iter().enumerate().take(shown) {
+                let rows = by_line
+                    .get(&(series, label.clone()))
+                    .map_or(&[][..], |v| v.as_slice());
+                let mut line = BandLine {
+                    group: g,
+                    mean: Vec::new(),
+                    band: Vec::new(),
+                };
+                for r in rows {
+                    let x = r.time_s.as_f64() / 60.0;
+                    end_min = end_min.max(x);
+                    nonzero |= r.max.get() > 0.0;
+                    line.mean.push((x, r.mean.get()));
+                    if let (Some(lo), Some(hi)) = (r.lo.0, r.hi.0) {
+                        line.band.push((x, lo, hi));
+                    }
+                }
+                if !line.mean.is_empty() {
+                    lines.push(line);
+                }
+            }
+            cells.push((title.to_string(), unit.to_string(), lines));
+        }
+        if nonzero {
+            panels.extend(cells);
+        }
+    }
+    if panels.is_empty() {
+        return None;
+    }
+    // Identical groups (two spellings of one configuration, as taints-tolerations and
+    // runtimeclass): the later one's lines would cover the earlier's exactly.
+    let equal_in = |panel: &[BandLine], g: usize, h: usize| {
+        let line = |x: usize| {
+            panel
+                .iter()
+                .find(|l| l.group == x)
+                .map(|l| (&l.mean, &l.band))
+        };
+        line(g) == line(h)
+    };
+    let mut same_as: Vec<Option<usize>> = vec![None; shown];
+    for g in 1..shown {
+        same_as[g] = (0..g).find(|&h| {
+            same_as[h].is_none() && panels.iter().all(|(_, _, lines)| equal_in(lines, g, h))
+        });
+    }
+    for (_, _, lines) in &mut panels {
+        lines.retain(|l| same_as[l.group].is_none());
+    }
+    let nseeds = vs.rows.first().map_or(0, |r| r.runs);
+    Some(VariantTimelineFigure {
+        title: format!(
+            "{}: nodes and waiting pods over time by {} ({nseeds} seeds)",
+            data.scenario,
+            axis_title(data)
+        ),
+        labels: labels[..shown].to_vec(),
+        same_as,
+        band: format!("band: {:.0} % confidence interval", data.confidence * 100.0),
+        panels,
+        end_min,
+        note: (labels.len() > shown).then(|| {
+            format!(
+                "first {shown} of {} groups; all in {}",
+                labels.len(),
+                VariantSeries::FILE
+            )
+        }),
+    })
+}
+
 /// A compare's or sweep's startup CDF (one line per group, a panel per OS) and failure bars.
 pub fn compare_figures(data: &CompareData, cdf: &StartupCdf) -> (CdfFigure, FailureFigure) {
     let (scenario, nseeds, params, groups) =
         (&data.scenario, data.seeds, &data.params, &data.groups);
-    let multi = groups.iter().any(|g| g.variant != groups[0].variant);
-    // Short labels: a sweep's groups are named by their values only (`56MB/s, Price`), the
-    // swept paths go into the axis title and the figure title once.
-    let short = |variant: &str, values: &[String]| -> String {
-        if values.is_empty() {
-            return variant.to_string();
-        }
-        let v = values.join(", ");
-        if multi { format!("{variant}: {v}") } else { v }
-    };
-    let labels: Vec<String> = groups
-        .iter()
-        .map(|g| {
-            let values: Vec<String> = params
-                .iter()
-                .map(|p| g.params.get(p).cloned().unwrap_or_else(|| "?".into()))
-                .collect();
-            short(&g.variant, &values)
-        })
-        .collect();
-    let what = if params.is_empty() {
-        "variant".to_string()
-    } else if multi {
-        format!("variant: {}", params.join(", "))
-    } else {
-        params.join(", ")
-    };
+    let multi = multi_variant(data);
+    let short = |variant: &str, values: &[String]| short_label(multi, variant, values);
+    let labels = group_labels(data);
+    let what = axis_title(data);
     // Failures: reasons with a positive mean in some group, in the sorted metric order.
     let mut reasons: Vec<(String, Vec<f64>)> = Vec::new();
     if let Some(first) = groups.first() {
@@ -172,8 +338,31 @@ pub fn compare_figures(data: &CompareData, cdf: &StartupCdf) -> (CdfFigure, Fail
                 .iter()
                 .map(|g| g.means.get(key).copied().flatten().unwrap_or(0.0))
                 .collect();
-            if vals.iter().any(|v| *v > 0.0) {
-                reasons.push((key.trim_start_matches("failures.").to_string(), vals));
+            if !vals.iter().any(|v| *v > 0.0) {
+                continue;
+            }
+            let reason = key.trim_start_matches("failures.");
+            // Pods that were Unschedulable and later bound waited for capacity (a node being
+            // added, a pod leaving); only the rest never ran. Split when the summary says.
+            let later: Option<Vec<f64>> = groups
+                .iter()
+                .map(|g| g.means.get("unschedulable_then_bound").copied().flatten())
+                .collect();
+            match later {
+                Some(later) if reason == "Unschedulable" => {
+                    let never: Vec<f64> = vals
+                        .iter()
+                        .zip(&later)
+                        .map(|(v, l)| (v - l).max(0.0))
+                        .collect();
+                    if later.iter().any(|v| *v > 0.0) {
+                        reasons.push((WAITED.into(), later));
+                    }
+                    if never.iter().any(|v| *v > 0.0) {
+                        reasons.push(("Unschedulable, never bound".into(), never));
+                    }
+                }
+                _ => reasons.push((reason.to_string(), vals)),
             }
         }
     }
@@ -240,4 +429,141 @@ pub fn read_run_dir(dir: &Path) -> io::Result<(Summary, Vec<PodRow>, Timeseries)
     let pods = PodRow::read(&read(dir, PodRow::FILE)?).map_err(invalid)?;
     let ts = Timeseries::read(&read(dir, Timeseries::FILE)?).map_err(invalid)?;
     Ok((summary, pods, ts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::rows::VariantSeriesRow;
+    use crate::report::{Fixed3, Metric, Secs};
+
+    fn group(variant: &str, means: &[(&str, f64)]) -> CompareGroup {
+        CompareGroup {
+            variant: variant.into(),
+            params: BTreeMap::new(),
+            means: means
+                .iter()
+                .map(|(k, v)| (k.to_string(), Some(*v)))
+                .collect(),
+        }
+    }
+
+    fn data(groups: Vec<CompareGroup>) -> CompareData {
+        CompareData {
+            scenario: "t".into(),
+            seeds: 2,
+            params: vec![],
+            groups,
+            confidence: 0.95,
+        }
+    }
+
+    fn no_cdf() -> StartupCdf {
+        StartupCdf {
+            params: vec![],
+            rows: vec![],
+        }
+    }
+
+    #[test]
+    fn failures_split_unschedulable_into_bound_later_and_never_bound() {
+        // Group a: 3 pods Unschedulable, 1 bound later → 1 waited, 3 − 1 = 2 never bound.
+        // Group b: 2 Unschedulable, both bound later → 2 waited, 0 never bound; and 1
+        // ErrImagePull. Reasons come in metric order (ErrImagePull < Unschedulable), the
+        // Unschedulable one replaced by its two parts, waited first.
+        let d = data(vec![
+            group(
+                "a",
+                &[
+                    ("failures.ErrImagePull", 0.0),
+                    ("failures.Unschedulable", 3.0),
+                    ("unschedulable_then_bound", 1.0),
+                ],
+            ),
+            group(
+                "b",
+                &[
+                    ("failures.ErrImagePull", 1.0),
+                    ("failures.Unschedulable", 2.0),
+                    ("unschedulable_then_bound", 2.0),
+                ],
+            ),
+        ]);
+        let (_, f) = compare_figures(&d, &no_cdf());
+        assert_eq!(
+            f.reasons,
+            vec![
+                ("ErrImagePull".to_string(), vec![0.0, 1.0]),
+                (WAITED.to_string(), vec![1.0, 2.0]),
+                ("Unschedulable, never bound".to_string(), vec![2.0, 0.0]),
+            ]
+        );
+        // A compare.json written before the split has no unschedulable_then_bound: the bar
+        // stays one "Unschedulable" rather than guessing.
+        let old = data(vec![group("a", &[("failures.Unschedulable", 3.0)])]);
+        let (_, f) = compare_figures(&old, &no_cdf());
+        assert_eq!(f.reasons, vec![("Unschedulable".to_string(), vec![3.0])]);
+    }
+
+    fn row(variant: &str, series: &str, t: u64, v: f64) -> VariantSeriesRow {
+        VariantSeriesRow {
+            variant: variant.into(),
+            params: vec![],
+            series: series.into(),
+            time_s: Secs(t),
+            runs: 2,
+            mean: Fixed3::new(v),
+            lo: Metric(None),
+            hi: Metric(None),
+            min: Fixed3::new(v),
+            max: Fixed3::new(v),
+        }
+    }
+
+    #[test]
+    fn the_variant_timeline_keeps_rows_of_panels_by_os_and_draws_equal_groups_once() {
+        // Three groups: b equals a in every series, c differs in Windows nodes. Windows nodes
+        // Ready and pods waiting are non-zero; provisioning is 0 everywhere (its row goes), and
+        // Linux pods waiting is 0 but stays beside the non-zero Windows panel.
+        let groups = ["a", "b", "c"];
+        let mut rows = Vec::new();
+        for g in groups {
+            let win = if g == "c" { 5.0 } else { 4.0 };
+            for (series, v) in [
+                ("nodes_ready.linux", 3.0),
+                ("nodes_ready.windows", win),
+                ("nodes_provisioning.linux", 0.0),
+                ("nodes_provisioning.windows", 0.0),
+                ("pods_waiting.linux", 0.0),
+                ("pods_waiting.windows", 2.0),
+            ] {
+                rows.push(row(g, series, 0, v));
+                rows.push(row(g, series, 60_000, v));
+            }
+        }
+        let vs = VariantSeries {
+            params: vec![],
+            rows,
+        };
+        let d = data(groups.iter().map(|g| group(g, &[])).collect());
+        let fig = variant_timeline(&d, &vs).expect("a figure");
+        let titles: Vec<&str> = fig.panels.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Windows nodes Ready",
+                "Linux nodes Ready",
+                "Windows app pods waiting (created, not Ready)",
+                "Linux app pods waiting (created, not Ready)",
+            ]
+        );
+        assert_eq!(fig.same_as, [None, Some(0), None]);
+        // b is not drawn (it would cover a exactly); a and c are, in every panel.
+        for (title, _, lines) in &fig.panels {
+            let g: Vec<usize> = lines.iter().map(|l| l.group).collect();
+            assert_eq!(g, [0, 2], "{title}");
+        }
+        assert_eq!(fig.band, "band: 95 % confidence interval");
+        assert_eq!(fig.end_min, 1.0);
+    }
 }

@@ -1,7 +1,7 @@
 //! The figures: what each plot shows and how it is laid out (titles, axes, units, legends,
 //! colours). Each is drawn the same way on the SVG and the PNG backend.
 //!
-//! Owns: `CdfFigure`, `FailureFigure`, `TimelineFigure` and their drawing. Does not own: the
+//! Owns: `CdfFigure`, `FailureFigure`, `TimelineFigure`, `VariantTimelineFigure` and their drawing. Does not own: the
 //! numbers in them (`data` builds the figures from typed rows), fonts and PNG text (`glyph`),
 //! or encoding (`super`).
 
@@ -217,6 +217,22 @@ pub struct FailureFigure {
     pub reasons: Vec<(String, Vec<f64>)>,
 }
 
+/// The failures bar of pods that were Unschedulable and bound later: they waited for a node
+/// (or for room on one) rather than failed, drawn in light grey so the eye goes to real
+/// failures.
+pub const WAITED: &str = "Unschedulable, bound later";
+
+/// Light grey, outside the palette, for `WAITED`.
+const WAITED_COLOR: RGBColor = RGBColor(199, 199, 199);
+
+fn reason_color(i: usize, reason: &str) -> RGBColor {
+    if reason == WAITED {
+        WAITED_COLOR
+    } else {
+        color(i)
+    }
+}
+
 impl Figure for FailureFigure {
     fn size(&self) -> (u32, u32) {
         // Room for each bar's label under it (about 8 px per character at 14 px).
@@ -278,7 +294,7 @@ impl Figure for FailureFigure {
         }
         let mut base = vec![0.0; n];
         for (r, (reason, vals)) in self.reasons.iter().enumerate() {
-            let c = color(r);
+            let c = reason_color(r, reason);
             let bars: Vec<Rectangle<(f64, f64)>> = (0..n)
                 .filter(|&g| vals[g] > 0.0)
                 .map(|g| {
@@ -312,11 +328,20 @@ impl Figure for FailureFigure {
             .map_err(err)?;
         for (r, (reason, _)) in self.reasons.iter().enumerate().rev() {
             legend
-                .draw(&Rectangle::new([(10, y), (28, y + 18)], color(r).filled()))
+                .draw(&Rectangle::new(
+                    [(10, y), (28, y + 18)],
+                    reason_color(r, reason).filled(),
+                ))
                 .map_err(err)?;
             legend
                 .draw(&Text::new(reason.clone(), (36, y + 2), font(14)))
                 .map_err(err)?;
+            if reason == WAITED {
+                y += 18;
+                legend
+                    .draw(&Text::new("(waited for capacity)", (36, y + 2), font(13)))
+                    .map_err(err)?;
+            }
             y += 28;
         }
         Ok(())
@@ -465,6 +490,187 @@ impl Figure for TimelineFigure {
                     .map_err(err)?;
                 y += 24;
             }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-variant timeline of a compare or sweep
+
+/// One group's line in a panel: the mean over seeds and the interval band, in minutes.
+#[derive(Clone, Debug)]
+pub struct BandLine {
+    /// Index into `VariantTimelineFigure::labels` (and the colour).
+    pub group: usize,
+    pub mean: Vec<(f64, f64)>,
+    /// (minute, low, high) of the mean's interval; empty with one seed.
+    pub band: Vec<(f64, f64, f64)>,
+}
+
+/// Nodes and waiting pods over time, one line per group with its confidence band, a panel per
+/// series (two columns), the group legend in a strip beside the panels.
+pub struct VariantTimelineFigure {
+    pub title: String,
+    pub labels: Vec<String>,
+    /// Per label: the earlier group whose lines it equals in every panel (its own are not drawn).
+    pub same_as: Vec<Option<usize>>,
+    /// What the band is, with its confidence ("band: 95 % confidence interval").
+    pub band: String,
+    /// (panel title, y axis, lines).
+    pub panels: Vec<(String, String, Vec<BandLine>)>,
+    pub end_min: f64,
+    /// Said under the legend when groups were left out of the plot.
+    pub note: Option<String>,
+}
+
+/// The one line of a panel where every group is equal: dark grey, outside the palette.
+const ALL_EQUAL_COLOR: RGBColor = RGBColor(64, 64, 64);
+
+/// Width of the strip beside the per-variant timeline that holds the group legend.
+const VARIANT_LEGEND_W: u32 = 300;
+
+impl Figure for VariantTimelineFigure {
+    fn size(&self) -> (u32, u32) {
+        let rows = self.panels.len().div_ceil(2).max(1) as u32;
+        (1300 + VARIANT_LEGEND_W, 60 + 360 * rows)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let root = root.titled(&self.title, font(24)).map_err(err)?;
+        let (charts, strip) =
+            root.split_horizontally(root.dim_in_pixel().0 as i32 - VARIANT_LEGEND_W as i32);
+        let rows = self.panels.len().div_ceil(2).max(1);
+        let cells = charts.split_evenly((rows, 2));
+        let xmax = self.end_min.max(1.0);
+        for ((title, ylabel, lines), area) in self.panels.iter().zip(cells.iter()) {
+            let top = lines
+                .iter()
+                .flat_map(|l| l.mean.iter().map(|p| p.1).chain(l.band.iter().map(|b| b.2)))
+                .fold(0.0, f64::max);
+            let ymax = top.max(1.0) * 1.1;
+            let mut chart = ChartBuilder::on(area)
+                .caption(title.as_str(), font(18))
+                .margin(10)
+                .x_label_area_size(40)
+                .y_label_area_size(60)
+                .build_cartesian_2d(0f64..xmax, 0f64..ymax)
+                .map_err(err)?;
+            chart
+                .configure_mesh()
+                .x_desc("time (min)")
+                .y_desc(ylabel.as_str())
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&whole)
+                .axis_desc_style(font(16))
+                .label_style(font(14))
+                .draw()
+                .map_err(err)?;
+            // Every group equal here, mean and band (3 Linux nodes throughout): one grey line
+            // and band, said in the legend, rather than the last colour covering the rest.
+            let all_equal = lines.len() > 1
+                && lines
+                    .iter()
+                    .all(|l| l.mean == lines[0].mean && l.band == lines[0].band);
+            let drawn = if all_equal { &lines[..1] } else { &lines[..] };
+            let band_color = |l: &BandLine| {
+                if all_equal {
+                    ALL_EQUAL_COLOR
+                } else {
+                    color(l.group)
+                }
+            };
+            // Bands first, so that every mean line is drawn over every band.
+            for l in drawn.iter().filter(|l| !l.band.is_empty()) {
+                let c = band_color(l);
+                let mut poly: Vec<(f64, f64)> =
+                    l.band.iter().map(|&(x, _, hi)| (x, hi.min(ymax))).collect();
+                poly.extend(l.band.iter().rev().map(|&(x, lo, _)| (x, lo.max(0.0))));
+                chart
+                    .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))
+                    .map_err(err)?;
+            }
+            if all_equal {
+                chart
+                    .draw_series(LineSeries::new(
+                        lines[0].mean.clone(),
+                        ALL_EQUAL_COLOR.stroke_width(2),
+                    ))
+                    .map_err(err)?;
+                continue;
+            }
+            // A line equal to an earlier one in this panel is dashed over it, so both colours
+            // show (runtimeclass-build and prepull add the same nodes).
+            for (i, l) in lines.iter().enumerate() {
+                let style = color(l.group).stroke_width(2);
+                if lines[..i].iter().any(|m| m.mean == l.mean) {
+                    chart
+                        .draw_series(DashedLineSeries::new(l.mean.clone(), 6, 6, style))
+                        .map_err(err)?;
+                } else {
+                    chart
+                        .draw_series(LineSeries::new(l.mean.clone(), style))
+                        .map_err(err)?;
+                }
+            }
+        }
+        let mut y = 40;
+        strip
+            .draw(&Text::new("line: mean over seeds,", (4, y), font(14)))
+            .map_err(err)?;
+        strip
+            .draw(&Text::new(self.band.clone(), (4, y + 18), font(14)))
+            .map_err(err)?;
+        strip
+            .draw(&Text::new(
+                "of the mean; dashed: equal to",
+                (4, y + 36),
+                font(14),
+            ))
+            .map_err(err)?;
+        strip
+            .draw(&Text::new("a line under it", (4, y + 54), font(14)))
+            .map_err(err)?;
+        strip
+            .draw(&PathElement::new(
+                vec![(4, y + 80), (30, y + 80)],
+                ALL_EQUAL_COLOR.stroke_width(3),
+            ))
+            .map_err(err)?;
+        strip
+            .draw(&Text::new("every group equal", (38, y + 72), font(14)))
+            .map_err(err)?;
+        y += 110;
+        for (i, name) in self.labels.iter().enumerate() {
+            let m = y + 8;
+            strip
+                .draw(&PathElement::new(
+                    vec![(4, m), (30, m)],
+                    color(i).stroke_width(3),
+                ))
+                .map_err(err)?;
+            strip
+                .draw(&Text::new(name.clone(), (38, y), font(14)))
+                .map_err(err)?;
+            if let Some(h) = self.same_as.get(i).copied().flatten() {
+                y += 18;
+                strip
+                    .draw(&Text::new(
+                        format!("same as {}: not drawn", self.labels[h]),
+                        (38, y),
+                        font(13),
+                    ))
+                    .map_err(err)?;
+            }
+            y += 24;
+        }
+        if let Some(note) = &self.note {
+            strip
+                .draw(&Text::new(note.clone(), (4, y + 10), font(13)))
+                .map_err(err)?;
         }
         Ok(())
     }

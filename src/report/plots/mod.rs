@@ -23,6 +23,7 @@ use plotters::prelude::*;
 use std::io;
 use std::path::Path;
 
+use super::rows::VariantSeries;
 use super::{PodRow, StartupCdf, Summary, Timeseries};
 
 /// Plot files as (name, bytes).
@@ -73,12 +74,20 @@ pub fn run_plots(summary: &Summary, pods: &[PodRow], ts: &Timeseries) -> io::Res
     Ok(out)
 }
 
-/// Plots of a compare or sweep: `startup_cdf` (one line per group, a panel per OS) and
-/// `failures` (stacked bars), SVG and PNG.
-pub fn compare_plots(data: &CompareData, cdf: &StartupCdf) -> io::Result<PlotFiles> {
+/// Plots of a compare or sweep: `startup_cdf` (one line per group, a panel per OS),
+/// `failures` (stacked bars) and, from the per-variant time series, `timeline` (nodes and
+/// waiting pods over time per group, with bands), SVG and PNG.
+pub fn compare_plots(
+    data: &CompareData,
+    cdf: &StartupCdf,
+    series: Option<&VariantSeries>,
+) -> io::Result<PlotFiles> {
     let (cdf, failures) = data::compare_figures(data, cdf);
     let mut out = both(&cdf, "startup_cdf.svg", "startup_cdf.png")?;
     out.extend(both(&failures, "failures.svg", "failures.png")?);
+    if let Some(fig) = series.and_then(|vs| data::variant_timeline(data, vs)) {
+        out.extend(both(&fig, "timeline.svg", "timeline.png")?);
+    }
     Ok(out)
 }
 
