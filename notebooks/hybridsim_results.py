@@ -55,17 +55,25 @@ def load_run(name: str) -> dict:
 
 def load_compare(name: str) -> dict:
     """A compare, sweep or merge directory: runs (compare.csv, one row per run), agg
-    (compare.json), cdf (startup_cdf.csv) and the variants in file order (the first is the
-    baseline)."""
+    (compare.json), cdf (startup_cdf.csv), series (variant_timeseries.csv, when present) and
+    the variants in file order (the first is the baseline)."""
     d = results_dir(name, "compare.csv")
     runs = pd.read_csv(d / "compare.csv")
-    return {
+    out = {
         "dir": d,
         "runs": runs,
         "agg": json.loads((d / "compare.json").read_text()),
         "cdf": pd.read_csv(d / "startup_cdf.csv"),
         "variants": list(dict.fromkeys(runs["variant"])),
     }
+    # variant_timeseries.csv (nodes and waiting pods over time, mean and band over seeds per
+    # variant); absent from compares written before it existed. Gains `time_min`.
+    ts = d / "variant_timeseries.csv"
+    if ts.exists():
+        series = pd.read_csv(ts)
+        series["time_min"] = series["time_s"] / 60.0
+        out["series"] = series
+    return out
 
 
 def load_optimize(name: str) -> dict:
