@@ -66,6 +66,7 @@ fn cluster(spec: &Spec) -> Cluster {
                 created_at: 0,
                 ready_at: Some(0),
                 deleted_at: None,
+                version: pool.version,
             });
             cl.register(id);
             cl.push_node_images();

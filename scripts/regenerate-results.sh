@@ -55,6 +55,18 @@ mkdir -p "$out/registry-herd-compare"
     --out "$out/registry-herd-compare" > "$out/registry-herd-compare/table.txt.tmp"
 sed '$d' "$out/registry-herd-compare/table.txt.tmp" > "$out/registry-herd-compare/table.txt"
 rm "$out/registry-herd-compare/table.txt.tmp"
+# A WS2019 -> WS2022 pool upgrade: 3 variants x 10 seeds, and the seed-1 run of each variant.
+rm -rf "$out/pool-upgrade-compare"
+mkdir -p "$out/pool-upgrade-compare"
+"$HYBRIDSIM" compare scenarios/pool-upgrade.ron --seeds 10 --plots \
+    --out "$out/pool-upgrade-compare" > "$out/pool-upgrade-compare/table.txt.tmp"
+sed '$d' "$out/pool-upgrade-compare/table.txt.tmp" > "$out/pool-upgrade-compare/table.txt"
+rm "$out/pool-upgrade-compare/table.txt.tmp"
+for v in no-pinning pinned image-first; do
+    rm -rf "$out/pool-upgrade/$v"
+    "$HYBRIDSIM" run scenarios/pool-upgrade.ron --variant "$v" --out "$out/pool-upgrade/$v" \
+        --plots --quiet
+done
 
 # The planner's question on morning-peak: the cheapest Windows pool minimum and VM shape whose
 # p99 startup stays within 10 minutes (docs/experiments.md, "optimize"). Its console report is

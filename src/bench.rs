@@ -221,6 +221,7 @@ mod tests {
             created_at: 0,
             ready_at,
             deleted_at,
+            version: None,
         }
     }
 

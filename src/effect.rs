@@ -65,6 +65,8 @@ pub enum Event {
     /// The next layer download of the run's `SharedNet` ends (some registry is limited); stale
     /// unless the generation is the net's current one.
     NetIo { generation: u32 },
+    /// A node rebooting for a pool patch is back (`controllers::upgrade`).
+    UpgradeNodeBack { upgrade: u32, node: NodeId },
 }
 
 /// What a component asks the loop to do. Applied in push order after the event that caused
@@ -101,6 +103,23 @@ pub enum Effect {
     /// A node's DiskPressure condition turned on or off: its
     /// `node.kubernetes.io/disk-pressure:NoSchedule` taint follows.
     DiskPressure(NodeId, bool),
+    /// A pool upgrade asks the cloud for `count` nodes of `pool` (with the pool's current
+    /// version); the loop tells the upgrade which nodes it created.
+    RequestNodes {
+        pool: crate::model::PoolId,
+        count: u32,
+        upgrade: u32,
+    },
+    /// Remove a node (a pool upgrade is done with it).
+    DeleteNode(NodeId),
+    /// A node reboots for a pool patch: the loop schedules `Event::UpgradeNodeBack` after the
+    /// patch's reboot time, or a draw of the pool's provisioning delay.
+    RebootNode {
+        node: NodeId,
+        upgrade: u32,
+        /// The patch's reboot time (ms), if it gives one.
+        after: Option<u64>,
+    },
 }
 
 /// The part of a run a component may see and change while it handles one event.
@@ -204,6 +223,7 @@ pub mod testing {
                 created_at: 0,
                 ready_at: Some(0),
                 deleted_at: None,
+                version: self.spec.pools[pool.idx()].version,
             });
             cl.push_node_images();
             cl.pods_on.push(Vec::new());

@@ -21,7 +21,7 @@ use super::binpacking;
 use super::expander::{self, ScaleOption};
 use crate::model::cluster::{Cluster, NodeState};
 use crate::model::{NodeId, PodId, PoolId, Res, Spec, TemplateId};
-use crate::scheduler::plugins::passes_static_filters;
+use crate::scheduler::plugins::passes_static_filters_with_build;
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 
@@ -97,6 +97,9 @@ pub struct ClusterAutoscaler {
     /// Per workload, the disruptions its PodDisruptionBudget allows now (None without one);
     /// set by the caller before each `scan`, empty when no workload has a budget.
     pub pdb_allowed: Vec<Option<u32>>,
+    /// Per pool, the build label of its template node when the pool's image changed since
+    /// the scenario began (None: the pool spec's labels hold). Empty until an upgrade.
+    template_build: Vec<Option<String>>,
 }
 
 /// Usage added to nodes while simulating placements, dense per node so a lookup is O(1), with
@@ -201,13 +204,39 @@ impl ClusterAutoscaler {
             excluded: Vec::new(),
             scratch: Scratch::default(),
             pdb_allowed: Vec::new(),
+            template_build: Vec::new(),
         }
     }
 
     /// Whether a template passes a pool's taints, selector and affinity (template-node check).
     fn fits_pool(&mut self, spec: &Spec, t: TemplateId, pool: PoolId) -> bool {
         let slot = t.idx() * self.npools + pool.idx();
-        *self.fits[slot].get_or_insert_with(|| passes_static_filters(spec, t, pool))
+        let build = self
+            .template_build
+            .get(pool.idx())
+            .and_then(|b| b.as_deref());
+        *self.fits[slot]
+            .get_or_insert_with(|| passes_static_filters_with_build(spec, t, pool, build))
+    }
+
+    /// The template node of a pool whose image changed (an upgrade: new nodes get another
+    /// build) carries the new `node.kubernetes.io/windows-build`, as a node group's template
+    /// follows its VM image; the pool's cached fits are recomputed.
+    fn follow_pool_versions(&mut self, spec: &Spec, cl: &Cluster) {
+        for (p, &v) in cl.pool_version.iter().enumerate() {
+            let label = (!Cluster::same_build(v, spec.pools[p].version))
+                .then(|| v.map(|v| v.build_label()))
+                .flatten();
+            if self.template_build.len() <= p {
+                self.template_build.resize(p + 1, None);
+            }
+            if self.template_build[p] != label {
+                self.template_build[p] = label;
+                for t in 0..spec.templates.len() {
+                    self.fits[t * self.npools + p] = None;
+                }
+            }
+        }
     }
 
     pub fn node_requested(&mut self, node: NodeId) {
@@ -353,6 +382,9 @@ impl ClusterAutoscaler {
         actions: &mut Vec<Action>,
     ) {
         let cfg = &spec.autoscaler;
+        if cl.off_build.iter().any(|&c| c > 0) || !self.template_build.is_empty() {
+            self.follow_pool_versions(spec, cl);
+        }
         // 1. Provisioning timeouts.
         let mut timed_out = Vec::new();
         self.provisioning.retain(|&n| {

@@ -51,12 +51,21 @@ pub struct DrainRun {
     to_evict: Vec<PodId>,
     /// Pods evicted (or already terminating), not gone yet.
     waiting: Vec<PodId>,
+    /// The pool upgrade this drain is part of (`upgrade`), told when it ends.
+    owner: Option<u32>,
 }
 
 /// Every drain of the run, indexed like `Recorder::drains`.
 #[derive(Clone, Debug, Default)]
 pub struct Drains {
     runs: Vec<DrainRun>,
+}
+
+impl Drains {
+    /// The first node drain `i` targeted (an upgrade's drains target one node each).
+    pub fn node_of(&self, i: usize) -> Option<NodeId> {
+        self.runs.get(i).and_then(|r| r.nodes.first().copied())
+    }
 }
 
 /// Whether a pod no longer exists on its node (deleted, or terminal).
@@ -124,6 +133,18 @@ impl Controllers {
 
     /// A timeline `Drain`: cordons every target node now, then drains the first one.
     pub fn start_drain(&mut self, cx: &mut Ctx, target: NodeTarget, opts: DrainOptions) {
+        self.start_drain_for(cx, target, opts, None);
+    }
+
+    /// A drain on behalf of `owner` (a pool upgrade, told when the drain ends); returns the
+    /// drain's index.
+    pub fn start_drain_for(
+        &mut self,
+        cx: &mut Ctx,
+        target: NodeTarget,
+        opts: DrainOptions,
+        owner: Option<u32>,
+    ) -> usize {
         let nodes = super::node_actions::resolve(cx.cluster, target);
         super::node_actions::set_cordon(cx, &nodes, true);
         let name = match target {
@@ -148,8 +169,10 @@ impl Controllers {
             node_start: cx.now,
             to_evict: Vec::new(),
             waiting: Vec::new(),
+            owner,
         });
         self.next_node(cx, i);
+        i
     }
 
     /// Starts draining the current node of run `i`, moving past nodes that need no wait;
@@ -159,6 +182,9 @@ impl Controllers {
             let run = &mut self.drains.runs[i];
             let Some(&node) = run.nodes.get(run.current) else {
                 cx.rec.drains[i].end = Some(cx.now);
+                if let Some(u) = run.owner {
+                    self.upgrade_drain_done(cx, u, i);
+                }
                 return;
             };
             run.node_start = cx.now;

@@ -16,6 +16,7 @@ pub mod node_actions;
 pub mod node_lifecycle;
 pub mod rollout;
 pub mod taint_eviction;
+pub mod upgrade;
 
 use crate::effect::{Ctx, Effect, Event};
 use crate::engine::backoff;
@@ -58,6 +59,8 @@ pub struct Controllers {
     pub rollouts: rollout::Rollouts,
     /// The timeline's drains.
     pub drains: drain::Drains,
+    /// Pool upgrades and patches (`upgrade`).
+    pub upgrades: upgrade::Upgrades,
 }
 
 /// A pod's place in the `ActivePodsWithRanks` deletion order: smaller is deleted first. The pod
@@ -87,6 +90,20 @@ pub fn daemon_fits_pool(spec: &Spec, t: TemplateId, pool: PoolId) -> bool {
     passes_static_filters(spec, t, pool)
 }
 
+/// `daemon_fits_pool` for one node: its own build label when it differs from its pool's.
+pub fn daemon_fits_node(
+    spec: &Spec,
+    cl: &crate::model::cluster::Cluster,
+    t: TemplateId,
+    node: NodeId,
+) -> bool {
+    let pool = cl.nodes[node.idx()].pool;
+    match cl.build_label(spec, node) {
+        None => passes_static_filters(spec, t, pool),
+        build => crate::scheduler::plugins::passes_static_filters_with_build(spec, t, pool, build),
+    }
+}
+
 impl Controllers {
     pub fn new(spec: &Spec) -> Self {
         Controllers {
@@ -108,6 +125,7 @@ impl Controllers {
             ),
             rollouts: rollout::Rollouts::new(spec),
             drains: drain::Drains::default(),
+            upgrades: upgrade::Upgrades::default(),
         }
     }
 
@@ -226,7 +244,7 @@ impl Controllers {
                     let n = &cx.cluster.nodes[node.idx()];
                     if n.state == NodeState::Ready
                         && covered.binary_search(&node).is_err()
-                        && daemon_fits_pool(spec, tid, n.pool)
+                        && daemon_fits_node(spec, cx.cluster, tid, node)
                         && daemon_fits_node_taints(cx, tid, node)
                     {
                         to_create.push(node);
@@ -419,15 +437,20 @@ impl Controllers {
     /// A node became Ready: every active DaemonSet whose pods belong there gets one on it.
     /// Only the new node is looked at; the rest of the cluster is unchanged.
     pub fn node_ready(&mut self, cx: &mut Ctx, node: NodeId) {
-        let pool = cx.cluster.nodes[node.idx()].pool;
         for i in 0..self.daemons.len() {
             let wl = self.daemons[i];
             if self.workloads[wl.idx()].active
-                && daemon_fits_pool(cx.spec, cx.spec.workloads[wl.idx()].template, pool)
+                && daemon_fits_node(
+                    cx.spec,
+                    cx.cluster,
+                    cx.spec.workloads[wl.idx()].template,
+                    node,
+                )
             {
                 self.create_pod(cx, wl, Some(node));
             }
         }
+        self.upgrade_node_ready(cx, node);
     }
 
     pub fn timeline(&mut self, cx: &mut Ctx, action: &TimelineAction) {
@@ -459,6 +482,8 @@ impl Controllers {
             TimelineAction::RecoverNode(target) => self.recover_nodes(cx, target),
             TimelineAction::Rollout(wl, t) => self.start_rollout(cx, wl, t),
             TimelineAction::Drain(target, opts) => self.start_drain(cx, target, opts),
+            TimelineAction::UpgradePool(pool, up) => self.start_upgrade(cx, pool, up),
+            TimelineAction::PatchPool(pool, patch) => self.start_patch(cx, pool, patch),
         }
     }
 

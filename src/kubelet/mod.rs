@@ -29,7 +29,7 @@ pub mod shared_net;
 
 use crate::effect::{Ctx, Effect, Event};
 use crate::model::cluster::{PodPhase, Reason, Stage};
-use crate::model::image::{LayerGraph, NO_PLATFORM_MESSAGE, select_platform};
+use crate::model::image::{LayerGraph, NO_PLATFORM_MESSAGE, select_platform_on};
 use crate::model::windows::{IsolationMode, OS_MISMATCH_MESSAGE, compatible};
 use crate::model::{ContainerSpec, NodeId, Os, PodId, PoolId, PullPolicy, Spec};
 use pull::{NodePuller, PullDone, PullEnv, PullError, PullRequest};
@@ -119,7 +119,13 @@ impl Kubelet {
         let spec = cx.spec;
         let mut p = NodePuller::new(spec, pool);
         for &img in &spec.pool(pool).preloaded {
-            if p.preload(spec, &self.graph, pool, img) {
+            if p.preload(
+                spec,
+                &self.graph,
+                pool,
+                cx.cluster.nodes[node.idx()].version,
+                img,
+            ) {
                 cx.cluster.add_node_image(node, img);
             }
         }
@@ -246,12 +252,13 @@ impl Kubelet {
                     // HostProcess containers are job objects on the host, not HCS compute
                     // systems, so the build check does not apply to them (k/web
                     // `create-hostprocess-pod.md`; hcsshim `internal/jobcontainers`).
-                    if let Some(host) = pool.version.filter(|_| !t.host_process) {
+                    let host = cx.cluster.nodes[node.idx()].version;
+                    if let Some(host) = host.filter(|_| !t.host_process) {
                         let img = &spec.images[c.image.idx()];
                         // The entry on disk: under strict matching a pulled image is always a
                         // compatible entry, but a preloaded one may be the fallback entry, so
                         // the check looks at what the permissive choice would have put there.
-                        let pi = select_platform(img, pool, t.isolation, false);
+                        let pi = select_platform_on(img, pool, Some(host), t.isolation, false);
                         let ctr = pi.and_then(|i| img.platforms[i].version);
                         if let Some(ctr) = ctr
                             && !compatible(t.isolation, host, ctr)
@@ -311,6 +318,7 @@ impl Kubelet {
         let env = PullEnv {
             spec: cx.spec,
             pool: cx.cluster.nodes[node.idx()].pool,
+            version: cx.cluster.nodes[node.idx()].version,
             node,
             now,
             strict_platform: self.strict_platform,

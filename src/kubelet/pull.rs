@@ -19,7 +19,7 @@
 //! (`kubelet::disk`).
 
 use super::fluid::Fluid;
-use crate::model::image::{LayerGraph, select_platform};
+use crate::model::image::{LayerGraph, select_platform_on};
 use crate::model::windows::IsolationMode;
 use crate::model::{ImageId, LayerId, NodeId, PodId, PoolId, Spec};
 use std::collections::VecDeque;
@@ -120,6 +120,8 @@ pub struct NodePuller {
 pub struct PullEnv<'a> {
     pub spec: &'a Spec,
     pub pool: PoolId,
+    /// The node's own Windows version (its pool's unless upgraded).
+    pub version: Option<crate::model::windows::WinVersion>,
     pub node: NodeId,
     pub now: u64,
     pub strict_platform: bool,
@@ -185,10 +187,13 @@ impl NodePuller {
         spec: &Spec,
         graph: &LayerGraph,
         pool: PoolId,
+        version: Option<crate::model::windows::WinVersion>,
         image: ImageId,
     ) -> bool {
         let img = &spec.images[image.idx()];
-        let Some(pi) = select_platform(img, spec.pool(pool), IsolationMode::Process, false) else {
+        let Some(pi) =
+            select_platform_on(img, spec.pool(pool), version, IsolationMode::Process, false)
+        else {
             return false;
         };
         for &l in graph.layers(graph.entry(image, pi as u16)) {
@@ -332,8 +337,13 @@ impl NodePuller {
                     });
                     continue;
                 }
-                match select_platform(img, spec.pool(env.pool), req.isolation, env.strict_platform)
-                {
+                match select_platform_on(
+                    img,
+                    spec.pool(env.pool),
+                    env.version,
+                    req.isolation,
+                    env.strict_platform,
+                ) {
                     None => done.push(PullDone {
                         node: env.node,
                         request: req,
@@ -513,7 +523,7 @@ mod tests {
         let graph = LayerGraph::new(&spec.images, &spec.layers);
         let mut p = NodePuller::new(&spec, PoolId(0));
         for i in 0..2 {
-            assert!(p.preload(&spec, &graph, PoolId(0), ImageId(i)));
+            assert!(p.preload(&spec, &graph, PoolId(0), spec.pools[0].version, ImageId(i)));
         }
         let mut freed = Vec::new();
         // a goes: base and update are still listed by b; only app1 (100 MB + 200 MB) is freed.
@@ -544,12 +554,12 @@ mod tests {
         // a: base (1 + 2 GB) + update (0.5 + 1) + app1 (0.1 + 0.2) = 4.8 GB missing.
         let a = graph.entry(ImageId(0), 0);
         assert_eq!(p.missing_bytes(&graph, a), 4_800_000_000);
-        p.preload(&spec, &graph, PoolId(0), ImageId(0));
+        p.preload(&spec, &graph, PoolId(0), spec.pools[0].version, ImageId(0));
         assert_eq!(p.image_bytes, 4_800_000_000);
         // b shares base and update: only app2 (0.2 + 0.3 GB) is missing, and counts once.
         let b = graph.entry(ImageId(1), 0);
         assert_eq!(p.missing_bytes(&graph, b), 500_000_000);
-        p.preload(&spec, &graph, PoolId(0), ImageId(1));
+        p.preload(&spec, &graph, PoolId(0), spec.pools[0].version, ImageId(1));
         assert_eq!(p.image_bytes, 5_300_000_000);
         // Collecting a frees app1 only (0.3 GB): 5.0 GB stay counted.
         let mut freed = Vec::new();

@@ -26,6 +26,10 @@ pub struct Sample {
     /// Bytes in use on the disks of each pool's registered nodes; empty when no pool's disk
     /// can fill.
     pub disk_used: Vec<u64>,
+    /// Cordoned and NotReady registered nodes per pool; empty unless the scenario has node
+    /// lifecycle actions (cordon, drain, taints, failures, upgrades).
+    pub nodes_cordoned: Vec<u32>,
+    pub nodes_not_ready: Vec<u32>,
     /// Per HPA workload (in workload order): desired replicas, Ready pods, offered load and the
     /// load Ready pods cannot serve.
     pub hpa: Vec<HpaSample>,

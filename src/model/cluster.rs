@@ -4,6 +4,7 @@
 //! Owns: state that several components read (scheduler, kubelet, controllers, metrics). Does
 //! not own: the rules that change it; those live with the component that makes the decision.
 
+use super::windows::WinVersion;
 use super::{ImageId, NodeId, PodId, PoolId, Res, TemplateId, TemplateSpec, WorkloadId};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -30,6 +31,10 @@ pub struct Node {
     pub created_at: u64,
     pub ready_at: Option<u64>,
     pub deleted_at: Option<u64>,
+    /// The node's own Windows version `10.0.BUILD.REV` (None on Linux): its pool's when it
+    /// was created, changed by pool upgrades and patches (`controllers::upgrade`). The
+    /// container build check and the `node.kubernetes.io/windows-build` label read it.
+    pub version: Option<WinVersion>,
 }
 
 /// Why a pod is not (yet) Ready, or why it ended. Names match the Kubernetes reasons users see.
@@ -294,6 +299,16 @@ pub struct Cluster {
     /// Nodes that failed (`FailNode`) and have not recovered: their kubelet runs nothing and
     /// confirms no pod's termination. Empty in the common case.
     pub nodes_down: std::collections::BTreeSet<NodeId>,
+    /// Per pool, the version its new nodes are created with: the pool's, until an upgrade
+    /// or patch changes the pool's image (`Cluster::set_pool_version`).
+    pub pool_version: Vec<Option<WinVersion>>,
+    /// Per pool, how many of its nodes (not deleted) carry another build label than the
+    /// pool's spec: while 0, every per-pool cache of label-based filter results holds
+    /// (the common case; the scheduler checks it before its pool shortcuts).
+    pub off_build: Vec<u32>,
+    /// The `node.kubernetes.io/windows-build` values of builds nodes carry that no pool's
+    /// spec has, so a label lookup borrows a string instead of formatting one.
+    build_labels: Vec<(WinVersion, String)>,
 }
 
 impl Cluster {
@@ -305,6 +320,8 @@ impl Cluster {
             next_ordinal: vec![0; pools],
             image_nodes: vec![0; images],
             image_words: images.div_ceil(64).max(1),
+            pool_version: vec![None; pools],
+            off_build: vec![0; pools],
             ..Default::default()
         }
     }
@@ -313,7 +330,69 @@ impl Cluster {
     pub fn for_spec(spec: &super::Spec) -> Cluster {
         Cluster {
             spread: super::topology::SpreadCounts::new(spec),
+            pool_version: spec.pools.iter().map(|p| p.version).collect(),
             ..Cluster::new(spec.pools.len(), spec.images.len())
+        }
+    }
+
+    /// Whether `a` and `b` give the same `node.kubernetes.io/windows-build` label.
+    pub fn same_build(a: Option<WinVersion>, b: Option<WinVersion>) -> bool {
+        a.map(|v| (v.major, v.minor, v.build)) == b.map(|v| (v.major, v.minor, v.build))
+    }
+
+    /// Whether `node`'s build label differs from its pool spec's (after an upgrade).
+    #[inline]
+    pub fn off_pool_build(&self, spec: &super::Spec, node: NodeId) -> bool {
+        let n = &self.nodes[node.idx()];
+        self.off_build.get(n.pool.idx()).is_some_and(|&c| c > 0)
+            && !Self::same_build(n.version, spec.pool(n.pool).version)
+    }
+
+    /// `node`'s `node.kubernetes.io/windows-build` value when it differs from its pool
+    /// spec's (None otherwise: the pool's labels hold it). Allocation-free.
+    pub fn build_label(&self, spec: &super::Spec, node: NodeId) -> Option<&str> {
+        if !self.off_pool_build(spec, node) {
+            return None;
+        }
+        let v = self.nodes[node.idx()].version?;
+        self.build_labels
+            .iter()
+            .find(|(b, _)| Self::same_build(Some(*b), Some(v)))
+            .map(|(_, l)| l.as_str())
+    }
+
+    /// New nodes of `pool` get `version` from now on (the pool's image changed).
+    pub fn set_pool_version(&mut self, pool: PoolId, version: WinVersion) {
+        self.pool_version[pool.idx()] = Some(version);
+        if !self
+            .build_labels
+            .iter()
+            .any(|(b, _)| Self::same_build(Some(*b), Some(version)))
+        {
+            self.build_labels.push((version, version.build_label()));
+        }
+    }
+
+    /// Changes `node`'s version (a reimage or a patch), keeping `off_build` right.
+    pub fn set_node_version(&mut self, spec: &super::Spec, node: NodeId, version: WinVersion) {
+        let pool = self.nodes[node.idx()].pool;
+        let base = spec.pool(pool).version;
+        let was_off = !Self::same_build(self.nodes[node.idx()].version, base);
+        let now_off = !Self::same_build(Some(version), base);
+        self.nodes[node.idx()].version = Some(version);
+        if was_off != now_off {
+            self.count_off_build(pool, now_off);
+        }
+        self.version += 1;
+    }
+
+    /// A node of `pool` started (`on`) or stopped (deleted) counting as off its pool's build.
+    pub fn count_off_build(&mut self, pool: PoolId, on: bool) {
+        let c = &mut self.off_build[pool.idx()];
+        if on {
+            *c += 1;
+        } else {
+            *c -= 1;
         }
     }
 
@@ -769,6 +848,7 @@ mod tests {
                 created_at: 0,
                 ready_at: Some(0),
                 deleted_at: None,
+                version: None,
             });
         }
         cl

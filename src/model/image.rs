@@ -13,7 +13,7 @@
 //! surface at container creation as `CreateContainerError`. An image with no entry for the
 //! node's OS or architecture fails to pull (`no match for platform in manifest: not found`).
 
-use super::windows::{IsolationMode, compatible};
+use super::windows::{IsolationMode, WinVersion, compatible};
 use super::{ImageId, ImageSpec, LayerId, LayerSpec, Os, PoolSpec};
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -34,6 +34,18 @@ pub fn select_platform(
     mode: IsolationMode,
     strict: bool,
 ) -> Option<usize> {
+    select_platform_on(image, pool, pool.version, mode, strict)
+}
+
+/// `select_platform` for a node of `pool` whose own Windows version is `host` (a node keeps
+/// its version when its pool is upgraded, and a surge node has the new one).
+pub fn select_platform_on(
+    image: &ImageSpec,
+    pool: &PoolSpec,
+    host: Option<WinVersion>,
+    mode: IsolationMode,
+    strict: bool,
+) -> Option<usize> {
     let mut fallback = None;
     let mut best: Option<(usize, u32)> = None;
     for (i, p) in image.platforms.iter().enumerate() {
@@ -44,7 +56,7 @@ pub fn select_platform(
             return Some(i);
         }
         fallback.get_or_insert(i);
-        let (Some(host), Some(ctr)) = (pool.version, p.version) else {
+        let (Some(host), Some(ctr)) = (host, p.version) else {
             // An entry without os.version (e.g. HostProcess images) matches any host.
             if p.version.is_none() {
                 best.get_or_insert((i, 0));

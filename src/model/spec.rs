@@ -432,6 +432,36 @@ pub enum TimelineAction {
     /// `kubectl drain --ignore-daemonsets --delete-emptydir-data`: cordon, then evict the
     /// pods of each node in turn through the eviction API (`controllers::drain`).
     Drain(NodeTarget, DrainOptions),
+    /// `az aks nodepool upgrade` to a new node image: surge nodes with the new version, old
+    /// nodes cordoned, drained and removed a batch at a time (`controllers::upgrade`).
+    UpgradePool(PoolId, UpgradeSpec),
+    /// A monthly patch: only the revision changes; nodes are drained and rebooted in place one
+    /// at a time (`controllers::upgrade`).
+    PatchPool(PoolId, PatchSpec),
+}
+
+/// The settings of an `UpgradePool` (AKS `upgradeSettings`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct UpgradeSpec {
+    /// The version the pool's nodes move to (`10.0.BUILD.REV`).
+    pub to: WinVersion,
+    /// `maxSurge`: nodes added (and old nodes drained) per batch; a percentage of the pool's
+    /// nodes when the upgrade starts, rounded up.
+    pub max_surge: IntOrPercent,
+    /// `drainTimeoutInMinutes` in ms, per node: past it the upgrade fails.
+    pub drain_timeout: u64,
+}
+
+/// The settings of a `PatchPool`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct PatchSpec {
+    /// The revision (`REV` of `10.0.BUILD.REV`) the nodes get.
+    pub to_revision: u32,
+    /// How long a node is down while it reboots; None: a draw from the pool's provisioning
+    /// delay (the node re-registers as a new one would).
+    pub reboot: Option<u64>,
+    /// Per node, as for an upgrade.
+    pub drain_timeout: u64,
 }
 
 /// The nodes a `FailNode` / `RecoverNode` applies to, chosen when it runs.

@@ -160,6 +160,30 @@ pub fn render(s: &Summary) -> String {
         }
         more(&mut out, s.rollouts.len());
     }
+    if !s.upgrades.is_empty() {
+        let _ = writeln!(out, "pool upgrades:");
+        for u in s.upgrades.iter().take(MAX_ROWS) {
+            let end = match (&u.failed, u.completed_s, u.duration_s) {
+                (Some(why), _, _) => format!("FAILED: {why}"),
+                (None, Some(c), Some(d)) => format!("complete at {c} s ({d} s)"),
+                _ => "not complete".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} -> {} from {} s, {end}; {} nodes, {} pods evicted, {} refused (PDB), \
+                 {} pods failed on the new build",
+                u.pool,
+                u.from_build,
+                u.to_build,
+                u.started_s,
+                u.nodes_upgraded,
+                u.pods_evicted,
+                u.evictions_refused,
+                u.pods_failed_on_new_build
+            );
+        }
+        more(&mut out, s.upgrades.len());
+    }
     out
 }
 

@@ -106,6 +106,7 @@ pub fn timeseries(spec: &Spec, out: &RunOutput) -> Timeseries {
             .map(|w| w.name.clone())
             .collect(),
         disk: out.disk.iter().any(Option::is_some),
+        lifecycle: crate::simulation::has_lifecycle_actions(spec),
         rows: out
             .rec
             .samples
@@ -121,6 +122,8 @@ pub fn timeseries(spec: &Spec, out: &RunOutput) -> Timeseries {
                 nodes_ready: s.nodes_ready.clone(),
                 nodes_provisioning: s.nodes_provisioning.clone(),
                 disk_used: s.disk_used.clone(),
+                nodes_cordoned: s.nodes_cordoned.clone(),
+                nodes_not_ready: s.nodes_not_ready.clone(),
                 hpa: s
                     .hpa
                     .iter()

@@ -396,6 +396,10 @@ pub struct TimeseriesRow {
     pub nodes_provisioning: Vec<u32>,
     /// `disk_used_POOL`, per pool, when the run tracks disks (else empty).
     pub disk_used: Vec<u64>,
+    /// `nodes_cordoned_POOL` and `nodes_not_ready_POOL`, per pool, when the scenario has node
+    /// lifecycle actions (else empty).
+    pub nodes_cordoned: Vec<u32>,
+    pub nodes_not_ready: Vec<u32>,
     /// Per HPA workload.
     pub hpa: Vec<HpaCells>,
 }
@@ -407,6 +411,8 @@ impl Serialize for TimeseriesRow {
             + self.nodes_ready.len()
             + self.nodes_provisioning.len()
             + self.disk_used.len()
+            + self.nodes_cordoned.len()
+            + self.nodes_not_ready.len()
             + 4 * self.hpa.len();
         let mut seq = s.serialize_seq(Some(n))?;
         seq.serialize_element(&self.time_s)?;
@@ -424,6 +430,9 @@ impl Serialize for TimeseriesRow {
             seq.serialize_element(v)?;
         }
         for v in &self.disk_used {
+            seq.serialize_element(v)?;
+        }
+        for v in self.nodes_cordoned.iter().chain(&self.nodes_not_ready) {
             seq.serialize_element(v)?;
         }
         for h in &self.hpa {
@@ -445,6 +454,9 @@ pub struct Timeseries {
     pub hpa_workloads: Vec<String>,
     /// Whether the `disk_used_POOL` columns are there (some pool's disk can fill).
     pub disk: bool,
+    /// Whether the `nodes_cordoned_POOL` and `nodes_not_ready_POOL` columns are there (the
+    /// scenario has node lifecycle actions).
+    pub lifecycle: bool,
     pub rows: Vec<TimeseriesRow>,
 }
 
@@ -469,6 +481,10 @@ impl Timeseries {
         h.extend(self.pools.iter().map(|p| format!("nodes_provisioning_{p}")));
         if self.disk {
             h.extend(self.pools.iter().map(|p| format!("disk_used_{p}")));
+        }
+        if self.lifecycle {
+            h.extend(self.pools.iter().map(|p| format!("nodes_cordoned_{p}")));
+            h.extend(self.pools.iter().map(|p| format!("nodes_not_ready_{p}")));
         }
         for w in &self.hpa_workloads {
             h.extend(Self::HPA.iter().map(|c| format!("{c}_{w}")));
@@ -504,13 +520,20 @@ impl Timeseries {
             && names[7 + 2 * np..7 + 3 * np]
                 .iter()
                 .all(|n| n.starts_with("disk_used_"));
+        let base = if disk { 3 } else { 2 };
+        let lifecycle = np > 0
+            && names.len() >= 7 + (base + 2) * np
+            && names[7 + base * np..7 + (base + 1) * np]
+                .iter()
+                .all(|n| n.starts_with("nodes_cordoned_"));
         let mut ts = Timeseries {
             pools,
             hpa_workloads: Vec::new(),
             disk,
+            lifecycle,
             rows: Vec::new(),
         };
-        let per_pool = if disk { 3 } else { 2 };
+        let per_pool = base + if lifecycle { 2 } else { 0 };
         let rest = &names[7 + per_pool * np.min((names.len() - 7) / per_pool)..];
         if rest.len().is_multiple_of(4) {
             ts.hpa_workloads = rest
@@ -542,6 +565,8 @@ impl Timeseries {
                 nodes_ready: Vec::with_capacity(np),
                 nodes_provisioning: Vec::with_capacity(np),
                 disk_used: Vec::new(),
+                nodes_cordoned: Vec::new(),
+                nodes_not_ready: Vec::new(),
                 hpa: Vec::with_capacity(nh),
             };
             for p in 0..np {
@@ -555,6 +580,12 @@ impl Timeseries {
                         7 + 2 * np + p,
                         "a whole number of bytes",
                     )?);
+                }
+            }
+            if ts.lifecycle {
+                for p in 0..np {
+                    row.nodes_cordoned.push(c(7 + base * np + p)?);
+                    row.nodes_not_ready.push(c(7 + (base + 1) * np + p)?);
                 }
             }
             for w in 0..nh {
@@ -932,6 +963,7 @@ mod tests {
             pools: vec!["lin".into(), "win".into()],
             hpa_workloads: vec!["api".into()],
             disk: false,
+            lifecycle: false,
             rows: vec![TimeseriesRow {
                 time_s: Secs(10_000),
                 pending: 1,
@@ -943,6 +975,8 @@ mod tests {
                 nodes_ready: vec![2, 0],
                 nodes_provisioning: vec![0, 1],
                 disk_used: Vec::new(),
+                nodes_cordoned: Vec::new(),
+                nodes_not_ready: Vec::new(),
                 hpa: vec![HpaCells {
                     replicas: 3,
                     ready: 2,
@@ -962,7 +996,21 @@ mod tests {
                      nodes_ready_lin,nodes_ready_win,nodes_provisioning_lin,\
                      nodes_provisioning_win,disk_used_lin,disk_used_win,replicas_api,"
         ));
-        assert_eq!(Timeseries::read(&bytes), Ok(with_disk));
+        assert_eq!(Timeseries::read(&bytes), Ok(with_disk.clone()));
+        // With node lifecycle actions, the cordoned and NotReady counts follow the disk
+        // columns (cordoned for every pool, then NotReady), still before the HPA cells.
+        let mut with_lifecycle = with_disk;
+        with_lifecycle.lifecycle = true;
+        with_lifecycle.rows[0].nodes_cordoned = vec![0, 1];
+        with_lifecycle.rows[0].nodes_not_ready = vec![2, 0];
+        let bytes = with_lifecycle.write().unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains(
+            "disk_used_win,nodes_cordoned_lin,nodes_cordoned_win,nodes_not_ready_lin,\
+             nodes_not_ready_win,replicas_api,"
+        ));
+        assert!(text.contains(",12000000000,0,0,1,2,0,3,2,"), "{text}");
+        assert_eq!(Timeseries::read(&bytes), Ok(with_lifecycle));
         let bytes = ts.write().unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert_eq!(

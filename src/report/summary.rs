@@ -135,6 +135,35 @@ pub struct Summary {
     /// bytes pulled again. Omitted when no pool's disk can fill, so such runs keep their bytes.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub disk: BTreeMap<String, DiskSummary>,
+    /// One entry per timeline `UpgradePool` / `PatchPool`, in start order. Omitted when there
+    /// were none, so other runs keep their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upgrades: Vec<UpgradeSummary>,
+}
+
+/// What one node-pool upgrade or patch did (`controllers::upgrade::UpgradeRecord` in seconds).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct UpgradeSummary {
+    pub pool: String,
+    /// `UpgradePool` or `PatchPool`.
+    pub action: String,
+    /// The pool's version before and after (`10.0.BUILD.REV`).
+    pub from_build: String,
+    pub to_build: String,
+    pub started_s: f64,
+    /// When every old node was upgraded; null if the upgrade failed or the run ended first.
+    pub completed_s: Option<f64>,
+    pub duration_s: Option<f64>,
+    pub nodes_upgraded: u32,
+    pub pods_evicted: u32,
+    /// Pods bound to a node with the new version that hit CreateContainerError or
+    /// ErrImagePull there.
+    pub pods_failed_on_new_build: u32,
+    /// Eviction requests refused with 429 by a PodDisruptionBudget, retries included.
+    pub evictions_refused: u32,
+    /// Why the upgrade failed (a drain timed out); absent when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
 }
 
 /// One rolling update of a Deployment (timeline `UpdateImage` / `UpdateTemplate`).
@@ -435,6 +464,24 @@ impl Summary {
                 })
                 .collect(),
             disk: disk_summaries(spec, out),
+            upgrades: out
+                .upgrades
+                .iter()
+                .map(|u| UpgradeSummary {
+                    pool: u.pool.clone(),
+                    action: u.action.to_string(),
+                    from_build: u.from.to_string(),
+                    to_build: u.to.to_string(),
+                    started_s: u.start as f64 / 1000.0,
+                    completed_s: u.end.map(|t| t as f64 / 1000.0),
+                    duration_s: u.end.map(|t| (t - u.start) as f64 / 1000.0),
+                    nodes_upgraded: u.nodes_upgraded,
+                    pods_evicted: u.pods_evicted,
+                    pods_failed_on_new_build: u.pods_failed_on_new_build,
+                    evictions_refused: u.evictions_refused,
+                    failed: u.failed.clone(),
+                })
+                .collect(),
         }
     }
 }

@@ -287,3 +287,14 @@ pub const JOB_BACKOFF_LIMIT: u32 = 6;
 /// `DefaultJobPodFailureBackOff`, `MaxJobPodFailureBackOff`).
 pub const JOB_POD_FAILURE_BACKOFF_MS: u64 = 10_000;
 pub const JOB_POD_FAILURE_BACKOFF_MAX_MS: u64 = 600_000;
+
+// --- Node-pool upgrades (AKS `AgentPoolUpgradeSettings`) ------------------------------------
+
+/// `maxSurge` of a node-pool upgrade when left out: 1 node. AKS REST API
+/// `AgentPoolUpgradeSettings.maxSurge` ("If not specified, the default is 1"; newer API
+/// versions default new pools to 10 %, learn.microsoft.com "Configure rolling upgrades for AKS
+/// node pools").
+pub const UPGRADE_MAX_SURGE: u32 = 1;
+/// `drainTimeoutInMinutes` when left out: 30 min ("If not specified, the default is 30
+/// minutes"; "If this time is exceeded, the upgrade fails"), same API.
+pub const UPGRADE_DRAIN_TIMEOUT_MS: u64 = 30 * 60_000;

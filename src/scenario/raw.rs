@@ -745,6 +745,29 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "is_default")]
         force: bool,
     },
+    /// `az aks nodepool upgrade`: move a Windows pool to a new build (surge upgrade).
+    UpgradePool {
+        pool: String,
+        /// `10.0.BUILD.REV`, newer than the pool's.
+        to_build: String,
+        /// Nodes surged per batch (`1`) or a percentage of the pool (`"33%"`); default 1.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_surge: Option<IntOrPercent>,
+        /// Per node; default 30 min.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        drain_timeout: Option<Duration>,
+    },
+    /// A monthly patch: only the revision changes, nodes reboot in place one at a time.
+    PatchPool {
+        pool: String,
+        to_revision: u32,
+        /// How long a node is down; default: a draw from the pool's provisioning delay.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reboot_time: Option<Duration>,
+        /// Per node; default 30 min.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        drain_timeout: Option<Duration>,
+    },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

@@ -74,12 +74,17 @@ struct NodeLabels<'a> {
     /// None for a pool-level check (no particular node).
     hostname: Option<&'a str>,
     zone: Option<&'a str>,
+    /// The node's own `node.kubernetes.io/windows-build` when it differs from its pool's
+    /// (a node of another build than its pool spec, during or after an upgrade).
+    build: Option<&'a str>,
 }
 
 impl Labels for NodeLabels<'_> {
     fn get(&self, key: &str) -> Option<&str> {
         if key == crate::model::labels::HOSTNAME_LABEL {
             self.hostname
+        } else if key == crate::model::labels::WINDOWS_BUILD_LABEL && self.build.is_some() {
+            self.build
         } else if key == crate::model::labels::ZONE_LABEL && self.zone.is_some() {
             self.zone
         } else {
@@ -314,6 +319,7 @@ impl Scheduler {
                     pool: &pool.labels,
                     hostname: None,
                     zone: Some(z),
+                    build: None,
                 };
                 let r = Self::compute_static(t, pool, &labels);
                 if matches!(r, StaticFit::Pass { .. }) {
@@ -341,14 +347,28 @@ impl Scheduler {
         // A node with its own taints (timeline or node-lifecycle taints) is not its pool's:
         // computed for it alone, uncached; so is a pod whose selectors name per-node labels.
         let overlay = cluster.taint_overlay.get(node);
+        let build = cluster.build_label(spec, node);
         if self.per_node[tid.idx()] || overlay.is_some() {
             let hostname = cluster.node_name(spec, node);
             let labels = NodeLabels {
                 pool: &pool.labels,
                 hostname: Some(&hostname),
                 zone: multi_zone_label(pool, cluster.node(node).ordinal),
+                build,
             };
             return Self::compute_static_taints(t, overlay.unwrap_or(&pool.taints), &labels);
+        }
+        // A node of another build than its pool spec (an upgrade is under way): its own
+        // build label, its pool's taints. Nothing names the hostname here (that is
+        // `per_node`), so nothing is allocated.
+        if build.is_some() {
+            let labels = NodeLabels {
+                pool: &pool.labels,
+                hostname: None,
+                zone: multi_zone_label(pool, cluster.node(node).ordinal),
+                build,
+            };
+            return Self::compute_static_taints(t, &pool.taints, &labels);
         }
         let slot = tid.idx() * self.npools + pool_id.idx();
         if self.static_fit[slot] == StaticFit::Unknown {
@@ -359,23 +379,31 @@ impl Scheduler {
 
     /// Queueing hints: moves the parked pods that `events` may help to the active queue
     /// (`to_active`) or, still backing off, to back-off (`to_backoff`, with expiry and
-    /// generation). `pods` is the pod arena (template and attempts of each pod).
+    /// generation). `cluster` gives each pod's template and attempts, and which pools have
+    /// nodes off their pool's build.
     pub fn requeue(
         &mut self,
         spec: &Spec,
-        pods: &[crate::model::cluster::Pod],
+        cluster: &Cluster,
         events: &ClusterEvents,
         now: u64,
         to_active: &mut Vec<PodId>,
         to_backoff: &mut Vec<(PodId, u64, u32)>,
     ) {
         let npools = self.npools;
+        let pods = &cluster.pods;
+        let off_build = &cluster.off_build;
         let static_fit = &mut self.static_fit;
         self.queue.move_unschedulable(
             |pod, _since, rejectors| {
                 let p = &pods[pod.idx()];
                 let tid = p.template;
                 let fits = |pool: PoolId| {
+                    // A pool whose nodes differ in build may have had a node of the other
+                    // build join: retry (a false "fits" costs one attempt).
+                    if off_build.get(pool.idx()).is_some_and(|&c| c > 0) {
+                        return true;
+                    }
                     let slot = &mut static_fit[tid.idx() * npools + pool.idx()];
                     if *slot == StaticFit::Unknown {
                         let pl = spec.pool(pool);
@@ -505,8 +533,11 @@ impl Scheduler {
             let idx = (start + i) % total;
             let node = cluster.registered[idx];
             let n = cluster.node(node);
-            // With per-node taints a pool's run is no longer uniform: no skipping then.
-            if !self.per_node[tid.idx()] && cluster.taint_overlay.is_empty() {
+            // With per-node taints or builds a pool's run is no longer uniform: no skipping.
+            if !self.per_node[tid.idx()]
+                && cluster.taint_overlay.is_empty()
+                && cluster.off_build[n.pool.idx()] == 0
+            {
                 let slot = row + n.pool.idx();
                 if self.static_fit[slot] == StaticFit::Unknown {
                     let pool = spec.pool(n.pool);
@@ -741,7 +772,10 @@ impl Scheduler {
         let row = tid.idx() * self.npools;
         for k in 0..n {
             let node = self.feasible[k];
-            let st = if self.per_node[tid.idx()] || cluster.taint_overlay.get(node).is_some() {
+            let st = if self.per_node[tid.idx()]
+                || cluster.taint_overlay.get(node).is_some()
+                || cluster.off_pool_build(spec, node)
+            {
                 self.static_for(spec, cluster, tid, node)
             } else {
                 // Feasible nodes passed the static filters, so the cache is filled.

@@ -60,6 +60,8 @@ pub struct RunOutput {
     pub queue_len_sum: u64,
     /// Deployment rolling updates, in start order.
     pub rollouts: Vec<controllers::rollout::RolloutRecord>,
+    /// Pool upgrades and patches, in start order.
+    pub upgrades: Vec<controllers::upgrade::UpgradeRecord>,
     /// Per pool, its disk counters; None for pools whose disk cannot fill.
     pub disk: Vec<Option<DiskStats>>,
     /// Why the trace replay stopped early (its file could not be opened again, or changed
@@ -90,6 +92,7 @@ impl RunOutput {
             end: 0,
             queue_len_sum: 0,
             rollouts: Vec::new(),
+            upgrades: Vec::new(),
             disk: crate::kubelet::disk::managed_pools(spec)
                 .into_iter()
                 .map(|m| m.then(DiskStats::default))
@@ -131,6 +134,8 @@ pub struct Simulation<'s> {
     arrivals: Option<Box<dyn ArrivalSource>>,
     next_arrival: Option<TraceArrival>,
     trace_error: Option<String>,
+    /// The scenario has node lifecycle actions: samples count cordoned and NotReady nodes.
+    lifecycle_columns: bool,
 }
 
 /// The `Ctx` a component gets: disjoint borrows of the run's state.
@@ -184,6 +189,7 @@ impl<'s> Simulation<'s> {
             arrivals: None,
             next_arrival: None,
             trace_error: None,
+            lifecycle_columns: has_lifecycle_actions(spec),
         };
         if let Some(t) = &spec.trace {
             match t.open() {
@@ -235,6 +241,10 @@ impl<'s> Simulation<'s> {
         // new nodes register schedulable.
         let spec_pool = self.spec.pool(pool);
         let cordoned = spec_pool.unschedulable && ordinal < spec_pool.initial_count;
+        let version = cl.pool_version[pool.idx()];
+        if !Cluster::same_build(version, spec_pool.version) {
+            cl.count_off_build(pool, true);
+        }
         cl.nodes.push(Node {
             pool,
             ordinal,
@@ -245,6 +255,7 @@ impl<'s> Simulation<'s> {
             created_at: now,
             ready_at: None,
             deleted_at: None,
+            version,
         });
         cl.push_node_images();
         cl.pods_on.push(Vec::new());
@@ -300,6 +311,19 @@ impl<'s> Simulation<'s> {
         }
     }
 
+    /// How long a node rebooting for a pool patch stays down: the patch's reboot time, else a
+    /// draw of its pool's provisioning delay (from the pool's own stream: a reboot with a new
+    /// image re-registers as a new node does).
+    fn reboot_delay(&mut self, node: NodeId, fixed: Option<u64>) -> u64 {
+        let pool = self.cluster.nodes[node.idx()].pool;
+        fixed.unwrap_or_else(|| {
+            provisioning::sample(
+                self.spec.pool(pool).provisioning,
+                &mut self.prov_rng[pool.idx()],
+            )
+        })
+    }
+
     /// Removes a node: its pods are deleted (their controllers replace them) and it leaves the
     /// scheduler's node list.
     fn delete_node(&mut self, id: NodeId) {
@@ -322,6 +346,9 @@ impl<'s> Simulation<'s> {
         n.state = NodeState::Deleted;
         n.deleted_at = Some(now);
         let pool = n.pool;
+        if !Cluster::same_build(n.version, self.spec.pool(pool).version) {
+            cl.count_off_build(pool, false);
+        }
         cl.taint_overlay.forget(id);
         match was {
             NodeState::Provisioning => cl.provisioning_per_pool[pool.idx()] -= 1,
@@ -453,6 +480,7 @@ impl<'s> Simulation<'s> {
         let violations = self.inv.take().map(|i| i.violations).unwrap_or_default();
         let out = RunOutput {
             rollouts: std::mem::take(&mut self.ctrl.rollouts.log),
+            upgrades: self.ctrl.upgrade_records(&self.cluster, &self.rec.drains),
             disk: self.kubelet.disk_stats(&self.cluster),
             end,
             queue_len_sum,
@@ -585,6 +613,9 @@ impl<'s> Simulation<'s> {
                     .node_monitor_grace(&mut cx!(self), node, generation)
             }
             Event::DrainTick(i) => self.ctrl.drain_tick(&mut cx!(self), i),
+            Event::UpgradeNodeBack { upgrade, node } => {
+                self.ctrl.upgrade_node_back(&mut cx!(self), upgrade, node)
+            }
             Event::ImageGc(node) => self.kubelet.image_gc(&mut cx!(self), node),
             Event::EvictionSync(node) => self.kubelet.eviction_sync(&mut cx!(self), node),
             Event::Sample => {
@@ -655,6 +686,33 @@ impl<'s> Simulation<'s> {
                 Effect::DiskPressure(node, on) => {
                     controllers::node_actions::set_disk_pressure(&mut cx!(self), node, on);
                 }
+                Effect::RequestNodes {
+                    pool,
+                    count,
+                    upgrade,
+                } => {
+                    let first = self.cluster.nodes.len();
+                    self.request_nodes(pool, count);
+                    for n in first..self.cluster.nodes.len() {
+                        self.ctrl
+                            .upgrade_node_requested(upgrade, NodeId::from_idx(n));
+                    }
+                }
+                Effect::DeleteNode(node) => {
+                    if self.cluster.nodes[node.idx()].state != NodeState::Deleted {
+                        self.delete_node(node);
+                    }
+                }
+                Effect::RebootNode {
+                    node,
+                    upgrade,
+                    after,
+                } => {
+                    let delay = self.reboot_delay(node, after);
+                    let at = self.q.now().millis().saturating_add(delay);
+                    self.fx
+                        .push(Effect::At(at, Event::UpgradeNodeBack { upgrade, node }));
+                }
             }
         }
         self.fx.clear();
@@ -669,7 +727,7 @@ impl<'s> Simulation<'s> {
             let (mut act, mut back) = (Vec::new(), Vec::new());
             self.sched.requeue(
                 self.spec,
-                &self.cluster.pods,
+                &self.cluster,
                 &self.events,
                 now,
                 &mut act,
@@ -817,8 +875,21 @@ impl<'s> Simulation<'s> {
             } else {
                 Vec::new()
             },
+            nodes_cordoned: Vec::new(),
+            nodes_not_ready: Vec::new(),
             hpa: self.hpa_samples(now),
         };
+        let mut s = s;
+        if self.lifecycle_columns {
+            let np = self.spec.pools.len();
+            s.nodes_cordoned = vec![0; np];
+            s.nodes_not_ready = vec![0; np];
+            for &n in &self.cluster.registered {
+                let node = &self.cluster.nodes[n.idx()];
+                s.nodes_cordoned[node.pool.idx()] += node.cordoned as u32;
+                s.nodes_not_ready[node.pool.idx()] += (node.state == NodeState::NotReady) as u32;
+            }
+        }
         self.rec.samples.push(s);
     }
 }
@@ -841,6 +912,21 @@ fn hpa_lanes(spec: &Spec) -> Vec<usize> {
             })
         })
         .collect()
+}
+
+/// Whether the timeline cordons, drains, taints, fails or upgrades nodes: then
+/// timeseries.csv carries `nodes_cordoned_POOL` and `nodes_not_ready_POOL` (other runs keep
+/// their columns).
+pub fn has_lifecycle_actions(spec: &Spec) -> bool {
+    spec.timeline.iter().any(|(_, a)| {
+        !matches!(
+            a,
+            TimelineAction::Create(_)
+                | TimelineAction::Scale(..)
+                | TimelineAction::Delete(_)
+                | TimelineAction::Rollout(..)
+        )
+    })
 }
 
 /// Runs `spec` with `seed` to completion.

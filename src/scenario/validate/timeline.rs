@@ -183,11 +183,148 @@ fn node_action(
                 },
             )
         }),
+        raw::Action::UpgradePool { .. } | raw::Action::PatchPool { .. } => {
+            pool_upgrade(cx, raw, p, action)
+        }
         raw::Action::Create { .. }
         | raw::Action::Scale { .. }
         | raw::Action::Delete { .. }
         | raw::Action::UpdateImage { .. }
         | raw::Action::UpdateTemplate { .. } => None,
+    }
+}
+
+/// An `UpgradePool` / `PatchPool`, or None after reporting what is wrong: the pool must exist
+/// and run Windows; an upgrade's build must parse and be newer than the pool's, with a
+/// surge of at least one node; a patch's revision must be newer than the pool's.
+fn pool_upgrade(
+    cx: &mut Ctx,
+    raw: &raw::Scenario,
+    p: &Path,
+    action: &raw::Action,
+) -> Option<TimelineAction> {
+    use crate::model::windows::WinVersion;
+    use crate::scenario::defaults;
+    let (pool, drain_timeout) = match action {
+        raw::Action::UpgradePool {
+            pool,
+            drain_timeout,
+            ..
+        }
+        | raw::Action::PatchPool {
+            pool,
+            drain_timeout,
+            ..
+        } => (pool, drain_timeout),
+        _ => return None,
+    };
+    let Some(pi) = raw.pools.iter().position(|x| &x.name == pool) else {
+        let known: Vec<&str> = raw.pools.iter().map(|x| x.name.as_str()).collect();
+        cx.err(
+            p.field("pool"),
+            format!("unknown pool \"{pool}\" (pools: {})", known.join(", ")),
+        );
+        return None;
+    };
+    let rp = &raw.pools[pi];
+    let current = match (rp.os, rp.os_version.as_deref()) {
+        (crate::model::Os::Windows, Some(v)) => v.parse::<WinVersion>().ok()?,
+        _ => {
+            cx.err(
+                p.field("pool"),
+                format!(
+                    "pool \"{pool}\" is not a Windows pool with an `os_version`: only Windows \
+                     builds are upgraded or patched here"
+                ),
+            );
+            return None;
+        }
+    };
+    if drain_timeout.is_some_and(|d| d.0 == 0) {
+        cx.err(
+            p.field("drain_timeout"),
+            "expected a drain timeout above 0 (AKS `drainTimeoutInMinutes` is 1 to 1440; \
+             leave it out for the default 30m)",
+        );
+        return None;
+    }
+    let drain_timeout = drain_timeout
+        .map(|d| d.0)
+        .unwrap_or(defaults::UPGRADE_DRAIN_TIMEOUT_MS);
+    let pool = PoolId::from_idx(pi);
+    match action {
+        raw::Action::UpgradePool {
+            to_build,
+            max_surge,
+            ..
+        } => {
+            let to = match to_build.parse::<WinVersion>() {
+                Ok(v) => v,
+                Err(e) => {
+                    cx.err(p.field("to_build"), e);
+                    return None;
+                }
+            };
+            let key = |v: WinVersion| (v.major, v.minor, v.build, v.revision.unwrap_or(0));
+            if key(to) <= key(current) {
+                cx.err(
+                    p.field("to_build"),
+                    format!(
+                        "{to} is not newer than pool \"{}\"'s {current}: an upgrade moves to \
+                         a newer build (a downgrade needs a new pool)",
+                        rp.name
+                    ),
+                );
+                return None;
+            }
+            let max_surge = match max_surge {
+                None => crate::model::IntOrPercent::Int(defaults::UPGRADE_MAX_SURGE),
+                Some(raw::IntOrPercent::Int(0) | raw::IntOrPercent::Percent(0)) => {
+                    cx.err(
+                        p.field("max_surge"),
+                        "max_surge 0 adds no node, so no old node could ever be drained \
+                         (this simulator has no `maxUnavailable` upgrades): expected at least \
+                         1 or \"1%\"",
+                    );
+                    return None;
+                }
+                Some(raw::IntOrPercent::Int(n)) => crate::model::IntOrPercent::Int(*n),
+                Some(raw::IntOrPercent::Percent(n)) => crate::model::IntOrPercent::Percent(*n),
+            };
+            Some(TimelineAction::UpgradePool(
+                pool,
+                crate::model::UpgradeSpec {
+                    to,
+                    max_surge,
+                    drain_timeout,
+                },
+            ))
+        }
+        raw::Action::PatchPool {
+            to_revision,
+            reboot_time,
+            ..
+        } => {
+            if *to_revision <= current.revision.unwrap_or(0) {
+                cx.err(
+                    p.field("to_revision"),
+                    format!(
+                        "revision {to_revision} is not newer than pool \"{}\"'s {current}",
+                        rp.name
+                    ),
+                );
+                return None;
+            }
+            Some(TimelineAction::PatchPool(
+                pool,
+                crate::model::PatchSpec {
+                    to_revision: *to_revision,
+                    reboot: reboot_time.map(|d| d.0),
+                    drain_timeout,
+                },
+            ))
+        }
+        _ => None,
     }
 }
 

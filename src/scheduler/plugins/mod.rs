@@ -20,32 +20,52 @@ use crate::model::{PoolId, Spec, TemplateId};
 /// template-node check, and the scheduling queue's pre-check for a node that joined.
 /// A pool over several zones passes if a node in one of its zones would.
 pub fn passes_static_filters(spec: &Spec, t: TemplateId, pool: PoolId) -> bool {
+    passes_static_filters_with_build(spec, t, pool, None)
+}
+
+/// `passes_static_filters` for a node of `pool` whose `node.kubernetes.io/windows-build` is
+/// `build` instead of its pool spec's (the pool's nodes after an upgrade started).
+pub fn passes_static_filters_with_build(
+    spec: &Spec,
+    t: TemplateId,
+    pool: PoolId,
+    build: Option<&str>,
+) -> bool {
     let t = spec.template(t);
     let p = spec.pool(pool);
+    let labels = WithZone {
+        labels: &p.labels,
+        zone: None,
+        build,
+    };
     taint_toleration::first_untolerated(&p.taints, &t.tolerations).is_none()
-        && (node_affinity::filter(t, &p.labels)
+        && (node_affinity::filter(t, &labels)
             || (p.zones.len() > 1
                 && p.zones.iter().any(|z| {
                     node_affinity::filter(
                         t,
                         &WithZone {
                             labels: &p.labels,
-                            zone: z,
+                            zone: Some(z),
+                            build,
                         },
                     )
                 })))
 }
 
-/// A pool's labels with one of its zones.
+/// A pool's labels with one of its zones, and a build label of its own if given.
 struct WithZone<'a> {
     labels: &'a std::collections::BTreeMap<String, String>,
-    zone: &'a str,
+    zone: Option<&'a str>,
+    build: Option<&'a str>,
 }
 
 impl crate::model::selector::Labels for WithZone<'_> {
     fn get(&self, key: &str) -> Option<&str> {
-        if key == crate::model::labels::ZONE_LABEL {
-            Some(self.zone)
+        if key == crate::model::labels::ZONE_LABEL && self.zone.is_some() {
+            self.zone
+        } else if key == crate::model::labels::WINDOWS_BUILD_LABEL && self.build.is_some() {
+            self.build
         } else {
             self.labels.get(key).map(String::as_str)
         }
