@@ -138,7 +138,8 @@ fn pods_whose_owners_are_missing_are_grouped_back_and_a_bare_pod_stays_one_pod()
         .collect();
     // The DaemonSet's two pods become one DaemonSet; the ReplicaSet's two pods one Deployment
     // named after the Deployment (the RS name less "-" + its pod-template-hash) with replicas
-    // 2; the bare Pod a Pod.
+    // 2; the bare Pod a Pod; the Job's one pod a Job named after the Job (its size is in
+    // `job`, replicas stays 1).
     assert_eq!(
         kinds,
         vec![
@@ -149,16 +150,12 @@ fn pods_whose_owners_are_missing_are_grouped_back_and_a_bare_pod_stays_one_pod()
             ),
             ("api".to_string(), raw::WorkloadKind::Deployment, 2),
             ("debug".to_string(), raw::WorkloadKind::Pod, 1),
+            (
+                "nightly-report-28512345".to_string(),
+                raw::WorkloadKind::Job,
+                1
+            ),
         ]
-    );
-    // The Job's pod is listed as skipped with the reason, as is the second pod of each group.
-    assert!(
-        imp.skipped
-            .iter()
-            .any(|s| s.id == "Pod/ops/nightly-report-28512345-7xk2p"
-                && s.why.contains("Job/ops/nightly-report-28512345")),
-        "{:?}",
-        imp.skipped
     );
     assert!(
         imp.skipped
@@ -222,4 +219,144 @@ fn an_imported_hpa_scales_its_deployment_as_the_controller_without_behavior_does
     created.dedup();
     assert_eq!(created, vec![0, 15_000, 30_000]);
     assert_eq!(out.cluster.pods.len(), 8);
+}
+
+/// The pods.csv rows of a workload as (created, started, ended, outcome) in seconds.
+fn lives(rows: &[Row], workload: &str) -> Vec<(f64, f64, f64, String)> {
+    let num = |v: &str| v.parse::<f64>().unwrap_or(f64::NAN);
+    rows_of(rows, workload)
+        .iter()
+        .map(|r| {
+            (
+                num(&r["created_s"]),
+                num(&r["started_s"]),
+                num(&r["ended_s"]),
+                r["outcome"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn jobs_and_cronjobs_are_imported_with_their_run_times_and_firings() {
+    // jobs/batch.yaml: `kubectl get job,cronjob,pods -n ops -o yaml`. Its latest timestamp is
+    // Job report's status.completionTime 2024-03-05T10:17:32Z (= pod report-x7k2m's
+    // finishedAt, seen later): that is time 0.
+    let imp = import_ok(&["cluster/nodes.yaml", "jobs/batch.yaml"]);
+    let w = |name: &str| {
+        imp.scenario
+            .workloads
+            .iter()
+            .find(|w| w.name == name)
+            .unwrap_or_else(|| panic!("no workload {name}"))
+    };
+    let job = |name: &str| w(name).job.clone().expect("a Job");
+    let secs = hybridsim::scenario::units::Duration::secs;
+    // db-backup: completions 6, parallelism 2, backoffLimit 3, activeDeadlineSeconds 1800,
+    // annotation hybridsim.io/run-time 4m = 240 s.
+    assert_eq!(
+        job("db-backup"),
+        raw::Job {
+            completions: 6,
+            parallelism: 2,
+            backoff_limit: 3,
+            active_deadline: Some(secs(1800)),
+            run_time: secs(240),
+        }
+    );
+    // report: no annotation; its Succeeded pods ran (startedAt → finishedAt) 10:00:05 →
+    // 10:02:05 = 120 s, 10:00:07 → 10:03:37 = 210 s, 10:15:02 → 10:17:32 = 150 s (the Failed
+    // pod does not count): median 150 s.
+    assert_eq!(job("report").run_time, secs(150));
+    assert_eq!(
+        (job("report").completions, job("report").parallelism),
+        (3, 2)
+    );
+    // cleanup "*/15 * * * *" from 10:17:32 fires at 10:30, 10:45, 11:00, 11:15 (748, 1648,
+    // 2548, 3448 s). Forbid with a 20 min (1200 s) Job of one completion: 748 is kept, 1648 <
+    // 748 + 1200 skipped, 2548 kept, 3448 < 2548 + 1200 skipped. Names: 10:30 on 2024-03-05
+    // is Unix 1704067200 (2024-01-01) + 64 days × 86400 + 10.5 h = 1709634600 s =
+    // 28493910 min; 11:00 is 28493940.
+    assert_eq!(w("cleanup-28493910").created_at, Some(secs(748)));
+    assert_eq!(w("cleanup-28493940").created_at, Some(secs(2548)));
+    assert_eq!(job("cleanup-28493940").run_time, secs(1200));
+    assert_eq!(
+        imp.scenario
+            .workloads
+            .iter()
+            .filter(|w| w.name.starts_with("cleanup-"))
+            .count(),
+        2
+    );
+    // sync "0,30 * * * *", Replace: 10:30 and 11:00 (748 s, 2548 s); the first Job is deleted
+    // at the second firing. Its run time is the one finished pod of its earlier Job
+    // sync-28493880 (10:00): 10:00:03 → 10:01:33 = 90 s.
+    assert_eq!(w("sync-28493910").created_at, Some(secs(748)));
+    assert_eq!(job("sync-28493940").run_time, secs(90));
+    assert_eq!(
+        imp.scenario.timeline,
+        vec![raw::TimelineEntry {
+            at: secs(2548),
+            action: raw::Action::Delete {
+                workload: "sync-28493910".into()
+            }
+        }]
+    );
+    // adhoc-migrate: two pods of a Job not among the inputs, one Failed: completions =
+    // parallelism = 1; no annotation and no finished pod: the default 5 min, with a warning.
+    assert_eq!(
+        job("adhoc-migrate"),
+        raw::Job {
+            completions: 1,
+            parallelism: 1,
+            backoff_limit: 6,
+            active_deadline: None,
+            run_time: secs(300),
+        }
+    );
+    assert!(
+        imp.assumptions
+            .iter()
+            .any(|a| a.subjects[0] == "Pod/ops/adhoc-migrate-4hj7s"
+                && a.text.starts_with("WARNING: how long its pods run"))
+    );
+
+    let rows = run(&imp);
+    // db-backup: 6 pods, 2 at a time, each running 240 s once started; a new pod is created
+    // when one ends, so pods 2 and 3 are created when 0 and 1 end, and 4, 5 when 2, 3 end.
+    let b = lives(&rows, "db-backup");
+    assert_eq!(b.len(), 6);
+    for (created, started, ended, outcome) in &b {
+        assert_eq!(outcome, "Succeeded");
+        assert!((ended - started - 240.0).abs() < 1e-6, "{b:?}");
+        assert!(*created >= 0.0);
+    }
+    assert_eq!((b[2].0, b[3].0), (b[0].2, b[1].2));
+    assert_eq!((b[4].0, b[5].0), (b[2].2, b[3].2));
+    // Each CronJob Job makes one pod, created at its firing and running its run time (the
+    // first cleanup: 748 s; the second, from 2548 s, is still running at 3600 s).
+    let c = lives(&rows, "cleanup-28493910");
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].0, 748.0);
+    assert!((c[0].2 - c[0].1 - 1200.0).abs() < 1e-6, "{c:?}");
+    // The Replace deletion at 2548 s finds sync-28493910's pod long Succeeded (748 s + pull +
+    // 90 s): it stays Succeeded.
+    let s = lives(&rows, "sync-28493910");
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].3, "Succeeded");
+}
+
+#[test]
+fn malformed_jobs_and_cronjobs_are_errors_naming_the_object_and_field() {
+    let e = import_err(&["cluster/nodes.yaml", "cluster-errors/bad-jobs.yaml"]);
+    // Document 1: a schedule with a 6th field; 2: a run-time annotation that is no duration;
+    // 3: a negative activeDeadlineSeconds; 4: an unknown concurrencyPolicy.
+    for expect in [
+        "bad-jobs.yaml: document 1 (CronJob/ops/six-fields): spec.schedule: \"0 */2 * * * *\": expected exactly 5 fields",
+        "bad-jobs.yaml: document 2 (Job/ops/bad-annotation): metadata.annotations[\"hybridsim.io/run-time\"]:",
+        "bad-jobs.yaml: document 3 (Job/ops/bad-deadline): spec.activeDeadlineSeconds: -5 is not positive",
+        "bad-jobs.yaml: document 4 (CronJob/ops/bad-policy): spec.concurrencyPolicy: unknown value \"Sometimes\"",
+    ] {
+        assert!(e.contains(expect), "missing {expect:?} in:\n{e}");
+    }
 }

@@ -10,6 +10,7 @@
 use super::ImportError;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::api::node::v1::RuntimeClass;
 use k8s_openapi::api::scheduling::v1::PriorityClass;
@@ -67,6 +68,8 @@ pub enum Kind {
     PriorityClass(Box<PriorityClass>),
     Node(Box<Node>),
     HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
+    Job(Box<Job>),
+    CronJob(Box<CronJob>),
 }
 
 #[derive(Clone, Debug)]
@@ -93,7 +96,7 @@ pub struct Documents {
 }
 
 /// The kinds the import maps, with the one `apiVersion` each is served as today.
-const SUPPORTED: [(&str, &str); 9] = [
+const SUPPORTED: [(&str, &str); 11] = [
     ("HorizontalPodAutoscaler", "autoscaling/v2"),
     ("Deployment", "apps/v1"),
     ("ReplicaSet", "apps/v1"),
@@ -103,6 +106,8 @@ const SUPPORTED: [(&str, &str); 9] = [
     ("Node", "v1"),
     ("RuntimeClass", "node.k8s.io/v1"),
     ("PriorityClass", "scheduling.k8s.io/v1"),
+    ("Job", "batch/v1"),
+    ("CronJob", "batch/v1"),
 ];
 
 fn namespaced(kind: &str) -> bool {
@@ -490,6 +495,7 @@ fn check_names(v: &Value) -> Option<String> {
     let label_maps = [
         meta.and_then(|m| m.get("labels")),
         v.pointer("/spec/template/metadata/labels"),
+        v.pointer("/spec/jobTemplate/spec/template/metadata/labels"),
     ];
     for labels in label_maps.into_iter().flatten() {
         if let Some(m) = labels.as_object() {
@@ -503,7 +509,11 @@ fn check_names(v: &Value) -> Option<String> {
             }
         }
     }
-    let pod_specs = [v.pointer("/spec/template/spec"), v.pointer("/spec")];
+    let pod_specs = [
+        v.pointer("/spec/template/spec"),
+        v.pointer("/spec"),
+        v.pointer("/spec/jobTemplate/spec/template/spec"),
+    ];
     for spec in pod_specs.into_iter().flatten() {
         for list in ["containers", "initContainers"] {
             for c in spec
@@ -762,6 +772,8 @@ fn document(origin: Origin, v: Value, docs: &mut Documents, errs: &mut Vec<Impor
         "RuntimeClass" => typed(v).map(|o| Kind::RuntimeClass(Box::new(o))),
         "PriorityClass" => typed(v).map(|o| Kind::PriorityClass(Box::new(o))),
         "HorizontalPodAutoscaler" => typed(v).map(|o| Kind::HorizontalPodAutoscaler(Box::new(o))),
+        "Job" => typed(v).map(|o| Kind::Job(Box::new(o))),
+        "CronJob" => typed(v).map(|o| Kind::CronJob(Box::new(o))),
         other => Err(format!("kind {other} has no decoder (a bug in the import)")),
     };
     match decoded {

@@ -13,6 +13,7 @@
 pub mod catalog;
 pub mod hpa;
 pub mod images;
+pub mod jobs;
 pub mod k8s;
 pub mod nodes;
 pub mod quantity;
@@ -26,6 +27,9 @@ pub use k8s::{ObjectRef, Origin, Skipped};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// How long an imported scenario runs (a CronJob's firings are those within it).
+pub const DURATION: Duration = Duration(3_600_000);
 
 /// What to import and how.
 #[derive(Clone, Debug)]
@@ -533,22 +537,37 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
             name: name.clone(),
             kind: d.kind,
             replicas: d.replicas,
-            created_at: Some(Duration(0)),
+            created_at: Some(d.created_at),
             hpa,
             count: 1,
             stagger: Duration(0),
             template: d.template.clone(),
-            job: None,
+            job: d.job.clone(),
             strategy: None,
             disruption_budget: None,
         })
         .collect();
 
+    // A CronJob's Replace: each Job deleted at the next firing.
+    let mut timeline: Vec<raw::TimelineEntry> = drafts
+        .iter()
+        .zip(&names)
+        .filter_map(|(d, name)| {
+            d.deleted_at.map(|at| raw::TimelineEntry {
+                at,
+                action: raw::Action::Delete {
+                    workload: name.clone(),
+                },
+            })
+        })
+        .collect();
+    timeline.sort_by_key(|e| e.at);
+
     asm.add(
         "scenario",
         "duration 1h and seed 1; kubelet, scheduler and controller settings are the simulator's \
          defaults (serialized image pulls; a Windows image whose build the host cannot run is \
-         pulled and fails at container creation); every workload is created at time 0",
+         pulled and fails at container creation); every workload but a CronJob's Jobs is created at time 0",
     );
     asm.add(
         "pools",
@@ -620,7 +639,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
             if docs.files.len() == 1 { "" } else { "s" }
         ),
         seed: 1,
-        duration: Duration::secs(3600),
+        duration: DURATION,
         sample_interval: Duration::secs(10),
         kubelet: Default::default(),
         scheduler: Default::default(),
@@ -632,7 +651,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         runtime_classes,
         priority_classes: Vec::new(),
         workloads,
-        timeline: Vec::new(),
+        timeline,
         variants: Vec::new(),
         assertions: Vec::new(),
         limits: Default::default(),

@@ -9,7 +9,7 @@
 
 use super::k8s::{Kind, Object, ObjectRef, Origin, Skipped};
 use super::nodes::taint_effect;
-use super::{Assumptions, ImportError, quantity};
+use super::{Assumptions, ImportError, jobs, quantity};
 use crate::scenario::raw::{
     self, NodeAffinity, PreferredTerm, Requirement, SelectorOperator, Term, Toleration,
     TolerationOperator,
@@ -33,6 +33,12 @@ pub struct Draft {
     pub kind: raw::WorkloadKind,
     pub replicas: u32,
     pub template: raw::PodTemplate,
+    /// Jobs only: the modelled `JobSpec`.
+    pub job: Option<raw::Job>,
+    /// When it is created (a CronJob's firing; 0 for everything else).
+    pub created_at: Duration,
+    /// A CronJob's `Replace`: when the next firing deletes it.
+    pub deleted_at: Option<Duration>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -97,6 +103,8 @@ pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError
                     | Kind::ReplicaSet(_)
                     | Kind::StatefulSet(_)
                     | Kind::DaemonSet(_)
+                    | Kind::Job(_)
+                    | Kind::CronJob(_)
             )
         })
         .map(|o| {
@@ -109,12 +117,27 @@ pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError
         .collect();
     let mut out = Mapped::default();
     let groups = orphan_groups(objects, &present);
+    let observed = jobs::observed_run_times(objects);
+    let epoch = objects
+        .iter()
+        .any(|o| matches!(o.kind, Kind::CronJob(_)))
+        .then(|| jobs::epoch(objects));
+    if let Some((s, from)) = &epoch {
+        asm.add(
+            "scenario",
+            format!(
+                "time 0 is {}: {from}; CronJob schedules are read from that instant on",
+                jobs::rfc3339(*s)
+            ),
+        );
+    }
     for o in objects {
         let ns = o.id.namespace.clone().unwrap_or_default();
         let mut cx = Cx {
             subject: o.id.to_string(),
             asm,
         };
+        let mut job: Option<raw::Job> = None;
         let result: Result<Option<(raw::WorkloadKind, u32, raw::PodTemplate)>, String> = match &o
             .kind
         {
@@ -194,19 +217,14 @@ pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError
                         Ok(None)
                     } else {
                         match g.kind {
-                            None => {
-                                out.skipped.push(Skipped {
-                                    origin: o.origin.clone(),
-                                    id: o.id.to_string(),
-                                    why: format!(
-                                        "owned by {} (not among the inputs); Jobs are not \
-                                         modelled, so its pods are left out",
-                                        g.owner
-                                    ),
-                                });
-                                Ok(None)
-                            }
-                            Some(kind) => {
+                            raw::WorkloadKind::Job => orphan_job(
+                                o, p, g, objects, &observed, &prio, &mut cx,
+                            )
+                            .map(|(spec, t)| {
+                                job = Some(spec);
+                                Some((raw::WorkloadKind::Job, 1, t))
+                            }),
+                            kind => {
                                 cx.note(format!(
                                     "owned by {}, which is not among the inputs: its {} pod(s) \
                                      are imported as one {} ({}) from this pod's spec",
@@ -252,6 +270,58 @@ pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError
                     }
                 }
             }
+            Kind::Job(j) => {
+                if let Some(owner) = owner_present(&j.metadata, &ns, &present) {
+                    out.skipped.push(Skipped {
+                        origin: o.origin.clone(),
+                        id: o.id.to_string(),
+                        why: format!("managed by {owner}, which is imported"),
+                    });
+                    Ok(None)
+                } else {
+                    match &j.spec {
+                        None => Err("spec: missing required field".to_string()),
+                        Some(s) => {
+                            let seen = observed
+                                .get(&(ns.clone(), o.id.name.clone()))
+                                .map(Vec::as_slice)
+                                .unwrap_or_default();
+                            let metas = [
+                                ("metadata", Some(&j.metadata)),
+                                ("spec.template.metadata", s.template.metadata.as_ref()),
+                            ];
+                            match job_of(s, "spec", &metas, seen, &prio, &mut cx) {
+                                Ok(Ok((spec, t))) => {
+                                    job = Some(spec);
+                                    Ok(Some((raw::WorkloadKind::Job, 1, t)))
+                                }
+                                Ok(Err(why)) => {
+                                    out.skipped.push(Skipped {
+                                        origin: o.origin.clone(),
+                                        id: o.id.to_string(),
+                                        why,
+                                    });
+                                    Ok(None)
+                                }
+                                Err(e) => Err(e),
+                            }
+                        }
+                    }
+                }
+            }
+            Kind::CronJob(c) => {
+                let epoch = epoch.as_ref().map_or(jobs::DEFAULT_EPOCH_S, |e| e.0);
+                match cron_job(o, c, epoch, &observed, &prio, &mut cx) {
+                    Ok(Ok(drafts)) => out.workloads.extend(drafts),
+                    Ok(Err(why)) => out.skipped.push(Skipped {
+                        origin: o.origin.clone(),
+                        id: o.id.to_string(),
+                        why,
+                    }),
+                    Err(e) => errs.push(ImportError::at(&o.origin, Some(&o.id), e)),
+                }
+                Ok(None)
+            }
             Kind::RuntimeClass(rc) => {
                 match runtime_class(&o.id.name, rc, &mut cx) {
                     Ok(r) => out.runtime_classes.push(r),
@@ -274,6 +344,9 @@ pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError
                 kind,
                 replicas,
                 template,
+                job,
+                created_at: Duration(0),
+                deleted_at: None,
             }),
             Ok(None) => {}
             Err(e) => errs.push(ImportError::at(&o.origin, Some(&o.id), e)),
@@ -364,8 +437,8 @@ struct OrphanGroup {
     /// The workload name: the owner's, less the `-HASH` a Deployment gives its ReplicaSets
     /// (when the pods' `pod-template-hash` label is that hash).
     name: String,
-    /// What the group becomes; `None` for owners the simulator does not model (Jobs).
-    kind: Option<raw::WorkloadKind>,
+    /// What the group becomes.
+    kind: raw::WorkloadKind,
     /// The pods, in input order.
     pods: Vec<ObjectRef>,
 }
@@ -413,10 +486,10 @@ fn orphan_groups(
             _ => owner.name.clone(),
         };
         let kind = match owner.kind.as_str() {
-            "DaemonSet" => Some(raw::WorkloadKind::DaemonSet),
-            "Job" | "CronJob" => None,
+            "DaemonSet" => raw::WorkloadKind::DaemonSet,
+            "Job" | "CronJob" => raw::WorkloadKind::Job,
             // ReplicaSet, StatefulSet, ReplicationController and other scalable owners.
-            _ => Some(raw::WorkloadKind::Deployment),
+            _ => raw::WorkloadKind::Deployment,
         };
         groups.push(OrphanGroup {
             owner: key,
@@ -427,6 +500,215 @@ fn orphan_groups(
     }
     groups
 }
+
+/// A Job's modelled spec and its pod template, with the run time from `metas`' annotation,
+/// the `seen` finished pods or the default (each stated); `Ok(Err(why))` for a Job that
+/// creates no pods.
+fn job_of(
+    s: &k8s_openapi::api::batch::v1::JobSpec,
+    at: &str,
+    metas: &[(&str, Option<&ObjectMeta>)],
+    seen: &[u64],
+    prio: &Priorities,
+    cx: &mut Cx,
+) -> Result<Result<(raw::Job, raw::PodTemplate), String>, String> {
+    let rt = jobs::run_time(metas, seen)?;
+    let mut notes = Vec::new();
+    let spec = match jobs::job(s, at, rt.ms(), &mut |n| notes.push(n))? {
+        Ok(spec) => spec,
+        Err(why) => return Ok(Err(why)),
+    };
+    let t = match &s.template.spec {
+        None => return Err(format!("{at}.template.spec: missing required field")),
+        Some(p) => pod_template(
+            p,
+            s.template.metadata.as_ref(),
+            &format!("{at}.template.spec"),
+            prio,
+            cx,
+        )?,
+    };
+    cx.note(rt.note());
+    for n in notes {
+        cx.note(n);
+    }
+    Ok(Ok((spec, t)))
+}
+
+/// A CronJob → one Job per firing of its schedule within the scenario, each created at its
+/// firing and named as the CronJob controller names it; `Ok(Err(why))` when it creates none.
+fn cron_job(
+    o: &Object,
+    c: &k8s_openapi::api::batch::v1::CronJob,
+    epoch: i64,
+    observed: &BTreeMap<(String, String), Vec<u64>>,
+    prio: &Priorities,
+    cx: &mut Cx,
+) -> Result<Result<Vec<Draft>, String>, String> {
+    // k8s-openapi decodes a missing spec as empty: the missing schedule says so.
+    let s = &c.spec;
+    if s.schedule.trim().is_empty() {
+        return Err("spec.schedule: missing required field".into());
+    }
+    let schedule = jobs::Schedule::parse(&s.schedule).map_err(|e| format!("spec.schedule: {e}"))?;
+    let policy = s.concurrency_policy.as_deref().unwrap_or("Allow");
+    if !matches!(policy, "Allow" | "Forbid" | "Replace") {
+        return Err(format!(
+            "spec.concurrencyPolicy: unknown value \"{policy}\" (Allow, Forbid or Replace)"
+        ));
+    }
+    let Some(js) = &s.job_template.spec else {
+        return Err("spec.jobTemplate.spec: missing required field".into());
+    };
+    if s.suspend == Some(true) {
+        return Ok(Err(
+            "spec.suspend is true: the CronJob creates no Jobs".into()
+        ));
+    }
+    match s.time_zone.as_deref() {
+        None | Some("UTC" | "Etc/UTC") => {}
+        Some(tz) => cx.note(format!(
+            "WARNING: spec.timeZone {tz} is not read: the schedule is evaluated in UTC, so \
+             schedules at fixed hours fire at the wrong hour (edit the generated created_at)"
+        )),
+    }
+    let ns = o.id.namespace.clone().unwrap_or_default();
+    // The finished pods of this CronJob's earlier Jobs (named CRONJOB-MINUTES).
+    let seen: Vec<u64> = observed
+        .iter()
+        .filter(|((n, job), _)| *n == ns && jobs::spawned_by(job, &o.id.name))
+        .flat_map(|(_, v)| v.iter().copied())
+        .collect();
+    let metas = [
+        ("metadata", Some(&c.metadata)),
+        (
+            "spec.jobTemplate.metadata",
+            s.job_template.metadata.as_ref(),
+        ),
+        (
+            "spec.jobTemplate.spec.template.metadata",
+            js.template.metadata.as_ref(),
+        ),
+    ];
+    let (spec, template) = match job_of(js, "spec.jobTemplate.spec", &metas, &seen, prio, cx)? {
+        Ok(v) => v,
+        Err(why) => return Ok(Err(why)),
+    };
+    let span = super::DURATION.ms();
+    let (firings, forbidden) = jobs::firings(
+        &o.id.name,
+        &schedule,
+        policy,
+        jobs::min_duration_ms(&spec),
+        epoch,
+        span,
+    );
+    if firings.is_empty() {
+        return Ok(Err(format!(
+            "its schedule \"{}\" does not fire within the scenario's {} from time 0 ({})",
+            s.schedule,
+            crate::scenario::units::format_duration_ms(span),
+            jobs::rfc3339(epoch)
+        )));
+    }
+    cx.note(format!(
+        "schedule \"{}\" fires {} time(s) within the scenario (from time 0 at {}, UTC): each \
+         firing is a Job created then, named CRONJOB-MINUTES as the CronJob controller names it",
+        s.schedule,
+        firings.len() + forbidden.len(),
+        jobs::rfc3339(epoch)
+    ));
+    match policy {
+        "Forbid" if !forbidden.is_empty() => cx.note(format!(
+            "concurrencyPolicy Forbid: the firing(s) at {} are skipped, as they come before the \
+             previous Job can end ({} rounds of run_time, no pull or queueing counted: the \
+             import cannot know when a simulated Job ends, so a slower Job may overlap the next)",
+            forbidden
+                .iter()
+                .map(|t| crate::scenario::units::format_duration_ms(*t))
+                .collect::<Vec<_>>()
+                .join(", "),
+            spec.completions.div_ceil(spec.parallelism.max(1))
+        )),
+        "Replace" if firings.len() > 1 => cx.note(
+            "concurrencyPolicy Replace: each Job is deleted at the next firing (a timeline \
+             Delete); deleting a Job that has finished changes nothing",
+        ),
+        _ => {}
+    }
+    Ok(Ok(firings
+        .into_iter()
+        .map(|f| Draft {
+            origin: o.origin.clone(),
+            id: o.id.clone(),
+            namespace: ns.clone(),
+            name: f.name,
+            kind: raw::WorkloadKind::Job,
+            replicas: 1,
+            template: template.clone(),
+            job: Some(spec.clone()),
+            created_at: Duration(f.at_ms),
+            deleted_at: f.deleted_at_ms.map(Duration),
+        })
+        .collect()))
+}
+
+/// The pods of a Job that is not among the inputs → one Job: `completions` = its pods that did
+/// not fail (each pod that ran or runs is one completion), `parallelism` the same (pods do not
+/// record it), `backoffLimit` the API default; the run time from the pod's annotation or the
+/// group's finished pods.
+fn orphan_job(
+    o: &Object,
+    p: &core::Pod,
+    g: &OrphanGroup,
+    objects: &[Object],
+    observed: &BTreeMap<(String, String), Vec<u64>>,
+    prio: &Priorities,
+    cx: &mut Cx,
+) -> Result<(raw::Job, raw::PodTemplate), String> {
+    let Some(spec) = &p.spec else {
+        return Err("spec: missing required field".to_string());
+    };
+    let not_failed = objects
+        .iter()
+        .filter(|x| g.pods.contains(&x.id))
+        .filter(|x| match &x.kind {
+            Kind::Pod(p) => p.status.as_ref().and_then(|s| s.phase.as_deref()) != Some("Failed"),
+            _ => false,
+        })
+        .count()
+        .max(1) as u32;
+    let ns = o.id.namespace.clone().unwrap_or_default();
+    let job_name = g.owner.rsplit('/').next().unwrap_or_default().to_string();
+    let seen = observed
+        .get(&(ns, job_name))
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let rt = jobs::run_time(&[("metadata", Some(&p.metadata))], seen)?;
+    let t = pod_template(spec, Some(&p.metadata), "spec", prio, cx)?;
+    cx.note(format!(
+        "owned by {}, which is not among the inputs: its {} pod(s) are imported as one Job from \
+         this pod's spec, with completions = parallelism = {not_failed} (its pods that did not \
+         fail; a pod does not record the Job's parallelism) and the API's backoffLimit {}",
+        g.owner,
+        g.pods.len(),
+        API_BACKOFF_LIMIT
+    ));
+    cx.note(rt.note());
+    Ok((
+        raw::Job {
+            completions: not_failed,
+            parallelism: not_failed,
+            backoff_limit: API_BACKOFF_LIMIT,
+            active_deadline: None,
+            run_time: Duration(rt.ms()),
+        },
+        t,
+    ))
+}
+
+/// The API server's default `backoffLimit` (k/k `pkg/apis/batch/v1/defaults.go`).
+const API_BACKOFF_LIMIT: u32 = 6;
 
 fn replicas(r: Option<i32>) -> Result<u32, String> {
     // The API server defaults an omitted replicas to 1.
@@ -454,6 +736,15 @@ fn owner_present(
             && has("Deployment", deploy)
         {
             return Some(format!("Deployment/{ns}/{deploy}"));
+        }
+        // A CronJob's Job is named `CRONJOB-MINUTES`: its pods (and the Job, which names its
+        // owner anyway) are the CronJob's, even when the Job is not among the inputs.
+        if o.kind == "Job"
+            && let Some((cron, _minutes)) = o.name.rsplit_once('-')
+            && jobs::spawned_by(&o.name, cron)
+            && has("CronJob", cron)
+        {
+            return Some(format!("CronJob/{ns}/{cron}"));
         }
     }
     None
