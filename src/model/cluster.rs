@@ -294,6 +294,9 @@ pub struct Cluster {
     /// Nodes that failed (`FailNode`) and have not recovered: their kubelet runs nothing and
     /// confirms no pod's termination. Empty in the common case.
     pub nodes_down: std::collections::BTreeSet<NodeId>,
+    /// Bound pods per template and node for inter-pod affinity (`PodsByTemplate`), kept by
+    /// `bind` and `release`; empty in a scenario without pod affinity terms.
+    pub affinity_pods: super::pod_affinity::PodsByTemplate,
 }
 
 impl Cluster {
@@ -313,6 +316,9 @@ impl Cluster {
     pub fn for_spec(spec: &super::Spec) -> Cluster {
         Cluster {
             spread: super::topology::SpreadCounts::new(spec),
+            affinity_pods: super::pod_affinity::PodsByTemplate::new(super::pod_affinity::tracked(
+                &spec.templates,
+            )),
             ..Cluster::new(spec.pools.len(), spec.images.len())
         }
     }
@@ -492,6 +498,7 @@ impl Cluster {
         let zone = self.spread.zone_of(n.pool, n.ordinal);
         let p = &mut self.pods[pod.idx()];
         self.spread.update(p.workload, node, zone, true);
+        self.affinity_pods.update(p.template, node, true);
         p.node = Some(node);
         p.scheduled = Some(now);
     }
@@ -514,6 +521,8 @@ impl Cluster {
         let zone = self.spread.zone_of(n.pool, n.ordinal);
         self.spread
             .update(self.pods[pod.idx()].workload, node, zone, false);
+        self.affinity_pods
+            .update(self.pods[pod.idx()].template, node, false);
         self.mark_changed(node);
     }
 
