@@ -67,6 +67,14 @@ for v in no-pinning pinned image-first; do
     "$HYBRIDSIM" run scenarios/pool-upgrade.ron --variant "$v" --out "$out/pool-upgrade/$v" \
         --plots --quiet
 done
+# One IIS replica per node by required anti-affinity, against the defaults and preferred
+# anti-affinity: 3 variants, one seed (a fixed pool).
+rm -rf "$out/iis-anti-affinity"
+mkdir -p "$out/iis-anti-affinity"
+"$HYBRIDSIM" compare scenarios/iis-anti-affinity.ron --seeds 1 --plots \
+    --out "$out/iis-anti-affinity" > "$out/iis-anti-affinity/table.txt.tmp"
+sed '$d' "$out/iis-anti-affinity/table.txt.tmp" > "$out/iis-anti-affinity/table.txt"
+rm "$out/iis-anti-affinity/table.txt.tmp"
 
 # The planner's question on morning-peak: the cheapest Windows pool minimum and VM shape whose
 # p99 startup stays within 10 minutes (docs/experiments.md, "optimize"). Its console report is

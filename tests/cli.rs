@@ -41,6 +41,7 @@ fn repeated_runs_are_byte_identical() {
         "scenarios/forgotten-selector.ron",
         "scenarios/build-mismatch.ron",
         "scenarios/disk-pressure.ron",
+        "scenarios/iis-anti-affinity.ron",
     ] {
         run_to(s, &a, &[]);
         run_to(s, &b, &[]);

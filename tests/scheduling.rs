@@ -161,3 +161,142 @@ fn the_second_replica_goes_to_the_other_zone_whatever_node_the_first_took() {
         );
     }
 }
+
+/// A small Linux scenario with three 8-CPU nodes in zones a, b, c and the given workloads.
+fn three_zone_nodes(workloads: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "ipa", duration: "2m",
+    pools: [(name: "p", os: Linux, cpu: "8", memory: "32Gi", count: 3, zones: ["a", "b", "c"])],
+    layers: [(name: "l", size: "10MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    workloads: [{workloads}],
+)"#
+    )
+}
+
+const IIS_ANTI: &str = r#"pod_anti_affinity: (required: [(label_selector: (match_labels: {"app": "iis"}), topology_key: "kubernetes.io/hostname")])"#;
+
+#[test]
+fn required_anti_affinity_by_hostname_keeps_one_replica_per_node_and_leaves_the_rest_pending() {
+    // Four replicas, three nodes: each node takes one (the first replica on a node puts the
+    // pair (hostname, node) at 1 for the next), the fourth fails on all three nodes with
+    // InterPodAffinity's anti-affinity reason.
+    let (_, out) = run(&three_zone_nodes(&format!(
+        r#"(name: "iis", replicas: 4, template: (labels: {{"app": "iis"}}, {IIS_ANTI},
+            containers: [(image: "app:1", cpu: "100m", memory: "100Mi")]))"#
+    )));
+    let mut per_node = [0; 3];
+    let mut pending = Vec::new();
+    for p in &out.cluster.pods {
+        match p.node {
+            Some(n) => per_node[n.idx()] += 1,
+            None => pending.push(p),
+        }
+    }
+    assert_eq!(per_node, [1, 1, 1]);
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        out.messages
+            .get(pending[0].message.expect("a failure message")),
+        "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules."
+    );
+}
+
+#[test]
+fn an_existing_pods_anti_affinity_keeps_pods_it_selects_off_its_node() {
+    // One guard pod (created first, bound first) repels app=iis from its node; three plain
+    // iis pods (no terms of their own) may use the two other nodes only: spreading alone
+    // would put one of the three on each node; the symmetry check keeps the guard's free.
+    let (_, out) = run(&three_zone_nodes(
+        r#"(name: "guard", kind: Pod, template: (labels: {"app": "guard"},
+            pod_anti_affinity: (required: [(label_selector: (match_labels: {"app": "iis"}), topology_key: "kubernetes.io/hostname")]),
+            containers: [(image: "app:1", cpu: "100m", memory: "100Mi")])),
+           (name: "iis", replicas: 3, created_at: "10s", template: (labels: {"app": "iis"},
+            containers: [(image: "app:1", cpu: "100m", memory: "100Mi")]))"#,
+    ));
+    let guard_node = out.cluster.pods[0].node.expect("the guard is bound");
+    for p in &out.cluster.pods[1..] {
+        assert_ne!(p.node, Some(guard_node), "iis pod {}", p.ordinal);
+        assert!(p.node.is_some(), "iis pod {} is bound", p.ordinal);
+    }
+}
+
+#[test]
+fn required_affinity_by_zone_follows_the_selected_pods_zone() {
+    // A db pod pinned to zone b by node selector; web replicas with required affinity to
+    // app=db by zone can only use the zone-b node (node ordinal 1).
+    let (_, out) = run(&three_zone_nodes(
+        r#"(name: "db", kind: Pod, template: (labels: {"app": "db"},
+            node_selector: {"topology.kubernetes.io/zone": "b"},
+            containers: [(image: "app:1", cpu: "100m", memory: "100Mi")])),
+           (name: "web", replicas: 3, created_at: "10s", template: (labels: {"app": "web"},
+            pod_affinity: (required: [(label_selector: (match_labels: {"app": "db"}), topology_key: "topology.kubernetes.io/zone")]),
+            containers: [(image: "app:1", cpu: "100m", memory: "100Mi")]))"#,
+    ));
+    for p in &out.cluster.pods {
+        let node = out.cluster.node(p.node.expect("every pod is bound"));
+        assert_eq!(zone_of(node.ordinal), "b", "pod {}", p.ordinal);
+    }
+}
+
+#[test]
+fn preferred_anti_affinity_spreads_pods_that_resources_would_pack() {
+    // Fillers take 6 of 8 CPUs on the zone-b and zone-c nodes, so LeastAllocated prefers the
+    // empty zone-a node for both bare iis pods (no PodTopologySpread default for bare pods):
+    // after the first, node a scores about (97.5 + 99) / 2 ≈ 98 for CPU and memory against
+    // about (23.75 + 99) / 2 ≈ 61 elsewhere, ×1. With preferred anti-affinity (weight 100)
+    // the second pod's raw InterPodAffinity scores are −200 on node a (its own term and the
+    // first pod's, −100 each) and 0 on b and c: normalised 0 and 100, ×2 = 200, which
+    // outweighs the ≈ 37 points of resources, so it leaves node a.
+    let iis = |name: &str, at: &str, anti: bool| {
+        let term = if anti {
+            r#"pod_anti_affinity: (preferred: [(weight: 100, pod_affinity_term: (label_selector: (match_labels: {"app": "iis"}), topology_key: "kubernetes.io/hostname"))]),"#
+        } else {
+            ""
+        };
+        format!(
+            r#"(name: "{name}", kind: Pod, created_at: "{at}", template: (labels: {{"app": "iis"}}, {term}
+            containers: [(image: "app:1", cpu: "100m", memory: "100Mi")]))"#
+        )
+    };
+    let filler = |zone: &str| {
+        format!(
+            r#"(name: "filler-{zone}", kind: Pod, template: (node_selector: {{"topology.kubernetes.io/zone": "{zone}"}},
+            containers: [(image: "app:1", cpu: "6", memory: "100Mi")]))"#
+        )
+    };
+    for (anti, want_same) in [(false, true), (true, false)] {
+        let wl = [
+            filler("b"),
+            filler("c"),
+            iis("iis-1", "10s", anti),
+            iis("iis-2", "20s", anti),
+        ]
+        .join(", ");
+        let (_, out) = run(&three_zone_nodes(&wl));
+        let n1 = out.cluster.pods[2].node.expect("bound");
+        let n2 = out.cluster.pods[3].node.expect("bound");
+        assert_eq!(zone_of(out.cluster.node(n1).ordinal), "a", "anti {anti}");
+        assert_eq!(n1 == n2, want_same, "anti {anti}");
+    }
+}
+
+#[test]
+fn a_pod_affinity_term_without_a_topology_key_or_with_gt_is_an_error_with_its_place() {
+    let text = three_zone_nodes(
+        r#"(name: "web", template: (
+            pod_affinity: (required: [(label_selector: (match_expressions: [(key: "app", operator: Gt, values: ["1"])]), topology_key: "")]),
+            containers: [(image: "app:1")]))"#,
+    );
+    let err = scenario::load_str(&text, "ipa.ron").expect_err("invalid terms");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("topology_key: expected a non-empty topology key"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("operator: expected In, NotIn, Exists or DoesNotExist"),
+        "{msg}"
+    );
+}

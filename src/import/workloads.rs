@@ -904,6 +904,7 @@ fn pod_template(
         priority,
         termination_grace_period: None,
         priority_class_name: None,
+        ..Default::default()
     })
 }
 

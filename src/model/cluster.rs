@@ -309,6 +309,9 @@ pub struct Cluster {
     /// The `node.kubernetes.io/windows-build` values of builds nodes carry that no pool's
     /// spec has, so a label lookup borrows a string instead of formatting one.
     build_labels: Vec<(WinVersion, String)>,
+    /// Bound pods per template and node for inter-pod affinity (`PodsByTemplate`), kept by
+    /// `bind` and `release`; empty in a scenario without pod affinity terms.
+    pub affinity_pods: super::pod_affinity::PodsByTemplate,
 }
 
 impl Cluster {
@@ -331,6 +334,9 @@ impl Cluster {
         Cluster {
             spread: super::topology::SpreadCounts::new(spec),
             pool_version: spec.pools.iter().map(|p| p.version).collect(),
+            affinity_pods: super::pod_affinity::PodsByTemplate::new(super::pod_affinity::tracked(
+                &spec.templates,
+            )),
             ..Cluster::new(spec.pools.len(), spec.images.len())
         }
     }
@@ -571,6 +577,7 @@ impl Cluster {
         let zone = self.spread.zone_of(n.pool, n.ordinal);
         let p = &mut self.pods[pod.idx()];
         self.spread.update(p.workload, node, zone, true);
+        self.affinity_pods.update(p.template, node, true);
         p.node = Some(node);
         p.scheduled = Some(now);
     }
@@ -593,6 +600,8 @@ impl Cluster {
         let zone = self.spread.zone_of(n.pool, n.ordinal);
         self.spread
             .update(self.pods[pod.idx()].workload, node, zone, false);
+        self.affinity_pods
+            .update(self.pods[pod.idx()].template, node, false);
         self.mark_changed(node);
     }
 

@@ -317,6 +317,12 @@ pub struct TemplateSpec {
     pub admission_error: Option<String>,
     /// `preemptionPolicy`, from the pod's PriorityClass (Priority admission).
     pub preemption_policy: PreemptionPolicy,
+    /// The pod's `metadata.labels` (what other pods' affinity terms select).
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// `affinity.podAffinity`.
+    pub pod_affinity: super::pod_affinity::PodAffinity,
+    /// `affinity.podAntiAffinity`.
+    pub pod_anti_affinity: super::pod_affinity::PodAffinity,
 }
 
 /// `core/v1 PreemptionPolicy` (also the scenario file's `preemption_policy` of a priority

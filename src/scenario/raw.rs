@@ -419,6 +419,16 @@ pub struct PodTemplate {
     /// `system-` class) whose value becomes the pod's priority.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority_class_name: Option<String>,
+    /// `metadata.labels`: what other pods' `pod_affinity`/`pod_anti_affinity` terms select.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// `affinity.podAffinity`: required and preferred terms (boxed: rarely set, and the
+    /// template is part of timeline actions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_affinity: Option<Box<crate::model::pod_affinity::PodAffinity>>,
+    /// `affinity.podAntiAffinity`: required and preferred terms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_anti_affinity: Option<Box<crate::model::pod_affinity::PodAffinity>>,
 }
 
 #[derive(Copy, Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]

@@ -10,6 +10,7 @@
 //! the cluster changes (`Cluster::version`), which is what keeps a backlog of thousands of
 //! pending replicas cheap.
 
+mod inter_pod;
 pub mod plugins;
 pub mod preemption;
 pub mod queue;
@@ -121,6 +122,7 @@ enum Reject {
     Resources(node_resources_fit::Insufficient),
     /// The node's own taint (`Cluster::taint_overlay`) at this index is not tolerated.
     NodeTaint(NodeId, u16),
+    InterPodAffinity(inter_pod_affinity::Reason),
 }
 
 /// Per-cycle rejection counts.
@@ -138,6 +140,10 @@ struct Histogram {
     node_taints: Vec<(NodeId, u16)>,
     /// The reason texts of `node_taints`, one per rejected node.
     node_taint_names: Vec<String>,
+    /// InterPodAffinity rejections: affinity, anti-affinity, existing pods' anti-affinity.
+    pod_affinity: u32,
+    pod_anti_affinity: u32,
+    existing_anti_affinity: u32,
 }
 
 /// What the resource scores of a node depend on.
@@ -197,6 +203,9 @@ pub struct Scheduler {
     nominated: Vec<preemption::Nomination>,
     /// The pod of the current cycle (nominated pods other than it count in its filters).
     cur_pod: PodId,
+    /// InterPodAffinity's per-cycle state (inert without pod affinity terms).
+    inter_pod: inter_pod::InterPod,
+    s_ipa: Vec<i64>,
 }
 
 impl Scheduler {
@@ -283,7 +292,14 @@ impl Scheduler {
             min_priority: spec.templates.iter().map(|t| t.priority).min().unwrap_or(0),
             nominated: Vec::new(),
             cur_pod: PodId(u32::MAX),
+            inter_pod: inter_pod::InterPod::new(spec),
+            s_ipa: Vec::new(),
         }
+    }
+
+    /// Whether some template has pod affinity terms (binds then matter to parked pods).
+    pub fn inter_pod_enabled(&self) -> bool {
+        self.inter_pod.enabled()
     }
 
     fn compute_static(t: &TemplateSpec, pool: &PoolSpec, labels: &impl Labels) -> StaticFit {
@@ -509,7 +525,11 @@ impl Scheduler {
         if ins.any() {
             return Err(Reject::Resources(ins));
         }
-        Ok(())
+        // InterPodAffinity runs after NodeResourcesFit in the default profile (the first
+        // failing filter is the node's reason).
+        self.inter_pod
+            .filter(cluster, node)
+            .map_err(Reject::InterPodAffinity)
     }
 
     /// `findNodesThatPassFilters`: scans nodes from `start`, wrapping around, until `to_find`
@@ -572,6 +592,11 @@ impl Scheduler {
                 h.pods += ins.pods as u32;
             }
             Reject::NodeTaint(node, i) => h.node_taints.push((node, i)),
+            Reject::InterPodAffinity(r) => match r {
+                inter_pod_affinity::Reason::Affinity => h.pod_affinity += 1,
+                inter_pod_affinity::Reason::AntiAffinity => h.pod_anti_affinity += 1,
+                inter_pod_affinity::Reason::ExistingAntiAffinity => h.existing_anti_affinity += 1,
+            },
         }
     }
 
@@ -596,6 +621,9 @@ impl Scheduler {
         h.taints.iter_mut().for_each(|c| *c = 0);
         h.node_taints.clear();
         h.node_taint_names.clear();
+        h.pod_affinity = 0;
+        h.pod_anti_affinity = 0;
+        h.existing_anti_affinity = 0;
     }
 
     /// The plugins that rejected some node in this cycle's histogram.
@@ -615,7 +643,25 @@ impl Scheduler {
         if h.cpu + h.memory + h.pods > 0 {
             s.insert(Plugin::NodeResourcesFit);
         }
+        if h.pod_affinity + h.pod_anti_affinity + h.existing_anti_affinity > 0 {
+            s.insert(Plugin::InterPodAffinity);
+        }
         s
+    }
+
+    /// The status of a failed cycle. InterPodAffinity's affinity rejections are
+    /// `UnschedulableAndUnresolvable` and its anti-affinity ones `Unschedulable`; the plugin
+    /// set cannot tell them apart, so the code is lowered here when no rejection anywhere was
+    /// resolvable.
+    fn failed_status(&self, message: u32) -> Status {
+        let h = &self.hist;
+        let mut status = Status::new(self.rejectors(), message);
+        if status.code == Code::Unschedulable
+            && h.cpu + h.memory + h.pods + h.pod_anti_affinity + h.existing_anti_affinity == 0
+        {
+            status.code = Code::UnschedulableAndUnresolvable;
+        }
+        status
     }
 
     /// `FitError.Error()`: `0/N nodes are available: ` then "COUNT REASON" entries sorted as
@@ -651,6 +697,18 @@ impl Scheduler {
             node_resources_fit::INSUFFICIENT_MEMORY.to_string(),
         );
         push(h.pods, node_resources_fit::TOO_MANY_PODS.to_string());
+        push(
+            h.pod_affinity,
+            inter_pod_affinity::REASON_AFFINITY.to_string(),
+        );
+        push(
+            h.pod_anti_affinity,
+            inter_pod_affinity::REASON_ANTI_AFFINITY.to_string(),
+        );
+        push(
+            h.existing_anti_affinity,
+            inter_pod_affinity::REASON_EXISTING_ANTI_AFFINITY.to_string(),
+        );
         // Two pools with an identical taint report it once, summed, as upstream keys the
         // histogram by reason string.
         let mut merged: BTreeMap<String, u32> = BTreeMap::new();
@@ -694,6 +752,7 @@ impl Scheduler {
             return Decision::Unschedulable(status);
         }
         self.cur_pod = pod;
+        self.inter_pod.prefilter(spec, cluster, tid);
         // `evaluateNominatedNode`: a pod nominated by its preemption tries that node first,
         // and takes it without scoring if it fits.
         if !self.nominated.is_empty()
@@ -740,7 +799,7 @@ impl Scheduler {
         if self.feasible.is_empty() {
             self.name_node_taints(spec, cluster);
             let m = self.failure_message(spec, total, messages);
-            let status = Status::new(self.rejectors(), m);
+            let status = self.failed_status(m);
             if p.pinned.is_none() && self.nominated.is_empty() {
                 self.fail_cache[tid.idx()] = Some((cluster.version, status));
             }
@@ -794,6 +853,9 @@ impl Scheduler {
         if spread {
             self.spread_scores(cluster, workload);
         }
+        let ipa = self
+            .inter_pod
+            .scores(cluster, &self.feasible, &mut self.s_ipa);
         let num_containers = t.init_containers.len() + t.containers.len();
         // ImageLocality's per-image term depends only on the image, the node's pool (platform
         // size) and how many nodes have the image: compute it once per cycle.
@@ -844,12 +906,18 @@ impl Scheduler {
             } else {
                 0
             };
+            let ipa_score = if ipa {
+                weights::INTER_POD_AFFINITY * self.s_ipa[k]
+            } else {
+                0
+            };
             self.scores.push(
                 weights::TAINT_TOLERATION * self.s_taint[k]
                     + weights::NODE_AFFINITY * self.s_aff[k]
                     + res_score
                     + spread_score
-                    + weights::IMAGE_LOCALITY * img,
+                    + weights::IMAGE_LOCALITY * img
+                    + ipa_score,
             );
         }
         // `selectHost`: the highest score; ties broken uniformly by reservoir sampling.

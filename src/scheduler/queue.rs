@@ -60,11 +60,17 @@ pub struct ClusterEvents {
     /// Nodes that became less restrictive: uncordoned, or a taint removed (upstream's
     /// `UpdateNodeTaint` node event), in the order they did (no duplicates).
     pub nodes_updated: Vec<NodeId>,
+    /// Some pod was bound (upstream's Pod/Add of an assigned pod); only set while some
+    /// template has inter-pod affinity terms, whose required affinity it may satisfy.
+    pub pods_bound: bool,
 }
 
 impl ClusterEvents {
     pub fn is_empty(&self) -> bool {
-        !self.resources_freed && self.nodes_added.is_empty() && self.nodes_updated.is_empty()
+        !self.resources_freed
+            && self.nodes_added.is_empty()
+            && self.nodes_updated.is_empty()
+            && !self.pods_bound
     }
 
     pub fn node_updated(&mut self, node: NodeId) {
@@ -83,6 +89,7 @@ impl ClusterEvents {
         self.resources_freed = false;
         self.nodes_added.clear();
         self.nodes_updated.clear();
+        self.pods_bound = false;
     }
 }
 
@@ -94,6 +101,12 @@ pub fn worth_retrying(
     mut node_fits: impl FnMut(PoolId) -> bool,
 ) -> bool {
     if events.resources_freed && rejectors.contains(Plugin::NodeResourcesFit) {
+        return true;
+    }
+    // InterPodAffinity registers for Pod/Add and Pod/Delete (k/k `interpodaffinity/plugin.go`
+    // `EventsToRegister`): a deleted pod may lift anti-affinity, a bound one satisfy affinity.
+    if (events.resources_freed || events.pods_bound) && rejectors.contains(Plugin::InterPodAffinity)
+    {
         return true;
     }
     // Every filter plugin (and an attempt that found no nodes at all) registers for NodeAdd.

@@ -27,14 +27,16 @@ pub enum Plugin {
     NodeAffinity = 1,
     TaintToleration = 2,
     NodeResourcesFit = 3,
+    InterPodAffinity = 4,
 }
 
 impl Plugin {
-    pub const ALL: [Plugin; 4] = [
+    pub const ALL: [Plugin; 5] = [
         Plugin::NodeUnschedulable,
         Plugin::NodeAffinity,
         Plugin::TaintToleration,
         Plugin::NodeResourcesFit,
+        Plugin::InterPodAffinity,
     ];
 
     /// The upstream plugin name.
@@ -45,15 +47,17 @@ impl Plugin {
             Plugin::NodeAffinity => node_affinity::NAME,
             Plugin::TaintToleration => taint_toleration::NAME,
             Plugin::NodeResourcesFit => node_resources_fit::NAME,
+            Plugin::InterPodAffinity => inter_pod_affinity::NAME,
         }
     }
 
     /// Whether a rejection by this plugin can be resolved by preemption
     /// (`Unschedulable`) or not (`UnschedulableAndUnresolvable`), as each upstream plugin
-    /// returns it.
+    /// returns it. InterPodAffinity's anti-affinity rejections are `Unschedulable`, its
+    /// affinity ones not: `Scheduler` corrects the code when only the latter occurred.
     pub fn code(self) -> Code {
         match self {
-            Plugin::NodeResourcesFit => Code::Unschedulable,
+            Plugin::NodeResourcesFit | Plugin::InterPodAffinity => Code::Unschedulable,
             _ => Code::UnschedulableAndUnresolvable,
         }
     }

@@ -781,6 +781,9 @@ impl<'s> Simulation<'s> {
                     let t = spec.template(self.cluster.pods[pod.idx()].template);
                     self.cluster.bind(pod, node, t, now);
                     self.sched.forget_nomination(pod);
+                    if self.sched.inter_pod_enabled() {
+                        self.events.pods_bound = true;
+                    }
                     if let Some(inv) = &mut self.inv {
                         inv.bound(spec, &self.cluster, pod, node, now);
                     }

@@ -163,3 +163,64 @@ pub(super) fn check_delay(cx: &mut Ctx, d: &raw::Delay, path: &Path) -> DelayDis
         }
     }
 }
+
+/// The API server's checks of `podAffinity`/`podAntiAffinity` (k/k
+/// `validatePodAffinityTerm`, `ValidateLabelSelector`): a non-empty topology key, label
+/// selector operators In/NotIn (with values) and Exists/DoesNotExist (without), and preferred
+/// weights from 1 to 100.
+pub(super) fn check_pod_affinity(
+    cx: &mut Ctx,
+    a: &crate::model::pod_affinity::PodAffinity,
+    base: &Path,
+) {
+    use crate::model::pod_affinity::PodAffinityTerm;
+    let term = |cx: &mut Ctx, t: &PodAffinityTerm, p: Path| {
+        if t.topology_key.is_empty() {
+            cx.err(
+                p.field("topology_key"),
+                "expected a non-empty topology key (a node label such as kubernetes.io/hostname)",
+            );
+        }
+        let Some(sel) = &t.label_selector else {
+            return;
+        };
+        for (j, r) in sel.match_expressions.iter().enumerate() {
+            let rp = p
+                .field("label_selector")
+                .field("match_expressions")
+                .index(j);
+            if r.key.is_empty() {
+                cx.err(rp.field("key"), "expected a non-empty label key");
+            }
+            match r.operator {
+                SelectorOperator::In | SelectorOperator::NotIn if r.values.is_empty() => cx.err(
+                    rp.field("values"),
+                    "operators In and NotIn need at least one value",
+                ),
+                SelectorOperator::Exists | SelectorOperator::DoesNotExist
+                    if !r.values.is_empty() =>
+                {
+                    cx.err(
+                        rp.field("values"),
+                        "operators Exists and DoesNotExist take no values",
+                    )
+                }
+                SelectorOperator::Gt | SelectorOperator::Lt => cx.err(
+                    rp.field("operator"),
+                    "expected In, NotIn, Exists or DoesNotExist (a label selector has no Gt/Lt)",
+                ),
+                _ => {}
+            }
+        }
+    };
+    for (i, t) in a.required.iter().enumerate() {
+        term(cx, t, base.field("required").index(i));
+    }
+    for (i, w) in a.preferred.iter().enumerate() {
+        let p = base.field("preferred").index(i);
+        if !(1..=100).contains(&w.weight) {
+            cx.err(p.field("weight"), "expected a weight from 1 to 100");
+        }
+        term(cx, &w.pod_affinity_term, p.field("pod_affinity_term"));
+    }
+}

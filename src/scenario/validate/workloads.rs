@@ -7,7 +7,7 @@
 //! validation) or the size limits that must pass before copies are expanded (`limits`).
 
 use super::Ctx;
-use super::checks::{check_terms, check_tolerations, index_names};
+use super::checks::{check_pod_affinity, check_terms, check_tolerations, index_names};
 use super::images::Catalog;
 use crate::model::labels::HOSTNAME_LABEL;
 use crate::model::windows::IsolationMode;
@@ -261,6 +261,14 @@ pub(super) fn template(
         }
         None => (None, Vec::new()),
     };
+    for (field, a) in [
+        ("pod_affinity", &t.pod_affinity),
+        ("pod_anti_affinity", &t.pod_anti_affinity),
+    ] {
+        if let Some(a) = a.as_deref() {
+            check_pod_affinity(cx, a, &tp.field(field));
+        }
+    }
     let per_node_labels = node_selector.contains_key(HOSTNAME_LABEL)
         || required
             .iter()
@@ -341,6 +349,9 @@ pub(super) fn template(
         // Set with the priority by `priority_classes::apply`.
         preemption_policy: PreemptionPolicy::PreemptLowerPriority,
         admission_error: conflict,
+        labels: t.labels.clone(),
+        pod_affinity: t.pod_affinity.as_deref().cloned().unwrap_or_default(),
+        pod_anti_affinity: t.pod_anti_affinity.as_deref().cloned().unwrap_or_default(),
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod default_preemption;
 pub mod image_locality;
+pub mod inter_pod_affinity;
 pub mod node_affinity;
 pub mod node_resources_balanced_allocation;
 pub mod node_resources_fit;
@@ -83,6 +84,7 @@ pub mod weights {
     pub const NODE_RESOURCES_BALANCED_ALLOCATION: i64 = 1;
     pub const POD_TOPOLOGY_SPREAD: i64 = 2;
     pub const IMAGE_LOCALITY: i64 = 1;
+    pub const INTER_POD_AFFINITY: i64 = 2;
 }
 
 /// `helper.DefaultNormalizeScore`: scale to 0..=max by the largest score; `reverse` flips it
