@@ -196,14 +196,6 @@ fn validate(name: &str, text: &str) -> (i32, String) {
     )
 }
 
-/// 1-based line and column of the first `needle` in `text`.
-fn pos(text: &str, needle: &str) -> (usize, usize) {
-    let i = text.find(needle).expect("needle present");
-    let line = text[..i].matches('\n').count() + 1;
-    let col = i - text[..i].rfind('\n').map_or(0, |p| p + 1) + 1;
-    (line, col)
-}
-
 #[test]
 fn bad_disk_settings_are_errors_with_positions() {
     let cases = [
@@ -253,7 +245,7 @@ fn bad_disk_settings_are_errors_with_positions() {
     for (name, text, needle, message) in cases {
         let (code, err) = validate(name, &text);
         assert_eq!(code, 2, "{name}: {err}");
-        let (l, c) = pos(&text, needle);
+        let (l, c) = pos_of(&text, needle);
         let want = format!("{name}:{l}:{c}: {message}");
         assert!(
             err.lines().any(|x| x == want),

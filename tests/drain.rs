@@ -7,7 +7,6 @@
 mod common;
 use common::*;
 use hybridsim::model::cluster::{PodPhase, Termination};
-use hybridsim::scenario;
 
 /// Pools `old` (2 nodes of 4 cpu) and `spare` (1 node of 8 cpu: room for all 4 pods), image preloaded and start delay 0:
 /// a pod is Ready the instant it binds. `spare` is cordoned at 0 s so the workload, created at
@@ -198,19 +197,7 @@ fn budgets_that_cannot_be_met_or_are_malformed_are_errors_with_positions() {
         ),
     ];
     for (budget, needle, want) in cases {
-        let text = cluster(budget, "");
-        let err = match scenario::load_str(&text, "t.ron") {
-            Ok(_) => panic!("{budget} validated"),
-            Err(e) => e.to_string(),
-        };
-        let i = text.find(needle).unwrap();
-        let line = text[..i].matches('\n').count() + 1;
-        let col = i - text[..i].rfind('\n').map_or(0, |p| p + 1) + 1;
-        let at = format!("t.ron:{line}:{col}: ");
-        assert!(
-            err.lines().any(|l| l.starts_with(&at) && l.contains(want)),
-            "{budget}: want {at}…{want}\ngot {err}"
-        );
+        assert_error_at(&cluster(budget, ""), needle, want);
     }
 }
 

@@ -71,15 +71,6 @@ fn a_job_that_reaches_its_active_deadline_deletes_its_running_pod() {
     assert_eq!(out.cluster.pods.len(), 1);
 }
 
-/// 1-based (line, column) of the first occurrence of `needle` (the offending value), found in
-/// the test's own text.
-fn pos_of(text: &str, needle: &str) -> (usize, usize) {
-    let i = text.find(needle).expect("needle present");
-    let line = text[..i].matches('\n').count() + 1;
-    let col = i - text[..i].rfind('\n').map_or(0, |p| p + 1) + 1;
-    (line, col)
-}
-
 #[test]
 fn bad_job_fields_are_reported_at_their_position_with_what_was_expected() {
     let job = |workload: &str, extra: &str| {

@@ -4,7 +4,6 @@
 mod common;
 use common::*;
 use hybridsim::model::cluster::{PodPhase, Termination};
-use hybridsim::scenario;
 
 /// Two Linux nodes `p-0`, `p-1` (4 cpu each), a 1-layer image that pulls in 0 s (the layer is
 /// preloaded), start delay 0: a bound pod is Ready the instant it binds.
@@ -237,14 +236,9 @@ fn node_actions_naming_what_does_not_exist_are_errors_with_positions() {
             r#"(name: "a", template: (containers: [(image: "app:1")]))"#,
             &format!(r#"(at: "1s", action: {action})"#),
         );
-        let err = match scenario::load_str(&text, "t.ron") {
-            Ok(_) => panic!("{action} validated"),
-            Err(e) => e.to_string(),
-        };
+        let err = load_errors(&text);
         // Line and column of the offending value, found in the text itself.
-        let i = text.find(needle).unwrap();
-        let line = text[..i].matches('\n').count() + 1;
-        let col = i - text[..i].rfind('\n').map_or(0, |p| p + 1) + 1;
+        let (line, col) = pos_of(&text, needle);
         let at = format!("t.ron:{line}:{col}: ");
         assert!(
             err.lines().any(|l| l.starts_with(&at) && l.ends_with(want)),

@@ -8,7 +8,6 @@ mod common;
 use common::*;
 use hybridsim::model::cluster::{NodeState, PodPhase, Reason, Termination};
 use hybridsim::model::windows::OS_MISMATCH_MESSAGE;
-use hybridsim::scenario;
 
 /// A Linux system pool and a Windows pool `win` of `count` WS2019 nodes (17763.5000, 4 cpu,
 /// provisioning exactly 300 s). `web` (created at 10 s) runs `replicas` pods of 3 cpu, so one
@@ -304,17 +303,6 @@ fn bad_upgrade_actions_are_errors_with_their_position() {
     ];
     for (action, needle, want) in cases {
         let text = cluster(3, 1, "", &format!(r#"(at: "100s", action: {action})"#));
-        let err = match scenario::load_str(&text, "t.ron") {
-            Ok(_) => panic!("{action} validated"),
-            Err(e) => e.to_string(),
-        };
-        let i = text.find(needle).unwrap();
-        let line = text[..i].matches('\n').count() + 1;
-        let col = i - text[..i].rfind('\n').map_or(0, |p| p + 1) + 1;
-        let at = format!("t.ron:{line}:{col}: ");
-        assert!(
-            err.lines().any(|l| l.starts_with(&at) && l.contains(want)),
-            "{action}: want {at}…{want}\ngot {err}"
-        );
+        assert_error_at(&text, needle, want);
     }
 }

@@ -150,16 +150,6 @@ fn an_update_template_rolls_like_an_update_image() {
     assert_eq!(out.rollouts[0].completed, Some(110_000));
 }
 
-/// 1-based (line, column) of the first `needle` after `after` in `text`, found independently
-/// of the simulator's locator.
-fn pos_of(text: &str, needle: &str, after: &str) -> (usize, usize) {
-    let start = text.find(after).expect("anchor present");
-    let i = start + text[start..].find(needle).expect("needle present");
-    let line = text[..i].matches('\n').count() + 1;
-    let col = i - text[..i].rfind('\n').map_or(0, |p| p + 1) + 1;
-    (line, col)
-}
-
 /// `hybridsim validate` on `text`: exit code 2 and a line `FILE:LINE:COL: message` at the
 /// position of `needle` (after `after`).
 fn rejects(name: &str, text: &str, needle: &str, after: &str, message: &str) {
@@ -176,7 +166,7 @@ fn rejects(name: &str, text: &str, needle: &str, after: &str, message: &str) {
         .unwrap()
         .replace(&path.display().to_string(), name);
     assert_eq!(out.status.code(), Some(2), "{name}: {err}");
-    let (l, c) = pos_of(text, needle, after);
+    let (l, c) = pos_after(text, needle, after);
     let want = format!("{name}:{l}:{c}: {message}");
     assert!(
         err.lines().any(|line| line == want),

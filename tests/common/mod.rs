@@ -44,3 +44,38 @@ pub fn linux_scenario(pool_extra: &str, rest: &str, duration: &str) -> String {
 )"#
     )
 }
+
+/// 1-based (line, column) of the first `needle` in `text`: where an error about that value must
+/// point, found in the test's own text independently of the simulator's locator.
+pub fn pos_of(text: &str, needle: &str) -> (usize, usize) {
+    pos_after(text, needle, "")
+}
+
+/// As `pos_of`, for the first `needle` after the first `after`.
+pub fn pos_after(text: &str, needle: &str, after: &str) -> (usize, usize) {
+    let start = text.find(after).expect("anchor present");
+    let i = start + text[start..].find(needle).expect("needle present");
+    let line = text[..i].matches('\n').count() + 1;
+    let col = i - text[..i].rfind('\n').map_or(0, |p| p + 1) + 1;
+    (line, col)
+}
+
+/// The load errors of `text` read as file `t.ron`; panics if it validates.
+pub fn load_errors(text: &str) -> String {
+    match scenario::load_str(text, "t.ron") {
+        Ok(_) => panic!("validated:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Asserts that loading `text` reports, at the position of the first `needle`, an error line
+/// that contains `want`.
+pub fn assert_error_at(text: &str, needle: &str, want: &str) {
+    let err = load_errors(text);
+    let (line, col) = pos_of(text, needle);
+    let at = format!("t.ron:{line}:{col}: ");
+    assert!(
+        err.lines().any(|l| l.starts_with(&at) && l.contains(want)),
+        "want {at}…{want}\ngot {err}"
+    );
+}
