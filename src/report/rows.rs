@@ -735,10 +735,7 @@ impl StartupCdf {
     const TAIL: [&'static str; 4] = ["os", "latency_s", "fraction", "pods"];
 
     pub fn header(&self) -> Vec<String> {
-        let mut h = vec!["variant".to_string()];
-        h.extend(self.params.iter().cloned());
-        h.extend(Self::TAIL.map(String::from));
-        h
+        group_header(&self.params, &Self::TAIL)
     }
 
     pub fn write(&self) -> io::Result<Vec<u8>> {
@@ -749,16 +746,10 @@ impl StartupCdf {
     pub fn read(bytes: &[u8]) -> Result<StartupCdf, String> {
         let file = Self::FILE;
         let (h, recs) = records(bytes, file)?;
-        let names: Vec<&str> = h.iter().collect();
-        let n = names.len();
-        if n < 5 || names[0] != "variant" || names[n - 4..] != Self::TAIL {
-            return Err(format!(
-                "{file}: line 1: expected `variant`, the swept paths, then `{}`",
-                Self::TAIL.join(",")
-            ));
-        }
+        let params = group_params(file, &h, &Self::TAIL)?;
+        let n = h.len();
         let mut t = StartupCdf {
-            params: names[1..n - 4].iter().map(|s| s.to_string()).collect(),
+            params,
             rows: Vec::with_capacity(recs.len()),
         };
         for rec in &recs {
@@ -773,6 +764,28 @@ impl StartupCdf {
         }
         Ok(t)
     }
+}
+
+/// The header of a per-group table: `variant`, the swept paths, then the table's own columns.
+fn group_header(params: &[String], tail: &[&str]) -> Vec<String> {
+    let mut h = vec!["variant".to_string()];
+    h.extend(params.iter().cloned());
+    h.extend(tail.iter().map(|c| c.to_string()));
+    h
+}
+
+/// Checks a per-group table's header (`group_header`) and returns its swept paths, the
+/// columns between `variant` and the table's own.
+fn group_params(file: &str, h: &csv::StringRecord, tail: &[&str]) -> Result<Vec<String>, String> {
+    let names: Vec<&str> = h.iter().collect();
+    let (n, t) = (names.len(), tail.len());
+    if n < t + 1 || names[0] != "variant" || names[n - t..] != *tail {
+        return Err(format!(
+            "{file}: line 1: expected `variant`, the swept paths, then `{}`",
+            tail.join(",")
+        ));
+    }
+    Ok(names[1..n - t].iter().map(|s| s.to_string()).collect())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -831,10 +844,7 @@ impl VariantSeries {
     const TAIL: [&'static str; 8] = ["series", "time_s", "runs", "mean", "lo", "hi", "min", "max"];
 
     pub fn header(&self) -> Vec<String> {
-        let mut h = vec!["variant".to_string()];
-        h.extend(self.params.iter().cloned());
-        h.extend(Self::TAIL.map(String::from));
-        h
+        group_header(&self.params, &Self::TAIL)
     }
 
     pub fn write(&self) -> io::Result<Vec<u8>> {
@@ -846,18 +856,10 @@ impl VariantSeries {
     pub fn read(bytes: &[u8]) -> Result<VariantSeries, String> {
         let file = Self::FILE;
         let (h, recs) = records(bytes, file)?;
-        let names: Vec<&str> = h.iter().collect();
-        let n = names.len();
-        let t = Self::TAIL.len();
-        if n < t + 1 || names[0] != "variant" || names[n - t..] != Self::TAIL {
-            return Err(format!(
-                "{file}: line 1: expected `variant`, the swept paths, then `{}`",
-                Self::TAIL.join(",")
-            ));
-        }
-        let p = n - t;
+        let params = group_params(file, &h, &Self::TAIL)?;
+        let p = params.len() + 1;
         let mut out = VariantSeries {
-            params: names[1..p].iter().map(|s| s.to_string()).collect(),
+            params,
             rows: Vec::with_capacity(recs.len()),
         };
         for rec in &recs {
