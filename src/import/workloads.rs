@@ -152,11 +152,7 @@ pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError
             }
             Kind::ReplicaSet(rs) => {
                 if let Some(owner) = owner_present(&rs.metadata, &ns, &present) {
-                    out.skipped.push(Skipped {
-                        origin: o.origin.clone(),
-                        id: o.id.to_string(),
-                        why: format!("managed by {owner}, which is imported"),
-                    });
+                    out.skipped.push(managed_by(o, &owner));
                     Ok(None)
                 } else {
                     let s = rs.spec.clone();
@@ -196,11 +192,7 @@ pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError
             }
             Kind::Pod(p) => {
                 if let Some(owner) = owner_present(&p.metadata, &ns, &present) {
-                    out.skipped.push(Skipped {
-                        origin: o.origin.clone(),
-                        id: o.id.to_string(),
-                        why: format!("managed by {owner}, which is imported"),
-                    });
+                    out.skipped.push(managed_by(o, &owner));
                     Ok(None)
                 } else if let Some(g) = groups.iter().find(|g| g.pods.contains(&o.id)) {
                     if g.pods[0] != o.id {
@@ -272,11 +264,7 @@ pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError
             }
             Kind::Job(j) => {
                 if let Some(owner) = owner_present(&j.metadata, &ns, &present) {
-                    out.skipped.push(Skipped {
-                        origin: o.origin.clone(),
-                        id: o.id.to_string(),
-                        why: format!("managed by {owner}, which is imported"),
-                    });
+                    out.skipped.push(managed_by(o, &owner));
                     Ok(None)
                 } else {
                     match &j.spec {
@@ -719,6 +707,15 @@ fn replicas(r: Option<i32>) -> Result<u32, String> {
 /// The controller of an object, when that controller is among the inputs: a ReplicaSet
 /// created by a Deployment is named `DEPLOYMENT-HASH`, so a Pod of an imported Deployment is
 /// recognised through its ReplicaSet even when the ReplicaSet itself is not in the inputs.
+/// The skip entry of an object whose owner is imported too (the owner stands for it).
+fn managed_by(o: &Object, owner: &str) -> Skipped {
+    Skipped {
+        origin: o.origin.clone(),
+        id: o.id.to_string(),
+        why: format!("managed by {owner}, which is imported"),
+    }
+}
+
 fn owner_present(
     meta: &ObjectMeta,
     ns: &str,
