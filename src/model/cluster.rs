@@ -306,6 +306,9 @@ pub struct Cluster {
     /// pool's spec: while 0, every per-pool cache of label-based filter results holds
     /// (the common case; the scheduler checks it before its pool shortcuts).
     pub off_build: Vec<u32>,
+    /// The sum of `off_build`: while 0 (every scenario without upgrades or patches), the
+    /// per-node build checks on the scheduler's hot path are one compare.
+    off_build_total: u32,
     /// The `node.kubernetes.io/windows-build` values of builds nodes carry that no pool's
     /// spec has, so a label lookup borrows a string instead of formatting one.
     build_labels: Vec<(WinVersion, String)>,
@@ -349,6 +352,9 @@ impl Cluster {
     /// Whether `node`'s build label differs from its pool spec's (after an upgrade).
     #[inline]
     pub fn off_pool_build(&self, spec: &super::Spec, node: NodeId) -> bool {
+        if self.off_build_total == 0 {
+            return false;
+        }
         let n = &self.nodes[node.idx()];
         self.off_build.get(n.pool.idx()).is_some_and(|&c| c > 0)
             && !Self::same_build(n.version, spec.pool(n.pool).version)
@@ -356,6 +362,7 @@ impl Cluster {
 
     /// `node`'s `node.kubernetes.io/windows-build` value when it differs from its pool
     /// spec's (None otherwise: the pool's labels hold it). Allocation-free.
+    #[inline]
     pub fn build_label(&self, spec: &super::Spec, node: NodeId) -> Option<&str> {
         if !self.off_pool_build(spec, node) {
             return None;
@@ -397,9 +404,18 @@ impl Cluster {
         let c = &mut self.off_build[pool.idx()];
         if on {
             *c += 1;
+            self.off_build_total += 1;
         } else {
             *c -= 1;
+            self.off_build_total -= 1;
         }
+    }
+
+    /// Whether some node carries another build than its pool spec (an upgrade or patch is
+    /// under way or left nodes behind).
+    #[inline]
+    pub fn any_off_build(&self) -> bool {
+        self.off_build_total > 0
     }
 
     pub fn node(&self, id: NodeId) -> &Node {

@@ -350,7 +350,30 @@ impl Scheduler {
         Self::compute_static(t, pool, &pool.labels)
     }
 
+    /// The static filters' result for `node`: the per-(template, pool) cache when no node
+    /// differs from its pool (the common case, inlined into the filter loop), else
+    /// `static_for_node`.
+    #[inline]
     fn static_for(
+        &mut self,
+        spec: &Spec,
+        cluster: &Cluster,
+        tid: TemplateId,
+        node: NodeId,
+    ) -> StaticFit {
+        if !self.per_node[tid.idx()] && cluster.taint_overlay.is_empty() && !cluster.any_off_build()
+        {
+            let slot = tid.idx() * self.npools + cluster.node(node).pool.idx();
+            let r = self.static_fit[slot];
+            if r != StaticFit::Unknown {
+                return r;
+            }
+        }
+        self.static_for_node(spec, cluster, tid, node)
+    }
+
+    #[inline(never)]
+    fn static_for_node(
         &mut self,
         spec: &Spec,
         cluster: &Cluster,
@@ -556,7 +579,7 @@ impl Scheduler {
             // With per-node taints or builds a pool's run is no longer uniform: no skipping.
             if !self.per_node[tid.idx()]
                 && cluster.taint_overlay.is_empty()
-                && cluster.off_build[n.pool.idx()] == 0
+                && (!cluster.any_off_build() || cluster.off_build[n.pool.idx()] == 0)
             {
                 let slot = row + n.pool.idx();
                 if self.static_fit[slot] == StaticFit::Unknown {
@@ -669,46 +692,41 @@ impl Scheduler {
     fn failure_message(&mut self, spec: &Spec, total: usize, messages: &mut Messages) -> u32 {
         let h = &self.hist;
         let mut entries: Vec<(u32, String)> = Vec::new();
-        let mut push = |c: u32, s: String| {
+        // The reason text is built only for a plugin that rejected some node.
+        let mut push = |c: u32, s: &dyn Fn() -> String| {
             if c > 0 {
-                entries.push((c, s));
+                entries.push((c, s()));
             }
         };
-        push(h.unschedulable, node_unschedulable::REASON.to_string());
+        push(h.unschedulable, &|| node_unschedulable::REASON.to_string());
         for (p, pool) in spec.pools.iter().enumerate() {
             for (i, taint) in pool.taints.iter().enumerate() {
-                push(
-                    h.taints[self.taint_offset[p] + i],
-                    taint_toleration::reason(taint),
-                );
+                push(h.taints[self.taint_offset[p] + i], &|| {
+                    taint_toleration::reason(taint)
+                });
             }
         }
-        push(
-            h.not_ready,
-            taint_toleration::reason(&Taint::new(NOT_READY_TAINT, "", TaintEffect::NoSchedule)),
-        );
+        push(h.not_ready, &|| {
+            taint_toleration::reason(&Taint::new(NOT_READY_TAINT, "", TaintEffect::NoSchedule))
+        });
         for name in &h.node_taint_names {
-            push(1, name.clone());
+            push(1, &|| name.clone());
         }
-        push(h.affinity, node_affinity::REASON.to_string());
-        push(h.cpu, node_resources_fit::INSUFFICIENT_CPU.to_string());
-        push(
-            h.memory,
-            node_resources_fit::INSUFFICIENT_MEMORY.to_string(),
-        );
-        push(h.pods, node_resources_fit::TOO_MANY_PODS.to_string());
-        push(
-            h.pod_affinity,
-            inter_pod_affinity::REASON_AFFINITY.to_string(),
-        );
-        push(
-            h.pod_anti_affinity,
-            inter_pod_affinity::REASON_ANTI_AFFINITY.to_string(),
-        );
-        push(
-            h.existing_anti_affinity,
-            inter_pod_affinity::REASON_EXISTING_ANTI_AFFINITY.to_string(),
-        );
+        push(h.affinity, &|| node_affinity::REASON.to_string());
+        push(h.cpu, &|| node_resources_fit::INSUFFICIENT_CPU.to_string());
+        push(h.memory, &|| {
+            node_resources_fit::INSUFFICIENT_MEMORY.to_string()
+        });
+        push(h.pods, &|| node_resources_fit::TOO_MANY_PODS.to_string());
+        push(h.pod_affinity, &|| {
+            inter_pod_affinity::REASON_AFFINITY.to_string()
+        });
+        push(h.pod_anti_affinity, &|| {
+            inter_pod_affinity::REASON_ANTI_AFFINITY.to_string()
+        });
+        push(h.existing_anti_affinity, &|| {
+            inter_pod_affinity::REASON_EXISTING_ANTI_AFFINITY.to_string()
+        });
         // Two pools with an identical taint report it once, summed, as upstream keys the
         // histogram by reason string.
         let mut merged: BTreeMap<String, u32> = BTreeMap::new();
@@ -828,18 +846,10 @@ impl Scheduler {
         self.s_taint.clear();
         self.s_aff.clear();
         self.scores.clear();
-        let row = tid.idx() * self.npools;
         for k in 0..n {
             let node = self.feasible[k];
-            let st = if self.per_node[tid.idx()]
-                || cluster.taint_overlay.get(node).is_some()
-                || cluster.off_pool_build(spec, node)
-            {
-                self.static_for(spec, cluster, tid, node)
-            } else {
-                // Feasible nodes passed the static filters, so the cache is filled.
-                self.static_fit[row + cluster.node(node).pool.idx()]
-            };
+            // Feasible nodes passed the static filters, so the common case is a cache hit.
+            let st = self.static_for(spec, cluster, tid, node);
             let (prefer, affinity) = match st {
                 StaticFit::Pass { prefer, affinity } => (prefer, affinity),
                 _ => (0, 0),
