@@ -337,3 +337,84 @@ fn plot_dir_redraws_a_run_identically_from_its_files() {
         assert_eq!(&read(&d.join(n)), b, "{n} differs after `plot`");
     }
 }
+
+/// `<circle` elements of an SVG with their centres (cx, cy).
+fn circles(svg: &str) -> Vec<(f64, f64)> {
+    let attr = |tag: &str, name: &str| -> f64 {
+        let at = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        tag[at..at + tag[at..].find('"').unwrap()].parse().unwrap()
+    };
+    svg.match_indices("<circle")
+        .map(|(i, _)| {
+            let tag = &svg[i..i + svg[i..].find('>').unwrap()];
+            (attr(tag, "cx"), attr(tag, "cy"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_startup_slo_is_drawn_on_its_os_panel_by_run_compare_and_plot_dir() {
+    // taint-strategies asserts "windows p99 startup < 15m": an upper bound on the Windows p99,
+    // so the SLO is 900 s on the Windows panel, with its target at fraction 0.99.
+    let d = tmp("slo-run");
+    let f = "scenarios/taint-strategies.ron";
+    ok(&["run", f, "--out", d.to_str().unwrap(), "--plots", "-q"]);
+    let summary: serde_json::Value = serde_json::from_str(&text(&d.join("summary.json"))).unwrap();
+    assert_eq!(
+        summary["slo"],
+        serde_json::json!([{"assertion": "windows p99 startup < 15m", "os": "windows",
+                            "stat": "p99", "seconds": 900.0}])
+    );
+    let cdf = text(&d.join("startup_cdf.svg"));
+    // (SVG text escapes `<`.)
+    assert!(
+        cdf.contains("SLO: windows p99 startup &lt; 15m"),
+        "no SLO legend"
+    );
+    // The run has pods on both OSes: three panels of 560 px, Windows the third (x from 1120).
+    // The only circle of a CDF is the SLO's target, so exactly one, in that panel.
+    let c = circles(&cdf);
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert!(
+        c[0].0 > 1120.0,
+        "target at x = {} is not on the Windows panel",
+        c[0].0
+    );
+    // plot DIR reads the SLO back from summary.json and draws the same bytes.
+    let before = read(&d.join("startup_cdf.png"));
+    std::fs::remove_file(d.join("startup_cdf.png")).unwrap();
+    ok(&["plot", d.to_str().unwrap()]);
+    assert_eq!(read(&d.join("startup_cdf.png")), before);
+
+    // compare keeps the SLO in compare.json and draws it on its own Windows panel.
+    let d = tmp("slo-compare");
+    ok(&[
+        "compare",
+        f,
+        "--seeds",
+        "1",
+        "--out",
+        d.to_str().unwrap(),
+        "--plots",
+        "-q",
+    ]);
+    let agg: serde_json::Value = serde_json::from_str(&text(&d.join("compare.json"))).unwrap();
+    assert_eq!(agg["slo"][0]["seconds"], 900.0);
+    let c = circles(&text(&d.join("startup_cdf.svg")));
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert!(c[0].0 > 1120.0, "target at x = {}", c[0].0);
+
+    // A scenario without latency assertions draws no SLO and writes no `slo` key.
+    let d = tmp("slo-none");
+    ok(&[
+        "run",
+        "scenarios/morning-peak.ron",
+        "--out",
+        d.to_str().unwrap(),
+        "--plots",
+        "-q",
+    ]);
+    assert!(!text(&d.join("summary.json")).contains("\"slo\""));
+    let cdf = text(&d.join("startup_cdf.svg"));
+    assert!(!cdf.contains("SLO:") && circles(&cdf).is_empty());
+}

@@ -143,6 +143,7 @@ fn two_runs() -> (PlanMeta, Vec<RunRecord>) {
             params: vec![],
         }],
         seeds: vec![1, 2],
+        slo: vec![],
     };
     let series = |vals: [[u32; 3]; 7]| RunSeries {
         times_ms: vec![0, 60_000, 120_000],

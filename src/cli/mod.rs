@@ -511,10 +511,13 @@ struct RunArgs {
 }
 
 fn run(a: &RunArgs) -> ExitCode {
-    let spec = if a.variant.is_none() && a.sets.is_empty() {
-        match load(&a.file) {
-            Ok(s) => s,
-            Err(code) => return code,
+    let (spec, assertions) = if a.variant.is_none() && a.sets.is_empty() {
+        match crate::experiment::load(&a.file) {
+            Ok(loaded) => (loaded.base, loaded.assertions),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
         }
     } else {
         let sets: Vec<(String, String)> = a
@@ -557,7 +560,8 @@ fn run(a: &RunArgs) -> ExitCode {
     }
     let wall = started.elapsed();
     spinner.finish_and_clear();
-    let summary = report::Summary::new(&spec, &result);
+    let mut summary = report::Summary::new(&spec, &result);
+    summary.slo = crate::experiment::assertions::slo_lines(&assertions);
     let mut written = Vec::new();
     if let Some(dir) = &a.out {
         let files = match report::run_files(&spec, &result, &summary, a.plots) {

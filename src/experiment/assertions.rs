@@ -164,6 +164,27 @@ pub fn parse(text: &str) -> Result<Assertion, String> {
     })
 }
 
+/// The assertions that bound a startup-latency statistic from above, as the CDF plots draw
+/// them: `[apps.]startup_latency_s.OS.STAT` with `<` or `<=`. A lower bound on a latency or
+/// an equality is not an SLO a CDF can show, and other metrics have no latency axis.
+pub fn slo_lines(assertions: &[Assertion]) -> Vec<crate::report::SloLine> {
+    assertions
+        .iter()
+        .filter(|a| matches!(a.op, Op::Lt | Op::Le))
+        .filter_map(|a| {
+            let path = a.metric.strip_prefix("apps.").unwrap_or(&a.metric);
+            let rest = path.strip_prefix("startup_latency_s.")?;
+            let (os, stat) = rest.split_once('.')?;
+            (OS.contains(&os) && STATS.contains(&stat)).then(|| crate::report::SloLine {
+                assertion: a.text.clone(),
+                os: os.to_string(),
+                stat: stat.to_string(),
+                seconds: a.value,
+            })
+        })
+        .collect()
+}
+
 /// Looks up a dotted path in a summary's JSON. Keys may themselves contain dots (workload
 /// names can): at each level the longest run of segments that names a key wins.
 pub fn lookup<'v>(summary: &'v Value, metric: &str) -> Result<&'v Value, String> {
@@ -243,6 +264,51 @@ pub fn evaluate(a: &Assertion, summary: &Value) -> Result<Outcome, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_upper_bounds_on_a_startup_statistic_become_slo_lines() {
+        let a: Vec<Assertion> = [
+            // Friendly form: 5 m = 300 s on the Windows panel.
+            "windows p99 startup < 5m",
+            // Path form with the compare-only `apps.` prefix, `<=`, 90 s on every pod.
+            "apps.startup_latency_s.all.p50 <= 90s",
+            // A lower bound on a latency, an equality, and a non-latency metric: no line.
+            "linux p90 startup > 1s",
+            "startup_latency_s.linux.max == 10",
+            "no ErrImagePull",
+            "cost.total < 100",
+        ]
+        .iter()
+        .map(|t| parse(t).unwrap())
+        .collect();
+        let lines = slo_lines(&a);
+        let got: Vec<(&str, &str, f64, Option<f64>)> = lines
+            .iter()
+            .map(|l| (l.os.as_str(), l.stat.as_str(), l.seconds, l.fraction()))
+            .collect();
+        // p99 → the curve must reach 99/100; p50 → 50/100.
+        assert_eq!(
+            got,
+            vec![
+                ("windows", "p99", 300.0, Some(0.99)),
+                ("all", "p50", 90.0, Some(0.5)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_max_slo_targets_every_pod_and_a_mean_slo_no_fraction() {
+        let a: Vec<Assertion> = ["max startup < 10m", "windows mean startup <= 2m"]
+            .iter()
+            .map(|t| parse(t).unwrap())
+            .collect();
+        let f: Vec<(f64, Option<f64>)> = slo_lines(&a)
+            .iter()
+            .map(|l| (l.seconds, l.fraction()))
+            .collect();
+        // max: every Ready pod by 600 s, fraction 1; mean: a CDF shows no mean.
+        assert_eq!(f, vec![(600.0, Some(1.0)), (120.0, None)]);
+    }
 
     #[test]
     fn the_three_forms_parse_to_a_metric_path_in_seconds() {

@@ -141,13 +141,15 @@ pub fn load(path: &FsPath) -> Result<Loaded, ScenarioErrors> {
 
 /// What `run --variant NAME --set PATH=VALUE ...` simulates: the scenario as written (or its
 /// declared variant `variant`), with each `(path, value)` overlaid in order exactly as `sweep`
-/// overlays one combination of its values, and validated again. Errors are whole messages.
+/// overlays one combination of its values, and validated again; with the scenario's
+/// assertions (a variant keeps them). Errors are whole messages.
 pub fn load_variant(
     path: &FsPath,
     variant: Option<&str>,
     sets: &[(String, String)],
-) -> Result<Spec, String> {
+) -> Result<(Spec, Vec<Assertion>), String> {
     let loaded = load(path).map_err(|e| e.to_string())?;
+    let assertions = loaded.assertions.clone();
     let chosen = match variant {
         None => VariantSpec {
             name: IMPLICIT_BASELINE.into(),
@@ -181,7 +183,7 @@ pub fn load_variant(
         }
     };
     if sets.is_empty() {
-        return Ok(chosen.spec);
+        return Ok((chosen.spec, assertions));
     }
     let one = Loaded {
         variants: vec![chosen],
@@ -194,7 +196,8 @@ pub fn load_variant(
     // One variant × one combination × one seed: the plan's only spec. The seed is the
     // caller's business (`run --seed`), so any value does here.
     let plan = Plan::sweep(&one, &sets, vec![0]).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(plan.specs.into_iter().next().expect("one group"))
+    let spec = plan.specs.into_iter().next().expect("one group");
+    Ok((spec, assertions))
 }
 
 /// `load` on text already read; `file` names it in errors and anchors relative paths.
@@ -310,6 +313,10 @@ pub struct PlanMeta {
     pub params: Vec<String>,
     pub groups: Vec<GroupMeta>,
     pub seeds: Vec<u64>,
+    /// The scenario's startup-latency SLOs, for the plots (`assertions::slo_lines`).
+    /// Omitted when none, so plans without them keep their shard bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slo: Vec<report::SloLine>,
 }
 
 impl PlanMeta {
@@ -478,6 +485,7 @@ impl Plan {
                 params: sets.iter().map(|(p, _)| p.clone()).collect(),
                 groups,
                 seeds,
+                slo: assertions::slo_lines(&loaded.assertions),
             },
             specs,
         })

@@ -337,6 +337,7 @@ fn build(
             params: params.iter().map(Param::label).collect(),
             groups,
             seeds,
+            slo: super::assertions::slo_lines(&loaded.assertions),
         },
         specs,
     })

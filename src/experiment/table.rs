@@ -145,6 +145,10 @@ pub struct Aggregates {
     pub baseline: String,
     pub ranking: Ranking,
     pub groups: Vec<GroupAgg>,
+    /// The scenario's startup-latency SLOs (`PlanMeta::slo`), redrawn by `plot DIR`.
+    /// Omitted when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slo: Vec<crate::report::SloLine>,
 }
 
 /// Per group, per metric: the value of each seed (None where the run had no value).
@@ -255,6 +259,7 @@ pub fn aggregate(meta: &PlanMeta, records: &[RunRecord], confidence: f64) -> Agg
             order: order.iter().map(|&g| meta.label(g)).collect(),
         },
         groups,
+        slo: meta.slo.clone(),
     }
 }
 
@@ -390,6 +395,7 @@ pub fn plot_data(agg: &Aggregates) -> CompareData {
         seeds: agg.seeds.len(),
         params: agg.params.clone(),
         confidence: agg.confidence,
+        slo: agg.slo.clone(),
         groups: agg
             .groups
             .iter()

@@ -22,7 +22,7 @@ pub use rows::{
 };
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-pub use summary::Summary;
+pub use summary::{SloLine, Summary};
 
 /// Milliseconds as seconds with exactly three decimals: stable text on every machine.
 pub fn secs(ms: u64) -> String {

@@ -139,6 +139,38 @@ pub struct Summary {
     /// were none, so other runs keep their bytes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub upgrades: Vec<UpgradeSummary>,
+    /// The scenario's startup-latency SLOs (its assertions that bound a startup statistic
+    /// from above), so that `plot DIR` redraws them on the CDF. Omitted when there are none;
+    /// `run` fills it, the experiments' per-run summaries leave it empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slo: Vec<SloLine>,
+}
+
+/// A startup-latency SLO as the plots draw it: the assertion `OS STAT startup < VALUE`
+/// (or its `startup_latency_s.OS.STAT` / `apps.startup_latency_s.OS.STAT` spelling, `<` or
+/// `<=`). On a CDF, a percentile SLO holds when the curve reaches `STAT / 100` at or before
+/// `seconds`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SloLine {
+    /// The assertion as written in the scenario (the legend shows it).
+    pub assertion: String,
+    /// `all`, `linux` or `windows`: the CDF panel it is drawn on.
+    pub os: String,
+    /// `p50`, `p90`, `p95`, `p99`, `max` or `mean`.
+    pub stat: String,
+    /// The bound, in seconds.
+    pub seconds: f64,
+}
+
+impl SloLine {
+    /// The fraction of pods Ready the CDF must reach by `seconds`: 0.99 for p99, 1 for max;
+    /// none for the mean (a CDF shows no mean).
+    pub fn fraction(&self) -> Option<f64> {
+        match self.stat.as_str() {
+            "max" => Some(1.0),
+            s => s.strip_prefix('p')?.parse::<f64>().ok().map(|p| p / 100.0),
+        }
+    }
 }
 
 /// What one node-pool upgrade or patch did (`controllers::upgrade::UpgradeRecord` in seconds).
@@ -482,6 +514,7 @@ impl Summary {
                     failed: u.failed.clone(),
                 })
                 .collect(),
+            slo: Vec::new(),
         }
     }
 }

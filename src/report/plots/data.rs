@@ -10,8 +10,8 @@
 //! rows, whose cells hold exactly what the files hold, so both draw the same bytes.
 
 use super::figures::{
-    BandLine, CdfFigure, FailureFigure, PoolLines, Series, TimelineFigure, VariantTimelineFigure,
-    WAITED,
+    BandLine, CdfFigure, FailureFigure, PoolLines, Series, SloMark, TimelineFigure,
+    VariantTimelineFigure, WAITED,
 };
 use crate::report::rows::VariantSeries;
 use crate::report::{PodRow, StartupCdf, Summary, Timeseries};
@@ -31,6 +31,8 @@ pub struct CompareData {
     pub groups: Vec<CompareGroup>,
     /// The confidence of the intervals (compare's `--confidence`), for the band's legend.
     pub confidence: f64,
+    /// The scenario's startup-latency SLOs, drawn on the CDF.
+    pub slo: Vec<crate::report::SloLine>,
 }
 
 /// One group (variant and swept values) of a compare or sweep.
@@ -57,6 +59,21 @@ fn cdf_points(mut lat: Vec<f64>, total: usize) -> Vec<(f64, f64)> {
     pts
 }
 
+/// The markers of `slo` on the panels whose OS keys are `keys` (panel `i` shows `keys[i]`).
+/// An SLO on an OS without a panel (no pods ran there) has nothing to be drawn against.
+fn slo_marks(slo: &[crate::report::SloLine], keys: &[&str]) -> Vec<SloMark> {
+    slo.iter()
+        .filter_map(|l| {
+            keys.iter().position(|k| *k == l.os).map(|panel| SloMark {
+                panel,
+                label: l.assertion.clone(),
+                seconds: l.seconds,
+                fraction: l.fraction(),
+            })
+        })
+        .collect()
+}
+
 /// A run's startup CDF (one panel per OS with pods) and its timeline.
 pub fn run_figures(
     summary: &Summary,
@@ -67,6 +84,7 @@ pub fn run_figures(
     // Every pod counts in the denominator, so pods that never became Ready keep the curve below
     // 1. The per-OS panels count the pods bound to a node of that OS (unbound pods have none).
     let mut panels = Vec::new();
+    let mut keys = Vec::new();
     for (os, title) in [
         ("all", "all pods"),
         ("linux", "pods on Linux nodes"),
@@ -76,6 +94,7 @@ pub fn run_figures(
         if group.is_empty() {
             continue;
         }
+        keys.push(os);
         // Each time as the file's f64 (`Secs::as_f64`), then the difference, exactly as a
         // reader of pods.csv computes it.
         let lat: Vec<f64> = group
@@ -93,6 +112,7 @@ pub fn run_figures(
     let cdf = CdfFigure {
         title: format!("{scenario} (seed {seed}): startup latency CDF"),
         panels,
+        slo: slo_marks(&summary.slo, &keys),
     };
     let time: Vec<f64> = ts.rows.iter().map(|r| r.time_s.as_f64() / 60.0).collect();
     let series_of = |v: &dyn Fn(&crate::report::TimeseriesRow) -> u32| -> Vec<(f64, f64)> {
@@ -382,6 +402,7 @@ pub fn compare_figures(data: &CompareData, cdf: &StartupCdf) -> (CdfFigure, Fail
             .push((r.latency_s.as_f64(), r.fraction.get()));
     }
     let mut panels = Vec::new();
+    let mut keys = Vec::new();
     for (os, title) in [
         ("all", "all Deployment pods"),
         ("linux", "on Linux nodes"),
@@ -398,6 +419,7 @@ pub fn compare_figures(data: &CompareData, cdf: &StartupCdf) -> (CdfFigure, Fail
             .collect();
         if os == "all" || !series.is_empty() {
             panels.push((title.to_string(), series));
+            keys.push(os);
         }
     }
     let cdf = CdfFigure {
@@ -407,6 +429,7 @@ pub fn compare_figures(data: &CompareData, cdf: &StartupCdf) -> (CdfFigure, Fail
             format!("{scenario}: startup latency CDF ({nseeds} seeds pooled) by {what}")
         },
         panels,
+        slo: slo_marks(&data.slo, &keys),
     };
     (cdf, failures)
 }
@@ -455,6 +478,7 @@ mod tests {
             params: vec![],
             groups,
             confidence: 0.95,
+            slo: Vec::new(),
         }
     }
 

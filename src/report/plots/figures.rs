@@ -61,11 +61,30 @@ pub struct CdfFigure {
     pub title: String,
     /// (panel title, lines).
     pub panels: Vec<(String, Vec<Series>)>,
+    /// SLO markers: a dashed vertical line at the bound on their panel, and for a percentile
+    /// the target point (bound, fraction) the curve must reach.
+    pub slo: Vec<SloMark>,
 }
+
+/// One startup-latency SLO on one panel of a `CdfFigure`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SloMark {
+    /// Index into `CdfFigure::panels`.
+    pub panel: usize,
+    /// The legend text (the assertion as written).
+    pub label: String,
+    /// The bound (s).
+    pub seconds: f64,
+    /// The fraction of pods Ready the curve must reach by the bound (none for a mean).
+    pub fraction: Option<f64>,
+}
+
+/// SLO lines are black and dashed: no series colour of the palette, and readable in grey.
+const SLO_COLOR: RGBColor = BLACK;
 
 impl Figure for CdfFigure {
     fn size(&self) -> (u32, u32) {
-        let names = self.legend().len() as u32;
+        let names = (self.legend().len() + self.slo_labels().len()) as u32;
         (
             560 * self.panels.len().max(1) as u32,
             540 + 26 * names.div_ceil(3),
@@ -78,9 +97,10 @@ impl Figure for CdfFigure {
     {
         let root = root.titled(&self.title, font(24)).map_err(err)?;
         let legend = self.legend();
+        let slo_labels = self.slo_labels();
         // One legend under all panels: the groups are the same in each, and a legend inside a
-        // panel would cover the curves.
-        let rows = legend.len().div_ceil(3) as i32;
+        // panel would cover the curves. SLO entries follow the groups.
+        let rows = (legend.len() + slo_labels.len()).div_ceil(3) as i32;
         let (panels, strip) = root.split_vertically(root.dim_in_pixel().1 as i32 - 26 * rows - 12);
         let areas = panels.split_evenly((1, self.panels.len().max(1)));
         let col_w = strip.dim_in_pixel().0 as i32 / 3;
@@ -96,6 +116,22 @@ impl Figure for CdfFigure {
                 .draw(&Text::new(name.clone(), (x + 36, y), font(16)))
                 .map_err(err)?;
         }
+        for (j, label) in slo_labels.iter().enumerate() {
+            let i = (legend.len() + j) as i32;
+            let (x, y) = (40 + col_w * (i % 3), 6 + 26 * (i / 3));
+            for k in 0..3 {
+                let x0 = x + 11 * k;
+                strip
+                    .draw(&PathElement::new(
+                        vec![(x0, y + 4), (x0 + 7, y + 4)],
+                        SLO_COLOR.stroke_width(2),
+                    ))
+                    .map_err(err)?;
+            }
+            strip
+                .draw(&Text::new(format!("SLO: {label}"), (x + 36, y), font(16)))
+                .map_err(err)?;
+        }
         // One x range for every panel so that they can be compared side by side. Log scale:
         // Linux pods start in seconds and Windows pods in minutes.
         let xs = self
@@ -103,7 +139,8 @@ impl Figure for CdfFigure {
             .iter()
             .flat_map(|(_, s)| s.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
         let (mut lo, mut hi) = (f64::INFINITY, 0f64);
-        for x in xs {
+        // The SLO bounds are in range too: a bound far right of every curve still shows.
+        for x in xs.chain(self.slo.iter().map(|m| m.seconds)) {
             lo = lo.min(x);
             hi = hi.max(x);
         }
@@ -115,7 +152,7 @@ impl Figure for CdfFigure {
         }
         let lo = 10f64.powf(lo.log10().floor()).max(0.1);
         let hi = (hi * 1.5).max(lo * 10.0);
-        for (area, (name, series)) in areas.iter().zip(&self.panels) {
+        for (p, (area, (name, series))) in areas.iter().zip(&self.panels).enumerate() {
             let mut chart = ChartBuilder::on(area)
                 .caption(name, font(20))
                 .margin(12)
@@ -152,6 +189,32 @@ impl Figure for CdfFigure {
                     )))
                     .map_err(err)?;
             }
+            // SLOs first, so the curves are drawn over them.
+            for m in self.slo.iter().filter(|m| m.panel == p) {
+                let x = m.seconds.max(lo);
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        vec![(x, 0.0), (x, 1.02)],
+                        8,
+                        5,
+                        SLO_COLOR.stroke_width(2),
+                    ))
+                    .map_err(err)?;
+                if let Some(f) = m.fraction {
+                    // The target: the curve must pass through the corner above and left of it.
+                    chart
+                        .draw_series(DashedLineSeries::new(
+                            vec![(lo, f), (x, f)],
+                            4,
+                            4,
+                            SLO_COLOR.stroke_width(1),
+                        ))
+                        .map_err(err)?;
+                    chart
+                        .draw_series(std::iter::once(Circle::new((x, f), 5, SLO_COLOR.filled())))
+                        .map_err(err)?;
+                }
+            }
             let n = series.len();
             for (i, s) in series.iter().enumerate() {
                 let c = self.color_of(&s.name);
@@ -178,6 +241,17 @@ impl Figure for CdfFigure {
 }
 
 impl CdfFigure {
+    /// The SLO legend entries: each assertion once, in first-seen order.
+    fn slo_labels(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for m in &self.slo {
+            if !out.contains(&m.label.as_str()) {
+                out.push(&m.label);
+            }
+        }
+        out
+    }
+
     /// Series names in first-seen order with their colours (a name keeps its colour across
     /// panels even when a panel lacks some series).
     fn legend(&self) -> Vec<(String, RGBColor)> {
