@@ -360,3 +360,255 @@ fn malformed_jobs_and_cronjobs_are_errors_naming_the_object_and_field() {
         assert!(e.contains(expect), "missing {expect:?} in:\n{e}");
     }
 }
+
+fn workload<'a>(imp: &'a Imported, name: &str) -> &'a raw::Workload {
+    imp.scenario
+        .workloads
+        .iter()
+        .find(|w| w.name == name)
+        .unwrap_or_else(|| panic!("no workload {name}"))
+}
+
+#[test]
+fn pod_disruption_budgets_land_on_the_deployments_their_selectors_match() {
+    let imp = import_ok(&["cluster/nodes.yaml", "policy/all.yaml"]);
+    let budget = |name: &str| workload(&imp, name).disruption_budget.clone();
+    // web-pdb: minAvailable "50%" over app=web → web, as written.
+    assert_eq!(
+        budget("web"),
+        Some(raw::DisruptionBudget {
+            min_available: Some(raw::IntOrPercent::Percent(50)),
+            max_unavailable: None,
+        })
+    );
+    // backend: tier In [backend] matches api's pod labels (app=api, tier=backend) only.
+    assert_eq!(
+        budget("api"),
+        Some(raw::DisruptionBudget {
+            min_available: None,
+            max_unavailable: Some(raw::IntOrPercent::Int(1)),
+        })
+    );
+    // worker-pdb: minAvailable 5 over a 3-replica Deployment without HPA: desiredHealthy 5 >
+    // 3 pods, so disruptionsAllowed is always 0, which is maxUnavailable 0.
+    assert_eq!(
+        budget("worker"),
+        Some(raw::DisruptionBudget {
+            min_available: None,
+            max_unavailable: Some(raw::IntOrPercent::Int(0)),
+        })
+    );
+    // gone selects app=retired (no such pods); everything ({} = every pod of shop) selects web
+    // and api, both already covered by the budgets listed before it.
+    let why = |id: &str| {
+        imp.skipped
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.why.clone())
+            .unwrap_or_else(|| panic!("{id} not skipped: {:?}", imp.skipped))
+    };
+    assert!(why("PodDisruptionBudget/shop/gone").contains("matches no imported Deployment"));
+    assert!(why("PodDisruptionBudget/shop/everything").contains("already covered"));
+    assert!(
+        imp.assumptions
+            .iter()
+            .any(|a| a.subjects[0] == "PodDisruptionBudget/shop/everything"
+                && a.text.contains("2 workloads (web, api)"))
+    );
+}
+
+#[test]
+fn a_limit_range_defaults_the_requests_of_containers_that_set_neither_request_nor_limit() {
+    let imp = import_ok(&["cluster/nodes.yaml", "policy/all.yaml"]);
+    let c = |name: &str| {
+        let w = workload(&imp, name);
+        (
+            w.template.containers[0].cpu.0,
+            w.template.containers[0].memory.0,
+        )
+    };
+    // LimitRange shop/defaults: default {cpu 500m, memory 512Mi}, defaultRequest {cpu 250m}.
+    // SetDefaults_LimitRangeItem makes defaultRequest.memory = default.memory = 512Mi.
+    // web sets nothing: 250 millicores, 512 × 2^20 = 536870912 bytes.
+    assert_eq!(c("web"), (250, 536_870_912));
+    // api has limits.cpu 1: pod defaulting (before admission) copies it into requests.cpu =
+    // 1000 millicores; memory has neither, so the LimitRanger gives 512Mi.
+    assert_eq!(c("api"), (1000, 536_870_912));
+    // worker is in batch, which has no LimitRange: its own 100m and 128 × 2^20 bytes.
+    assert_eq!(c("worker"), (100, 134_217_728));
+}
+
+#[test]
+fn pod_labels_and_anti_affinity_are_carried_and_the_scheduler_honours_them() {
+    let imp = import_ok(&["cluster/nodes.yaml", "policy/all.yaml"]);
+    let w = workload(&imp, "worker");
+    assert_eq!(
+        w.template.labels,
+        BTreeMap::from([("app".to_string(), "worker".to_string())])
+    );
+    let anti = w
+        .template
+        .pod_anti_affinity
+        .as_ref()
+        .expect("anti-affinity");
+    assert_eq!(anti.required.len(), 1);
+    assert_eq!(anti.required[0].topology_key, "kubernetes.io/hostname");
+    let aff = w.template.pod_affinity.as_ref().expect("affinity");
+    assert_eq!((aff.preferred.len(), aff.preferred[0].weight), (1, 50));
+    // The term's `namespaces: [shop]` is stated, not modelled.
+    assert!(
+        imp.assumptions
+            .iter()
+            .any(|a| a.subjects[0] == "Deployment/batch/worker"
+                && a.text.contains("namespaces not modelled"))
+    );
+    let rows = run(&imp);
+    let pods = rows_of(&rows, "worker");
+    // 3 replicas, one per hostname, linux only: the 2 system nodes take one each; the third
+    // finds both Linux nodes holding a worker (anti-affinity) and the Windows nodes excluded.
+    let mut ready: Vec<&str> = pods
+        .iter()
+        .filter(|p| p["outcome"] == "Ready")
+        .map(|p| p["node"].as_str())
+        .collect();
+    ready.sort();
+    assert_eq!(
+        ready,
+        vec![
+            "aks-system-12345678-vmss000000",
+            "aks-system-12345678-vmss000001"
+        ]
+    );
+    let pending: Vec<_> = pods.iter().filter(|p| p["outcome"] != "Ready").collect();
+    assert_eq!(pending.len(), 1);
+    assert!(
+        pending[0]["message"].contains("2 node(s) didn't match pod anti-affinity rules"),
+        "{:?}",
+        pending[0]
+    );
+}
+
+#[test]
+fn malformed_budgets_and_limit_ranges_are_errors_naming_the_object_and_field() {
+    let e = import_err(&["cluster/nodes.yaml", "policy-errors/bad.yaml"]);
+    // The API server's PDB validation: not both fields; a percentage at most 100 %.
+    for want in [
+        "document 1 (PodDisruptionBudget/shop/both): spec: minAvailable and maxUnavailable \
+         cannot be both set",
+        "document 2 (PodDisruptionBudget/shop/too-much): spec.maxUnavailable: \"150%\" is \
+         neither an integer nor a percentage from 0% to 100%",
+        "document 3 (LimitRange/shop/typo): spec.limits[0].defaultRequest.memory:",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in:\n{e}");
+    }
+}
+
+#[test]
+fn priority_classes_are_carried_with_their_preemption_policy_and_templates_name_them() {
+    let imp = import_ok(&["cluster/nodes.yaml", "policy/priority.yaml"]);
+    // The two user classes, in input order; system-node-critical is built in and not declared
+    // (the scenario reserves the system- prefix).
+    let classes: Vec<(&str, i32, bool, hybridsim::model::PreemptionPolicy)> = imp
+        .scenario
+        .priority_classes
+        .iter()
+        .map(|c| {
+            (
+                c.name.as_str(),
+                c.value,
+                c.global_default,
+                c.preemption_policy,
+            )
+        })
+        .collect();
+    use hybridsim::model::PreemptionPolicy::{Never, PreemptLowerPriority};
+    assert_eq!(
+        classes,
+        vec![
+            ("batch-low", 1000, true, Never),
+            ("frontend-high", 100_000, false, PreemptLowerPriority)
+        ]
+    );
+    // storefront names frontend-high; reports names none, so the globalDefault batch-low
+    // applies, as the Priority admission plugin records it on the pod; node-agent names the
+    // built-in system-node-critical (2 × 10^9 + 1000).
+    let t = |name: &str| {
+        let w = workload(&imp, name);
+        (w.template.priority_class_name.clone(), w.template.priority)
+    };
+    assert_eq!(t("storefront"), (Some("frontend-high".into()), 100_000));
+    assert_eq!(t("reports"), (Some("batch-low".into()), 1000));
+    assert_eq!(
+        t("node-agent"),
+        (Some("system-node-critical".into()), 2_000_001_000)
+    );
+    // Validation resolves the classes into each template's preemption policy: reports' pods
+    // never preempt (batch-low is Never), the others may.
+    let (_, spec) = scenario::load_str(&imp.text, "imported.ron").unwrap();
+    let policy = |name: &str| {
+        let w = spec.workloads.iter().find(|w| w.name == name).unwrap();
+        spec.templates[w.template.idx()].preemption_policy
+    };
+    assert_eq!(policy("reports"), Never);
+    assert_eq!(policy("storefront"), PreemptLowerPriority);
+    assert_eq!(policy("node-agent"), PreemptLowerPriority);
+}
+
+#[test]
+fn the_autoscalers_own_flags_and_status_config_map_give_settings_and_pool_bounds() {
+    let imp = import_ok(&["cluster/nodes.yaml", "autoscaler/ca.yaml"]);
+    let a = &imp.scenario.autoscaler;
+    // --expander=priority,least-waste: the first one; 5m = 300000 ms; 0.6; `--flag value` form:
+    // 2m = 120000 ms. Unset flags keep the defaults (scan interval 10 s).
+    assert_eq!(a.expander, raw::Expander::Priority);
+    assert_eq!(a.scale_down_unneeded_time.0, 300_000);
+    assert_eq!(a.scale_down_utilization_threshold, 0.6);
+    assert_eq!(a.scale_down_delay_after_add.0, 120_000);
+    assert_eq!(
+        a.scan_interval,
+        raw::AutoscalerSettings::default().scan_interval
+    );
+    let bounds = |pool: &str| {
+        imp.scenario
+            .pools
+            .iter()
+            .find(|p| p.name == pool)
+            .unwrap_or_else(|| panic!("no pool {pool}"))
+            .autoscale
+            .as_ref()
+            .map(|g| (g.min, g.max))
+    };
+    // --nodes=2:4:aks-system-12345678-vmss: the VMSS name prefixes both system node names.
+    assert_eq!(bounds("system"), Some((2, 4)));
+    // Status group akswin22 (1..10) prefixes akswin22000000-2: the schedulable pool win22 (2
+    // nodes) and the cordoned one (1 node). The bounds go to win22 less the cordoned node:
+    // min 1 − 1 = 0, max 10 − 1 = 9; the cordoned pool stays fixed.
+    assert_eq!(bounds("win22"), Some((0, 9)));
+    assert_eq!(bounds("win22-cordoned"), None);
+    // aks-gpu-99999999-vmss has no nodes here: stated and ignored; coredns-custom is skipped
+    // as any other ConfigMap.
+    assert!(
+        imp.assumptions
+            .iter()
+            .any(|a| a.subjects[0] == "node group aks-gpu-99999999-vmss")
+    );
+    assert!(
+        imp.skipped
+            .iter()
+            .any(|s| s.id == "ConfigMap/kube-system/coredns-custom")
+    );
+    // --cloud-provider and --balance-similar-node-groups are stated as not modelled.
+    assert!(imp.assumptions.iter().any(|a| a.text.contains(
+        "autoscaler flags not modelled: --cloud-provider, --balance-similar-node-groups"
+    )));
+}
+
+#[test]
+fn without_autoscaler_objects_pools_keep_a_fixed_size_and_say_so() {
+    let imp = import_ok(&["cluster/nodes.yaml", "cluster/cordon.yaml"]);
+    assert!(imp.scenario.pools.iter().all(|p| p.autoscale.is_none()));
+    assert!(
+        imp.assumptions.iter().any(|a| a.subjects[0] == "pools"
+            && a.text.contains("no node-group bounds among the inputs"))
+    );
+}

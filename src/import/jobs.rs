@@ -325,6 +325,9 @@ pub fn epoch(objects: &[Object]) -> (i64, String) {
             Kind::HorizontalPodAutoscaler(h) => &h.metadata,
             Kind::Job(j) => &j.metadata,
             Kind::CronJob(c) => &c.metadata,
+            Kind::PodDisruptionBudget(p) => &p.metadata,
+            Kind::LimitRange(l) => &l.metadata,
+            Kind::ConfigMap(c) => &c.metadata,
         };
         see(meta.creation_timestamp.as_ref(), &|| {
             format!("{} metadata.creationTimestamp", o.id)

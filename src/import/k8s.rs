@@ -11,8 +11,9 @@ use super::ImportError;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::{ConfigMap, LimitRange, Node, Pod};
 use k8s_openapi::api::node::v1::RuntimeClass;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::scheduling::v1::PriorityClass;
 use serde::de::DeserializeOwned;
 use serde::de::DeserializeSeed;
@@ -70,6 +71,10 @@ pub enum Kind {
     HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
     Job(Box<Job>),
     CronJob(Box<CronJob>),
+    PodDisruptionBudget(Box<PodDisruptionBudget>),
+    LimitRange(Box<LimitRange>),
+    /// Only `kube-system/cluster-autoscaler-status`; other ConfigMaps are skipped.
+    ConfigMap(Box<ConfigMap>),
 }
 
 #[derive(Clone, Debug)]
@@ -96,7 +101,7 @@ pub struct Documents {
 }
 
 /// The kinds the import maps, with the one `apiVersion` each is served as today.
-const SUPPORTED: [(&str, &str); 11] = [
+const SUPPORTED: [(&str, &str); 13] = [
     ("HorizontalPodAutoscaler", "autoscaling/v2"),
     ("Deployment", "apps/v1"),
     ("ReplicaSet", "apps/v1"),
@@ -108,6 +113,8 @@ const SUPPORTED: [(&str, &str); 11] = [
     ("PriorityClass", "scheduling.k8s.io/v1"),
     ("Job", "batch/v1"),
     ("CronJob", "batch/v1"),
+    ("PodDisruptionBudget", "policy/v1"),
+    ("LimitRange", "v1"),
 ];
 
 fn namespaced(kind: &str) -> bool {
@@ -731,13 +738,23 @@ fn document(origin: Origin, v: Value, docs: &mut Documents, errs: &mut Vec<Impor
             name.clone()
         },
     };
-    let Some(&(_, served)) = SUPPORTED.iter().find(|(k, _)| *k == kind) else {
-        docs.skipped.push(Skipped {
-            origin,
-            id: id.to_string(),
-            why: format!("kind {kind} is not used by the simulator"),
-        });
-        return;
+    let served = match SUPPORTED.iter().find(|(k, _)| *k == kind) {
+        Some(&(_, served)) => served,
+        // The one ConfigMap the import reads: the bounds the cluster autoscaler publishes.
+        None if kind == "ConfigMap"
+            && name == super::autoscaler::STATUS_CONFIG_MAP
+            && id.namespace.as_deref() == Some("kube-system") =>
+        {
+            "v1"
+        }
+        None => {
+            docs.skipped.push(Skipped {
+                origin,
+                id: id.to_string(),
+                why: format!("kind {kind} is not used by the simulator"),
+            });
+            return;
+        }
     };
     if api_version != served {
         errs.push(ImportError::at(
@@ -774,6 +791,9 @@ fn document(origin: Origin, v: Value, docs: &mut Documents, errs: &mut Vec<Impor
         "HorizontalPodAutoscaler" => typed(v).map(|o| Kind::HorizontalPodAutoscaler(Box::new(o))),
         "Job" => typed(v).map(|o| Kind::Job(Box::new(o))),
         "CronJob" => typed(v).map(|o| Kind::CronJob(Box::new(o))),
+        "PodDisruptionBudget" => typed(v).map(|o| Kind::PodDisruptionBudget(Box::new(o))),
+        "LimitRange" => typed(v).map(|o| Kind::LimitRange(Box::new(o))),
+        "ConfigMap" => typed(v).map(|o| Kind::ConfigMap(Box::new(o))),
         other => Err(format!("kind {other} has no decoder (a bug in the import)")),
     };
     match decoded {

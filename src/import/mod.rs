@@ -1,8 +1,9 @@
 //! `hybridsim import`: Kubernetes manifests and node lists → a scenario file.
 //!
-//! Owns: the pipeline (read objects → map workloads, RuntimeClasses and nodes → describe the
-//! images → assemble a `scenario::raw::Scenario` → render it with every assumption as a
-//! comment), the checks that the result parses back unchanged and validates, and the errors
+//! Owns: the pipeline (read objects → map workloads, RuntimeClasses, PriorityClasses and
+//! nodes → describe the images → put HPAs, PodDisruptionBudgets and the cluster autoscaler's
+//! settings and bounds on what they concern → assemble a `scenario::raw::Scenario` → render it
+//! with every assumption as a comment), the checks that the result parses back unchanged and validates, and the errors
 //! and assumptions it reports. Does not own: the scenario format (`scenario::raw`) or its
 //! validation (`scenario::validate`, run here on the import's own output), printing or
 //! writing files (`cli`, `report`).
@@ -10,12 +11,15 @@
 //! Nothing is guessed silently: every default, dropped field and image description the import
 //! had to make up is an `Assumption`, printed by the CLI and written into the scenario.
 
+pub mod autoscaler;
 pub mod catalog;
 pub mod hpa;
 pub mod images;
 pub mod jobs;
 pub mod k8s;
+pub mod limits;
 pub mod nodes;
+pub mod pdb;
 pub mod quantity;
 pub mod render;
 pub mod workloads;
@@ -324,6 +328,9 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
 
     errs.extend(workloads::owner_cycles(&docs.objects));
     let mapped = workloads::map(&docs.objects, &mut asm, &mut errs);
+    let budgets = pdb::parse(&docs.objects, &mut asm, &mut errs);
+    let priority_classes = workloads::priority_classes(&docs.objects, &mut errs);
+    let cluster_autoscaler = autoscaler::read(&docs.objects, &mut asm, &mut errs);
     let mut node_facts = Vec::new();
     for o in &docs.objects {
         if let k8s::Kind::Node(n) = &o.kind {
@@ -480,6 +487,8 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         pools.push(pool);
     }
 
+    autoscaler::apply(&cluster_autoscaler, &mut pools, &mut asm);
+
     // HPAs: each onto the Deployment-like workload its scaleTargetRef names.
     let mut hpas: Vec<Option<raw::Hpa>> = vec![None; drafts.len()];
     let mut hpa_mapped = Vec::new();
@@ -529,11 +538,23 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         }
     }
 
+    // PodDisruptionBudgets: each onto the Deployments whose pods its selector matches.
+    let most: Vec<u32> = drafts
+        .iter()
+        .zip(&hpas)
+        .map(|(d, h)| {
+            h.as_ref()
+                .map_or(d.replicas, |h| h.max_replicas.max(d.replicas))
+        })
+        .collect();
+    let pdbs = pdb::assign(&budgets, &drafts, &names, &most, &mut asm);
+
     let workloads: Vec<raw::Workload> = drafts
         .iter()
         .zip(&names)
         .zip(hpas)
-        .map(|((d, name), hpa)| raw::Workload {
+        .zip(pdbs.budgets)
+        .map(|(((d, name), hpa), disruption_budget)| raw::Workload {
             name: name.clone(),
             kind: d.kind,
             replicas: d.replicas,
@@ -544,7 +565,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
             template: d.template.clone(),
             job: d.job.clone(),
             strategy: None,
-            disruption_budget: None,
+            disruption_budget,
         })
         .collect();
 
@@ -604,9 +625,18 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
     for o in &docs.objects {
         let what = match &o.kind {
             k8s::Kind::RuntimeClass(_) => format!("RuntimeClass {}", o.id.name),
-            k8s::Kind::PriorityClass(pc) => {
-                format!("priority {} of pods naming it", pc.value.unwrap_or(0))
-            }
+            k8s::Kind::LimitRange(_) => format!(
+                "default requests of the containers of namespace {}",
+                o.id.namespace.as_deref().unwrap_or("default")
+            ),
+            k8s::Kind::PriorityClass(pc) => format!(
+                "priority class {} (value {}, preemptionPolicy {})",
+                o.id.name,
+                pc.value.unwrap_or(0),
+                pc.preemption_policy
+                    .as_deref()
+                    .unwrap_or("PreemptLowerPriority")
+            ),
             k8s::Kind::Node(_) => match pool_nodes.iter().find(|(_, ns)| ns.contains(&o.id.name)) {
                 Some((p, _)) => format!("a node of pool {p}"),
                 None => continue,
@@ -616,6 +646,8 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         mapped_objects.push((o.origin.clone(), o.id.to_string(), what));
     }
     mapped_objects.extend(hpa_mapped);
+    mapped_objects.extend(pdbs.mapped);
+    mapped_objects.extend(cluster_autoscaler.mapped);
     mapped_objects.sort_by(|a, b| {
         (a.0.file.as_str(), a.0.doc, a.0.item).cmp(&(b.0.file.as_str(), b.0.doc, b.0.item))
     });
@@ -623,6 +655,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
     let mut skipped = docs.skipped;
     skipped.extend(mapped.skipped);
     skipped.extend(hpa_skipped);
+    skipped.extend(pdbs.skipped);
     skipped.sort_by(|a, b| {
         (a.origin.file.as_str(), a.origin.doc, a.origin.item).cmp(&(
             b.origin.file.as_str(),
@@ -644,12 +677,12 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         kubelet: Default::default(),
         scheduler: Default::default(),
         controllers: Default::default(),
-        autoscaler: Default::default(),
+        autoscaler: cluster_autoscaler.settings.clone().unwrap_or_default(),
         pools,
         layers: book.layers,
         images: book.images,
         runtime_classes,
-        priority_classes: Vec::new(),
+        priority_classes,
         workloads,
         timeline,
         variants: Vec::new(),

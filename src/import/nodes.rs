@@ -40,7 +40,7 @@ fn is_beta_label(k: &str) -> bool {
 }
 
 /// Labels that name a node's pool in AKS, EKS, GKE and Karpenter clusters.
-const POOL_NAME_LABELS: [&str; 6] = [
+pub const POOL_NAME_LABELS: [&str; 6] = [
     "kubernetes.azure.com/agentpool",
     "agentpool",
     "eks.amazonaws.com/nodegroup",

@@ -1,7 +1,7 @@
 //! Workload objects and RuntimeClasses → the scenario's `workloads` and `runtime_classes`.
 //!
-//! Owns: the mapping of pod templates (containers, requests, probes, selectors, affinity,
-//! tolerations, RuntimeClass, HostProcess, priority), the kind each workload object becomes,
+//! Owns: the mapping of pod templates (containers, requests, probes, selectors, node and pod
+//! (anti-)affinity, labels, tolerations, RuntimeClass, HostProcess, priority), the kind each workload object becomes,
 //! the API server's defaults the import applies (requests from limits, `replicas: 1`), the
 //! required fields it checks (k8s-openapi decodes a missing required field as empty, so the
 //! checks are here), and an assumption for everything it drops or fills in. Does not own:
@@ -9,7 +9,10 @@
 
 use super::k8s::{Kind, Object, ObjectRef, Origin, Skipped};
 use super::nodes::taint_effect;
-use super::{Assumptions, ImportError, jobs, quantity};
+use super::{Assumptions, ImportError, jobs, limits, quantity};
+use crate::model::pod_affinity::{
+    LabelSelector as PodLabelSelector, PodAffinity, PodAffinityTerm, WeightedPodAffinityTerm,
+};
 use crate::scenario::raw::{
     self, NodeAffinity, PreferredTerm, Requirement, SelectorOperator, Term, Toleration,
     TolerationOperator,
@@ -48,6 +51,60 @@ pub struct Mapped {
     pub skipped: Vec<Skipped>,
 }
 
+/// The inputs' PriorityClasses as the scenario's `priority_classes`, less the built-in
+/// `system-` ones the scenario has anyway. The API server refuses a user class above
+/// 1,000,000,000 and a preemptionPolicy other than the two, so the import does too.
+pub fn priority_classes(
+    objects: &[Object],
+    errs: &mut Vec<ImportError>,
+) -> Vec<raw::PriorityClass> {
+    let mut out = Vec::new();
+    for o in objects {
+        let Kind::PriorityClass(pc) = &o.kind else {
+            continue;
+        };
+        if o.id.name.starts_with("system-") {
+            continue;
+        }
+        let value = pc.value.unwrap_or(0);
+        let policy = match pc.preemption_policy.as_deref() {
+            None | Some("PreemptLowerPriority") => {
+                crate::model::PreemptionPolicy::PreemptLowerPriority
+            }
+            Some("Never") => crate::model::PreemptionPolicy::Never,
+            Some(other) => {
+                errs.push(ImportError::at(
+                    &o.origin,
+                    Some(&o.id),
+                    format!(
+                        "preemptionPolicy: unknown value \"{other}\" (PreemptLowerPriority or \
+                         Never)"
+                    ),
+                ));
+                continue;
+            }
+        };
+        if value > 1_000_000_000 {
+            errs.push(ImportError::at(
+                &o.origin,
+                Some(&o.id),
+                format!(
+                    "value: {value} is above 1000000000, the highest a user-defined class may \
+                     have (the API server refuses it)"
+                ),
+            ));
+            continue;
+        }
+        out.push(raw::PriorityClass {
+            name: o.id.name.clone(),
+            value,
+            global_default: pc.global_default == Some(true),
+            preemption_policy: policy,
+        });
+    }
+    out
+}
+
 /// PriorityClass values: the inputs' own plus the two the API server always has.
 struct Priorities {
     classes: BTreeMap<String, i32>,
@@ -82,6 +139,8 @@ impl Priorities {
 struct Cx<'a> {
     subject: String,
     asm: &'a mut Assumptions,
+    /// The object's namespace's LimitRange defaults, if it has any.
+    limits: Option<&'a limits::Namespace>,
 }
 
 impl Cx<'_> {
@@ -94,6 +153,7 @@ impl Cx<'_> {
 /// the next one so that one run reports everything.
 pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError>) -> Mapped {
     let prio = Priorities::new(objects);
+    let defaults = limits::collect(objects, asm, errs);
     let present: BTreeSet<(String, String, String)> = objects
         .iter()
         .filter(|o| {
@@ -136,6 +196,7 @@ pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError
         let mut cx = Cx {
             subject: o.id.to_string(),
             asm,
+            limits: defaults.get(&ns),
         };
         let mut job: Option<raw::Job> = None;
         let result: Result<Option<(raw::WorkloadKind, u32, raw::PodTemplate)>, String> = match &o
@@ -317,7 +378,12 @@ pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError
                 }
                 Ok(None)
             }
-            Kind::Node(_) | Kind::PriorityClass(_) | Kind::HorizontalPodAutoscaler(_) => Ok(None),
+            Kind::Node(_)
+            | Kind::PriorityClass(_)
+            | Kind::HorizontalPodAutoscaler(_)
+            | Kind::PodDisruptionBudget(_)
+            | Kind::LimitRange(_)
+            | Kind::ConfigMap(_) => Ok(None),
         };
         let name = groups
             .iter()
@@ -836,9 +902,28 @@ fn pod_template(
     let host_process = pod_host_process.unwrap_or(all_containers_host_process);
 
     let mut affinity = None;
+    let mut pod_affinity = None;
+    let mut pod_anti_affinity = None;
     if let Some(a) = &spec.affinity {
-        if a.pod_affinity.is_some() || a.pod_anti_affinity.is_some() {
-            cx.note("podAffinity/podAntiAffinity are not modelled; ignored");
+        if let Some(pa) = &a.pod_affinity {
+            pod_affinity = inter_pod(
+                pa.required_during_scheduling_ignored_during_execution
+                    .as_deref(),
+                pa.preferred_during_scheduling_ignored_during_execution
+                    .as_deref(),
+                &format!("{at}.affinity.podAffinity"),
+                cx,
+            )?;
+        }
+        if let Some(pa) = &a.pod_anti_affinity {
+            pod_anti_affinity = inter_pod(
+                pa.required_during_scheduling_ignored_during_execution
+                    .as_deref(),
+                pa.preferred_during_scheduling_ignored_during_execution
+                    .as_deref(),
+                &format!("{at}.affinity.podAntiAffinity"),
+                cx,
+            )?;
         }
         if let Some(na) = &a.node_affinity {
             affinity = node_affinity(na, &format!("{at}.affinity.nodeAffinity"), cx)?;
@@ -860,25 +945,37 @@ fn pod_template(
     for (i, t) in spec.tolerations.iter().flatten().enumerate() {
         tolerations.push(toleration(t, &format!("{at}.tolerations[{i}]"))?);
     }
-    let priority = match (spec.priority, &spec.priority_class_name) {
-        (Some(p), _) => p,
-        (None, Some(pc)) => match prio.classes.get(pc) {
-            Some(&v) => v,
+    // The Priority admission plugin resolves the class (named, else the globalDefault) into
+    // the pod's priority and records the class name; the scenario keeps both, so the class's
+    // preemptionPolicy applies too (`priority_classes`).
+    let (priority, priority_class_name) = match &spec.priority_class_name {
+        Some(pc) => match prio.classes.get(pc) {
+            Some(&v) => {
+                if let Some(p) = spec.priority.filter(|p| *p != v) {
+                    cx.note(format!(
+                        "priority {p} differs from PriorityClass {pc}'s value {v}; the class's \
+                         value is taken, as the admission plugin computes it at creation"
+                    ));
+                }
+                (v, Some(pc.clone()))
+            }
             None => {
                 cx.note(format!(
-                    "priorityClassName {pc} is not among the inputs; priority 0 assumed"
+                    "priorityClassName {pc} is not among the inputs; priority {} assumed",
+                    spec.priority.unwrap_or(0)
                 ));
-                0
+                (spec.priority.unwrap_or(0), None)
             }
         },
-        (None, None) => match &prio.global_default {
-            Some((name, v)) => {
+        None => match (spec.priority, &prio.global_default) {
+            (Some(p), _) => (p, None),
+            (None, Some((name, v))) => {
                 cx.note(format!(
                     "no priorityClassName; the globalDefault PriorityClass {name} ({v}) applies"
                 ));
-                *v
+                (*v, Some(name.clone()))
             }
-            None => 0,
+            (None, None) => (0, None),
         },
     };
     let isolation = match meta
@@ -900,9 +997,137 @@ fn pod_template(
         isolation,
         priority,
         termination_grace_period: None,
-        priority_class_name: None,
-        ..Default::default()
+        priority_class_name,
+        labels: meta
+            .and_then(|m| m.labels.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+        pod_affinity,
+        pod_anti_affinity,
     })
+}
+
+/// A `metav1.LabelSelector` (a PodDisruptionBudget's, a pod affinity term's) in the model's
+/// form. The set-based operators are the only ones the API server accepts here.
+pub fn label_selector(s: &LabelSelector, at: &str) -> Result<PodLabelSelector, String> {
+    let mut match_expressions = Vec::new();
+    for (i, r) in s.match_expressions.iter().flatten().enumerate() {
+        let p = format!("{at}.matchExpressions[{i}]");
+        let operator = match r.operator.as_str() {
+            "In" => SelectorOperator::In,
+            "NotIn" => SelectorOperator::NotIn,
+            "Exists" => SelectorOperator::Exists,
+            "DoesNotExist" => SelectorOperator::DoesNotExist,
+            "" => return Err(format!("{p}.operator: missing required field")),
+            o => {
+                return Err(format!(
+                    "{p}.operator: unknown operator \"{o}\" (In, NotIn, Exists, DoesNotExist)"
+                ));
+            }
+        };
+        if r.key.is_empty() {
+            return Err(format!("{p}.key: missing required field"));
+        }
+        match_expressions.push(Requirement {
+            key: r.key.clone(),
+            operator,
+            values: r.values.clone().unwrap_or_default(),
+        });
+    }
+    Ok(PodLabelSelector {
+        match_labels: s
+            .match_labels
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+        match_expressions,
+    })
+}
+
+/// `podAffinity` or `podAntiAffinity`: required and preferred terms, each with its label
+/// selector and topology key. The scenario has no namespaces, so a term matches pods of every
+/// namespace (stated); `namespaces`, `namespaceSelector`, `matchLabelKeys` and
+/// `mismatchLabelKeys` are stated and not modelled.
+fn inter_pod(
+    required: Option<&[core::PodAffinityTerm]>,
+    preferred: Option<&[core::WeightedPodAffinityTerm]>,
+    at: &str,
+    cx: &mut Cx,
+) -> Result<Option<Box<PodAffinity>>, String> {
+    let mut noted = BTreeSet::new();
+    let mut term = |t: &core::PodAffinityTerm, p: &str| -> Result<PodAffinityTerm, String> {
+        if t.topology_key.is_empty() {
+            return Err(format!("{p}.topologyKey: missing required field"));
+        }
+        for (set, field) in [
+            (
+                t.namespaces.as_ref().is_some_and(|n| !n.is_empty()),
+                "namespaces",
+            ),
+            (t.namespace_selector.is_some(), "namespaceSelector"),
+            (
+                t.match_label_keys.as_ref().is_some_and(|n| !n.is_empty()),
+                "matchLabelKeys",
+            ),
+            (
+                t.mismatch_label_keys
+                    .as_ref()
+                    .is_some_and(|n| !n.is_empty()),
+                "mismatchLabelKeys",
+            ),
+        ] {
+            if set {
+                noted.insert(field);
+            }
+        }
+        Ok(PodAffinityTerm {
+            label_selector: t
+                .label_selector
+                .as_ref()
+                .map(|s| label_selector(s, &format!("{p}.labelSelector")))
+                .transpose()?,
+            topology_key: t.topology_key.clone(),
+        })
+    };
+    let mut out = PodAffinity::default();
+    let req_at = format!("{at}.requiredDuringSchedulingIgnoredDuringExecution");
+    for (i, t) in required.into_iter().flatten().enumerate() {
+        out.required.push(term(t, &format!("{req_at}[{i}]"))?);
+    }
+    let pref_at = format!("{at}.preferredDuringSchedulingIgnoredDuringExecution");
+    for (i, w) in preferred.into_iter().flatten().enumerate() {
+        let p = format!("{pref_at}[{i}]");
+        if !(1..=100).contains(&w.weight) {
+            return Err(format!(
+                "{p}.weight: {} is outside 1..100 (the API server refuses it)",
+                w.weight
+            ));
+        }
+        out.preferred.push(WeightedPodAffinityTerm {
+            weight: w.weight,
+            pod_affinity_term: term(&w.pod_affinity_term, &format!("{p}.podAffinityTerm"))?,
+        });
+    }
+    if out.is_empty() {
+        return Ok(None);
+    }
+    let field = at.rsplit('.').next().unwrap_or(at);
+    cx.note(format!(
+        "{field}: {} required and {} preferred term(s) imported; they match pods of every \
+         namespace, as the scenario has none (upstream: the pod's own namespace unless the term \
+         says otherwise)",
+        out.required.len(),
+        out.preferred.len()
+    ));
+    if !noted.is_empty() {
+        cx.note(format!(
+            "{field}: {} not modelled; ignored",
+            noted.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Ok(Some(Box::new(out)))
 }
 
 /// The API server's `validateWindows` (k/k `pkg/apis/core/validation/validation.go`) refuses
@@ -973,6 +1198,16 @@ fn container(c: &core::Container, at: &str, cx: &mut Cx) -> Result<raw::Containe
             ));
             return Ok(Some(q.0.clone()));
         }
+        if let Some(d) = cx.limits.and_then(|l| l.get(key)) {
+            // Neither a request nor a limit: the LimitRanger admission plugin fills the
+            // request from the namespace's LimitRange when the pod is created.
+            cx.note(format!(
+                "container {}: requests.{key} {} from {} (the LimitRanger admission plugin \
+                 sets it at pod creation)",
+                c.name, d.quantity, d.source
+            ));
+            return Ok(Some(d.quantity.clone()));
+        }
         Ok(None)
     };
     let cpu_q = amount("cpu")?;
@@ -987,8 +1222,8 @@ fn container(c: &core::Container, at: &str, cx: &mut Cx) -> Result<raw::Containe
     };
     if cpu_q.is_none() && mem_q.is_none() {
         cx.note(format!(
-            "container {}: no cpu or memory requests or limits; imported as requesting nothing \
-             (a namespace LimitRange, not among the inputs, could default them)",
+            "container {}: no cpu or memory requests or limits, and no LimitRange of its \
+             namespace among the inputs defaults them; imported as requesting nothing",
             c.name
         ));
     }
