@@ -103,7 +103,7 @@ proptest! {
         raw.duration = units::Duration(duration);
         raw.pools[0].name = pool_name;
         raw.pools[0].count = count;
-        raw.pools[0].price_per_hour = price;
+        raw.pools[0].price_per_hour = Some(price);
         raw.pools[0].labels.insert(label.0, label.1);
         raw.workloads[0].replicas = replicas;
         raw.limits = raw::Limits { max_pods: count as u64, ..raw::Limits::default() };

@@ -264,19 +264,19 @@ fn node_lists_from_kubectl_json_and_yaml_import_to_the_same_pools() {
     assert_eq!(counts, [1, 2, 2]);
     let w = pool(s, "win19");
     // capacity cpu "4" = 4000m, allocatable "3860m": reserved 140m.
-    assert_eq!(w.cpu.0, 4000);
+    assert_eq!(w.cpu.unwrap().0, 4000);
     assert_eq!(w.reserved.as_ref().unwrap().cpu.unwrap().0, 140);
     // capacity memory 16776692Ki, allocatable 13911540Ki: reserved (16776692 − 13911540) Ki =
     // 2865152 Ki = 2,933,915,648 bytes, and no further eviction threshold.
-    assert_eq!(w.memory.0, 16_776_692 * 1024);
+    assert_eq!(w.memory.unwrap().0, 16_776_692 * 1024);
     assert_eq!(
         w.reserved.as_ref().unwrap().memory.unwrap().0,
         2_865_152 * 1024
     );
     assert_eq!(w.eviction_threshold.map(|b| b.0), Some(0));
     // capacity pods "30", ephemeral-storage 133703676Ki.
-    assert_eq!(w.max_pods, 30);
-    assert_eq!(w.disk.0, 133_703_676 * 1024);
+    assert_eq!(w.max_pods, Some(30));
+    assert_eq!(w.disk.unwrap().0, 133_703_676 * 1024);
     assert_eq!(w.instance_type.as_deref(), Some("Standard_D4s_v3"));
     assert_eq!(w.zone.as_deref(), Some("0"));
     // Labels the simulator sets itself, and per-node ones, are not repeated.
@@ -291,7 +291,7 @@ fn node_lists_from_kubectl_json_and_yaml_import_to_the_same_pools() {
     assert_eq!(w.labels["kubernetes.azure.com/os-sku"], "Windows2019");
     // status.images of both WS2019 nodes holds servercore:ltsc2019, but no pod uses an image
     // built on it here, so nothing is declared or preloaded.
-    assert!(w.preloaded_images.is_empty());
+    assert_eq!(w.preloaded_images, None);
     // The Linux pool: 16374584Ki − 13968184Ki = 2406400Ki reserved.
     let l = pool(s, "system");
     assert_eq!(l.os, raw::Os::Linux);
@@ -300,7 +300,7 @@ fn node_lists_from_kubectl_json_and_yaml_import_to_the_same_pools() {
         l.reserved.as_ref().unwrap().memory.unwrap().0,
         2_406_400 * 1024
     );
-    assert_eq!(l.max_pods, 110);
+    assert_eq!(l.max_pods, Some(110));
 }
 
 #[test]
@@ -308,8 +308,8 @@ fn status_images_make_the_first_pull_a_cache_hit() {
     let imp = import_ok(&["cache", "nodes/nodes.json"], None);
     // Both WS2022 nodes list mcr.microsoft.com/windows/servercore:ltsc2022 in status.images.
     assert_eq!(
-        pool(&imp.scenario, "win22").preloaded_images,
-        ["mcr.microsoft.com/windows/servercore:ltsc2022"]
+        pool(&imp.scenario, "win22").preloaded_images.as_deref(),
+        Some(&["mcr.microsoft.com/windows/servercore:ltsc2022".to_string()][..])
     );
     let rows = run(&imp);
     let pods = rows_of(&rows, "build-agent");

@@ -476,7 +476,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
                 ),
             );
         }
-        pool.preloaded_images = everywhere;
+        pool.preloaded_images = (!everywhere.is_empty()).then_some(everywhere);
         pool_nodes.push((
             pool.name.clone(),
             g.nodes
@@ -691,6 +691,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         trace: None,
         trace_template: None,
         registries: Vec::new(),
+        preset: None,
     };
     let output = opts.output.display().to_string();
     // General statements first, then pools, images and the objects they concern; the order

@@ -206,6 +206,9 @@ pub const ROLLING_UPDATE_PERCENT: u32 = 25;
 
 /// `--scan-interval` 10 s.
 pub const CA_SCAN_INTERVAL_MS: u64 = 10_000;
+/// `--expander` least-waste, the upstream default since k/as PR #7631 (DESIGN §2.6). An AKS
+/// scenario preset changes it (`presets`).
+pub const CA_EXPANDER: crate::model::ExpanderKind = crate::model::ExpanderKind::LeastWaste;
 /// `--max-nodes-per-scaleup` 1000.
 pub const CA_MAX_NODES_PER_SCALEUP: u32 = 1000;
 /// `--max-node-provision-time` 15 min.

@@ -7,6 +7,7 @@
 pub mod defaults;
 pub mod files;
 pub mod locate;
+pub mod presets;
 pub mod raw;
 pub mod trace;
 pub mod units;

@@ -10,6 +10,7 @@
 //! `runtime_class_name`, `host_network`) so that a manifest reader can map them by eye.
 
 use super::defaults as d;
+pub use super::presets::{NetworkPlugin, Preset};
 use super::units::{Bytes, Cpu, Duration, Rate};
 pub use crate::model::Os;
 pub use crate::model::selector::{
@@ -34,17 +35,11 @@ fn default_one() -> u32 {
 fn is_one(v: &u32) -> bool {
     *v == 1
 }
-fn default_max_pods() -> u32 {
-    d::MAX_PODS
-}
 fn default_arch() -> String {
     d::ARCH.into()
 }
 fn is_amd64(s: &str) -> bool {
     s == d::ARCH
-}
-fn default_disk() -> Bytes {
-    Bytes(d::DISK_BYTES)
 }
 fn default_created_at() -> Option<Duration> {
     Some(Duration(0))
@@ -110,6 +105,10 @@ pub struct Scenario {
     /// from them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub registries: Vec<Registry>,
+    /// The cloud preset of every pool that names none, and of the cluster autoscaler's
+    /// profile (docs/presets.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<Preset>,
 }
 
 /// A registry with limited egress, e.g. `(host: "mcr.microsoft.com", bandwidth: "1GB/s")`.
@@ -181,12 +180,18 @@ pub struct Pool {
     pub os_version: Option<String>,
     #[serde(default = "default_arch", skip_serializing_if = "is_amd64")]
     pub arch: String,
-    pub cpu: Cpu,
-    pub memory: Bytes,
-    #[serde(default = "default_disk")]
-    pub disk: Bytes,
-    #[serde(default = "default_max_pods")]
-    pub max_pods: u32,
+    /// Required unless the pool's preset knows its `instance_type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<Cpu>,
+    /// Required unless the pool's preset knows its `instance_type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Bytes>,
+    /// Left out: the preset's OS disk, else [`d::DISK_BYTES`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk: Option<Bytes>,
+    /// Left out: the preset's max pods for its network plugin, else [`d::MAX_PODS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pods: Option<u32>,
     /// kube-reserved + system-reserved; each part omitted defaults from the AKS tables
     /// (docs/scenario-format.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -220,8 +225,9 @@ pub struct Pool {
     pub zones: Vec<String>,
     /// Images already in every node's cache when it boots (e.g. AKS Windows node images cache
     /// the Server Core and Nano Server bases).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub preloaded_images: Vec<String>,
+    /// Left out: the base images the preset's Windows node image caches, if declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preloaded_images: Option<Vec<String>>,
     /// Cluster-autoscaler node group bounds; None = a fixed-size pool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscale: Option<NodeGroup>,
@@ -231,9 +237,10 @@ pub struct Pool {
     /// Probability that a requested node never becomes Ready (cloud capacity or boot failure).
     #[serde(default, skip_serializing_if = "is_default")]
     pub provisioning_failure_rate: f64,
-    /// Price of one node-hour, counted from the provisioning request to deletion.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub price_per_hour: f64,
+    /// Price of one node-hour, counted from the provisioning request to deletion; left out,
+    /// the preset's list price for `instance_type`, else 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_per_hour: Option<f64>,
     /// Names of the initial nodes (`count` of them, unique across the scenario); nodes the
     /// autoscaler adds continue their pattern. Empty: `POOL-N`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -245,6 +252,13 @@ pub struct Pool {
     /// (docs/scenario-format.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os_disk: Option<Bytes>,
+    /// The cloud whose defaults fill the fields this pool leaves out (docs/presets.md);
+    /// overrides the scenario's `preset`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<Preset>,
+    /// The pod network, which sets the preset's max pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_plugin: Option<NetworkPlugin>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -889,7 +903,8 @@ pub use crate::model::ExpanderKind as Expander;
 #[serde(deny_unknown_fields, default)]
 pub struct AutoscalerSettings {
     pub scan_interval: Duration,
-    pub expander: Expander,
+    /// Left out: the scenario preset's expander (AKS `Random`), else `LeastWaste`.
+    pub expander: Option<Expander>,
     pub max_nodes_per_scaleup: u32,
     pub max_node_provision_time: Duration,
     pub initial_backoff: Duration,
@@ -908,7 +923,7 @@ impl Default for AutoscalerSettings {
     fn default() -> Self {
         AutoscalerSettings {
             scan_interval: Duration(d::CA_SCAN_INTERVAL_MS),
-            expander: Expander::LeastWaste,
+            expander: None,
             max_nodes_per_scaleup: d::CA_MAX_NODES_PER_SCALEUP,
             max_node_provision_time: Duration(d::CA_MAX_NODE_PROVISION_TIME_MS),
             initial_backoff: Duration(d::CA_INITIAL_BACKOFF_MS),

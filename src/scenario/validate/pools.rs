@@ -83,11 +83,28 @@ pub(super) fn check(
     for (i, p) in raw.pools.iter().enumerate() {
         let path = pp.index(i);
         let version = parse_version(cx, &p.os_version, p.os, &path, true);
+        let resolved = resolve_preset(cx, raw, p, version, &path);
+        let p = &resolved;
+        let cpu = p.cpu.map_or(0, |c| c.0);
+        let memory = p.memory.map_or(0, |m| m.0);
+        let disk = p.disk.map_or(defaults::DISK_BYTES, |b| b.0);
+        let max_pods = p.max_pods.unwrap_or(defaults::MAX_PODS);
+        for (field, given) in [("cpu", p.cpu.is_some()), ("memory", p.memory.is_some())] {
+            if !given {
+                cx.err(
+                    path.clone(),
+                    format!(
+                        "expected {field}: give it, or a preset with an instance_type it knows \
+                         (docs/presets.md)"
+                    ),
+                );
+            }
+        }
         for (field, zero) in [
-            ("cpu", p.cpu.0 == 0),
-            ("memory", p.memory.0 == 0),
-            ("disk", p.disk.0 == 0),
-            ("max_pods", p.max_pods == 0),
+            ("cpu", p.cpu.is_some() && cpu == 0),
+            ("memory", p.memory.is_some() && memory == 0),
+            ("disk", disk == 0),
+            ("max_pods", max_pods == 0),
         ] {
             if zero {
                 cx.err(path.field(field), format!("expected a positive {field}"));
@@ -108,32 +125,27 @@ pub(super) fn check(
             );
         }
         let reserved = p.reserved.clone().unwrap_or_default();
-        let reserved_cpu = reserved
-            .cpu
-            .map_or(defaults::reserved_cpu(p.cpu.0), |c| c.0);
+        let reserved_cpu = reserved.cpu.map_or(defaults::reserved_cpu(cpu), |c| c.0);
         let reserved_mem = reserved
             .memory
-            .map_or(defaults::reserved_memory(p.os, p.max_pods as u64), |m| m.0);
+            .map_or(defaults::reserved_memory(p.os, max_pods as u64), |m| m.0);
         let eviction = p
             .eviction_threshold
             .map_or(defaults::EVICTION_BYTES, |b| b.0);
-        if p.cpu.0 > 0 && reserved_cpu >= p.cpu.0 {
+        if cpu > 0 && reserved_cpu >= cpu {
             cx.err(
                 path.field("reserved"),
-                format!(
-                    "reserved CPU ({reserved_cpu}m) leaves nothing allocatable of {}m",
-                    p.cpu.0
-                ),
+                format!("reserved CPU ({reserved_cpu}m) leaves nothing allocatable of {cpu}m"),
             );
         }
-        if p.memory.0 > 0 && reserved_mem.saturating_add(eviction) >= p.memory.0 {
+        if memory > 0 && reserved_mem.saturating_add(eviction) >= memory {
             cx.err(
                 path.field("memory"),
                 format!(
                     "reserved memory plus eviction threshold ({} bytes) leaves nothing \
                      allocatable of {} bytes",
                     reserved_mem.saturating_add(eviction),
-                    p.memory.0
+                    memory
                 ),
             );
         }
@@ -176,13 +188,14 @@ pub(super) fn check(
         let preloaded = p
             .preloaded_images
             .iter()
+            .flatten()
             .enumerate()
             .filter_map(|(j, n)| catalog.resolve(cx, n, path.field("preloaded_images").index(j)))
             .collect();
         let capacity = Res {
-            cpu_m: p.cpu.0,
-            mem: p.memory.0,
-            pods: p.max_pods as u64,
+            cpu_m: cpu,
+            mem: memory,
+            pods: max_pods as u64,
         };
         let autoscale = p.autoscale.as_ref().map(|g| {
             let gp = path.field("autoscale");
@@ -219,7 +232,8 @@ pub(super) fn check(
                 "expected a probability from 0 to 1",
             );
         }
-        if !(p.price_per_hour >= 0.0 && p.price_per_hour.is_finite()) {
+        let price_per_hour = p.price_per_hour.unwrap_or(0.0);
+        if !(price_per_hour >= 0.0 && price_per_hour.is_finite()) {
             cx.err(
                 path.field("price_per_hour"),
                 "expected a non-negative price",
@@ -232,14 +246,11 @@ pub(super) fn check(
             arch: p.arch.clone(),
             capacity,
             allocatable: Res {
-                cpu_m: p.cpu.0.saturating_sub(reserved_cpu),
-                mem: p
-                    .memory
-                    .0
-                    .saturating_sub(reserved_mem.saturating_add(eviction)),
-                pods: p.max_pods as u64,
+                cpu_m: cpu.saturating_sub(reserved_cpu),
+                mem: memory.saturating_sub(reserved_mem.saturating_add(eviction)),
+                pods: max_pods as u64,
             },
-            disk: p.disk.0,
+            disk,
             labels,
             zones,
             taints: p.taints.clone(),
@@ -257,7 +268,7 @@ pub(super) fn check(
             autoscale,
             provisioning,
             provisioning_failure_rate: p.provisioning_failure_rate,
-            price_per_hour: p.price_per_hour,
+            price_per_hour,
             naming: crate::model::cluster::NodeNaming::infer(p.node_names.clone()),
             unschedulable: p.unschedulable,
             os_disk: check_os_disk(cx, p, &path),
@@ -317,7 +328,8 @@ fn check_node_names(cx: &mut Ctx, raw: &raw::Scenario, pp: &Path) {
 /// The OS's share of the pool's disk: given or the OS default; it must leave room for images.
 fn check_os_disk(cx: &mut Ctx, p: &raw::Pool, path: &Path) -> u64 {
     let os_disk = p.os_disk.map_or(defaults::os_disk(p.os), |b| b.0);
-    if p.disk.0 > 0 && os_disk >= p.disk.0 {
+    let disk = p.disk.map_or(defaults::DISK_BYTES, |b| b.0);
+    if disk > 0 && os_disk >= disk {
         let field = if p.os_disk.is_some() {
             "os_disk"
         } else {
@@ -328,7 +340,7 @@ fn check_os_disk(cx: &mut Ctx, p: &raw::Pool, path: &Path) -> u64 {
             format!(
                 "disk ({} bytes) is not larger than what the OS occupies on it (os_disk, {} \
                  bytes{}): nothing is left for images",
-                p.disk.0,
+                disk,
                 os_disk,
                 if p.os_disk.is_some() {
                     ""
@@ -339,4 +351,26 @@ fn check_os_disk(cx: &mut Ctx, p: &raw::Pool, path: &Path) -> u64 {
         );
     }
     os_disk
+}
+
+/// The pool with its preset's values in the fields it leaves out (`scenario::presets`); the
+/// checks above then treat them as if written. Without a preset, the pool as written.
+fn resolve_preset(
+    cx: &mut Ctx,
+    raw: &raw::Scenario,
+    p: &raw::Pool,
+    version: Option<WinVersion>,
+    path: &Path,
+) -> raw::Pool {
+    let (resolved, errs) = crate::scenario::presets::resolve_pool(
+        p,
+        raw.preset,
+        &raw.images,
+        version.map(|v| v.build),
+        path,
+    );
+    for e in errs {
+        cx.err(e.path, e.message);
+    }
+    resolved
 }

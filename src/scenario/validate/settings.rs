@@ -145,7 +145,10 @@ pub(super) fn check(cx: &mut Ctx, raw: &raw::Scenario) -> Settings {
         },
         autoscaler: AutoscalerConfig {
             scan_interval: a.scan_interval.0.max(1),
-            expander: a.expander,
+            expander: a
+                .expander
+                .or(crate::scenario::presets::expander(raw.preset))
+                .unwrap_or(crate::scenario::defaults::CA_EXPANDER),
             max_nodes_per_scaleup: a.max_nodes_per_scaleup.max(1),
             max_node_provision_time: a.max_node_provision_time.0,
             initial_backoff: a.initial_backoff.0,
