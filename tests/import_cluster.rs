@@ -560,7 +560,7 @@ fn the_autoscalers_own_flags_and_status_config_map_give_settings_and_pool_bounds
     let a = &imp.scenario.autoscaler;
     // --expander=priority,least-waste: the first one; 5m = 300000 ms; 0.6; `--flag value` form:
     // 2m = 120000 ms. Unset flags keep the defaults (scan interval 10 s).
-    assert_eq!(a.expander, raw::Expander::Priority);
+    assert_eq!(a.expander, Some(raw::Expander::Priority));
     assert_eq!(a.scale_down_unneeded_time.0, 300_000);
     assert_eq!(a.scale_down_utilization_threshold, 0.6);
     assert_eq!(a.scale_down_delay_after_add.0, 120_000);

@@ -143,7 +143,7 @@ fn apply_flag(
         "expander" => {
             let names: Vec<&str> = v.split(',').map(str::trim).collect();
             match expander(names[0]).map_err(|e| format!("--{k}={v}: {e}"))? {
-                Some(e) => s.expander = e,
+                Some(e) => s.expander = Some(e),
                 None => asm.add(
                     subject.to_string(),
                     "--expander=grpc asks an external service, which the simulator cannot; the \
