@@ -139,6 +139,22 @@ pub struct Summary {
     /// were none, so other runs keep their bytes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub upgrades: Vec<UpgradeSummary>,
+    /// Per Deployment, the replicas it was short of its desired count, weighted by time.
+    /// Written only when the scenario has node lifecycle actions (cordons, drains, taints,
+    /// failures, upgrades), so other runs keep their bytes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unavailable_replicas: BTreeMap<String, UnavailableReplicas>,
+}
+
+/// How far below its desired replicas a Deployment ran: max(0, desired − Ready) over the run.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct UnavailableReplicas {
+    /// ∫ max(0, desired − Ready) dt / duration: the replicas missing on average.
+    pub mean: f64,
+    /// The largest deficit that lasted some time.
+    pub peak: u32,
+    /// ∫ max(0, desired − Ready) dt, in replica-seconds.
+    pub replica_seconds: f64,
 }
 
 /// What one node-pool upgrade or patch did (`controllers::upgrade::UpgradeRecord` in seconds).
@@ -482,8 +498,36 @@ impl Summary {
                     failed: u.failed.clone(),
                 })
                 .collect(),
+            unavailable_replicas: unavailable_replicas(spec, out),
         }
     }
+}
+
+/// The `unavailable_replicas` section, from the run's integrals (`metrics::Unavailable`).
+fn unavailable_replicas(spec: &Spec, out: &RunOutput) -> BTreeMap<String, UnavailableReplicas> {
+    let Some(u) = &out.rec.unavailable else {
+        return BTreeMap::new();
+    };
+    let round3 = |x: f64| (x * 1000.0).round() / 1000.0;
+    u.workloads
+        .iter()
+        .enumerate()
+        .map(|(k, &w)| {
+            let ms = u.replica_ms[k] as f64;
+            (
+                spec.workloads[w].name.clone(),
+                UnavailableReplicas {
+                    mean: if spec.duration > 0 {
+                        round3(ms / spec.duration as f64)
+                    } else {
+                        0.0
+                    },
+                    peak: u.peak[k],
+                    replica_seconds: round3(ms / 1000.0),
+                },
+            )
+        })
+        .collect()
 }
 
 /// The `disk` section: one entry per pool whose disk can fill.
