@@ -686,6 +686,7 @@ impl<'s> Simulation<'s> {
                 Effect::ResourcesFreed(_) => self.events.resources_freed = true,
                 Effect::NodeUpdated(node) => self.events.node_updated(node),
                 Effect::RestartPod(pod) => self.kubelet.pod_bound(&mut cx!(self), pod),
+                Effect::NodeStopped(node) => self.kubelet.node_stopped(&mut cx!(self), node),
                 Effect::Evict(pod) => {
                     controllers::terminate_pod(
                         &mut cx!(self),
