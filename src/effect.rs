@@ -120,6 +120,9 @@ pub enum Effect {
         /// The patch's reboot time (ms), if it gives one.
         after: Option<u64>,
     },
+    /// A node stopped (failed, or went down to reboot): its kubelet's pulls stop, so their
+    /// downloads give back their share of a limited registry at once.
+    NodeStopped(NodeId),
 }
 
 /// The part of a run a component may see and change while it handles one event.

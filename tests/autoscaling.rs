@@ -242,3 +242,48 @@ fn morning_peak_shows_the_windows_lag() {
     }
     assert!(sum.demand["iis"].unserved_fraction > sum.demand["web"].unserved_fraction);
 }
+
+/// Two WS2019 nodes of an autoscaled pool (min 1); `big` (2,500m) and `small` (500m), both
+/// pinned to build 10.0.17763, land one per node; `timeline` is spliced in.
+fn pinned_pair(timeline: &str) -> String {
+    format!(
+        r#"Scenario(name: "t", duration: "15m",
+    pools: [(name: "win", os: Windows, os_version: "10.0.17763.5000", cpu: "4", memory: "16Gi",
+        count: 2, autoscale: (min: 1, max: 4), provisioning: Fixed("12m"))],
+    layers: [(name: "w", size: "10MB")],
+    images: [(name: "app:2019", platforms: [(os: Windows, os_version: "10.0.17763.5000", layers: ["w"])])],
+    workloads: [
+        (name: "big", template: (containers: [(image: "app:2019", cpu: "2500m")],
+            node_selector: {{"kubernetes.io/os": "windows", "node.kubernetes.io/windows-build": "10.0.17763"}})),
+        (name: "small", template: (containers: [(image: "app:2019", cpu: "500m")],
+            node_selector: {{"kubernetes.io/os": "windows", "node.kubernetes.io/windows-build": "10.0.17763"}})),
+    ],
+    timeline: [{timeline}],
+)"#
+    )
+}
+
+#[test]
+fn scale_down_during_an_upgrade_judges_each_old_node_by_its_own_build() {
+    // The scheduler spreads the two pods over the two empty nodes. The node with `big`
+    // (2,500m of 4 cpu) is above the 0.5 threshold; the one with `small` (500m) is below, and
+    // `small` fits beside `big` (3,000m): that node is unneeded from the first scan (10 s) and
+    // removed at the first scan ≥ 10 + 600 = 610 s.
+    let (spec, out) = run(&pinned_pair(""));
+    let downs = |r: Vec<(u64, String, i32, ScalingKind)>| -> Vec<(u64, String, i32, ScalingKind)> {
+        r.into_iter()
+            .filter(|x| x.3 == ScalingKind::ScaleDown)
+            .collect()
+    };
+    let want = vec![(610_000, "win".to_string(), -1, ScalingKind::ScaleDown)];
+    assert_eq!(downs(rows(&spec, &out)), want);
+    // The same with an upgrade to 20348 begun at 5 s: its surge node is requested then and is
+    // not Ready before 12 min, so no old node is drained before 610 s, but from the first scan
+    // the pool's template node carries 10.0.20348. Both old nodes still carry 10.0.17763, the
+    // label `small` needs, so it still fits beside `big`: the same scale-down at 610 s. (Judged
+    // by the template's label, `small` fits no node of `win` and nothing is removed.)
+    let (spec, out) = run(&pinned_pair(
+        r#"(at: "5s", action: UpgradePool(pool: "win", to_build: "10.0.20348.2700"))"#,
+    ));
+    assert_eq!(downs(rows(&spec, &out)), want);
+}

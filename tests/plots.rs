@@ -418,3 +418,47 @@ fn a_startup_slo_is_drawn_on_its_os_panel_by_run_compare_and_plot_dir() {
     let cdf = text(&d.join("startup_cdf.svg"));
     assert!(!cdf.contains("SLO:") && circles(&cdf).is_empty());
 }
+
+#[test]
+fn the_run_timeline_marks_the_timeline_actions_beside_the_charts_and_plot_dir_redraws_them() {
+    let d = tmp("actions");
+    ok(&[
+        "run",
+        "scenarios/pool-upgrade.ron",
+        "--out",
+        d.to_str().unwrap(),
+        "--plots",
+        "-q",
+    ]);
+    // pool-upgrade's timeline: Scale at 15 min, UpgradePool at 30 min (its file). summary.json
+    // lists them, since the scenario has a lifecycle action.
+    let summary = text(&d.join("summary.json"));
+    assert!(summary.contains("\"action\": \"UpgradePool win to 10.0.20348.2700\""));
+    let tl = text(&d.join("timeline.svg"));
+    // The list stands in the legend strip right of the 1100-px charts (x >= 1100), one line
+    // per action: number, minutes, label.
+    for line in [
+        "1  15.0 min  Scale app to 6",
+        "2  30.0 min  UpgradePool win to 10.0.20348.2700",
+    ] {
+        let at = tl
+            .find(&format!("{line}\n</text>"))
+            .unwrap_or_else(|| panic!("no action line {line}"));
+        let tag = &tl[tl[..at].rfind("<text x=\"").unwrap() + 9..];
+        let x: u32 = tag[..tag.find('"').unwrap()].parse().unwrap();
+        assert!(
+            x >= 1100,
+            "action line {line} at x = {x}, inside the charts"
+        );
+    }
+    // The strip is 360 px wide with actions (260 without): 1460 × 800.
+    assert_eq!(png_size(&read(&d.join("timeline.png"))), (1460, 800));
+    // plot DIR redraws the same bytes from the files (the actions come from summary.json).
+    let svg = read(&d.join("timeline.svg"));
+    let png = read(&d.join("timeline.png"));
+    std::fs::remove_file(d.join("timeline.svg")).unwrap();
+    std::fs::remove_file(d.join("timeline.png")).unwrap();
+    ok(&["plot", d.to_str().unwrap()]);
+    assert_eq!(read(&d.join("timeline.svg")), svg);
+    assert_eq!(read(&d.join("timeline.png")), png);
+}

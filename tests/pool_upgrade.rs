@@ -306,3 +306,133 @@ fn bad_upgrade_actions_are_errors_with_their_position() {
         assert_error_at(&text, needle, want);
     }
 }
+
+/// The `pods_build_VERSION` cells of timeseries.csv at `t_ms`, with the versions heading them.
+fn pods_per_build(
+    spec: &hybridsim::model::Spec,
+    out: &hybridsim::simulation::RunOutput,
+    t_ms: u64,
+) -> (Vec<String>, Vec<u32>) {
+    let ts = hybridsim::report::timeseries(spec, out);
+    let row = ts
+        .rows
+        .iter()
+        .find(|r| r.time_s.0 == t_ms)
+        .unwrap_or_else(|| panic!("no sample at {t_ms} ms"));
+    (ts.builds.clone(), row.pods_build.clone())
+}
+
+#[test]
+fn timeseries_counts_the_pods_on_each_windows_version_through_an_upgrade() {
+    let text = cluster(
+        3,
+        3,
+        "",
+        r#"(at: "100s", action: UpgradePool(pool: "win", to_build: "10.0.20348.2700"))"#,
+    );
+    let (spec, out) = run(&text);
+    let v = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
+    let builds = v("10.0.17763.5000", "10.0.20348.2700");
+    // Timings as in the first test: web-0..2 on win-0..2 (17763) from 10 s; win-3 (20348)
+    // Ready at 400 s. At 390 s no 20348 node is registered yet: 3 pods on 17763, 0 on 20348
+    // (the column exists for the whole file, 0 before the version appeared).
+    assert_eq!(
+        pods_per_build(&spec, &out, 390_000),
+        (builds.clone(), vec![3, 0])
+    );
+    // At 410 s web-0 is Terminating on win-0 until 430 s (it still holds the node, so it
+    // counts), and its replacement web-3 is bound to win-3, failing at creation: 3 and 1.
+    assert_eq!(
+        pods_per_build(&spec, &out, 410_000),
+        (builds.clone(), vec![3, 1])
+    );
+    // At 440 s win-0 is gone: web-1 and web-2 on 17763, web-3 on 20348.
+    assert_eq!(
+        pods_per_build(&spec, &out, 440_000),
+        (builds.clone(), vec![2, 1])
+    );
+    // At 1100 s every old node is gone (1090 s) and the three replacements sit on the three
+    // 20348 nodes (pods_failed_on_new_build = 3 above): 0 and 3. The Linux pool has no
+    // version and no column.
+    assert_eq!(pods_per_build(&spec, &out, 1_100_000), (builds, vec![0, 3]));
+}
+
+#[test]
+fn timeseries_counts_a_patch_revision_as_its_own_version() {
+    let text = cluster(
+        2,
+        1,
+        "",
+        r#"(at: "100s", action: PatchPool(pool: "win", to_revision: 6000, reboot_time: "2m"))"#,
+    );
+    let (spec, out) = run(&text);
+    let builds = vec!["10.0.17763.5000".to_string(), "10.0.17763.6000".to_string()];
+    // As in the patch test above: web-0 Terminating on win-0 until 130 s, web-1 Ready on
+    // win-1 from 100 s; both nodes still 5000 at 120 s: 2 pods on 5000.
+    assert_eq!(
+        pods_per_build(&spec, &out, 120_000),
+        (builds.clone(), vec![2, 0])
+    );
+    // win-0 is back at 250 s with revision 6000 and takes web-2; web-1, evicted at 250 s,
+    // holds win-1 (still 5000) until 280 s: at 260 s 1 and 1.
+    assert_eq!(
+        pods_per_build(&spec, &out, 260_000),
+        (builds.clone(), vec![1, 1])
+    );
+    // win-1 is back at 400 s with 6000 too: at 410 s only web-2, on 6000.
+    assert_eq!(pods_per_build(&spec, &out, 410_000), (builds, vec![0, 1]));
+}
+
+#[test]
+fn a_run_without_an_upgrade_or_patch_has_no_pods_per_build_columns() {
+    // A drain is a lifecycle action (cordoned/NotReady columns) but changes no version.
+    let text = cluster(3, 3, "", r#"(at: "100s", action: Drain(node: "win-0"))"#);
+    let (spec, out) = run(&text);
+    let ts = hybridsim::report::timeseries(&spec, &out);
+    assert!(ts.lifecycle);
+    assert!(ts.builds.is_empty());
+    assert!(ts.rows.iter().all(|r| r.pods_build.is_empty()));
+    let header = String::from_utf8(ts.write().unwrap()).unwrap();
+    assert!(!header.contains("pods_build_"), "{header}");
+}
+
+#[test]
+fn summary_weighs_the_replicas_an_upgrade_leaves_unavailable_by_time() {
+    let text = cluster(
+        3,
+        3,
+        "",
+        r#"(at: "100s", action: UpgradePool(pool: "win", to_build: "10.0.20348.2700"))"#,
+    );
+    let (spec, out) = run(&text);
+    let s = hybridsim::report::Summary::new(&spec, &out);
+    let u = &s.unavailable_replicas["web"];
+    // web (3 replicas) is created at 10 s and its pods are Ready the instant they bind: no
+    // deficit until the first eviction. Each drain evicts one pod (400, 730, 1060 s, timings
+    // of the first test) and its replacement never becomes Ready on 20348, so the deficit is
+    // 1 on [400, 730), 2 on [730, 1060) and 3 on [1060, 3600):
+    //   1 × 330 + 2 × 330 + 3 × 2540 = 330 + 660 + 7620 = 8610 replica-seconds;
+    //   mean 8610 / 3600 = 2.391666… → 2.392; peak 3.
+    assert_eq!(u.replica_seconds, 8610.0);
+    assert_eq!(u.mean, 2.392);
+    assert_eq!(u.peak, 3);
+    // A drain of one node of four whose pod moves at once to the free 17763 node: the
+    // replacement is created, bound and Ready (image preloaded, start delay 0) in the instant
+    // of the eviction, so the deficit of 1 lasts no time: 0 replica-seconds and peak 0 (a
+    // state that lasts no time is no peak).
+    let text = cluster(4, 3, "", r#"(at: "100s", action: Drain(node: "win-0"))"#);
+    let (spec, out) = run(&text);
+    let s = hybridsim::report::Summary::new(&spec, &out);
+    let u = &s.unavailable_replicas["web"];
+    assert_eq!((u.replica_seconds, u.mean, u.peak), (0.0, 0.0, 0));
+}
+
+#[test]
+fn summary_has_no_unavailable_replicas_without_lifecycle_actions() {
+    let text = cluster(3, 3, "", "");
+    let (spec, out) = run(&text);
+    let s = hybridsim::report::Summary::new(&spec, &out);
+    assert!(s.unavailable_replicas.is_empty());
+    let json = String::from_utf8(hybridsim::report::summary_json(&s).unwrap()).unwrap();
+    assert!(!json.contains("unavailable_replicas"), "{json}");
+}

@@ -141,3 +141,50 @@ fn bad_registry_and_qps_settings_are_errors_with_positions() {
         assert_error_at(&text, needle, want);
     }
 }
+
+#[test]
+fn nodes_that_fail_give_their_share_of_the_registry_back_at_once() {
+    // Four nodes share the 200 MB/s registry: 50 MB/s each from 0 s. At 20 s win-0 and
+    // win-1 fail with 1 GB of their 3 GB done: their downloads stop there, and the registry's
+    // 200 MB/s go to the two left, 100 MB/s each (their own links' limit): the 2 GB they have
+    // left take 20 s, downloads end at 40 s, + 3 s extraction at 1 GB/s: pulled at 43 s
+    // (63 s if the failed nodes kept their share until their downloads ended).
+    let text = herd(r#"(host: "mcr.microsoft.com", bandwidth: "200MB/s")"#).replace(
+        "    workloads:",
+        r#"    timeline: [(at: "20s", action: FailNode(node: "win-0")),
+               (at: "20s", action: FailNode(node: "win-1")),
+               (at: "60s", action: RecoverNode(node: "win-0")),
+               (at: "60s", action: RecoverNode(node: "win-1"))],
+    workloads:"#,
+    );
+    let (spec, out) = run(&text);
+    for name in ["agent-2", "agent-3"] {
+        assert_eq!(pod(&spec, &out, name).pulled, Some(43_000), "{name}");
+    }
+    // win-0 and win-1 come back at 60 s (before the 50 s grace period made them NotReady at
+    // 70 s): their pods start again from their first container and pull the whole 3 GB again
+    // (the cancelled downloads kept nothing), alone on the registry now: 100 MB/s each, 30 s,
+    // ending at 90 s, + 3 s extraction: pulled at 93 s.
+    for name in ["agent-0", "agent-1"] {
+        assert_eq!(pod(&spec, &out, name).pulled, Some(93_000), "{name}");
+    }
+}
+
+#[test]
+fn a_node_rebooting_for_a_patch_gives_its_share_of_the_registry_back_at_once() {
+    // The same four nodes; at 20 s a patch drains win-0 first (its DaemonSet pod stays: a
+    // drain ignores DaemonSets) and reboots it at once: its download stops at 1 GB. The three
+    // others share 200 MB/s from 20 s: 66.67 MB/s each for their 2 GB left, 30 s: downloads
+    // end at 50 s (the rate is 200/3 MB/s, so completion may round up by 1 ms), + 3 s
+    // extraction: pulled at 53 s (63 s if win-0 kept its share).
+    let text = herd(r#"(host: "mcr.microsoft.com", bandwidth: "200MB/s")"#).replace(
+        "    workloads:",
+        r#"    timeline: [(at: "20s", action: PatchPool(pool: "win", to_revision: 2, reboot_time: "10m"))],
+    workloads:"#,
+    );
+    let (spec, out) = run(&text);
+    for name in ["agent-1", "agent-2", "agent-3"] {
+        let pulled = pod(&spec, &out, name).pulled.unwrap();
+        assert!((53_000..=53_001).contains(&pulled), "{name}: {pulled}");
+    }
+}

@@ -64,6 +64,9 @@ pub struct ScalingEvent {
     pub reason: String,
 }
 
+/// (template, pool, the node's `MAJOR.MINOR.BUILD` when it differs from its pool spec's).
+type BuildFitKey = (usize, usize, Option<(u16, u16, u32)>);
+
 /// Upstream default of `--scale-down-non-empty-candidates-count`.
 pub const NON_EMPTY_CANDIDATES: usize = 30;
 
@@ -100,6 +103,11 @@ pub struct ClusterAutoscaler {
     /// Per pool, the build label of its template node when the pool's image changed since
     /// the scenario began (None: the pool spec's labels hold). Empty until an upgrade.
     template_build: Vec<Option<String>>,
+    /// Static-filter results of (template, pool, node build) for nodes of a pool whose
+    /// nodes do not all carry its template node's build (during or after an upgrade): each
+    /// existing node is judged by its own `node.kubernetes.io/windows-build`. Filled lazily;
+    /// the result depends on the spec only, so it never goes stale.
+    node_build_fits: BTreeMap<BuildFitKey, bool>,
 }
 
 /// Usage added to nodes while simulating placements, dense per node so a lookup is O(1), with
@@ -205,6 +213,7 @@ impl ClusterAutoscaler {
             scratch: Scratch::default(),
             pdb_allowed: Vec::new(),
             template_build: Vec::new(),
+            node_build_fits: BTreeMap::new(),
         }
     }
 
@@ -217,6 +226,33 @@ impl ClusterAutoscaler {
             .and_then(|b| b.as_deref());
         *self.fits[slot]
             .get_or_insert_with(|| passes_static_filters_with_build(spec, t, pool, build))
+    }
+
+    /// Whether `pool`'s existing nodes may carry another build than its template node: some
+    /// node is off the pool spec's build, or the template follows a new image.
+    fn pool_builds_differ(&self, cl: &Cluster, pool: PoolId) -> bool {
+        cl.off_build.get(pool.idx()).is_some_and(|&c| c > 0)
+            || self
+                .template_build
+                .get(pool.idx())
+                .is_some_and(Option::is_some)
+    }
+
+    /// Whether template `t` passes the static filters of existing node `n` with the node's
+    /// own build label (upstream's simulation uses the real node's labels; only new nodes
+    /// are built from the template node).
+    fn fits_node_build(&mut self, spec: &Spec, cl: &Cluster, t: TemplateId, n: NodeId) -> bool {
+        let pool = cl.node(n).pool;
+        let label = cl.build_label(spec, n);
+        let key = (
+            t.idx(),
+            pool.idx(),
+            label.and(cl.node(n).version.map(|v| (v.major, v.minor, v.build))),
+        );
+        *self
+            .node_build_fits
+            .entry(key)
+            .or_insert_with(|| passes_static_filters_with_build(spec, t, pool, label))
     }
 
     /// The template node of a pool whose image changed (an upgrade: new nodes get another
@@ -283,8 +319,14 @@ impl ClusterAutoscaler {
         while i < total {
             let n = cl.registered[i];
             let node = cl.node(n);
-            // A pool the pod cannot use is skipped as a whole run of the node list.
-            if !self.fits_pool(spec, t, node.pool) {
+            // A pool the pod cannot use is skipped as a whole run of the node list; in a pool
+            // whose nodes' builds differ from its template's, each node is judged by its own.
+            if self.pool_builds_differ(cl, node.pool) {
+                if !self.fits_node_build(spec, cl, t, n) {
+                    i += 1;
+                    continue;
+                }
+            } else if !self.fits_pool(spec, t, node.pool) {
                 i = cl.run_end(i);
                 continue;
             }

@@ -151,6 +151,7 @@ impl Controllers {
                 p.generation += 1;
             }
         }
+        cx.push(Effect::NodeStopped(node));
         let grace = cx.spec.controllers.node_monitor_grace;
         cx.after(grace, Event::NodeMonitorGrace { node, generation });
     }

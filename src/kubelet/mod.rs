@@ -398,6 +398,27 @@ impl Kubelet {
         self.reschedule_net(cx);
     }
 
+    /// A node stopped (failed, or rebooting for a patch): its pulls end with it, so with a
+    /// limited registry their downloads leave the shared net now and the other nodes' rates
+    /// rise at once. Finished layers stay on the node; its pods' pending steps are already
+    /// stale (the node lifecycle bumped their generations) and they pull again from their
+    /// first container when it recovers. Without a registry limit every node downloads on its
+    /// own link and nothing is shared, so nothing changes (the machine's pulls are left to run
+    /// out unobserved, as before).
+    pub fn node_stopped(&mut self, cx: &mut Ctx, node: NodeId) {
+        if self.shared.is_none() {
+            return;
+        }
+        let now = cx.now;
+        let puller = &mut self.pullers[node.idx()];
+        puller.stop(&self.graph, now);
+        puller.cancelled.clear();
+        if let Some(net) = &mut self.shared {
+            net.remove_node(now, node);
+        }
+        self.reschedule_net(cx);
+    }
+
     /// A node was deleted: its downloads stop taking their registry's egress.
     pub fn node_deleted(&mut self, now: u64, node: NodeId) {
         if let Some(net) = &mut self.shared {

@@ -471,6 +471,15 @@ impl NodePuller {
         next.map(|t| (t, self.io_gen))
     }
 
+    /// The node stopped: every running pull is cancelled as by `cancel` and the queued
+    /// requests are dropped (their pods ask again when the node is back).
+    pub fn stop(&mut self, graph: &LayerGraph, now: u64) {
+        self.queue.clear();
+        while let Some(id) = self.active.first().map(|a| a.id) {
+            self.cancel(graph, now, id);
+        }
+    }
+
     /// Cancels pull `id` if it is still running (timeout): its own downloads stop and their
     /// layers go back to absent; finished layers stay in the cache. Absent layers no other
     /// running pull needs stop counting on the disk.

@@ -7,6 +7,7 @@
 
 use crate::model::cluster::{Pod, PodPhase, Reason};
 pub use crate::model::disruption::DrainRecord;
+use crate::model::windows::WinVersion;
 use std::collections::BTreeMap;
 
 /// One row of `timeseries.csv`.
@@ -33,6 +34,9 @@ pub struct Sample {
     /// Per HPA workload (in workload order): desired replicas, Ready pods, offered load and the
     /// load Ready pods cannot serve.
     pub hpa: Vec<HpaSample>,
+    /// Pods bound to registered Windows nodes per version, indexed like `Recorder::builds`
+    /// (as long as it was when sampled); empty unless the scenario upgrades or patches a pool.
+    pub pods_build: Vec<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -57,6 +61,54 @@ pub struct Recorder {
     pub events: u64,
     /// One record per timeline `Drain`, in the order they started.
     pub drains: Vec<DrainRecord>,
+    /// The Windows versions registered nodes carried at a sample, in first-seen order: the
+    /// columns of `Sample::pods_build` (filled only when the scenario upgrades or patches).
+    pub builds: Vec<WinVersion>,
+    /// Time-weighted unavailable replicas per Deployment; None unless the scenario has node
+    /// lifecycle actions (summary.json's `unavailable_replicas`).
+    pub unavailable: Option<Unavailable>,
+}
+
+/// ∫ max(0, desired − Ready) dt and its peak, per Deployment, kept as a step function: each
+/// time the clock moves, the state the previous instant left lasted until now. A state that
+/// lasts no time (a pod evicted and replaced within one instant) adds nothing and is no peak.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Unavailable {
+    /// The Deployments tracked (workload indices, in workload order).
+    pub workloads: Vec<usize>,
+    /// When the integrals were last brought up to date.
+    pub last_ms: u64,
+    /// Per tracked workload: replica-milliseconds unavailable, and the largest deficit that
+    /// lasted some time.
+    pub replica_ms: Vec<u64>,
+    pub peak: Vec<u32>,
+}
+
+impl Unavailable {
+    pub fn new(workloads: Vec<usize>) -> Unavailable {
+        let n = workloads.len();
+        Unavailable {
+            workloads,
+            last_ms: 0,
+            replica_ms: vec![0; n],
+            peak: vec![0; n],
+        }
+    }
+
+    /// The clock moved to `now`: the `k`-th tracked workload was `deficit(k)` replicas short
+    /// since `last_ms`.
+    pub fn advance(&mut self, now: u64, deficit: impl Fn(usize) -> u32) {
+        if now <= self.last_ms {
+            return;
+        }
+        let dt = now - self.last_ms;
+        for k in 0..self.workloads.len() {
+            let d = deficit(self.workloads[k]);
+            self.replica_ms[k] += u64::from(d) * dt;
+            self.peak[k] = self.peak[k].max(d);
+        }
+        self.last_ms = now;
+    }
 }
 
 pub fn phase_index(p: PodPhase) -> usize {
@@ -111,5 +163,16 @@ impl Recorder {
 
     pub fn count(&self, phase: PodPhase) -> u32 {
         self.phase_counts[phase_index(phase)]
+    }
+
+    /// The column of `version` in `Sample::pods_build`, adding it when first seen.
+    pub fn build_column(&mut self, version: WinVersion) -> usize {
+        match self.builds.iter().position(|&b| b == version) {
+            Some(i) => i,
+            None => {
+                self.builds.push(version);
+                self.builds.len() - 1
+            }
+        }
     }
 }

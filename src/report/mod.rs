@@ -97,6 +97,10 @@ pub fn pod_rows(spec: &Spec, out: &RunOutput) -> Vec<PodRow> {
 
 /// `timeseries.csv` of a run: one row per sample.
 pub fn timeseries(spec: &Spec, out: &RunOutput) -> Timeseries {
+    // The pods_build columns oldest version first, whatever order the run met them in; a
+    // sample taken before a version appeared has 0 there.
+    let mut build_order: Vec<usize> = (0..out.rec.builds.len()).collect();
+    build_order.sort_by_key(|&i| out.rec.builds[i]);
     Timeseries {
         pools: spec.pools.iter().map(|p| p.name.clone()).collect(),
         hpa_workloads: spec
@@ -107,6 +111,10 @@ pub fn timeseries(spec: &Spec, out: &RunOutput) -> Timeseries {
             .collect(),
         disk: out.disk.iter().any(Option::is_some),
         lifecycle: crate::simulation::has_lifecycle_actions(spec),
+        builds: build_order
+            .iter()
+            .map(|&i| out.rec.builds[i].to_string())
+            .collect(),
         rows: out
             .rec
             .samples
@@ -133,6 +141,10 @@ pub fn timeseries(spec: &Spec, out: &RunOutput) -> Timeseries {
                         load: Fixed3::new(h.load),
                         unserved: Fixed3::new(h.unserved),
                     })
+                    .collect(),
+                pods_build: build_order
+                    .iter()
+                    .map(|&i| s.pods_build.get(i).copied().unwrap_or(0))
                     .collect(),
             })
             .collect(),

@@ -402,6 +402,9 @@ pub struct TimeseriesRow {
     pub nodes_not_ready: Vec<u32>,
     /// Per HPA workload.
     pub hpa: Vec<HpaCells>,
+    /// `pods_build_VERSION`, per Windows version of `Timeseries::builds`, when the scenario
+    /// upgrades or patches a pool (else empty): pods bound to registered nodes of that version.
+    pub pods_build: Vec<u32>,
 }
 
 /// A row is a flat record of cells, in header order.
@@ -413,7 +416,8 @@ impl Serialize for TimeseriesRow {
             + self.disk_used.len()
             + self.nodes_cordoned.len()
             + self.nodes_not_ready.len()
-            + 4 * self.hpa.len();
+            + 4 * self.hpa.len()
+            + self.pods_build.len();
         let mut seq = s.serialize_seq(Some(n))?;
         seq.serialize_element(&self.time_s)?;
         for v in [
@@ -441,6 +445,9 @@ impl Serialize for TimeseriesRow {
             seq.serialize_element(&h.load)?;
             seq.serialize_element(&h.unserved)?;
         }
+        for v in &self.pods_build {
+            seq.serialize_element(v)?;
+        }
         seq.end()
     }
 }
@@ -458,6 +465,10 @@ pub struct Timeseries {
     /// scenario has node lifecycle actions).
     pub lifecycle: bool,
     pub rows: Vec<TimeseriesRow>,
+    /// The Windows versions (`10.0.BUILD.REV`) of the `pods_build_*` columns, oldest first;
+    /// empty unless the scenario upgrades or patches a pool. Last in the header, after the
+    /// HPA cells.
+    pub builds: Vec<String>,
 }
 
 impl Timeseries {
@@ -489,8 +500,16 @@ impl Timeseries {
         for w in &self.hpa_workloads {
             h.extend(Self::HPA.iter().map(|c| format!("{c}_{w}")));
         }
+        h.extend(
+            self.builds
+                .iter()
+                .map(|b| format!("{}{b}", Self::BUILD_PREFIX)),
+        );
         h
     }
+
+    /// The prefix of the per-Windows-version pod counts.
+    pub const BUILD_PREFIX: &'static str = "pods_build_";
 
     pub fn write(&self) -> io::Result<Vec<u8>> {
         write_rows(&self.header(), &self.rows)
@@ -501,7 +520,14 @@ impl Timeseries {
     pub fn read(bytes: &[u8]) -> Result<Timeseries, String> {
         let file = Self::FILE;
         let (h, recs) = records(bytes, file)?;
-        let names: Vec<&str> = h.iter().collect();
+        let all: Vec<&str> = h.iter().collect();
+        // The per-build columns close the header; the rest is read as before.
+        let nb = all
+            .iter()
+            .rev()
+            .take_while(|n| n.starts_with(Self::BUILD_PREFIX))
+            .count();
+        let names = &all[..all.len() - nb];
         let bad_header = |what: &str| format!("{file}: line 1: {what}");
         if names.len() < 7 || names[..7] != Self::FIXED {
             return Err(bad_header(&format!(
@@ -532,6 +558,10 @@ impl Timeseries {
             disk,
             lifecycle,
             rows: Vec::new(),
+            builds: all[all.len() - nb..]
+                .iter()
+                .map(|n| n[Self::BUILD_PREFIX.len()..].to_string())
+                .collect(),
         };
         let per_pool = base + if lifecycle { 2 } else { 0 };
         let rest = &names[7 + per_pool * np.min((names.len() - 7) / per_pool)..];
@@ -542,12 +572,12 @@ impl Timeseries {
                 .collect();
         }
         let expected = ts.header();
-        if names.iter().ne(expected.iter()) {
+        if all.iter().ne(expected.iter()) {
             return Err(bad_header(&format!(
                 "expected `{}` (pools as nodes_ready_*, then nodes_provisioning_* in the same \
-                 order, then disk_used_* in the same order when disks are tracked, then replicas_W,ready_W,load_W,unserved_W per HPA workload), found `{}`",
+                 order, then disk_used_* in the same order when disks are tracked, then replicas_W,ready_W,load_W,unserved_W per HPA workload, then pods_build_VERSION per Windows version when pools are upgraded), found `{}`",
                 expected.join(","),
-                names.join(",")
+                all.join(",")
             )));
         }
         let nh = ts.hpa_workloads.len();
@@ -568,6 +598,7 @@ impl Timeseries {
                 nodes_cordoned: Vec::new(),
                 nodes_not_ready: Vec::new(),
                 hpa: Vec::with_capacity(nh),
+                pods_build: Vec::with_capacity(nb),
             };
             for p in 0..np {
                 row.nodes_ready.push(c(7 + p)?);
@@ -596,6 +627,9 @@ impl Timeseries {
                     load: cell(file, &h, rec, i + 2, "")?,
                     unserved: cell(file, &h, rec, i + 3, "")?,
                 });
+            }
+            for b in 0..nb {
+                row.pods_build.push(c(all.len() - nb + b)?);
             }
             ts.rows.push(row);
         }
@@ -966,6 +1000,7 @@ mod tests {
             hpa_workloads: vec!["api".into()],
             disk: false,
             lifecycle: false,
+            builds: Vec::new(),
             rows: vec![TimeseriesRow {
                 time_s: Secs(10_000),
                 pending: 1,
@@ -985,6 +1020,7 @@ mod tests {
                     load: Fixed3::new(1.5),
                     unserved: Fixed3::new(0.25),
                 }],
+                pods_build: Vec::new(),
             }],
         };
         // With disks tracked, the per-pool disk columns sit between the node counts and the
@@ -1012,7 +1048,20 @@ mod tests {
              nodes_not_ready_win,replicas_api,"
         ));
         assert!(text.contains(",12000000000,0,0,1,2,0,3,2,"), "{text}");
-        assert_eq!(Timeseries::read(&bytes), Ok(with_lifecycle));
+        assert_eq!(Timeseries::read(&bytes), Ok(with_lifecycle.clone()));
+        // With a pool upgrade, the pods per Windows version close the header, after the HPA
+        // cells, one column per version in the order given.
+        let mut with_builds = with_lifecycle;
+        with_builds.builds = vec!["10.0.17763.5458".into(), "10.0.20348.2340".into()];
+        with_builds.rows[0].pods_build = vec![7, 3];
+        let bytes = with_builds.write().unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(
+            text.contains("unserved_api,pods_build_10.0.17763.5458,pods_build_10.0.20348.2340\n"),
+            "{text}"
+        );
+        assert!(text.ends_with(",1.500,0.250,7,3\n"), "{text}");
+        assert_eq!(Timeseries::read(&bytes), Ok(with_builds));
         let bytes = ts.write().unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert_eq!(

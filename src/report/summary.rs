@@ -3,7 +3,7 @@
 use super::stats::Stats;
 use crate::autoscaler::cluster_autoscaler::ScalingKind;
 use crate::model::cluster::{PodPhase, Reason};
-use crate::model::{Os, Spec};
+use crate::model::{FailTarget, NodeTarget, Os, PoolId, Spec, TimelineAction, WorkloadId};
 use crate::simulation::RunOutput;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -144,6 +144,16 @@ pub struct Summary {
     /// `run` fills it, the experiments' per-run summaries leave it empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub slo: Vec<SloLine>,
+    /// Per Deployment, the replicas it was short of its desired count, weighted by time.
+    /// Written only when the scenario has node lifecycle actions (cordons, drains, taints,
+    /// failures, upgrades), so other runs keep their bytes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unavailable_replicas: BTreeMap<String, UnavailableReplicas>,
+    /// The scenario's timeline actions with short labels, in time order, for the timeline
+    /// plot's markers. Written only when the scenario has node lifecycle actions (as
+    /// `unavailable_replicas`), so other runs keep their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<TimelineEntry>,
 }
 
 /// A startup-latency SLO as the plots draw it: the assertion `OS STAT startup < VALUE`
@@ -171,6 +181,25 @@ impl SloLine {
             s => s.strip_prefix('p')?.parse::<f64>().ok().map(|p| p / 100.0),
         }
     }
+}
+
+/// One timeline action: when, and a short label (`Drain win-0`, `UpgradePool win to
+/// 10.0.20348.2700`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TimelineEntry {
+    pub at_s: f64,
+    pub action: String,
+}
+
+/// How far below its desired replicas a Deployment ran: max(0, desired − Ready) over the run.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct UnavailableReplicas {
+    /// ∫ max(0, desired − Ready) dt / duration: the replicas missing on average.
+    pub mean: f64,
+    /// The largest deficit that lasted some time.
+    pub peak: u32,
+    /// ∫ max(0, desired − Ready) dt, in replica-seconds.
+    pub replica_seconds: f64,
 }
 
 /// What one node-pool upgrade or patch did (`controllers::upgrade::UpgradeRecord` in seconds).
@@ -515,8 +544,88 @@ impl Summary {
                 })
                 .collect(),
             slo: Vec::new(),
+            unavailable_replicas: unavailable_replicas(spec, out),
+            timeline: if out.rec.unavailable.is_some() {
+                spec.timeline
+                    .iter()
+                    .map(|(at, a)| TimelineEntry {
+                        at_s: *at as f64 / 1000.0,
+                        action: action_label(spec, a),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
     }
+}
+
+/// A timeline action in a few words, with the names the scenario file uses.
+pub fn action_label(spec: &Spec, a: &TimelineAction) -> String {
+    let wl = |w: WorkloadId| spec.workloads[w.idx()].name.as_str();
+    let pool = |p: PoolId| spec.pool(p).name.as_str();
+    let node = |t: &NodeTarget| match *t {
+        NodeTarget::Node { pool: p, ordinal } => {
+            spec.pool(p).naming.name(&spec.pool(p).name, ordinal)
+        }
+        NodeTarget::Pool(p) => format!("pool {}", pool(p)),
+    };
+    let fail = |t: &FailTarget| match *t {
+        FailTarget::Node { pool: p, ordinal } => {
+            spec.pool(p).naming.name(&spec.pool(p).name, ordinal)
+        }
+        FailTarget::Count { pool: p, count } => format!("{count} of {}", pool(p)),
+        FailTarget::Fraction {
+            pool: p,
+            per_million,
+        } => format!("{}% of {}", f64::from(per_million) / 10_000.0, pool(p)),
+    };
+    match a {
+        TimelineAction::Create(w) => format!("Create {}", wl(*w)),
+        TimelineAction::Scale(w, n) => format!("Scale {} to {n}", wl(*w)),
+        TimelineAction::Delete(w) => format!("Delete {}", wl(*w)),
+        TimelineAction::Cordon(t) => format!("Cordon {}", node(t)),
+        TimelineAction::Uncordon(t) => format!("Uncordon {}", node(t)),
+        TimelineAction::AddTaint(t, taint) => {
+            format!("AddTaint {} {}", node(t), taint.key)
+        }
+        TimelineAction::RemoveTaint(t, key, _) => format!("RemoveTaint {} {key}", node(t)),
+        TimelineAction::FailNode(t) => format!("FailNode {}", fail(t)),
+        TimelineAction::RecoverNode(t) => format!("RecoverNode {}", fail(t)),
+        TimelineAction::Rollout(w, _) => format!("UpdateImage {}", wl(*w)),
+        TimelineAction::Drain(t, _) => format!("Drain {}", node(t)),
+        TimelineAction::UpgradePool(p, u) => format!("UpgradePool {} to {}", pool(*p), u.to),
+        TimelineAction::PatchPool(p, u) => {
+            format!("PatchPool {} to rev {}", pool(*p), u.to_revision)
+        }
+    }
+}
+
+/// The `unavailable_replicas` section, from the run's integrals (`metrics::Unavailable`).
+fn unavailable_replicas(spec: &Spec, out: &RunOutput) -> BTreeMap<String, UnavailableReplicas> {
+    let Some(u) = &out.rec.unavailable else {
+        return BTreeMap::new();
+    };
+    let round3 = |x: f64| (x * 1000.0).round() / 1000.0;
+    u.workloads
+        .iter()
+        .enumerate()
+        .map(|(k, &w)| {
+            let ms = u.replica_ms[k] as f64;
+            (
+                spec.workloads[w].name.clone(),
+                UnavailableReplicas {
+                    mean: if spec.duration > 0 {
+                        round3(ms / spec.duration as f64)
+                    } else {
+                        0.0
+                    },
+                    peak: u.peak[k],
+                    replica_seconds: round3(ms / 1000.0),
+                },
+            )
+        })
+        .collect()
 }
 
 /// The `disk` section: one entry per pool whose disk can fill.

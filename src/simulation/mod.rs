@@ -136,6 +136,8 @@ pub struct Simulation<'s> {
     trace_error: Option<String>,
     /// The scenario has node lifecycle actions: samples count cordoned and NotReady nodes.
     lifecycle_columns: bool,
+    /// The scenario upgrades or patches a pool: samples count pods per Windows version.
+    build_columns: bool,
 }
 
 /// The `Ctx` a component gets: disjoint borrows of the run's state.
@@ -190,6 +192,7 @@ impl<'s> Simulation<'s> {
             next_arrival: None,
             trace_error: None,
             lifecycle_columns: has_lifecycle_actions(spec),
+            build_columns: has_upgrade_actions(spec),
         };
         if let Some(t) = &spec.trace {
             match t.open() {
@@ -206,6 +209,13 @@ impl<'s> Simulation<'s> {
         }
         sim.ctrl.lifecycle =
             controllers::node_lifecycle::NodeLifecycle::new(rng.stream(streams::NODE_FAILURE));
+        if sim.lifecycle_columns {
+            sim.rec.unavailable = Some(crate::metrics::Unavailable::new(
+                (0..spec.workloads.len())
+                    .filter(|&w| spec.workloads[w].kind == WorkloadKind::Deployment)
+                    .collect(),
+            ));
+        }
         sim.ctrl.schedule_initial(&mut cx!(sim));
         sim.apply_effects();
         for (i, (at, _)) in spec.timeline.iter().enumerate() {
@@ -456,6 +466,7 @@ impl<'s> Simulation<'s> {
             if t.millis() > end {
                 break;
             }
+            self.track_unavailable(t.millis());
             if self.next_arrival.is_some_and(|a| a.at <= t.millis()) {
                 queue_len_sum += self.q.len() as u64;
                 self.replay_arrival();
@@ -477,6 +488,7 @@ impl<'s> Simulation<'s> {
         if last_sample != Some(end) {
             self.take_sample(end);
         }
+        self.track_unavailable(end);
         let violations = self.inv.take().map(|i| i.violations).unwrap_or_default();
         let out = RunOutput {
             rollouts: std::mem::take(&mut self.ctrl.rollouts.log),
@@ -674,6 +686,7 @@ impl<'s> Simulation<'s> {
                 Effect::ResourcesFreed(_) => self.events.resources_freed = true,
                 Effect::NodeUpdated(node) => self.events.node_updated(node),
                 Effect::RestartPod(pod) => self.kubelet.pod_bound(&mut cx!(self), pod),
+                Effect::NodeStopped(node) => self.kubelet.node_stopped(&mut cx!(self), node),
                 Effect::Evict(pod) => {
                     controllers::terminate_pod(
                         &mut cx!(self),
@@ -881,8 +894,12 @@ impl<'s> Simulation<'s> {
             nodes_cordoned: Vec::new(),
             nodes_not_ready: Vec::new(),
             hpa: self.hpa_samples(now),
+            pods_build: Vec::new(),
         };
         let mut s = s;
+        if self.build_columns {
+            s.pods_build = self.pods_per_build();
+        }
         if self.lifecycle_columns {
             let np = self.spec.pools.len();
             s.nodes_cordoned = vec![0; np];
@@ -894,6 +911,39 @@ impl<'s> Simulation<'s> {
             }
         }
         self.rec.samples.push(s);
+    }
+
+    /// Brings the unavailable-replica integrals up to `now` (when tracked): a Deployment's
+    /// deficit is its desired replicas (0 before it is created or after it is deleted) less
+    /// its Ready pods, as upstream's `availableReplicas` with `minReadySeconds` 0.
+    fn track_unavailable(&mut self, now: u64) {
+        let Some(u) = &mut self.rec.unavailable else {
+            return;
+        };
+        let (ctrl, phases) = (&self.ctrl, &self.rec.workload_phases);
+        let ready = crate::metrics::phase_index(PodPhase::Ready);
+        u.advance(now, |w| {
+            let ws = &ctrl.workloads[w];
+            let desired = if ws.active { ws.desired } else { 0 };
+            desired.saturating_sub(phases.get(w).map_or(0, |c| c[ready]))
+        });
+    }
+
+    /// Pods bound to registered Windows nodes (Ready or NotReady; pods Terminating there
+    /// included, as they still hold the node), per node version, in `Recorder::builds` order.
+    fn pods_per_build(&mut self) -> Vec<u32> {
+        let mut counts = vec![0u32; self.rec.builds.len()];
+        for &n in &self.cluster.registered {
+            let Some(v) = self.cluster.nodes[n.idx()].version else {
+                continue;
+            };
+            let col = self.rec.build_column(v);
+            if col >= counts.len() {
+                counts.resize(col + 1, 0);
+            }
+            counts[col] += self.cluster.pods_on[n.idx()].len() as u32;
+        }
+        counts
     }
 }
 
@@ -928,6 +978,17 @@ pub fn has_lifecycle_actions(spec: &Spec) -> bool {
                 | TimelineAction::Scale(..)
                 | TimelineAction::Delete(_)
                 | TimelineAction::Rollout(..)
+        )
+    })
+}
+
+/// Whether the timeline upgrades or patches a pool (`UpgradePool`, `PatchPool`): then
+/// timeseries.csv carries `pods_build_VERSION` (other runs keep their columns).
+pub fn has_upgrade_actions(spec: &Spec) -> bool {
+    spec.timeline.iter().any(|(_, a)| {
+        matches!(
+            a,
+            TimelineAction::UpgradePool(..) | TimelineAction::PatchPool(..)
         )
     })
 }

@@ -155,6 +155,11 @@ pub fn run_figures(
         pods,
         nodes,
         end_min: time.last().copied().unwrap_or(1.0),
+        actions: summary
+            .timeline
+            .iter()
+            .map(|e| (e.at_s / 60.0, e.action.clone()))
+            .collect(),
     };
     (cdf, timeline)
 }

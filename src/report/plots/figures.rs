@@ -451,12 +451,101 @@ pub struct TimelineFigure {
     pub pods: Vec<Series>,
     pub nodes: Vec<PoolLines>,
     pub end_min: f64,
+    /// Timeline actions to mark, as (minutes, label) in time order; empty draws no marker.
+    pub actions: Vec<(f64, String)>,
+}
+
+/// Width of the legend strip when timeline actions are listed in it: their labels
+/// (`UpgradePool win to 10.0.20348.2700`) need more room than the series names.
+const TIMELINE_ACTIONS_LEGEND_W: u32 = 360;
+/// Longest action label drawn in the strip, in characters; longer ones are cut.
+const ACTION_LABEL_MAX: usize = 40;
+const MARKER_GREY: RGBColor = RGBColor(110, 110, 110);
+
+impl TimelineFigure {
+    fn legend_w(&self) -> u32 {
+        if self.actions.is_empty() {
+            TIMELINE_LEGEND_W
+        } else {
+            TIMELINE_ACTIONS_LEGEND_W
+        }
+    }
+
+    /// Lists the actions under the pods legend, `k  T min  label`, k the marker's number;
+    /// what does not fit the strip is counted on a last line.
+    fn draw_action_list<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        top: i32,
+        marks: &[f64],
+    ) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        if self.actions.is_empty() {
+            return Ok(());
+        }
+        const LINE: i32 = 19;
+        let bottom = area.dim_in_pixel().1 as i32 - 4;
+        area.draw(&Text::new("timeline actions", (4, top), font(14)))
+            .map_err(err)?;
+        let mut y = top + LINE + 2;
+        let fits = ((bottom - y) / LINE).max(1) as usize;
+        let shown = if self.actions.len() <= fits {
+            self.actions.len()
+        } else {
+            fits - 1
+        };
+        for (t, label) in &self.actions[..shown] {
+            let k = marks.iter().position(|m| m == t).map_or(0, |i| i + 1);
+            let label: String = if label.chars().count() > ACTION_LABEL_MAX {
+                label
+                    .chars()
+                    .take(ACTION_LABEL_MAX - 2)
+                    .chain("..".chars())
+                    .collect()
+            } else {
+                label.clone()
+            };
+            area.draw(&Text::new(
+                format!("{k:>2}  {t:.1} min  {label}"),
+                (4, y),
+                font(13),
+            ))
+            .map_err(err)?;
+            y += LINE;
+        }
+        if shown < self.actions.len() {
+            area.draw(&Text::new(
+                format!(
+                    "+{} more (summary.json timeline)",
+                    self.actions.len() - shown
+                ),
+                (4, y),
+                font(13),
+            ))
+            .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// The distinct times of the actions, in order: marker `k` (1-based) stands at
+    /// `marks[k - 1]`, and every action at that time is listed under `k`.
+    fn marks(&self) -> Vec<f64> {
+        let mut m: Vec<f64> = Vec::new();
+        for &(t, _) in &self.actions {
+            if m.last() != Some(&t) {
+                m.push(t);
+            }
+        }
+        m
+    }
 }
 
 impl Figure for TimelineFigure {
     fn size(&self) -> (u32, u32) {
         // 1100 for the charts and a strip beside them for the legends.
-        (1100 + TIMELINE_LEGEND_W, 800)
+        (1100 + self.legend_w(), 800)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
@@ -467,7 +556,7 @@ impl Figure for TimelineFigure {
         // The legends sit in a strip beside the charts: inside, wherever they go, some run's
         // lines pass under them (morning-peak's peak fills the upper right at 380-420 min).
         let (charts, strip) =
-            root.split_horizontally(root.dim_in_pixel().0 as i32 - TIMELINE_LEGEND_W as i32);
+            root.split_horizontally(root.dim_in_pixel().0 as i32 - self.legend_w() as i32);
         let (top, bottom) = charts.split_vertically(charts.dim_in_pixel().1 / 2);
         let (strip_top, strip_bottom) = strip.split_vertically(strip.dim_in_pixel().1 / 2);
         let mut top_legend: Vec<(String, RGBColor, bool)> = Vec::new();
@@ -498,6 +587,25 @@ impl Figure for TimelineFigure {
                 .draw_series(LineSeries::new(s.points.clone(), c.stroke_width(2)))
                 .map_err(err)?;
             top_legend.push((s.name.clone(), c, false));
+        }
+        // Each action time gets a dashed grey line and its number in the chart's headroom
+        // (the y axis runs to 1.1 × the highest count, so the top 9 % holds no data).
+        let marks = self.marks();
+        for (k, &x) in marks.iter().enumerate() {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(x, 0.0), (x, pmax)],
+                    5,
+                    4,
+                    MARKER_GREY.stroke_width(1),
+                ))
+                .map_err(err)?;
+            chart
+                .draw_series(std::iter::once(
+                    EmptyElement::at((x, pmax))
+                        + Text::new(format!("{}", k + 1), (3, 2), font(13).color(&MARKER_GREY)),
+                ))
+                .map_err(err)?;
         }
         let nmax = ymax(
             &mut self
@@ -546,6 +654,16 @@ impl Figure for TimelineFigure {
                 bottom_legend.push((format!("{pool} provisioning"), c, true));
             }
         }
+        for &x in &marks {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(x, 0.0), (x, nmax)],
+                    5,
+                    4,
+                    MARKER_GREY.stroke_width(1),
+                ))
+                .map_err(err)?;
+        }
         for (area, rows) in [(&strip_top, &top_legend), (&strip_bottom, &bottom_legend)] {
             // Level with the chart's caption and plotting area (caption 18 px, margin 10).
             let mut y = 40;
@@ -565,6 +683,7 @@ impl Figure for TimelineFigure {
                 y += 24;
             }
         }
+        self.draw_action_list(&strip_top, 40 + 24 * top_legend.len() as i32 + 16, &marks)?;
         Ok(())
     }
 }
