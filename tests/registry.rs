@@ -188,3 +188,27 @@ fn a_node_rebooting_for_a_patch_gives_its_share_of_the_registry_back_at_once() {
         assert!((53_000..=53_001).contains(&pulled), "{name}: {pulled}");
     }
 }
+
+#[test]
+fn the_pool_summary_counts_the_download_time_lost_behind_the_registry() {
+    // 200 MB/s over 4 nodes: each download runs at 50 MB/s where its own 100 MB/s link would
+    // give 100, for 60 s: it loses 60 × (1 − 50/100) = 30 s (it ends at 60 s, not 30 s).
+    // Four nodes: 120 s for the pool.
+    let s = |text: &str| {
+        let (spec, out) = run(text);
+        hybridsim::report::Summary::new(&spec, &out).nodes["win"].registry_wait_s
+    };
+    assert_eq!(
+        s(&herd(
+            r#"(host: "mcr.microsoft.com", bandwidth: "200MB/s")"#
+        )),
+        Some(120.0)
+    );
+    // A limit above what the nodes take (250 MB/s each > 100) costs nothing: 0 s.
+    assert_eq!(
+        s(&herd(r#"(host: "mcr.microsoft.com", bandwidth: "1GB/s")"#)),
+        Some(0.0)
+    );
+    // Without any registry limit the key is absent.
+    assert_eq!(s(&herd("")), None);
+}

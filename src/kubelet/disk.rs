@@ -372,6 +372,24 @@ impl Kubelet {
 
     /// Per pool, the disk counters of the run, with the bytes its nodes pulled. Pools whose
     /// disk cannot fill are None.
+    /// Per pool, the seconds its nodes' downloads lost behind registry limits up to `now`
+    /// (`SharedNet::registry_wait_ms`); empty when no registry is limited.
+    pub fn registry_wait_s(
+        &mut self,
+        cluster: &crate::model::cluster::Cluster,
+        npools: usize,
+        now: u64,
+    ) -> Vec<f64> {
+        let Some(net) = &mut self.shared else {
+            return Vec::new();
+        };
+        let mut out = vec![0.0; npools];
+        for (n, w) in net.registry_wait_ms(now).iter().enumerate() {
+            out[cluster.nodes[n].pool.idx()] += w / 1000.0;
+        }
+        out
+    }
+
     pub fn disk_stats(&self, cluster: &crate::model::cluster::Cluster) -> Vec<Option<DiskStats>> {
         let mut out: Vec<Option<DiskStats>> = self
             .disk_stats

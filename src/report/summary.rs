@@ -75,6 +75,11 @@ pub struct PoolSummary {
     pub failed_scale_ups: u32,
     /// Request → Ready of the nodes requested during the run.
     pub provisioning_s: Stats,
+    /// Seconds of download time the pool's nodes lost behind registry egress limits
+    /// (`registries`): per download, ∫ (1 − rate / rate without any registry limit) dt.
+    /// Omitted when the scenario limits no registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_wait_s: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -430,6 +435,7 @@ impl Summary {
                     scale_downs: count(ScalingKind::ScaleDown),
                     failed_scale_ups: count(ScalingKind::FailedScaleUp),
                     provisioning_s: Stats::of_ms(&mut prov),
+                    registry_wait_s: out.registry_wait_s.get(i).map(|&w| round3(w)),
                 },
             );
         }

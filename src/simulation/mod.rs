@@ -67,6 +67,9 @@ pub struct RunOutput {
     /// Why the trace replay stopped early (its file could not be opened again, or changed
     /// since the scenario was loaded); `None` when it ran (or there is no trace).
     pub trace_error: Option<String>,
+    /// Per pool, seconds of download time lost behind registry limits; empty when the
+    /// scenario limits no registry.
+    pub registry_wait_s: Vec<f64>,
 }
 
 pub use crate::kubelet::disk::DiskStats;
@@ -98,6 +101,7 @@ impl RunOutput {
                 .map(|m| m.then(DiskStats::default))
                 .collect(),
             trace_error: None,
+            registry_wait_s: Vec::new(),
         }
     }
 }
@@ -490,7 +494,11 @@ impl<'s> Simulation<'s> {
         }
         self.track_unavailable(end);
         let violations = self.inv.take().map(|i| i.violations).unwrap_or_default();
+        let registry_wait_s =
+            self.kubelet
+                .registry_wait_s(&self.cluster, self.spec.pools.len(), end);
         let out = RunOutput {
+            registry_wait_s,
             rollouts: std::mem::take(&mut self.ctrl.rollouts.log),
             upgrades: self.ctrl.upgrade_records(&self.cluster, &self.rec.drains),
             disk: self.kubelet.disk_stats(&self.cluster),
