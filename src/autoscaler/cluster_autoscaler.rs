@@ -21,6 +21,7 @@ use super::binpacking;
 use super::expander::{self, ScaleOption};
 use crate::model::cluster::{Cluster, NodeState};
 use crate::model::{NodeId, PodId, PoolId, Res, Spec, TemplateId};
+use crate::scheduler::plugins::node_resources_fit::scalars_fit;
 use crate::scheduler::plugins::passes_static_filters_with_build;
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
@@ -215,8 +216,15 @@ impl ClusterAutoscaler {
             .template_build
             .get(pool.idx())
             .and_then(|b| b.as_deref());
-        *self.fits[slot]
-            .get_or_insert_with(|| passes_static_filters_with_build(spec, t, pool, build))
+        // A template node without the pod's extended resources (no GPUs) cannot take it.
+        *self.fits[slot].get_or_insert_with(|| {
+            passes_static_filters_with_build(spec, t, pool, build)
+                && scalars_fit(
+                    spec.pool(pool).allocatable,
+                    Res::default(),
+                    spec.template(t).requests,
+                )
+        })
     }
 
     /// The template node of a pool whose image changed (an upgrade: new nodes get another
@@ -300,6 +308,7 @@ impl ClusterAutoscaler {
             if node.requested.cpu_m + e.cpu_m + req.cpu_m <= alloc.cpu_m
                 && node.requested.mem + e.mem + req.mem <= alloc.mem
                 && node.requested.pods + e.pods < alloc.pods
+                && scalars_fit(alloc, node.requested, req)
             {
                 sim.set_cursor(t, i as u32);
                 sim.add(n, req);

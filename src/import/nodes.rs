@@ -567,6 +567,8 @@ pub fn group(
             node_names: members.iter().map(|&i| nodes[i].name.clone()).collect(),
             unschedulable: shape.unschedulable,
             os_disk: None,
+            ephemeral_storage: None,
+            extended_resources: Default::default(),
         };
         groups.push(Group {
             pool,

@@ -570,6 +570,9 @@ impl Cluster {
         n.nonzero.cpu_m += t.nonzero.cpu_m;
         n.nonzero.mem += t.nonzero.mem;
         n.nonzero.pods += 1;
+        if t.requests.has_scalar() {
+            n.requested.add_scalar(&t.requests);
+        }
         self.version += 1;
         self.mark_changed(node);
         self.pods_on[node.idx()].push(pod);
@@ -595,6 +598,9 @@ impl Cluster {
         n.nonzero.cpu_m -= t.nonzero.cpu_m;
         n.nonzero.mem -= t.nonzero.mem;
         n.nonzero.pods -= 1;
+        if t.requests.has_scalar() {
+            n.requested.sub_scalar(&t.requests);
+        }
         self.version += 1;
         let n = &self.nodes[node.idx()];
         let zone = self.spread.zone_of(n.pool, n.ordinal);

@@ -8,12 +8,47 @@ use super::windows::{IsolationMode, WinVersion};
 use super::{ImageId, LayerId, Os, PoolId, TemplateId, WorkloadId};
 use std::collections::BTreeMap;
 
-/// CPU (millicores), memory (bytes) and pod count.
+/// CPU (millicores), memory (bytes) and pod count, and the scalar resources: slot 0 is
+/// `ephemeral-storage` (bytes), the others the scenario's extended resources
+/// (`Spec::scalar_names`).
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Res {
     pub cpu_m: u64,
     pub mem: u64,
     pub pods: u64,
+    /// Indexed like `Spec::scalar_names`; all zero in a scenario without them.
+    pub scalar: [u64; SCALAR_SLOTS],
+}
+
+/// Scalar resources a scenario can name: `ephemeral-storage` and up to five extended
+/// resources (`nvidia.com/gpu`, `example.com/foo`). A fixed array keeps `Res` `Copy` and the
+/// node sums free of allocation; validation refuses a sixth extended resource name.
+pub const SCALAR_SLOTS: usize = 6;
+/// The slot of `ephemeral-storage` in `Res::scalar`.
+pub const EPHEMERAL_STORAGE: usize = 0;
+
+impl Res {
+    /// Adds `o`'s scalar resources to these.
+    #[inline]
+    pub fn add_scalar(&mut self, o: &Res) {
+        for (a, b) in self.scalar.iter_mut().zip(o.scalar) {
+            *a += b;
+        }
+    }
+
+    /// Subtracts `o`'s scalar resources from these.
+    #[inline]
+    pub fn sub_scalar(&mut self, o: &Res) {
+        for (a, b) in self.scalar.iter_mut().zip(o.scalar) {
+            *a -= b;
+        }
+    }
+
+    /// Whether any scalar resource is requested.
+    #[inline]
+    pub fn has_scalar(&self) -> bool {
+        self.scalar.iter().any(|&v| v > 0)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -323,6 +358,30 @@ pub struct TemplateSpec {
     pub pod_affinity: super::pod_affinity::PodAffinity,
     /// `affinity.podAntiAffinity`.
     pub pod_anti_affinity: super::pod_affinity::PodAffinity,
+    /// The host ports of the pod's containers (`ports[].hostPort` > 0), what NodePorts
+    /// checks; empty for almost every pod.
+    pub host_ports: Vec<HostPort>,
+}
+
+/// One `containerPort` with a `hostPort`, as NodePorts sees it (k/k
+/// `framework.HostPortInfo`): the empty host IP is stored as `0.0.0.0`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostPort {
+    pub host_ip: String,
+    pub protocol: Protocol,
+    pub port: u16,
+}
+
+/// `core/v1 Protocol` of a container port (also the scenario file's `protocol`, spelled as
+/// the API spells it, hence the acronyms).
+#[allow(clippy::upper_case_acronyms)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Protocol {
+    /// The API default.
+    #[default]
+    TCP,
+    UDP,
+    SCTP,
 }
 
 /// `core/v1 PreemptionPolicy` (also the scenario file's `preemption_policy` of a priority
@@ -531,6 +590,55 @@ pub struct SchedulerConfig {
     pub initial_backoff: u64,
     pub max_backoff: u64,
     pub max_in_unschedulable: u64,
+    /// NodeResourcesFit's `scoringStrategy`.
+    pub fit_scoring: FitScoring,
+}
+
+/// NodeResourcesFit's scoring strategy (k/k `pkg/scheduler/apis/config` `ScoringStrategy`),
+/// resolved: each resource as a slot of `Res` with its weight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FitScoring {
+    pub kind: FitScoringKind,
+    pub resources: Vec<(ScoredResource, i64)>,
+    /// RequestedToCapacityRatio's shape: (utilization 0..=100, score already scaled to
+    /// 0..=100), utilization increasing.
+    pub shape: Vec<(i64, i64)>,
+}
+
+impl Default for FitScoring {
+    /// `SetDefaults_NodeResourcesFitArgs`: LeastAllocated over cpu and memory, weight 1 each.
+    fn default() -> Self {
+        FitScoring {
+            kind: FitScoringKind::LeastAllocated,
+            resources: vec![(ScoredResource::Cpu, 1), (ScoredResource::Memory, 1)],
+            shape: Vec::new(),
+        }
+    }
+}
+
+impl FitScoring {
+    /// The upstream default: the scheduler keeps its cpu/memory fast path.
+    pub fn is_default(&self) -> bool {
+        *self == FitScoring::default()
+    }
+}
+
+/// `ScoringStrategyType` (also the scenario file's `type` of a scoring strategy).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum FitScoringKind {
+    #[default]
+    LeastAllocated,
+    MostAllocated,
+    RequestedToCapacityRatio,
+}
+
+/// A resource a scoring strategy weighs.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ScoredResource {
+    Cpu,
+    Memory,
+    /// A slot of `Res::scalar` (`ephemeral-storage` or an extended resource).
+    Scalar(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -562,6 +670,9 @@ pub struct Spec {
     pub trace: Option<super::trace::TraceSpec>,
     /// Registries with limited egress (empty: every node has its own path to every registry).
     pub registries: Vec<RegistrySpec>,
+    /// The names of `Res::scalar`'s slots in use: `ephemeral-storage` first, then the extended
+    /// resources the scenario names, sorted.
+    pub scalar_names: Vec<String>,
 }
 
 impl Spec {

@@ -19,6 +19,7 @@ mod images;
 pub mod limits;
 mod pools;
 mod priority_classes;
+mod resources;
 mod runtime_classes;
 mod settings;
 mod timeline;
@@ -46,6 +47,8 @@ pub struct Diagnostic {
 #[derive(Default)]
 struct Ctx {
     diags: Vec<Diagnostic>,
+    /// Extended resource names in slot order (`resources`).
+    extended: Vec<String>,
 }
 
 impl Ctx {
@@ -126,5 +129,6 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
         workloads,
         timeline,
         trace,
+        scalar_names: cx.scalar_names(),
     })
 }

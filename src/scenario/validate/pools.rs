@@ -183,7 +183,10 @@ pub(super) fn check(
             cpu_m: p.cpu.0,
             mem: p.memory.0,
             pods: p.max_pods as u64,
+            ..Res::default()
         };
+        let scalar =
+            super::resources::pool_scalars(cx, p, raw.kubelet.eviction_nodefs_available, &path);
         let autoscale = p.autoscale.as_ref().map(|g| {
             let gp = path.field("autoscale");
             if g.max == 0 || g.min > g.max {
@@ -238,6 +241,7 @@ pub(super) fn check(
                     .0
                     .saturating_sub(reserved_mem.saturating_add(eviction)),
                 pods: p.max_pods as u64,
+                scalar,
             },
             disk: p.disk.0,
             labels,
