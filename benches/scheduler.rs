@@ -55,7 +55,6 @@ fn cluster(spec: &Spec) -> Cluster {
                 cpu_m: pool.allocatable.cpu_m / 3 + (o as u64 % 7) * 100,
                 mem: pool.allocatable.mem / 3,
                 pods: 10,
-                ..Res::default()
             };
             cl.nodes.push(Node {
                 pool: PoolId::from_idx(p),

@@ -71,7 +71,6 @@ mod tests {
             cpu_m,
             mem: mem_gi << 30,
             pods: 1,
-            ..Res::default()
         }
     }
 
@@ -88,7 +87,6 @@ mod tests {
             cpu_m: 4000,
             mem: 16 << 30,
             pods: 30,
-            ..Res::default()
         };
         let e = estimate(&pods, alloc, Res::default(), 100);
         assert_eq!(e.nodes, 3);
@@ -104,7 +102,6 @@ mod tests {
             cpu_m: 4000,
             mem: 16 << 30,
             pods: 30,
-            ..Res::default()
         };
         // Each node already runs a 1,000m DaemonSet pod: only one 3,000m pod fits per node.
         let overhead = r(1000, 1);

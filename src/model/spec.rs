@@ -8,47 +8,47 @@ use super::windows::{IsolationMode, WinVersion};
 use super::{ImageId, LayerId, Os, PoolId, TemplateId, WorkloadId};
 use std::collections::BTreeMap;
 
-/// CPU (millicores), memory (bytes) and pod count, and the scalar resources: slot 0 is
-/// `ephemeral-storage` (bytes), the others the scenario's extended resources
-/// (`Spec::scalar_names`).
+/// CPU (millicores), memory (bytes) and pod count. The scalar resources (ephemeral-storage,
+/// extended resources) live beside it (`Scalars`: `TemplateSpec::scalar_requests`,
+/// `PoolSpec::allocatable_scalar`, `Cluster::scalar_requested`) so that `Res` stays 24 bytes
+/// on the hot paths of the many scenarios that use none.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Res {
     pub cpu_m: u64,
     pub mem: u64,
     pub pods: u64,
-    /// Indexed like `Spec::scalar_names`; all zero in a scenario without them.
-    pub scalar: [u64; SCALAR_SLOTS],
 }
 
 /// Scalar resources a scenario can name: `ephemeral-storage` and up to five extended
-/// resources (`nvidia.com/gpu`, `example.com/foo`). A fixed array keeps `Res` `Copy` and the
-/// node sums free of allocation; validation refuses a sixth extended resource name.
+/// resources (`nvidia.com/gpu`, `example.com/foo`). A fixed array keeps the amounts `Copy`
+/// and the node sums free of allocation; validation refuses a sixth extended resource name.
 pub const SCALAR_SLOTS: usize = 6;
-/// The slot of `ephemeral-storage` in `Res::scalar`.
+/// The slot of `ephemeral-storage` in `Scalars`.
 pub const EPHEMERAL_STORAGE: usize = 0;
 
-impl Res {
-    /// Adds `o`'s scalar resources to these.
-    #[inline]
-    pub fn add_scalar(&mut self, o: &Res) {
-        for (a, b) in self.scalar.iter_mut().zip(o.scalar) {
-            *a += b;
-        }
-    }
+/// Amounts of the scalar resources, indexed like `Spec::scalar_names`.
+pub type Scalars = [u64; SCALAR_SLOTS];
 
-    /// Subtracts `o`'s scalar resources from these.
-    #[inline]
-    pub fn sub_scalar(&mut self, o: &Res) {
-        for (a, b) in self.scalar.iter_mut().zip(o.scalar) {
-            *a -= b;
-        }
+/// Adds `b` to `a`, slot by slot.
+#[inline]
+pub fn add_scalars(a: &mut Scalars, b: &Scalars) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
     }
+}
 
-    /// Whether any scalar resource is requested.
-    #[inline]
-    pub fn has_scalar(&self) -> bool {
-        self.scalar.iter().any(|&v| v > 0)
+/// Subtracts `b` from `a`, slot by slot.
+#[inline]
+pub fn sub_scalars(a: &mut Scalars, b: &Scalars) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x -= y;
     }
+}
+
+/// Whether any slot is non-zero.
+#[inline]
+pub fn any_scalar(a: &Scalars) -> bool {
+    a.iter().any(|&v| v > 0)
 }
 
 #[derive(Clone, Debug)]
@@ -85,6 +85,8 @@ pub struct PoolSpec {
     pub unschedulable: bool,
     /// Bytes of `disk` the OS occupies before any image.
     pub os_disk: u64,
+    /// Allocatable ephemeral-storage and extended resources (`Spec::scalar_names`' slots).
+    pub allocatable_scalar: Scalars,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -361,6 +363,9 @@ pub struct TemplateSpec {
     /// The host ports of the pod's containers (`ports[].hostPort` > 0), what NodePorts
     /// checks; empty for almost every pod.
     pub host_ports: Vec<HostPort>,
+    /// The pod's ephemeral-storage and extended resource requests (`Spec::scalar_names`'
+    /// slots); all zero for almost every pod.
+    pub scalar_requests: Scalars,
 }
 
 /// One `containerPort` with a `hostPort`, as NodePorts sees it (k/k
@@ -637,7 +642,7 @@ pub enum FitScoringKind {
 pub enum ScoredResource {
     Cpu,
     Memory,
-    /// A slot of `Res::scalar` (`ephemeral-storage` or an extended resource).
+    /// A slot of `Scalars` (`ephemeral-storage` or an extended resource).
     Scalar(usize),
 }
 
@@ -670,9 +675,11 @@ pub struct Spec {
     pub trace: Option<super::trace::TraceSpec>,
     /// Registries with limited egress (empty: every node has its own path to every registry).
     pub registries: Vec<RegistrySpec>,
-    /// The names of `Res::scalar`'s slots in use: `ephemeral-storage` first, then the extended
+    /// The names of the `Scalars` slots in use: `ephemeral-storage` first, then the extended
     /// resources the scenario names, sorted.
     pub scalar_names: Vec<String>,
+    /// Some template requests a scalar resource (`has_scalars`).
+    pub any_scalar_request: bool,
 }
 
 impl Spec {
@@ -681,6 +688,13 @@ impl Spec {
     }
     pub fn template(&self, id: TemplateId) -> &TemplateSpec {
         &self.templates[id.idx()]
+    }
+    /// Whether some pod requests ephemeral-storage or an extended resource: without, the node
+    /// sums of scalar resources stay zero, no scalar check can fail, and every caller skips
+    /// them (one flag test per call, not per node).
+    #[inline]
+    pub fn has_scalars(&self) -> bool {
+        self.any_scalar_request
     }
     /// Whether any pool is a cluster-autoscaler node group.
     pub fn autoscaling(&self) -> bool {

@@ -158,8 +158,6 @@ struct ResKey {
     template: u32,
     requested: (u64, u64),
     nonzero: (u64, u64),
-    /// The node's scalar sums (all zero unless the scenario has scalar resources).
-    scalar: [u64; crate::model::SCALAR_SLOTS],
 }
 
 /// Outcome of one scheduling attempt.
@@ -543,7 +541,11 @@ impl Scheduler {
         if !self.nominated.is_empty() {
             self.add_nominated(node, t.priority, &mut requested);
         }
-        let ins = node_resources_fit::filter(spec.pool(n.pool).allocatable, requested, t.requests);
+        let mut ins =
+            node_resources_fit::filter(spec.pool(n.pool).allocatable, requested, t.requests);
+        if spec.has_scalars() && crate::model::any_scalar(&t.scalar_requests) {
+            ins.scalar = self.scalar_filter(spec, cluster, t, node);
+        }
         if ins.any() {
             return Err(Reject::Resources(ins));
         }
@@ -907,6 +909,9 @@ impl Scheduler {
             .scores(cluster, &self.feasible, &mut self.s_ipa);
         let num_containers = t.init_containers.len() + t.containers.len();
         let default_fit = self.default_fit;
+        // A scoring strategy other than the default may weigh scalar resources, whose node
+        // sums the cache key leaves out: in a scenario with scalar requests it is recomputed.
+        let scalar_score = !default_fit && spec.has_scalars();
         // ImageLocality's per-image term depends only on the image, the node's pool (platform
         // size) and how many nodes have the image: compute it once per cycle.
         self.img_terms.clear();
@@ -929,11 +934,10 @@ impl Scheduler {
                 template: tid.0,
                 requested: (nd.requested.cpu_m, nd.requested.mem),
                 nonzero: (nd.nonzero.cpu_m, nd.nonzero.mem),
-                scalar: nd.requested.scalar,
             };
             let slot = &mut self.res_cache[node.idx()];
             let res_score = match slot {
-                Some((k, v)) if *k == key => *v,
+                Some((k, v)) if *k == key && !scalar_score => *v,
                 _ => {
                     let alloc = spec.pool(nd.pool).allocatable;
                     let fit = if default_fit {
@@ -947,6 +951,9 @@ impl Scheduler {
                                 nonzero_requested: nd.nonzero,
                                 pod: t.requests,
                                 pod_nonzero: t.nonzero,
+                                allocatable_scalar: spec.pool(nd.pool).allocatable_scalar,
+                                requested_scalar: cluster.scalar_requested(node),
+                                pod_scalar: t.scalar_requests,
                             },
                         )
                     };
@@ -1055,6 +1062,17 @@ impl Scheduler {
             self.spread_raw.push(Some(s.round() as i64));
         }
         pts::normalize(&self.spread_raw, &mut self.s_spread);
+    }
+
+    /// NodeResourcesFit's scalar checks for a pod of `t` (which requests some) on `node`, with
+    /// the nominated pods of at least its priority counted.
+    fn scalar_filter(&self, spec: &Spec, cluster: &Cluster, t: &TemplateSpec, node: NodeId) -> u8 {
+        let mut requested = cluster.scalar_requested(node);
+        if !self.nominated.is_empty() {
+            self.add_nominated_scalars(node, t.priority, &mut requested);
+        }
+        let pool = spec.pool(cluster.node(node).pool);
+        node_resources_fit::scalar_filter(&pool.allocatable_scalar, &requested, &t.scalar_requests)
     }
 
     /// NodePorts' Filter for a pod of `t` (which has host ports) on `node`: the host ports of

@@ -20,7 +20,7 @@
 use super::plugins::default_preemption::{self as dp, PodInfo};
 use super::{Code, Reject, Scheduler, Status};
 use crate::model::cluster::{Cluster, NodeState, PodPhase, Termination};
-use crate::model::{NodeId, PodId, PreemptionPolicy, Res, Spec};
+use crate::model::{NodeId, PodId, PreemptionPolicy, Res, Scalars, Spec};
 use rand::Rng;
 
 /// A pod nominated to a node by a preemption, with what other pods' filters must count for it.
@@ -30,6 +30,8 @@ pub(super) struct Nomination {
     pub node: NodeId,
     pub priority: i32,
     pub requests: Res,
+    /// The pod's scalar resource requests (all zero unless the scenario has some).
+    pub scalar: Scalars,
 }
 
 /// What the simulation must carry out after a successful preemption.
@@ -75,7 +77,20 @@ impl Scheduler {
                 requested.cpu_m += n.requests.cpu_m;
                 requested.mem += n.requests.mem;
                 requested.pods += n.requests.pods;
-                requested.add_scalar(&n.requests);
+            }
+        }
+    }
+
+    /// `add_nominated` for the scalar resources (called only when the scenario has some).
+    pub(super) fn add_nominated_scalars(
+        &self,
+        node: NodeId,
+        priority: i32,
+        requested: &mut Scalars,
+    ) {
+        for n in &self.nominated {
+            if n.node == node && n.priority >= priority && n.pod != self.cur_pod {
+                crate::model::add_scalars(requested, &n.scalar);
             }
         }
     }
@@ -158,6 +173,7 @@ impl Scheduler {
         // Per workload, the disruptions its budget allows (indexed by `PodInfo::budget`);
         // empty in a scenario without budgets.
         let allowed: Vec<u32> = self.pdb_allowed.iter().map(|a| a.unwrap_or(0)).collect();
+        let has_scalars = spec.has_scalars();
         for i in 0..potential.len() {
             let node = potential[(offset + i) % potential.len()];
             infos.clear();
@@ -175,14 +191,30 @@ impl Scheduler {
                         .is_some_and(Option::is_some)
                         && qp.pinned.is_none())
                     .then_some(qp.workload.0),
+                    scalar: qt.scalar_requests,
                 });
             }
             let n = cluster.node(node);
             let mut requested = n.requested;
             self.add_nominated(node, t.priority, &mut requested);
-            let alloc = spec.pool(n.pool).allocatable;
+            let pool = spec.pool(n.pool);
+            let mut amounts = dp::NodeAmounts {
+                allocatable: pool.allocatable,
+                requested,
+                ..dp::NodeAmounts::default()
+            };
+            if has_scalars {
+                amounts.allocatable_scalar = pool.allocatable_scalar;
+                amounts.requested_scalar = cluster.scalar_requested(node);
+                self.add_nominated_scalars(node, t.priority, &mut amounts.requested_scalar);
+            }
             if let Some((v, n)) = dp::select_victims_on_node(
-                alloc, requested, &infos, t.priority, t.requests, &allowed,
+                &amounts,
+                &infos,
+                t.priority,
+                t.requests,
+                &t.scalar_requests,
+                &allowed,
             ) {
                 if n == 0 {
                     non_violating.push((node, v, n));
@@ -215,6 +247,7 @@ impl Scheduler {
             node,
             priority: t.priority,
             requests: t.requests,
+            scalar: t.scalar_requests,
         });
         Some(Preemption {
             node,

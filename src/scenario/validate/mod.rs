@@ -112,6 +112,9 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
     if !cx.diags.is_empty() {
         return Err(cx.diags);
     }
+    let any_scalar_request = templates
+        .iter()
+        .any(|t| crate::model::any_scalar(&t.scalar_requests));
     Ok(Spec {
         name: raw.name.clone(),
         seed: raw.seed,
@@ -130,5 +133,6 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
         timeline,
         trace,
         scalar_names: cx.scalar_names(),
+        any_scalar_request,
     })
 }

@@ -183,7 +183,6 @@ pub(super) fn check(
             cpu_m: p.cpu.0,
             mem: p.memory.0,
             pods: p.max_pods as u64,
-            ..Res::default()
         };
         let scalar =
             super::resources::pool_scalars(cx, p, raw.kubelet.eviction_nodefs_available, &path);
@@ -241,7 +240,6 @@ pub(super) fn check(
                     .0
                     .saturating_sub(reserved_mem.saturating_add(eviction)),
                 pods: p.max_pods as u64,
-                scalar,
             },
             disk: p.disk.0,
             labels,
@@ -265,6 +263,7 @@ pub(super) fn check(
             naming: crate::model::cluster::NodeNaming::infer(p.node_names.clone()),
             unschedulable: p.unschedulable,
             os_disk: check_os_disk(cx, p, &path),
+            allocatable_scalar: scalar,
         });
     }
     check_node_names(cx, raw, &pp);

@@ -327,7 +327,6 @@ pub(super) fn template(
             .max(max_init(&|c| c.mem))
             .saturating_add(overhead.mem),
         pods: 1,
-        scalar: scalars,
     };
     let nonzero = Res {
         cpu_m: sum(&nz_cpu)
@@ -337,7 +336,6 @@ pub(super) fn template(
             .max(max_init(&nz_mem))
             .saturating_add(overhead.mem),
         pods: 1,
-        ..Res::default()
     };
     let images_of_pod = init_containers
         .iter()
@@ -375,6 +373,7 @@ pub(super) fn template(
         pod_affinity: t.pod_affinity.as_deref().cloned().unwrap_or_default(),
         pod_anti_affinity: t.pod_anti_affinity.as_deref().cloned().unwrap_or_default(),
         host_ports,
+        scalar_requests: scalars,
     }
 }
 

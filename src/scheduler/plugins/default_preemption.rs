@@ -12,7 +12,7 @@
 //! PDB-violating and non-violating ones (`filterPodsWithPDBViolation`), the violating ones are
 //! reprieved first, and the node choice prefers the fewest violations.
 
-use crate::model::{PodId, Res};
+use crate::model::{PodId, Res, Scalars};
 
 pub const NAME: &str = "DefaultPreemption";
 /// `minCandidateNodesPercentage` default (`DefaultPreemptionArgs`, k/k
@@ -51,6 +51,19 @@ pub struct PodInfo {
     /// The budget covering the pod, an index into the `allowed` counts given to
     /// `select_victims_on_node`; None: no budget.
     pub budget: Option<u32>,
+    /// The pod's scalar resource requests (all zero unless the scenario has some).
+    pub scalar: Scalars,
+}
+
+/// A node's amounts as preemption sees them.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeAmounts {
+    pub allocatable: Res,
+    pub allocatable_scalar: Scalars,
+    /// The requested sum with the nominated pods of at least the preemptor's priority added
+    /// (`RunFilterPluginsWithNominatedPods`).
+    pub requested: Res,
+    pub requested_scalar: Scalars,
 }
 
 /// `util.MoreImportantPod`: the higher priority, then the earlier start time.
@@ -58,8 +71,20 @@ fn more_important(a: &PodInfo, b: &PodInfo) -> std::cmp::Ordering {
     b.priority.cmp(&a.priority).then(a.start.cmp(&b.start))
 }
 
-fn fits(allocatable: Res, requested: Res, pod: Res) -> bool {
-    !super::node_resources_fit::filter(allocatable, requested, pod).any()
+/// NodeResourcesFit on the node's amounts; the scalar slots only when the preemptor asks for
+/// some (a slot the pod does not ask for never fails).
+fn fits(
+    node: &NodeAmounts,
+    requested: Res,
+    requested_scalar: &Scalars,
+    pod: Res,
+    pod_scalar: Option<&Scalars>,
+) -> bool {
+    use super::node_resources_fit as nrf;
+    !nrf::filter(node.allocatable, requested, pod).any()
+        && pod_scalar.is_none_or(|ps| {
+            nrf::scalar_filter(&node.allocatable_scalar, requested_scalar, ps) == 0
+        })
 }
 
 /// `filterPodsWithPDBViolation`: walking the pods in the order given (most important first),
@@ -90,16 +115,15 @@ pub fn split_by_budget(pods: &[PodInfo], allowed: &[u32]) -> (Vec<PodInfo>, Vec<
 /// Otherwise add the removed pods back, the PDB-violating ones first, each group most
 /// important first (`MoreImportantPod`), keeping each that still leaves room: the rest are
 /// the victims, in that order, with how many of them violate a budget.
-/// `requested` is the node's requested sum with the nominated pods of at least the
-/// preemptor's priority added (`RunFilterPluginsWithNominatedPods`); `pods` are the node's
+/// `node` holds the node's allocatable and requested amounts; `pods` are the node's
 /// pods in the order the node lists them (which breaks ties between equally important pods);
 /// `allowed` the disruptions each budget allows (`PodInfo::budget` indexes it).
 pub fn select_victims_on_node(
-    allocatable: Res,
-    requested: Res,
+    node: &NodeAmounts,
     pods: &[PodInfo],
     priority: i32,
     pod_requests: Res,
+    pod_scalar: &Scalars,
     allowed: &[u32],
 ) -> Option<(Vec<PodInfo>, u32)> {
     let mut potential: Vec<PodInfo> = pods
@@ -110,14 +134,19 @@ pub fn select_victims_on_node(
     if potential.is_empty() {
         return None;
     }
-    let mut req = requested;
+    // The scalar sums matter only when the preemptor asks for a scalar resource.
+    let pod_scalar = crate::model::any_scalar(pod_scalar).then_some(pod_scalar);
+    let mut req = node.requested;
+    let mut req_scalar = node.requested_scalar;
     for p in &potential {
         req.cpu_m -= p.requests.cpu_m;
         req.mem -= p.requests.mem;
         req.pods -= p.requests.pods;
-        req.sub_scalar(&p.requests);
+        if pod_scalar.is_some() {
+            crate::model::sub_scalars(&mut req_scalar, &p.scalar);
+        }
     }
-    if !fits(allocatable, req, pod_requests) {
+    if !fits(node, req, &req_scalar, pod_requests, pod_scalar) {
         return None;
     }
     // Stable: equally important pods keep the node's order.
@@ -127,15 +156,18 @@ pub fn select_victims_on_node(
     let mut victims = Vec::new();
     let mut num_violating = 0;
     for (i, p) in violating.into_iter().chain(non_violating).enumerate() {
-        let mut back = Res {
+        let back = Res {
             cpu_m: req.cpu_m + p.requests.cpu_m,
             mem: req.mem + p.requests.mem,
             pods: req.pods + p.requests.pods,
-            scalar: req.scalar,
         };
-        back.add_scalar(&p.requests);
-        if fits(allocatable, back, pod_requests) {
+        let mut back_scalar = req_scalar;
+        if pod_scalar.is_some() {
+            crate::model::add_scalars(&mut back_scalar, &p.scalar);
+        }
+        if fits(node, back, &back_scalar, pod_requests, pod_scalar) {
             req = back;
+            req_scalar = back_scalar;
         } else {
             victims.push(p);
             num_violating += u32::from(i < n_violating_pods);
@@ -210,9 +242,19 @@ mod tests {
                 cpu_m,
                 mem: 0,
                 pods: 1,
-                ..Res::default()
             },
             budget: None,
+            scalar: [0; crate::model::SCALAR_SLOTS],
+        }
+    }
+
+    const NONE: Scalars = [0; crate::model::SCALAR_SLOTS];
+
+    fn on_node(allocatable: Res, requested: Res) -> NodeAmounts {
+        NodeAmounts {
+            allocatable,
+            requested,
+            ..NodeAmounts::default()
         }
     }
 
@@ -221,7 +263,6 @@ mod tests {
             cpu_m,
             mem: 1 << 30,
             pods,
-            ..Res::default()
         }
     }
 
@@ -335,7 +376,8 @@ mod tests {
             } else {
                 alloc
             };
-            let got = select_victims_on_node(alloc, requested, &pods, 1000, res(cpu, 1), &[])
+            let node = on_node(alloc, requested);
+            let got = select_victims_on_node(&node, &pods, 1000, res(cpu, 1), &NONE, &[])
                 .map(|(v, _)| v.iter().map(|p| p.pod.0).collect::<Vec<_>>());
             assert_eq!(got, want, "{name}");
         }
@@ -425,7 +467,6 @@ mod tests {
             cpu_m: 4000,
             mem: 0,
             pods: 4,
-            ..Res::default()
         };
         let cases = [
             // A 1-CPU preemptor: reprieve order 1 (violating), then 0, 2, 3: pods 1, 0, 2 come
@@ -451,8 +492,7 @@ mod tests {
         ];
         for (name, cpu, want, violations) in cases {
             let (victims, n) = select_victims_on_node(
-                res(4000, 110),
-                requested,
+                &on_node(res(4000, 110), requested),
                 &pods,
                 1000,
                 Res {
@@ -460,6 +500,7 @@ mod tests {
                     pods: 1,
                     ..Res::default()
                 },
+                &NONE,
                 &[1],
             )
             .expect("a candidate");

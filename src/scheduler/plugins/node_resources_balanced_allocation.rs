@@ -34,14 +34,12 @@ mod tests {
             cpu_m: 4000,
             mem: 16 << 30,
             pods: 110,
-            ..Res::default()
         };
         // cpu 2000/4000 = 0.5, memory 8/16 = 0.5: std 0 → 100.
         let pod = Res {
             cpu_m: 2000,
             mem: 8 << 30,
             pods: 1,
-            ..Res::default()
         };
         assert_eq!(score(alloc, Res::default(), pod), 100);
         // cpu 4000/4000 = 1.0, memory 0/16 = 0: std 0.5 → 50.
@@ -49,7 +47,6 @@ mod tests {
             cpu_m: 4000,
             mem: 0,
             pods: 1,
-            ..Res::default()
         };
         assert_eq!(score(alloc, Res::default(), pod), 50);
         // Best-effort pods are skipped.

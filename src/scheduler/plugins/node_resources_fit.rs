@@ -9,7 +9,7 @@
 //! Owns: the fit rule and the score formulas. Does not own: the strategy's validation
 //! (`scenario::validate`) or the node sums (`Cluster::bind`).
 
-use crate::model::{FitScoring, FitScoringKind, Res, SCALAR_SLOTS, ScoredResource};
+use crate::model::{FitScoring, FitScoringKind, Res, SCALAR_SLOTS, Scalars, ScoredResource};
 
 pub const NAME: &str = "NodeResourcesFit";
 pub const TOO_MANY_PODS: &str = "Too many pods";
@@ -29,7 +29,7 @@ pub struct Insufficient {
     pub pods: bool,
     pub cpu: bool,
     pub memory: bool,
-    /// Bit k: `Res::scalar[k]` is insufficient.
+    /// Bit k: scalar slot k is insufficient (`scalar_filter`).
     pub scalar: u8,
 }
 
@@ -39,29 +39,36 @@ impl Insufficient {
     }
 }
 
+/// The cpu, memory and pod checks; `scalar` stays 0 (`scalar_filter` checks the scalar
+/// resources, only in scenarios that have them).
 pub fn filter(allocatable: Res, requested: Res, pod: Res) -> Insufficient {
-    let mut scalar = 0u8;
-    for k in 0..SCALAR_SLOTS {
-        let want = pod.scalar[k];
-        // Like cpu and memory, a scalar the pod does not ask for never fails; an extended
-        // resource the node does not advertise has allocatable 0.
-        if want > 0 && requested.scalar[k].saturating_add(want) > allocatable.scalar[k] {
-            scalar |= 1 << k;
-        }
-    }
     Insufficient {
         pods: requested.pods + 1 > allocatable.pods,
         // Requests of zero never fail (fit.go only checks resources the pod asks for).
         cpu: pod.cpu_m > 0 && requested.cpu_m + pod.cpu_m > allocatable.cpu_m,
         memory: pod.mem > 0 && requested.mem + pod.mem > allocatable.mem,
-        scalar,
+        scalar: 0,
     }
+}
+
+/// The ephemeral-storage and extended resource checks: bit k set when slot k does not fit.
+pub fn scalar_filter(allocatable: &Scalars, requested: &Scalars, pod: &Scalars) -> u8 {
+    let mut scalar = 0u8;
+    for k in 0..SCALAR_SLOTS {
+        let want = pod[k];
+        // Like cpu and memory, a scalar the pod does not ask for never fails; an extended
+        // resource the node does not advertise has allocatable 0.
+        if want > 0 && requested[k].saturating_add(want) > allocatable[k] {
+            scalar |= 1 << k;
+        }
+    }
+    scalar
 }
 
 /// Whether the pod's ephemeral-storage and extended resources fit (cpu, memory and pods
 /// aside): the cluster autoscaler's check that a node group's template node can hold them.
-pub fn scalars_fit(allocatable: Res, requested: Res, pod: Res) -> bool {
-    !pod.has_scalar() || filter(allocatable, requested, pod).scalar == 0
+pub fn scalars_fit(allocatable: &Scalars, requested: &Scalars, pod: &Scalars) -> bool {
+    !crate::model::any_scalar(pod) || scalar_filter(allocatable, requested, pod) == 0
 }
 
 /// `leastRequestedScore`: (capacity − requested) × 100 / capacity; 0 when over capacity.
@@ -132,6 +139,10 @@ pub struct ScoreInput {
     pub nonzero_requested: Res,
     pub pod: Res,
     pub pod_nonzero: Res,
+    /// The scalar resources: the node's allocatable and requested, the pod's requests.
+    pub allocatable_scalar: Scalars,
+    pub requested_scalar: Scalars,
+    pub pod_scalar: Scalars,
 }
 
 /// `calculateResourceAllocatableRequest`: (allocatable, requested after adding the pod) of one
@@ -148,12 +159,12 @@ fn allocatable_requested(r: ScoredResource, x: &ScoreInput) -> (u64, u64) {
             x.nonzero_requested.mem + x.pod_nonzero.mem,
         ),
         ScoredResource::Scalar(k) => {
-            if k != crate::model::EPHEMERAL_STORAGE && x.pod.scalar[k] == 0 {
+            if k != crate::model::EPHEMERAL_STORAGE && x.pod_scalar[k] == 0 {
                 return (0, 0);
             }
             (
-                x.allocatable.scalar[k],
-                x.requested.scalar[k] + x.pod.scalar[k],
+                x.allocatable_scalar[k],
+                x.requested_scalar[k] + x.pod_scalar[k],
             )
         }
     }
@@ -210,7 +221,6 @@ mod tests {
             cpu_m,
             mem: mem_gi << 30,
             pods,
-            ..Res::default()
         }
     }
 
@@ -262,42 +272,48 @@ mod tests {
         );
     }
 
-    fn with_scalar(mut r: Res, k: usize, v: u64) -> Res {
-        r.scalar[k] = v;
+    fn with_scalar(mut r: Scalars, k: usize, v: u64) -> Scalars {
+        r[k] = v;
         r
     }
+
+    const NONE: Scalars = [0; SCALAR_SLOTS];
 
     #[test]
     fn ephemeral_storage_and_extended_resources_fail_only_when_requested_and_short() {
         // Slot 0 ephemeral-storage, slot 1 nvidia.com/gpu. Node: 10 GiB and 4 GPUs allocatable,
         // 8 GiB and 3 GPUs requested.
         let gib = 1u64 << 30;
-        let alloc = with_scalar(with_scalar(res(4000, 16, 30), 0, 10 * gib), 1, 4);
-        let used = with_scalar(with_scalar(res(0, 0, 0), 0, 8 * gib), 1, 3);
+        let alloc = with_scalar(with_scalar(NONE, 0, 10 * gib), 1, 4);
+        let used = with_scalar(with_scalar(NONE, 0, 8 * gib), 1, 3);
         let cases = [
             // 8 + 3 = 11 GiB > 10 and 3 + 2 = 5 GPUs > 4: both bits (fitsRequest lists each).
             (
                 "both short",
-                with_scalar(with_scalar(res(0, 0, 1), 0, 3 * gib), 1, 2),
+                with_scalar(with_scalar(NONE, 0, 3 * gib), 1, 2),
                 0b11,
             ),
             // 8 + 2 = 10 GiB ≤ 10 fits exactly; 3 + 1 = 4 ≤ 4 fits.
             (
                 "exactly full fits",
-                with_scalar(with_scalar(res(0, 0, 1), 0, 2 * gib), 1, 1),
+                with_scalar(with_scalar(NONE, 0, 2 * gib), 1, 1),
                 0,
             ),
             // A pod asking for no GPU is not checked for them.
-            ("no gpu asked", with_scalar(res(0, 0, 1), 0, gib), 0),
+            ("no gpu asked", with_scalar(NONE, 0, gib), 0),
         ];
         for (name, pod, bits) in cases {
-            assert_eq!(filter(alloc, used, pod).scalar, bits, "{name}");
+            assert_eq!(scalar_filter(&alloc, &used, &pod), bits, "{name}");
+            assert_eq!(scalars_fit(&alloc, &used, &pod), bits == 0, "{name}");
         }
         // A node that does not advertise the resource has allocatable 0: one GPU is too many.
-        let plain = res(4000, 16, 30);
-        let got = filter(plain, res(0, 0, 0), with_scalar(res(0, 0, 1), 1, 1));
-        assert_eq!(got.scalar, 0b10);
-        assert!(got.any());
+        let got = scalar_filter(&NONE, &NONE, &with_scalar(NONE, 1, 1));
+        assert_eq!(got, 0b10);
+        let ins = Insufficient {
+            scalar: got,
+            ..Insufficient::default()
+        };
+        assert!(ins.any());
         assert_eq!(
             insufficient_message("nvidia.com/gpu"),
             "Insufficient nvidia.com/gpu"
@@ -305,12 +321,25 @@ mod tests {
     }
 
     fn input(alloc: Res, nonzero_requested: Res, pod: Res) -> ScoreInput {
+        input_scalar(alloc, nonzero_requested, pod, (NONE, NONE, NONE))
+    }
+
+    /// With scalar amounts (allocatable, requested, pod).
+    fn input_scalar(
+        alloc: Res,
+        nonzero_requested: Res,
+        pod: Res,
+        scalar: (Scalars, Scalars, Scalars),
+    ) -> ScoreInput {
         ScoreInput {
             allocatable: alloc,
             requested: nonzero_requested,
             nonzero_requested,
             pod,
             pod_nonzero: pod,
+            allocatable_scalar: scalar.0,
+            requested_scalar: scalar.1,
+            pod_scalar: scalar.2,
         }
     }
 
@@ -338,13 +367,11 @@ mod tests {
             cpu_m: 3000,
             mem: 5000,
             pods: 1,
-            ..Res::default()
         };
         let node1 = Res {
             cpu_m: 4000,
             mem: 10000,
             pods: 110,
-            ..Res::default()
         };
         let node2 = Res {
             cpu_m: 6000,
@@ -430,15 +457,16 @@ mod tests {
             shape: Vec::new(),
         };
         // Node 4000m, 8 GiB, 4 example.com/foo; 1000m, 2 GiB, 1 foo requested.
-        let alloc = with_scalar(res(4000, 8, 110), 1, 4);
-        let used = with_scalar(res(1000, 2, 0), 1, 1);
+        let (alloc, alloc_s) = (res(4000, 8, 110), with_scalar(NONE, 1, 4));
+        let (used, used_s) = (res(1000, 2, 0), with_scalar(NONE, 1, 1));
         // The pod asks 1000m, 2 GiB, 2 foo: cpu (4000−2000)×100/4000 = 50, memory
         // (8−4)×100/8 = 50, foo (4−3)×100/4 = 25; (50 + 50 + 25×3) / 5 = 35.
-        let pod = with_scalar(res(1000, 2, 1), 1, 2);
-        assert_eq!(score(&s, &input(alloc, used, pod)), 35);
-        // Without foo in the pod the resource is skipped (upstream's (0, 0)): (50+50)/2 = 50.
         let pod = res(1000, 2, 1);
-        assert_eq!(score(&s, &input(alloc, used, pod)), 50);
+        let x = input_scalar(alloc, used, pod, (alloc_s, used_s, with_scalar(NONE, 1, 2)));
+        assert_eq!(score(&s, &x), 35);
+        // Without foo in the pod the resource is skipped (upstream's (0, 0)): (50+50)/2 = 50.
+        let x = input_scalar(alloc, used, pod, (alloc_s, used_s, NONE));
+        assert_eq!(score(&s, &x), 50);
         // The default strategy is the cpu/memory fast path on every node with both.
         let d = FitScoring::default();
         for (a, u, p) in [
