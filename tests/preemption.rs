@@ -128,3 +128,50 @@ fn a_system_node_critical_pod_outranks_every_user_class() {
     // Same victim and timing as with class `high`: only the relative order matters.
     assert_eq!(pod(&s, &out, "high-0").scheduled, Some(90_000));
 }
+
+/// Two 4-core nodes (3,860m allocatable each). "guarded" (3 CPU, priority 0) is pinned to p-0,
+/// "other" (3 CPU, class `mid` = 10) to p-1; "high" (2 CPU, class `high` = 1000) arrives at
+/// 60 s and fits neither (3,000m + 2,000m > 3,860m). `budget` goes on "guarded".
+fn two_candidates(budget: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "pdb", duration: "5m",
+    pools: [(name: "p", os: Linux, cpu: "4", memory: "32Gi", count: 2)],
+    layers: [(name: "l", size: "10MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    priority_classes: [(name: "high", value: 1000), (name: "mid", value: 10)],
+    workloads: [
+        (name: "guarded", {budget} template: (containers: [(image: "app:1", cpu: "3")],
+            node_selector: {{"kubernetes.io/hostname": "p-0"}})),
+        (name: "other", template: (containers: [(image: "app:1", cpu: "3")],
+            node_selector: {{"kubernetes.io/hostname": "p-1"}}, priority_class_name: "mid")),
+        (name: "high", created_at: "60s",
+         template: (containers: [(image: "app:1", cpu: "2")], priority_class_name: "high")),
+    ],
+)"#
+    )
+}
+
+#[test]
+fn the_node_choice_avoids_a_victim_whose_budget_allows_no_disruption() {
+    // Without a budget: candidates p-0 (victim guarded-0, priority 0) and p-1 (victim
+    // other-0, priority 10); pickOneNodeForPreemption's second criterion, the lowest
+    // highest-victim priority, picks p-0.
+    let (spec, out) = run(&two_candidates(""));
+    assert_eq!(
+        pod(&spec, &out, "guarded-0").termination.map(|t| t.0),
+        Some(Termination::Preempted)
+    );
+    assert_eq!(pod(&spec, &out, "other-0").termination, None);
+    // With minAvailable 1 over guarded's single Ready replica, disruptionsAllowed is
+    // 1 − 1 = 0: evicting guarded-0 takes it to −1, a violation (filterPodsWithPDBViolation).
+    // The first criterion, fewest PDB violations (p-0: 1, p-1: 0), picks p-1.
+    let (spec, out) = run(&two_candidates("disruption_budget: (min_available: 1),"));
+    assert_eq!(pod(&spec, &out, "guarded-0").termination, None);
+    assert_eq!(
+        pod(&spec, &out, "other-0").termination.map(|t| t.0),
+        Some(Termination::Preempted)
+    );
+    // The preemptor binds to p-1 once other-0's 30 s grace period ends: 60 + 30 = 90 s.
+    assert_eq!(pod(&spec, &out, "high-0").scheduled, Some(90_000));
+}

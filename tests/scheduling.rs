@@ -300,3 +300,217 @@ fn a_pod_affinity_term_without_a_topology_key_or_with_gt_is_an_error_with_its_pl
         "{msg}"
     );
 }
+
+/// The failure message of the only pending pod of a run.
+fn pending_message(out: &hybridsim::simulation::RunOutput) -> String {
+    let pending: Vec<_> = out
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| p.node.is_none())
+        .collect();
+    assert_eq!(pending.len(), 1, "one pod pending");
+    out.messages
+        .get(pending[0].message.expect("a failure message"))
+        .to_string()
+}
+
+#[test]
+fn node_ports_rejects_nodes_whose_pods_hold_the_host_port_and_rejections_follow_upstream_text() {
+    // Four replicas wanting host port 80/TCP on every address, three nodes: NodePorts admits
+    // one per node (a second would conflict with the first's 0.0.0.0:80), so the fourth waits
+    // with upstream's ErrReason counted on all three nodes.
+    let (_, out) = run(r#"Scenario(
+    name: "ports", duration: "2m",
+    pools: [(name: "p", os: Linux, cpu: "8", memory: "32Gi", count: 3)],
+    layers: [(name: "l", size: "10MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    workloads: [(name: "ingress", replicas: 4, template: (
+        containers: [(image: "app:1", cpu: "100m", ports: [(container_port: 8080, host_port: 80)])]))],
+)"#);
+    let mut nodes: Vec<_> = out.cluster.pods.iter().filter_map(|p| p.node).collect();
+    nodes.sort();
+    nodes.dedup();
+    assert_eq!(nodes.len(), 3, "one replica per node");
+    assert_eq!(
+        pending_message(&out),
+        "0/3 nodes are available: 3 node(s) didn't have free ports for the requested pod ports."
+    );
+}
+
+#[test]
+fn a_host_port_on_another_address_or_protocol_shares_the_node() {
+    // One node; 53/UDP and 53/TCP on 0.0.0.0 differ by protocol, and 10.0.0.4:8080 and
+    // 10.0.0.5:8080 by address: all four pods fit. A fifth on 0.0.0.0:8080 conflicts with both
+    // specific addresses (CheckConflict of 0.0.0.0 looks at every address).
+    let pod = |name: &str, port: &str| {
+        format!(
+            r#"(name: "{name}", kind: Pod, template: (containers: [(image: "app:1", ports: [{port}])]))"#
+        )
+    };
+    let text = format!(
+        r#"Scenario(
+    name: "ports", duration: "2m",
+    pools: [(name: "p", os: Linux, cpu: "8", memory: "32Gi", count: 1)],
+    layers: [(name: "l", size: "10MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    workloads: [{}, {}, {}, {}, {}],
+)"#,
+        pod(
+            "dns-udp",
+            "(container_port: 53, host_port: 53, protocol: UDP)"
+        ),
+        pod("dns-tcp", "(container_port: 53, host_port: 53)"),
+        pod(
+            "a",
+            r#"(container_port: 80, host_port: 8080, host_ip: "10.0.0.4")"#
+        ),
+        pod(
+            "b",
+            r#"(container_port: 80, host_port: 8080, host_ip: "10.0.0.5")"#
+        ),
+        pod("all", "(container_port: 80, host_port: 8080)"),
+    );
+    let (s, out) = run(&text);
+    for name in ["dns-udp-0", "dns-tcp-0", "a-0", "b-0"] {
+        assert!(common::pod(&s, &out, name).node.is_some(), "{name} bound");
+    }
+    assert!(common::pod(&s, &out, "all-0").node.is_none());
+    assert_eq!(
+        pending_message(&out),
+        "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports."
+    );
+}
+
+#[test]
+fn extended_resources_and_ephemeral_storage_limit_what_a_node_takes() {
+    // GPUs: only pool gpu advertises nvidia.com/gpu (2 per node, one node); three replicas of
+    // one GPU each: two fit there, the third finds every node short, the two cpu nodes with
+    // allocatable 0 (fitsRequest: `Insufficient nvidia.com/gpu`).
+    let (_, out) = run(r#"Scenario(
+    name: "gpu", duration: "2m",
+    pools: [
+        (name: "cpu", os: Linux, cpu: "8", memory: "32Gi", count: 2),
+        (name: "gpu", os: Linux, cpu: "8", memory: "32Gi", count: 1, extended_resources: {"nvidia.com/gpu": 2}),
+    ],
+    layers: [(name: "l", size: "10MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    workloads: [(name: "train", replicas: 3, template: (
+        containers: [(image: "app:1", cpu: "100m", extended_resources: {"nvidia.com/gpu": 1})]))],
+)"#);
+    assert_eq!(
+        pending_message(&out),
+        "0/3 nodes are available: 3 Insufficient nvidia.com/gpu."
+    );
+    // Ephemeral storage: 10Gi allocatable, 4Gi per replica: 4 + 4 ≤ 10, a third 12 > 10.
+    let (_, out) = run(r#"Scenario(
+    name: "eph", duration: "2m",
+    pools: [(name: "p", os: Linux, cpu: "8", memory: "32Gi", count: 1, ephemeral_storage: "10Gi")],
+    layers: [(name: "l", size: "10MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    workloads: [(name: "cache", replicas: 3, template: (
+        containers: [(image: "app:1", cpu: "100m", ephemeral_storage: "4Gi")]))],
+)"#);
+    assert_eq!(
+        pending_message(&out),
+        "0/1 nodes are available: 1 Insufficient ephemeral-storage."
+    );
+}
+
+#[test]
+fn most_allocated_packs_a_second_pod_next_to_the_first_and_least_allocated_does_not() {
+    // Two empty nodes of 8 cpu / 32Gi; bare pods (no topology spreading) of 2 cpu / 4Gi, the
+    // second created after the first is bound. Image of 10MB: ImageLocality scores 0 below its
+    // 23MB minimum, so only the resource scores differ.
+    // Second pod on the first pod's node A or the empty node B:
+    //   LeastAllocated: A cpu (8−4)/8 → 50, memory (32−8)/32 → 75: 62; B 75 and 87: 81.
+    //   MostAllocated: A 50 and 25: 37; B 25 and 12: 18.
+    //   BalancedAllocation: A |0.5 − 0.25|/2 → 87; B |0.25 − 0.125|/2 → 93.
+    // Least: A 149 < B 174, the pods spread. Most: A 124 > B 111, they share node A.
+    let text = |strategy: &str| {
+        format!(
+            r#"Scenario(
+    name: "pack", duration: "2m",
+    scheduler: (scoring_strategy: (type: {strategy})),
+    pools: [(name: "p", os: Linux, cpu: "8", memory: "32Gi", count: 2, reserved: (cpu: "0", memory: "0"), eviction_threshold: "0")],
+    layers: [(name: "l", size: "10MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    workloads: [
+        (name: "first", kind: Pod, template: (containers: [(image: "app:1", cpu: "2", memory: "4Gi")])),
+        (name: "second", kind: Pod, created_at: "30s", template: (containers: [(image: "app:1", cpu: "2", memory: "4Gi")])),
+    ],
+)"#
+        )
+    };
+    for (strategy, same) in [("LeastAllocated", false), ("MostAllocated", true)] {
+        let (s, out) = run(&text(strategy));
+        let a = common::pod(&s, &out, "first-0").node.expect("bound");
+        let b = common::pod(&s, &out, "second-0").node.expect("bound");
+        assert_eq!(a == b, same, "{strategy}");
+    }
+}
+
+#[test]
+fn bad_ports_resources_and_scoring_strategies_are_reported_where_they_are() {
+    use common::assert_error_at;
+    let base = |pool: &str, container: &str, sched: &str| {
+        format!(
+            r#"Scenario(
+    name: "t", duration: "1m",
+    scheduler: ({sched}),
+    pools: [(name: "p", os: Linux, cpu: "8", memory: "32Gi", count: 1{pool})],
+    layers: [(name: "l", size: "10MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    workloads: [(name: "w", template: (containers: [(image: "app:1"{container})]))],
+)"#
+        )
+    };
+    assert_error_at(
+        &base("", r#", extended_resources: {"gpu": 1}"#, ""),
+        "\"gpu\"",
+        "is not an extended resource name",
+    );
+    assert_error_at(
+        &base(r#", extended_resources: {"kubernetes.io/foo": 1}"#, "", ""),
+        "\"kubernetes.io/foo\"",
+        "is not an extended resource name",
+    );
+    assert_error_at(
+        &base("", ", ports: [(container_port: 80, host_port: 70000)]", ""),
+        "70000",
+        "expected 0 (no host port) or a port number from 1 to 65535",
+    );
+    assert_error_at(
+        &base(
+            "",
+            r#", ports: [(container_port: 80, host_port: 80, host_ip: "nope")]"#,
+            "",
+        ),
+        "\"nope\"",
+        "expected an IP address",
+    );
+    assert_error_at(
+        &base("", "", "scoring_strategy: (type: RequestedToCapacityRatio)"),
+        "(type: RequestedToCapacityRatio)",
+        "needs `requested_to_capacity_ratio",
+    );
+    assert_error_at(
+        &base(
+            "",
+            "",
+            r#"scoring_strategy: (type: MostAllocated, resources: [(name: "cpu", weight: 101)])"#,
+        ),
+        "101",
+        "expected a weight from 1 to 100",
+    );
+    assert_error_at(
+        &base(
+            "",
+            "",
+            "scoring_strategy: (type: RequestedToCapacityRatio, requested_to_capacity_ratio: \
+             (shape: [(utilization: 50, score: 1), (utilization: 40, score: 11)]))",
+        ),
+        "40",
+        "strictly increasing",
+    );
+}

@@ -21,6 +21,7 @@ use super::binpacking;
 use super::expander::{self, ScaleOption};
 use crate::model::cluster::{Cluster, NodeState};
 use crate::model::{NodeId, PodId, PoolId, Res, Spec, TemplateId};
+use crate::scheduler::plugins::node_resources_fit::scalars_fit;
 use crate::scheduler::plugins::passes_static_filters_with_build;
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
@@ -224,8 +225,16 @@ impl ClusterAutoscaler {
             .template_build
             .get(pool.idx())
             .and_then(|b| b.as_deref());
-        *self.fits[slot]
-            .get_or_insert_with(|| passes_static_filters_with_build(spec, t, pool, build))
+        // A template node without the pod's extended resources (no GPUs) cannot take it.
+        *self.fits[slot].get_or_insert_with(|| {
+            passes_static_filters_with_build(spec, t, pool, build)
+                && (!spec.has_scalars()
+                    || scalars_fit(
+                        &spec.pool(pool).allocatable_scalar,
+                        &[0; crate::model::SCALAR_SLOTS],
+                        &spec.template(t).scalar_requests,
+                    ))
+        })
     }
 
     /// Whether `pool`'s existing nodes may carry another build than its template node: some
@@ -314,6 +323,9 @@ impl ClusterAutoscaler {
         exclude: &[bool],
     ) -> Option<NodeId> {
         let req = spec.template(t).requests;
+        // The pod's scalar requests, when it has some (checked once per call, not per node).
+        let scalar_req = Some(&spec.template(t).scalar_requests)
+            .filter(|r| spec.has_scalars() && crate::model::any_scalar(r));
         let total = cl.registered.len();
         let mut i = sim.cursor[t.idx()] as usize;
         while i < total {
@@ -342,6 +354,13 @@ impl ClusterAutoscaler {
             if node.requested.cpu_m + e.cpu_m + req.cpu_m <= alloc.cpu_m
                 && node.requested.mem + e.mem + req.mem <= alloc.mem
                 && node.requested.pods + e.pods < alloc.pods
+                && scalar_req.is_none_or(|r| {
+                    scalars_fit(
+                        &spec.pool(node.pool).allocatable_scalar,
+                        &cl.scalar_requested(n),
+                        r,
+                    )
+                })
             {
                 sim.set_cursor(t, i as u32);
                 sim.add(n, req);

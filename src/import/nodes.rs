@@ -569,6 +569,8 @@ pub fn group(
             os_disk: None,
             preset: None,
             network_plugin: None,
+            ephemeral_storage: None,
+            extended_resources: Default::default(),
         };
         groups.push(Group {
             pool,

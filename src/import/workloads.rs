@@ -1271,6 +1271,7 @@ fn container(c: &core::Container, at: &str, cx: &mut Cx) -> Result<raw::Containe
         start_delay: None,
         readiness_probe,
         run_for: None,
+        ..Default::default()
     })
 }
 

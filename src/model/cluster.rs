@@ -315,6 +315,10 @@ pub struct Cluster {
     /// Bound pods per template and node for inter-pod affinity (`PodsByTemplate`), kept by
     /// `bind` and `release`; empty in a scenario without pod affinity terms.
     pub affinity_pods: super::pod_affinity::PodsByTemplate,
+    /// Per node, the scalar resources its pods request (ephemeral-storage, extended
+    /// resources), kept by `bind` and `release` only for pods that request some: grows on
+    /// first use, so it stays empty in a scenario without them. Read with `scalar_requested`.
+    scalar_requested: Vec<super::Scalars>,
 }
 
 impl Cluster {
@@ -577,6 +581,15 @@ impl Cluster {
         }
     }
 
+    /// The scalar resources `node`'s pods request (all zero when none does).
+    #[inline]
+    pub fn scalar_requested(&self, node: NodeId) -> super::Scalars {
+        self.scalar_requested
+            .get(node.idx())
+            .copied()
+            .unwrap_or([0; super::SCALAR_SLOTS])
+    }
+
     /// Commits a scheduling decision: the pod's requests count on the node from now on.
     pub fn bind(&mut self, pod: PodId, node: NodeId, t: &TemplateSpec, now: u64) {
         let n = &mut self.nodes[node.idx()];
@@ -586,6 +599,15 @@ impl Cluster {
         n.nonzero.cpu_m += t.nonzero.cpu_m;
         n.nonzero.mem += t.nonzero.mem;
         n.nonzero.pods += 1;
+        if super::any_scalar(&t.scalar_requests) {
+            if self.scalar_requested.len() <= node.idx() {
+                self.scalar_requested.resize(
+                    self.nodes.len().max(node.idx() + 1),
+                    [0; super::SCALAR_SLOTS],
+                );
+            }
+            super::add_scalars(&mut self.scalar_requested[node.idx()], &t.scalar_requests);
+        }
         self.version += 1;
         self.mark_changed(node);
         self.pods_on[node.idx()].push(pod);
@@ -611,6 +633,9 @@ impl Cluster {
         n.nonzero.cpu_m -= t.nonzero.cpu_m;
         n.nonzero.mem -= t.nonzero.mem;
         n.nonzero.pods -= 1;
+        if super::any_scalar(&t.scalar_requests) {
+            super::sub_scalars(&mut self.scalar_requested[node.idx()], &t.scalar_requests);
+        }
         self.version += 1;
         let n = &self.nodes[node.idx()];
         let zone = self.spread.zone_of(n.pool, n.ordinal);

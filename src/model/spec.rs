@@ -8,12 +8,47 @@ use super::windows::{IsolationMode, WinVersion};
 use super::{ImageId, LayerId, Os, PoolId, TemplateId, WorkloadId};
 use std::collections::BTreeMap;
 
-/// CPU (millicores), memory (bytes) and pod count.
+/// CPU (millicores), memory (bytes) and pod count. The scalar resources (ephemeral-storage,
+/// extended resources) live beside it (`Scalars`: `TemplateSpec::scalar_requests`,
+/// `PoolSpec::allocatable_scalar`, `Cluster::scalar_requested`) so that `Res` stays 24 bytes
+/// on the hot paths of the many scenarios that use none.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Res {
     pub cpu_m: u64,
     pub mem: u64,
     pub pods: u64,
+}
+
+/// Scalar resources a scenario can name: `ephemeral-storage` and up to five extended
+/// resources (`nvidia.com/gpu`, `example.com/foo`). A fixed array keeps the amounts `Copy`
+/// and the node sums free of allocation; validation refuses a sixth extended resource name.
+pub const SCALAR_SLOTS: usize = 6;
+/// The slot of `ephemeral-storage` in `Scalars`.
+pub const EPHEMERAL_STORAGE: usize = 0;
+
+/// Amounts of the scalar resources, indexed like `Spec::scalar_names`.
+pub type Scalars = [u64; SCALAR_SLOTS];
+
+/// Adds `b` to `a`, slot by slot.
+#[inline]
+pub fn add_scalars(a: &mut Scalars, b: &Scalars) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}
+
+/// Subtracts `b` from `a`, slot by slot.
+#[inline]
+pub fn sub_scalars(a: &mut Scalars, b: &Scalars) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x -= y;
+    }
+}
+
+/// Whether any slot is non-zero.
+#[inline]
+pub fn any_scalar(a: &Scalars) -> bool {
+    a.iter().any(|&v| v > 0)
 }
 
 #[derive(Clone, Debug)]
@@ -50,6 +85,8 @@ pub struct PoolSpec {
     pub unschedulable: bool,
     /// Bytes of `disk` the OS occupies before any image.
     pub os_disk: u64,
+    /// Allocatable ephemeral-storage and extended resources (`Spec::scalar_names`' slots).
+    pub allocatable_scalar: Scalars,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -323,6 +360,33 @@ pub struct TemplateSpec {
     pub pod_affinity: super::pod_affinity::PodAffinity,
     /// `affinity.podAntiAffinity`.
     pub pod_anti_affinity: super::pod_affinity::PodAffinity,
+    /// The host ports of the pod's containers (`ports[].hostPort` > 0), what NodePorts
+    /// checks; empty for almost every pod.
+    pub host_ports: Vec<HostPort>,
+    /// The pod's ephemeral-storage and extended resource requests (`Spec::scalar_names`'
+    /// slots); all zero for almost every pod.
+    pub scalar_requests: Scalars,
+}
+
+/// One `containerPort` with a `hostPort`, as NodePorts sees it (k/k
+/// `framework.HostPortInfo`): the empty host IP is stored as `0.0.0.0`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostPort {
+    pub host_ip: String,
+    pub protocol: Protocol,
+    pub port: u16,
+}
+
+/// `core/v1 Protocol` of a container port (also the scenario file's `protocol`, spelled as
+/// the API spells it, hence the acronyms).
+#[allow(clippy::upper_case_acronyms)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Protocol {
+    /// The API default.
+    #[default]
+    TCP,
+    UDP,
+    SCTP,
 }
 
 /// `core/v1 PreemptionPolicy` (also the scenario file's `preemption_policy` of a priority
@@ -531,6 +595,55 @@ pub struct SchedulerConfig {
     pub initial_backoff: u64,
     pub max_backoff: u64,
     pub max_in_unschedulable: u64,
+    /// NodeResourcesFit's `scoringStrategy`.
+    pub fit_scoring: FitScoring,
+}
+
+/// NodeResourcesFit's scoring strategy (k/k `pkg/scheduler/apis/config` `ScoringStrategy`),
+/// resolved: each resource as a slot of `Res` with its weight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FitScoring {
+    pub kind: FitScoringKind,
+    pub resources: Vec<(ScoredResource, i64)>,
+    /// RequestedToCapacityRatio's shape: (utilization 0..=100, score already scaled to
+    /// 0..=100), utilization increasing.
+    pub shape: Vec<(i64, i64)>,
+}
+
+impl Default for FitScoring {
+    /// `SetDefaults_NodeResourcesFitArgs`: LeastAllocated over cpu and memory, weight 1 each.
+    fn default() -> Self {
+        FitScoring {
+            kind: FitScoringKind::LeastAllocated,
+            resources: vec![(ScoredResource::Cpu, 1), (ScoredResource::Memory, 1)],
+            shape: Vec::new(),
+        }
+    }
+}
+
+impl FitScoring {
+    /// The upstream default: the scheduler keeps its cpu/memory fast path.
+    pub fn is_default(&self) -> bool {
+        *self == FitScoring::default()
+    }
+}
+
+/// `ScoringStrategyType` (also the scenario file's `type` of a scoring strategy).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum FitScoringKind {
+    #[default]
+    LeastAllocated,
+    MostAllocated,
+    RequestedToCapacityRatio,
+}
+
+/// A resource a scoring strategy weighs.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ScoredResource {
+    Cpu,
+    Memory,
+    /// A slot of `Scalars` (`ephemeral-storage` or an extended resource).
+    Scalar(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -562,6 +675,11 @@ pub struct Spec {
     pub trace: Option<super::trace::TraceSpec>,
     /// Registries with limited egress (empty: every node has its own path to every registry).
     pub registries: Vec<RegistrySpec>,
+    /// The names of the `Scalars` slots in use: `ephemeral-storage` first, then the extended
+    /// resources the scenario names, sorted.
+    pub scalar_names: Vec<String>,
+    /// Some template requests a scalar resource (`has_scalars`).
+    pub any_scalar_request: bool,
 }
 
 impl Spec {
@@ -570,6 +688,13 @@ impl Spec {
     }
     pub fn template(&self, id: TemplateId) -> &TemplateSpec {
         &self.templates[id.idx()]
+    }
+    /// Whether some pod requests ephemeral-storage or an extended resource: without, the node
+    /// sums of scalar resources stay zero, no scalar check can fail, and every caller skips
+    /// them (one flag test per call, not per node).
+    #[inline]
+    pub fn has_scalars(&self) -> bool {
+        self.any_scalar_request
     }
     /// Whether any pool is a cluster-autoscaler node group.
     pub fn autoscaling(&self) -> bool {

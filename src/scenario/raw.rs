@@ -259,6 +259,14 @@ pub struct Pool {
     /// The pod network, which sets the preset's max pods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_plugin: Option<NetworkPlugin>,
+    /// Allocatable `ephemeral-storage` of each node; default `disk` less the kubelet's
+    /// `nodefs.available` hard-eviction share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ephemeral_storage: Option<Bytes>,
+    /// Allocatable extended resources of each node (`nvidia.com/gpu: 4`), as a device plugin
+    /// advertises them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extended_resources: BTreeMap<String, u64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -393,6 +401,30 @@ pub struct Container {
     /// Init containers only: how long the container runs before it exits successfully.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_for: Option<Duration>,
+    /// `ports`: what NodePorts checks is each port's `host_port` (0: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<ContainerPort>,
+    /// `resources.requests["ephemeral-storage"]`.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub ephemeral_storage: Bytes,
+    /// `resources.requests` of extended resources (`nvidia.com/gpu: 1`), integers.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extended_resources: BTreeMap<String, u64>,
+}
+
+/// One `containerPort` (core/v1 `ContainerPort`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerPort {
+    pub container_port: u32,
+    /// 0: no host port (the API default), unless the pod uses the host network.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub host_port: u32,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub protocol: crate::model::Protocol,
+    /// Empty: every address (`0.0.0.0`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host_ip: String,
 }
 
 #[derive(Copy, Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -882,6 +914,51 @@ pub struct SchedulerSettings {
     pub pod_max_backoff: Duration,
     /// `podMaxInUnschedulablePodsDuration`.
     pub max_in_unschedulable: Duration,
+    /// NodeResourcesFit's `scoringStrategy`; None: LeastAllocated over cpu and memory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scoring_strategy: Option<ScoringStrategy>,
+}
+
+/// NodeResourcesFit's `scoringStrategy` (k/k `pkg/scheduler/apis/config/types_pluginargs.go`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringStrategy {
+    #[serde(rename = "type", default)]
+    pub kind: crate::model::FitScoringKind,
+    /// Empty: cpu and memory, weight 1 each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<ScoredResourceSpec>,
+    /// RequestedToCapacityRatio only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_to_capacity_ratio: Option<RequestedToCapacityRatio>,
+}
+
+/// `ResourceSpec`: a resource name and its weight.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScoredResourceSpec {
+    pub name: String,
+    #[serde(default = "default_one_i64")]
+    pub weight: i64,
+}
+
+fn default_one_i64() -> i64 {
+    1
+}
+
+/// `RequestedToCapacityRatioParam`: the shape of the score over utilization.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RequestedToCapacityRatio {
+    pub shape: Vec<ShapePoint>,
+}
+
+/// `UtilizationShapePoint`: utilization 0..=100 %, score 0..=10.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ShapePoint {
+    pub utilization: i32,
+    pub score: i32,
 }
 
 impl Default for SchedulerSettings {
@@ -891,6 +968,7 @@ impl Default for SchedulerSettings {
             pod_initial_backoff: Duration(d::POD_INITIAL_BACKOFF_MS),
             pod_max_backoff: Duration(d::POD_MAX_BACKOFF_MS),
             max_in_unschedulable: Duration(d::MAX_IN_UNSCHEDULABLE_MS),
+            scoring_strategy: None,
         }
     }
 }
@@ -972,6 +1050,9 @@ impl Default for Container {
             start_delay: None,
             readiness_probe: None,
             run_for: None,
+            ports: Vec::new(),
+            ephemeral_storage: Bytes(0),
+            extended_resources: BTreeMap::new(),
         }
     }
 }

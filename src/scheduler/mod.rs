@@ -123,6 +123,8 @@ enum Reject {
     /// The node's own taint (`Cluster::taint_overlay`) at this index is not tolerated.
     NodeTaint(NodeId, u16),
     InterPodAffinity(inter_pod_affinity::Reason),
+    /// NodePorts: a pod on the node uses one of the pod's host ports.
+    Ports,
 }
 
 /// Per-cycle rejection counts.
@@ -144,6 +146,10 @@ struct Histogram {
     pod_affinity: u32,
     pod_anti_affinity: u32,
     existing_anti_affinity: u32,
+    /// NodePorts rejections.
+    ports: u32,
+    /// NodeResourcesFit rejections per scalar resource slot (`Insufficient <name>`).
+    scalar: [u32; crate::model::SCALAR_SLOTS],
 }
 
 /// What the resource scores of a node depend on.
@@ -206,6 +212,13 @@ pub struct Scheduler {
     /// InterPodAffinity's per-cycle state (inert without pod affinity terms).
     inter_pod: inter_pod::InterPod,
     s_ipa: Vec<i64>,
+    /// NodeResourcesFit scores with the default strategy (the cpu/memory fast path).
+    default_fit: bool,
+    /// Some workload has a disruption budget.
+    has_budgets: bool,
+    /// Per workload, the disruptions its budget allows now (None: no budget), set by the
+    /// caller before `post_filter` when `wants_budgets`; empty otherwise.
+    pub pdb_allowed: Vec<Option<u32>>,
 }
 
 impl Scheduler {
@@ -294,6 +307,9 @@ impl Scheduler {
             cur_pod: PodId(u32::MAX),
             inter_pod: inter_pod::InterPod::new(spec),
             s_ipa: Vec::new(),
+            default_fit: spec.scheduler.fit_scoring.is_default(),
+            has_budgets: spec.workloads.iter().any(|w| w.disruption_budget.is_some()),
+            pdb_allowed: Vec::new(),
         }
     }
 
@@ -540,11 +556,19 @@ impl Scheduler {
             return Err(Reject::Affinity);
         }
         let t = spec.template(tid);
+        // NodePorts runs between NodeAffinity and NodeResourcesFit in the default profile.
+        if !t.host_ports.is_empty() && !self.ports_fit(spec, cluster, t, node) {
+            return Err(Reject::Ports);
+        }
         let mut requested = n.requested;
         if !self.nominated.is_empty() {
             self.add_nominated(node, t.priority, &mut requested);
         }
-        let ins = node_resources_fit::filter(spec.pool(n.pool).allocatable, requested, t.requests);
+        let mut ins =
+            node_resources_fit::filter(spec.pool(n.pool).allocatable, requested, t.requests);
+        if spec.has_scalars() && crate::model::any_scalar(&t.scalar_requests) {
+            ins.scalar = self.scalar_filter(spec, cluster, t, node);
+        }
         if ins.any() {
             return Err(Reject::Resources(ins));
         }
@@ -613,7 +637,13 @@ impl Scheduler {
                 h.cpu += ins.cpu as u32;
                 h.memory += ins.memory as u32;
                 h.pods += ins.pods as u32;
+                if ins.scalar != 0 {
+                    for (k, c) in h.scalar.iter_mut().enumerate() {
+                        *c += u32::from(ins.scalar >> k & 1);
+                    }
+                }
             }
+            Reject::Ports => h.ports += 1,
             Reject::NodeTaint(node, i) => h.node_taints.push((node, i)),
             Reject::InterPodAffinity(r) => match r {
                 inter_pod_affinity::Reason::Affinity => h.pod_affinity += 1,
@@ -647,6 +677,8 @@ impl Scheduler {
         h.pod_affinity = 0;
         h.pod_anti_affinity = 0;
         h.existing_anti_affinity = 0;
+        h.ports = 0;
+        h.scalar = [0; crate::model::SCALAR_SLOTS];
     }
 
     /// The plugins that rejected some node in this cycle's histogram.
@@ -663,7 +695,10 @@ impl Scheduler {
         if h.not_ready > 0 || h.taints.iter().any(|&c| c > 0) || !h.node_taints.is_empty() {
             s.insert(Plugin::TaintToleration);
         }
-        if h.cpu + h.memory + h.pods > 0 {
+        if h.ports > 0 {
+            s.insert(Plugin::NodePorts);
+        }
+        if h.cpu + h.memory + h.pods + h.scalar.iter().sum::<u32>() > 0 {
             s.insert(Plugin::NodeResourcesFit);
         }
         if h.pod_affinity + h.pod_anti_affinity + h.existing_anti_affinity > 0 {
@@ -680,7 +715,14 @@ impl Scheduler {
         let h = &self.hist;
         let mut status = Status::new(self.rejectors(), message);
         if status.code == Code::Unschedulable
-            && h.cpu + h.memory + h.pods + h.pod_anti_affinity + h.existing_anti_affinity == 0
+            && h.cpu
+                + h.memory
+                + h.pods
+                + h.scalar.iter().sum::<u32>()
+                + h.ports
+                + h.pod_anti_affinity
+                + h.existing_anti_affinity
+                == 0
         {
             status.code = Code::UnschedulableAndUnresolvable;
         }
@@ -718,6 +760,12 @@ impl Scheduler {
             node_resources_fit::INSUFFICIENT_MEMORY.to_string()
         });
         push(h.pods, &|| node_resources_fit::TOO_MANY_PODS.to_string());
+        for (k, &c) in h.scalar.iter().enumerate() {
+            push(c, &|| {
+                node_resources_fit::insufficient_message(&spec.scalar_names[k])
+            });
+        }
+        push(h.ports, &|| node_ports::REASON.to_string());
         push(h.pod_affinity, &|| {
             inter_pod_affinity::REASON_AFFINITY.to_string()
         });
@@ -867,6 +915,10 @@ impl Scheduler {
             .inter_pod
             .scores(cluster, &self.feasible, &mut self.s_ipa);
         let num_containers = t.init_containers.len() + t.containers.len();
+        let default_fit = self.default_fit;
+        // A scoring strategy other than the default may weigh scalar resources, whose node
+        // sums the cache key leaves out: in a scenario with scalar requests it is recomputed.
+        let scalar_score = !default_fit && spec.has_scalars();
         // ImageLocality's per-image term depends only on the image, the node's pool (platform
         // size) and how many nodes have the image: compute it once per cycle.
         self.img_terms.clear();
@@ -892,10 +944,26 @@ impl Scheduler {
             };
             let slot = &mut self.res_cache[node.idx()];
             let res_score = match slot {
-                Some((k, v)) if *k == key => *v,
+                Some((k, v)) if *k == key && !scalar_score => *v,
                 _ => {
                     let alloc = spec.pool(nd.pool).allocatable;
-                    let fit = node_resources_fit::least_allocated(alloc, nd.nonzero, t.nonzero);
+                    let fit = if default_fit {
+                        node_resources_fit::least_allocated(alloc, nd.nonzero, t.nonzero)
+                    } else {
+                        node_resources_fit::score(
+                            &spec.scheduler.fit_scoring,
+                            &node_resources_fit::ScoreInput {
+                                allocatable: alloc,
+                                requested: nd.requested,
+                                nonzero_requested: nd.nonzero,
+                                pod: t.requests,
+                                pod_nonzero: t.nonzero,
+                                allocatable_scalar: spec.pool(nd.pool).allocatable_scalar,
+                                requested_scalar: cluster.scalar_requested(node),
+                                pod_scalar: t.scalar_requests,
+                            },
+                        )
+                    };
                     let bal =
                         node_resources_balanced_allocation::score(alloc, nd.requested, t.requests);
                     let v = weights::NODE_RESOURCES_FIT * fit
@@ -1001,6 +1069,36 @@ impl Scheduler {
             self.spread_raw.push(Some(s.round() as i64));
         }
         pts::normalize(&self.spread_raw, &mut self.s_spread);
+    }
+
+    /// NodeResourcesFit's scalar checks for a pod of `t` (which requests some) on `node`, with
+    /// the nominated pods of at least its priority counted.
+    fn scalar_filter(&self, spec: &Spec, cluster: &Cluster, t: &TemplateSpec, node: NodeId) -> u8 {
+        let mut requested = cluster.scalar_requested(node);
+        if !self.nominated.is_empty() {
+            self.add_nominated_scalars(node, t.priority, &mut requested);
+        }
+        let pool = spec.pool(cluster.node(node).pool);
+        node_resources_fit::scalar_filter(&pool.allocatable_scalar, &requested, &t.scalar_requests)
+    }
+
+    /// NodePorts' Filter for a pod of `t` (which has host ports) on `node`: the host ports of
+    /// the node's pods (terminating ones too: they still hold their ports), and of the pods
+    /// nominated there with at least the pod's priority (`addGENominatedPods`).
+    fn ports_fit(&self, spec: &Spec, cluster: &Cluster, t: &TemplateSpec, node: NodeId) -> bool {
+        let on_node = cluster.pods_on[node.idx()]
+            .iter()
+            .map(|&q| spec.template(cluster.pod(q).template).host_ports.as_slice());
+        let nominated = self
+            .nominated
+            .iter()
+            .filter(|n| n.node == node && n.priority >= t.priority && n.pod != self.cur_pod)
+            .map(|n| {
+                spec.template(cluster.pod(n.pod).template)
+                    .host_ports
+                    .as_slice()
+            });
+        node_ports::fits(&t.host_ports, on_node.chain(nominated))
     }
 
     /// Tolerations helper for callers that need the pod's view (DaemonSet placement).

@@ -20,7 +20,7 @@
 use super::plugins::default_preemption::{self as dp, PodInfo};
 use super::{Code, Reject, Scheduler, Status};
 use crate::model::cluster::{Cluster, NodeState, PodPhase, Termination};
-use crate::model::{NodeId, PodId, PreemptionPolicy, Res, Spec};
+use crate::model::{NodeId, PodId, PreemptionPolicy, Res, Scalars, Spec};
 use rand::Rng;
 
 /// A pod nominated to a node by a preemption, with what other pods' filters must count for it.
@@ -30,6 +30,8 @@ pub(super) struct Nomination {
     pub node: NodeId,
     pub priority: i32,
     pub requests: Res,
+    /// The pod's scalar resource requests (all zero unless the scenario has some).
+    pub scalar: Scalars,
 }
 
 /// What the simulation must carry out after a successful preemption.
@@ -54,6 +56,12 @@ impl Scheduler {
         self.nominated.iter().find(|n| n.pod == pod).map(|n| n.node)
     }
 
+    /// Whether a preemption for `pod` may run and the scenario has disruption budgets: the
+    /// caller then sets `pdb_allowed` first (budgets are computed only when they can matter).
+    pub fn wants_budgets(&self, spec: &Spec, cluster: &Cluster, pod: PodId) -> bool {
+        self.has_budgets && spec.template(cluster.pod(pod).template).priority > self.min_priority
+    }
+
     /// Forgets `pod`'s nomination: it was bound, or deleted.
     pub fn forget_nomination(&mut self, pod: PodId) {
         if !self.nominated.is_empty() {
@@ -69,6 +77,20 @@ impl Scheduler {
                 requested.cpu_m += n.requests.cpu_m;
                 requested.mem += n.requests.mem;
                 requested.pods += n.requests.pods;
+            }
+        }
+    }
+
+    /// `add_nominated` for the scalar resources (called only when the scenario has some).
+    pub(super) fn add_nominated_scalars(
+        &self,
+        node: NodeId,
+        priority: i32,
+        requested: &mut Scalars,
+    ) {
+        for n in &self.nominated {
+            if n.node == node && n.priority >= priority && n.pod != self.cur_pod {
+                crate::model::add_scalars(requested, &n.scalar);
             }
         }
     }
@@ -142,11 +164,16 @@ impl Scheduler {
             return None;
         }
         // `GetOffsetAndNumCandidates`: a random start among the potential nodes, and stop once
-        // enough candidates are found (no PDBs: every candidate is non-violating).
+        // enough candidates are found, at least one of them without PDB violations.
         let offset = self.rng.random_range(0..potential.len());
         let want = dp::num_candidates(potential.len());
-        let mut candidates: Vec<(NodeId, Vec<PodInfo>)> = Vec::new();
+        let mut non_violating: Vec<(NodeId, Vec<PodInfo>, u32)> = Vec::new();
+        let mut violating: Vec<(NodeId, Vec<PodInfo>, u32)> = Vec::new();
         let mut infos = Vec::new();
+        // Per workload, the disruptions its budget allows (indexed by `PodInfo::budget`);
+        // empty in a scenario without budgets.
+        let allowed: Vec<u32> = self.pdb_allowed.iter().map(|a| a.unwrap_or(0)).collect();
+        let has_scalars = spec.has_scalars();
         for i in 0..potential.len() {
             let node = potential[(offset + i) % potential.len()];
             infos.clear();
@@ -158,28 +185,59 @@ impl Scheduler {
                     priority: qt.priority,
                     start: qp.scheduled.unwrap_or(0),
                     requests: qt.requests,
+                    budget: (self
+                        .pdb_allowed
+                        .get(qp.workload.idx())
+                        .is_some_and(Option::is_some)
+                        && qp.pinned.is_none())
+                    .then_some(qp.workload.0),
+                    scalar: qt.scalar_requests,
                 });
             }
             let n = cluster.node(node);
             let mut requested = n.requested;
             self.add_nominated(node, t.priority, &mut requested);
-            let alloc = spec.pool(n.pool).allocatable;
-            if let Some(v) =
-                dp::select_victims_on_node(alloc, requested, &infos, t.priority, t.requests)
-            {
-                candidates.push((node, v));
-                if candidates.len() >= want {
+            let pool = spec.pool(n.pool);
+            let mut amounts = dp::NodeAmounts {
+                allocatable: pool.allocatable,
+                requested,
+                ..dp::NodeAmounts::default()
+            };
+            if has_scalars {
+                amounts.allocatable_scalar = pool.allocatable_scalar;
+                amounts.requested_scalar = cluster.scalar_requested(node);
+                self.add_nominated_scalars(node, t.priority, &mut amounts.requested_scalar);
+            }
+            if let Some((v, n)) = dp::select_victims_on_node(
+                &amounts,
+                &infos,
+                t.priority,
+                t.requests,
+                &t.scalar_requests,
+                &allowed,
+            ) {
+                if n == 0 {
+                    non_violating.push((node, v, n));
+                } else {
+                    violating.push((node, v, n));
+                }
+                if !non_violating.is_empty() && non_violating.len() + violating.len() >= want {
                     break;
                 }
             }
         }
-        let refs: Vec<(u32, &[PodInfo])> =
-            candidates.iter().map(|(_, v)| (0, v.as_slice())).collect();
+        // Non-violating candidates first, as upstream appends them.
+        let mut candidates = non_violating;
+        candidates.append(&mut violating);
+        let refs: Vec<(u32, &[PodInfo])> = candidates
+            .iter()
+            .map(|(_, v, n)| (*n, v.as_slice()))
+            .collect();
         let Some(best) = dp::pick_one_node(&refs) else {
             self.forget_nomination(pod);
             return None;
         };
-        let (node, victims) = candidates.swap_remove(best);
+        let (node, victims, _) = candidates.swap_remove(best);
         // `prepareCandidate`: lower-priority pods nominated to the node lose the nomination
         // (they would not fit next to the preemptor anyway).
         self.nominated
@@ -189,6 +247,7 @@ impl Scheduler {
             node,
             priority: t.priority,
             requests: t.requests,
+            scalar: t.scalar_requests,
         });
         Some(Preemption {
             node,

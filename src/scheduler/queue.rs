@@ -103,6 +103,11 @@ pub fn worth_retrying(
     if events.resources_freed && rejectors.contains(Plugin::NodeResourcesFit) {
         return true;
     }
+    // NodePorts registers for Pod/Delete (k/k `nodeports` `isSchedulableAfterPodDeleted`): a
+    // pod that left may have freed the port.
+    if events.resources_freed && rejectors.contains(Plugin::NodePorts) {
+        return true;
+    }
     // InterPodAffinity registers for Pod/Add and Pod/Delete (k/k `interpodaffinity/plugin.go`
     // `EventsToRegister`): a deleted pod may lift anti-affinity, a bound one satisfy affinity.
     if (events.resources_freed || events.pods_bound) && rejectors.contains(Plugin::InterPodAffinity)

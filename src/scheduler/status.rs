@@ -28,13 +28,15 @@ pub enum Plugin {
     TaintToleration = 2,
     NodeResourcesFit = 3,
     InterPodAffinity = 4,
+    NodePorts = 5,
 }
 
 impl Plugin {
-    pub const ALL: [Plugin; 5] = [
+    pub const ALL: [Plugin; 6] = [
         Plugin::NodeUnschedulable,
         Plugin::NodeAffinity,
         Plugin::TaintToleration,
+        Plugin::NodePorts,
         Plugin::NodeResourcesFit,
         Plugin::InterPodAffinity,
     ];
@@ -48,6 +50,7 @@ impl Plugin {
             Plugin::TaintToleration => taint_toleration::NAME,
             Plugin::NodeResourcesFit => node_resources_fit::NAME,
             Plugin::InterPodAffinity => inter_pod_affinity::NAME,
+            Plugin::NodePorts => node_ports::NAME,
         }
     }
 
@@ -57,7 +60,9 @@ impl Plugin {
     /// affinity ones not: `Scheduler` corrects the code when only the latter occurred.
     pub fn code(self) -> Code {
         match self {
-            Plugin::NodeResourcesFit | Plugin::InterPodAffinity => Code::Unschedulable,
+            Plugin::NodeResourcesFit | Plugin::InterPodAffinity | Plugin::NodePorts => {
+                Code::Unschedulable
+            }
             _ => Code::UnschedulableAndUnresolvable,
         }
     }

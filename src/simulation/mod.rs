@@ -825,7 +825,12 @@ impl<'s> Simulation<'s> {
                     for r in self.messages.reasons(status.message) {
                         *self.rec.unschedulable_reasons.entry(r.clone()).or_default() += 1;
                     }
-                    // PostFilter (DefaultPreemption) runs before the failure is handled.
+                    // PostFilter (DefaultPreemption) runs before the failure is handled; it
+                    // counts PDB violations among victims when the scenario has budgets.
+                    if self.sched.wants_budgets(spec, &self.cluster, pod) {
+                        let cx = cx!(self);
+                        self.sched.pdb_allowed = self.ctrl.disruptions_allowed(&cx);
+                    }
                     if let Some(pre) = self.sched.post_filter(spec, &self.cluster, pod, status) {
                         self.preempt(pod, pre);
                     }

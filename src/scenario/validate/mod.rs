@@ -19,6 +19,7 @@ mod images;
 pub mod limits;
 mod pools;
 mod priority_classes;
+mod resources;
 mod runtime_classes;
 mod settings;
 mod timeline;
@@ -46,6 +47,8 @@ pub struct Diagnostic {
 #[derive(Default)]
 struct Ctx {
     diags: Vec<Diagnostic>,
+    /// Extended resource names in slot order (`resources`).
+    extended: Vec<String>,
 }
 
 impl Ctx {
@@ -109,6 +112,9 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
     if !cx.diags.is_empty() {
         return Err(cx.diags);
     }
+    let any_scalar_request = templates
+        .iter()
+        .any(|t| crate::model::any_scalar(&t.scalar_requests));
     Ok(Spec {
         name: raw.name.clone(),
         seed: raw.seed,
@@ -126,5 +132,7 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
         workloads,
         timeline,
         trace,
+        scalar_names: cx.scalar_names(),
+        any_scalar_request,
     })
 }

@@ -197,6 +197,8 @@ pub(super) fn check(
             mem: memory,
             pods: max_pods as u64,
         };
+        let scalar =
+            super::resources::pool_scalars(cx, p, raw.kubelet.eviction_nodefs_available, &path);
         let autoscale = p.autoscale.as_ref().map(|g| {
             let gp = path.field("autoscale");
             if g.max == 0 || g.min > g.max {
@@ -272,6 +274,7 @@ pub(super) fn check(
             naming: crate::model::cluster::NodeNaming::infer(p.node_names.clone()),
             unschedulable: p.unschedulable,
             os_disk: check_os_disk(cx, p, &path),
+            allocatable_scalar: scalar,
         });
     }
     check_node_names(cx, raw, &pp);

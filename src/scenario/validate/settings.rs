@@ -135,6 +135,11 @@ pub(super) fn check(cx: &mut Ctx, raw: &raw::Scenario) -> Settings {
             initial_backoff: s.pod_initial_backoff.0,
             max_backoff: s.pod_max_backoff.0.max(s.pod_initial_backoff.0),
             max_in_unschedulable: s.max_in_unschedulable.0,
+            fit_scoring: super::resources::scoring(
+                cx,
+                s.scoring_strategy.as_ref(),
+                &Path::root().field("scheduler").field("scoring_strategy"),
+            ),
         },
         controllers: ControllerConfig {
             failed_pod_backoff: (

@@ -299,6 +299,26 @@ pub(super) fn template(
             c.mem
         }
     };
+    // Scalar resources the same way, per slot (resourcehelper.PodRequests); no overhead
+    // (RuntimeClass overhead here is cpu and memory).
+    let mut scalars = [0u64; crate::model::SCALAR_SLOTS];
+    {
+        let per = |cx: &mut Ctx, list: &[raw::Container], field: &'static str| {
+            list.iter()
+                .enumerate()
+                .map(|(c, ct)| {
+                    super::resources::container_scalars(cx, ct, &tp.field(field).index(c))
+                })
+                .collect::<Vec<_>>()
+        };
+        let app = per(cx, &t.containers, "containers");
+        let init = per(cx, &t.init_containers, "init_containers");
+        for (k, slot) in scalars.iter_mut().enumerate() {
+            let sum = app.iter().map(|a| a[k]).fold(0u64, u64::saturating_add);
+            *slot = sum.max(init.iter().map(|a| a[k]).max().unwrap_or(0));
+        }
+    }
+    let host_ports = super::resources::host_ports(cx, &t.containers, t.host_network, tp);
     let requests = Res {
         cpu_m: sum(&|c| c.cpu_m)
             .max(max_init(&|c| c.cpu_m))
@@ -352,6 +372,8 @@ pub(super) fn template(
         labels: t.labels.clone(),
         pod_affinity: t.pod_affinity.as_deref().cloned().unwrap_or_default(),
         pod_anti_affinity: t.pod_anti_affinity.as_deref().cloned().unwrap_or_default(),
+        host_ports,
+        scalar_requests: scalars,
     }
 }
 

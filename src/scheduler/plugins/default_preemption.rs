@@ -8,11 +8,11 @@
 //! tried, nominations, or deleting the victims (`scheduler::preemption` decides, the
 //! simulation carries it out through `controllers::terminate_pod`).
 //!
-//! PodDisruptionBudgets do not exist in hybridsim yet: every victim is "non-violating", so the
-//! first criterion of the node choice (fewest PDB violations) ties everywhere and the
-//! PDB-violating pass of the reprieve is empty.
+//! PodDisruptionBudgets (a workload's `disruption_budget`) split the potential victims into
+//! PDB-violating and non-violating ones (`filterPodsWithPDBViolation`), the violating ones are
+//! reprieved first, and the node choice prefers the fewest violations.
 
-use crate::model::{PodId, Res};
+use crate::model::{PodId, Res, Scalars};
 
 pub const NAME: &str = "DefaultPreemption";
 /// `minCandidateNodesPercentage` default (`DefaultPreemptionArgs`, k/k
@@ -48,6 +48,22 @@ pub struct PodInfo {
     /// `status.startTime` (ms): when the kubelet accepted the pod, its binding time here.
     pub start: u64,
     pub requests: Res,
+    /// The budget covering the pod, an index into the `allowed` counts given to
+    /// `select_victims_on_node`; None: no budget.
+    pub budget: Option<u32>,
+    /// The pod's scalar resource requests (all zero unless the scenario has some).
+    pub scalar: Scalars,
+}
+
+/// A node's amounts as preemption sees them.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeAmounts {
+    pub allocatable: Res,
+    pub allocatable_scalar: Scalars,
+    /// The requested sum with the nominated pods of at least the preemptor's priority added
+    /// (`RunFilterPluginsWithNominatedPods`).
+    pub requested: Res,
+    pub requested_scalar: Scalars,
 }
 
 /// `util.MoreImportantPod`: the higher priority, then the earlier start time.
@@ -55,25 +71,61 @@ fn more_important(a: &PodInfo, b: &PodInfo) -> std::cmp::Ordering {
     b.priority.cmp(&a.priority).then(a.start.cmp(&b.start))
 }
 
-fn fits(allocatable: Res, requested: Res, pod: Res) -> bool {
-    !super::node_resources_fit::filter(allocatable, requested, pod).any()
+/// NodeResourcesFit on the node's amounts; the scalar slots only when the preemptor asks for
+/// some (a slot the pod does not ask for never fails).
+fn fits(
+    node: &NodeAmounts,
+    requested: Res,
+    requested_scalar: &Scalars,
+    pod: Res,
+    pod_scalar: Option<&Scalars>,
+) -> bool {
+    use super::node_resources_fit as nrf;
+    !nrf::filter(node.allocatable, requested, pod).any()
+        && pod_scalar.is_none_or(|ps| {
+            nrf::scalar_filter(&node.allocatable_scalar, requested_scalar, ps) == 0
+        })
+}
+
+/// `filterPodsWithPDBViolation`: walking the pods in the order given (most important first),
+/// each pod with a budget takes one of its `allowed` disruptions; a pod that takes the budget
+/// below zero is violating. Returns (violating, non-violating), each in the order given.
+pub fn split_by_budget(pods: &[PodInfo], allowed: &[u32]) -> (Vec<PodInfo>, Vec<PodInfo>) {
+    let mut left: Vec<i64> = allowed.iter().map(|&a| i64::from(a)).collect();
+    let mut violating = Vec::new();
+    let mut non_violating = Vec::new();
+    for p in pods {
+        let violated = p.budget.is_some_and(|b| {
+            let l = &mut left[b as usize];
+            *l -= 1;
+            *l < 0
+        });
+        if violated {
+            violating.push(*p);
+        } else {
+            non_violating.push(*p);
+        }
+    }
+    (violating, non_violating)
 }
 
 /// `SelectVictimsOnNode` for the one filter removing pods can change here (NodeResourcesFit):
 /// remove every pod of lower priority than the preemptor; if the preemptor still does not
 /// fit, the node is no candidate (`None`; also when it has no lower-priority pod at all).
-/// Otherwise add the removed pods back most important first (`MoreImportantPod`), keeping
-/// each that still leaves room: the rest are the victims, most important first.
-/// `requested` is the node's requested sum with the nominated pods of at least the
-/// preemptor's priority added (`RunFilterPluginsWithNominatedPods`); `pods` are the node's
-/// pods in the order the node lists them (which breaks ties between equally important pods).
+/// Otherwise add the removed pods back, the PDB-violating ones first, each group most
+/// important first (`MoreImportantPod`), keeping each that still leaves room: the rest are
+/// the victims, in that order, with how many of them violate a budget.
+/// `node` holds the node's allocatable and requested amounts; `pods` are the node's
+/// pods in the order the node lists them (which breaks ties between equally important pods);
+/// `allowed` the disruptions each budget allows (`PodInfo::budget` indexes it).
 pub fn select_victims_on_node(
-    allocatable: Res,
-    requested: Res,
+    node: &NodeAmounts,
     pods: &[PodInfo],
     priority: i32,
     pod_requests: Res,
-) -> Option<Vec<PodInfo>> {
+    pod_scalar: &Scalars,
+    allowed: &[u32],
+) -> Option<(Vec<PodInfo>, u32)> {
     let mut potential: Vec<PodInfo> = pods
         .iter()
         .copied()
@@ -82,31 +134,46 @@ pub fn select_victims_on_node(
     if potential.is_empty() {
         return None;
     }
-    let mut req = requested;
+    // The scalar sums matter only when the preemptor asks for a scalar resource.
+    let pod_scalar = crate::model::any_scalar(pod_scalar).then_some(pod_scalar);
+    let mut req = node.requested;
+    let mut req_scalar = node.requested_scalar;
     for p in &potential {
         req.cpu_m -= p.requests.cpu_m;
         req.mem -= p.requests.mem;
         req.pods -= p.requests.pods;
+        if pod_scalar.is_some() {
+            crate::model::sub_scalars(&mut req_scalar, &p.scalar);
+        }
     }
-    if !fits(allocatable, req, pod_requests) {
+    if !fits(node, req, &req_scalar, pod_requests, pod_scalar) {
         return None;
     }
     // Stable: equally important pods keep the node's order.
     potential.sort_by(more_important);
+    let (violating, non_violating) = split_by_budget(&potential, allowed);
+    let n_violating_pods = violating.len();
     let mut victims = Vec::new();
-    for p in potential {
+    let mut num_violating = 0;
+    for (i, p) in violating.into_iter().chain(non_violating).enumerate() {
         let back = Res {
             cpu_m: req.cpu_m + p.requests.cpu_m,
             mem: req.mem + p.requests.mem,
             pods: req.pods + p.requests.pods,
         };
-        if fits(allocatable, back, pod_requests) {
+        let mut back_scalar = req_scalar;
+        if pod_scalar.is_some() {
+            crate::model::add_scalars(&mut back_scalar, &p.scalar);
+        }
+        if fits(node, back, &back_scalar, pod_requests, pod_scalar) {
             req = back;
+            req_scalar = back_scalar;
         } else {
             victims.push(p);
+            num_violating += u32::from(i < n_violating_pods);
         }
     }
-    Some(victims)
+    Some((victims, num_violating))
 }
 
 /// `GetEarliestPodStartTime`: the earliest start among the victims of the highest priority.
@@ -122,8 +189,7 @@ fn earliest_start_of_highest(victims: &[PodInfo]) -> Option<u64> {
 /// One criterion of the node choice: (PDB violations, victims) → score, higher is better.
 type Criterion = dyn Fn(u32, &[PodInfo]) -> i64;
 
-/// `pickOneNodeForPreemption`: among candidates (victims of each, `pdb_violations` 0 without
-/// PDBs), keep those with the best value of each criterion in turn until one is left: the
+/// `pickOneNodeForPreemption`: among candidates (PDB violations and victims of each), keep those with the best value of each criterion in turn until one is left: the
 /// fewest PDB violations, the lowest highest-victim priority, the smallest sum of victim
 /// priorities (each offset by 2³¹ so negative priorities do not favour more victims), the
 /// fewest victims, the latest start of the highest-priority victims. Remaining ties go to the
@@ -177,6 +243,18 @@ mod tests {
                 mem: 0,
                 pods: 1,
             },
+            budget: None,
+            scalar: [0; crate::model::SCALAR_SLOTS],
+        }
+    }
+
+    const NONE: Scalars = [0; crate::model::SCALAR_SLOTS];
+
+    fn on_node(allocatable: Res, requested: Res) -> NodeAmounts {
+        NodeAmounts {
+            allocatable,
+            requested,
+            ..NodeAmounts::default()
         }
     }
 
@@ -298,8 +376,9 @@ mod tests {
             } else {
                 alloc
             };
-            let got = select_victims_on_node(alloc, requested, &pods, 1000, res(cpu, 1))
-                .map(|v| v.iter().map(|p| p.pod.0).collect::<Vec<_>>());
+            let node = on_node(alloc, requested);
+            let got = select_victims_on_node(&node, &pods, 1000, res(cpu, 1), &NONE, &[])
+                .map(|(v, _)| v.iter().map(|p| p.pod.0).collect::<Vec<_>>());
             assert_eq!(got, want, "{name}");
         }
     }
@@ -362,5 +441,81 @@ mod tests {
             let refs: Vec<(u32, &[PodInfo])> = lists.iter().map(|l| (0, l.as_slice())).collect();
             assert_eq!(pick_one_node(&refs), Some(want), "{name}");
         }
+    }
+
+    #[test]
+    fn pdb_violating_victims_are_reprieved_first_and_counted() {
+        // A 4-CPU node full with four 1-CPU priority-0 pods started at 0..3 s; pods 0 and 1
+        // are under a budget allowing 1 disruption, pods 2 and 3 have none.
+        // filterPodsWithPDBViolation walks them most important first (0, 1, 2, 3): pod 0 takes
+        // the budget to 0 (non-violating), pod 1 to −1 (violating).
+        let mut pods = vec![
+            pod(0, 0, 0, 1000),
+            pod(1, 0, 1, 1000),
+            pod(2, 0, 2, 1000),
+            pod(3, 0, 3, 1000),
+        ];
+        pods[0].budget = Some(0);
+        pods[1].budget = Some(0);
+        let (v, nv) = split_by_budget(&pods, &[1]);
+        assert_eq!(v.iter().map(|p| p.pod.0).collect::<Vec<_>>(), vec![1]);
+        assert_eq!(
+            nv.iter().map(|p| p.pod.0).collect::<Vec<_>>(),
+            vec![0, 2, 3]
+        );
+        let requested = Res {
+            cpu_m: 4000,
+            mem: 0,
+            pods: 4,
+        };
+        let cases = [
+            // A 1-CPU preemptor: reprieve order 1 (violating), then 0, 2, 3: pods 1, 0, 2 come
+            // back (3 CPU), pod 3 does not: one victim, not violating. Without budgets it is
+            // the same pod 3.
+            ("a 1-CPU pod spares the violating pod", 1000, vec![3], 0),
+            // A 3-CPU preemptor: only one pod can come back: pod 1 (the violating one, tried
+            // first); victims 0, 2, 3, none violating.
+            (
+                "a 3-CPU pod keeps the violating pod as the one reprieved",
+                3000,
+                vec![0, 2, 3],
+                0,
+            ),
+            // A 4-CPU preemptor: nothing comes back; victims in reprieve order 1, 0, 2, 3, and
+            // pod 1 counts as a violation.
+            (
+                "a 4-CPU pod evicts everything with one violation",
+                4000,
+                vec![1, 0, 2, 3],
+                1,
+            ),
+        ];
+        for (name, cpu, want, violations) in cases {
+            let (victims, n) = select_victims_on_node(
+                &on_node(res(4000, 110), requested),
+                &pods,
+                1000,
+                Res {
+                    cpu_m: cpu,
+                    pods: 1,
+                    ..Res::default()
+                },
+                &NONE,
+                &[1],
+            )
+            .expect("a candidate");
+            assert_eq!(
+                victims.iter().map(|p| p.pod.0).collect::<Vec<_>>(),
+                want,
+                "{name}"
+            );
+            assert_eq!(n, violations, "{name}");
+        }
+        // The node choice prefers the fewest violations over every other criterion: a node
+        // with one violating victim of priority 0 loses to one with a non-violating victim of
+        // priority 100.
+        let a = [pod(0, 0, 0, 100)];
+        let b = [pod(1, 100, 0, 100)];
+        assert_eq!(pick_one_node(&[(1, &a), (0, &b)]), Some(1));
     }
 }
