@@ -104,21 +104,25 @@ impl Figure for CdfFigure {
         let (panels, strip) = root.split_vertically(root.dim_in_pixel().1 as i32 - 26 * rows - 12);
         let areas = panels.split_evenly((1, self.panels.len().max(1)));
         let col_w = strip.dim_in_pixel().0 as i32 / 3;
+        // Legend cells, three to a row: the groups' solid lines, then the SLOs' dashes.
+        let cell = |i: usize| (40 + col_w * (i as i32 % 3), 6 + 26 * (i as i32 / 3));
+        let label = |text: String, (x, y): (i32, i32)| {
+            strip
+                .draw(&Text::new(text, (x + 36, y), font(16)))
+                .map_err(err)
+        };
         for (i, (name, c)) in legend.iter().enumerate() {
-            let (x, y) = (40 + col_w * (i as i32 % 3), 6 + 26 * (i as i32 / 3));
+            let (x, y) = cell(i);
             strip
                 .draw(&PathElement::new(
                     vec![(x, y + 4), (x + 28, y + 4)],
                     c.stroke_width(4),
                 ))
                 .map_err(err)?;
-            strip
-                .draw(&Text::new(name.clone(), (x + 36, y), font(16)))
-                .map_err(err)?;
+            label(name.clone(), (x, y))?;
         }
-        for (j, label) in slo_labels.iter().enumerate() {
-            let i = (legend.len() + j) as i32;
-            let (x, y) = (40 + col_w * (i % 3), 6 + 26 * (i / 3));
+        for (j, slo) in slo_labels.iter().enumerate() {
+            let (x, y) = cell(legend.len() + j);
             for k in 0..3 {
                 let x0 = x + 11 * k;
                 strip
@@ -128,9 +132,7 @@ impl Figure for CdfFigure {
                     ))
                     .map_err(err)?;
             }
-            strip
-                .draw(&Text::new(format!("SLO: {label}"), (x + 36, y), font(16)))
-                .map_err(err)?;
+            label(format!("SLO: {slo}"), (x, y))?;
         }
         // One x range for every panel so that they can be compared side by side. Log scale:
         // Linux pods start in seconds and Windows pods in minutes.
