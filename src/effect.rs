@@ -212,11 +212,10 @@ pub mod testing {
         /// Adds a Ready, registered node of `pool` (no images cached).
         pub fn ready_node(&mut self, pool: usize) -> NodeId {
             let cl = &mut self.cluster;
-            let id = NodeId::from_idx(cl.nodes.len());
             let pool = PoolId::from_idx(pool);
             let ordinal = cl.next_ordinal[pool.idx()];
             cl.next_ordinal[pool.idx()] += 1;
-            cl.nodes.push(Node {
+            let id = cl.add_node(Node {
                 pool,
                 ordinal,
                 state: NodeState::Ready,
@@ -228,8 +227,6 @@ pub mod testing {
                 deleted_at: None,
                 version: self.spec.pools[pool.idx()].version,
             });
-            cl.push_node_images();
-            cl.pods_on.push(Vec::new());
             cl.ready_per_pool[pool.idx()] += 1;
             cl.register(id);
             id

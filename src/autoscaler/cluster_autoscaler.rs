@@ -152,6 +152,7 @@ impl Scratch {
         self.log.clear();
     }
 
+    #[inline(always)]
     fn add(&mut self, n: NodeId, r: Res) {
         let e = &mut self.extra[n.idx()];
         if *e == Res::default() {
@@ -163,6 +164,7 @@ impl Scratch {
         self.log.push(Undo::Extra(n, r));
     }
 
+    #[inline(always)]
     fn set_cursor(&mut self, t: TemplateId, at: u32) {
         let c = &mut self.cursor[t.idx()];
         if *c == at {
@@ -326,10 +328,14 @@ impl ClusterAutoscaler {
         // The pod's scalar requests, when it has some (checked once per call, not per node).
         let scalar_req = Some(&spec.template(t).scalar_requests)
             .filter(|r| spec.has_scalars() && crate::model::any_scalar(r));
-        let total = cl.registered.len();
+        // The cursor is a slot of the node list (the list does not change during a loop).
+        let total = cl.registered.slots();
         let mut i = sim.cursor[t.idx()] as usize;
         while i < total {
-            let n = cl.registered[i];
+            let Some(n) = cl.registered.slot(i) else {
+                i += 1;
+                continue;
+            };
             let node = cl.node(n);
             // A pool the pod cannot use is skipped as a whole run of the node list; in a pool
             // whose nodes' builds differ from its template's, each node is judged by its own.
@@ -339,7 +345,7 @@ impl ClusterAutoscaler {
                     continue;
                 }
             } else if !self.fits_pool(spec, t, node.pool) {
-                i = cl.run_end(i);
+                i = cl.registered.run_end(i);
                 continue;
             }
             if node.state != NodeState::Ready

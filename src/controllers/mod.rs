@@ -240,7 +240,7 @@ impl Controllers {
                 }
                 covered.sort();
                 let mut to_create = Vec::new();
-                for &node in &cx.cluster.registered {
+                for node in cx.cluster.registered.iter() {
                     let n = &cx.cluster.nodes[node.idx()];
                     if n.state == NodeState::Ready
                         && covered.binary_search(&node).is_err()

@@ -20,19 +20,22 @@ use crate::model::*;
 /// The registered nodes (Ready or NotReady) the target names now, in node order. A name whose
 /// node does not exist (not yet created, or deleted) resolves to nothing.
 pub fn resolve(cl: &Cluster, target: NodeTarget) -> Vec<NodeId> {
-    let live = |s: NodeState| matches!(s, NodeState::Ready | NodeState::NotReady);
-    cl.nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| {
-            live(n.state)
-                && match target {
-                    NodeTarget::Node { pool, ordinal } => n.pool == pool && n.ordinal == ordinal,
-                    NodeTarget::Pool(pool) => n.pool == pool,
-                }
-        })
-        .map(|(i, _)| NodeId::from_idx(i))
-        .collect()
+    let live = |n: &NodeId| {
+        matches!(
+            cl.nodes[n.idx()].state,
+            NodeState::Ready | NodeState::NotReady
+        )
+    };
+    // From the pool's own node list (ordinal order is node order within a pool): a name is a
+    // binary search, a pool its own nodes, never every node of the cluster.
+    match target {
+        NodeTarget::Node { pool, ordinal } => cl
+            .node_by_ordinal(pool, ordinal)
+            .filter(live)
+            .into_iter()
+            .collect(),
+        NodeTarget::Pool(pool) => cl.pool_nodes(pool).iter().copied().filter(live).collect(),
+    }
 }
 
 /// Sets `spec.unschedulable` on `nodes`; returns the nodes whose state changed.

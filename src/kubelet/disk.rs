@@ -361,7 +361,7 @@ impl Kubelet {
         cluster: &crate::model::cluster::Cluster,
     ) -> Vec<u64> {
         let mut out = vec![0u64; spec.pools.len()];
-        for &n in &cluster.registered {
+        for n in cluster.registered.iter() {
             let pool = cluster.nodes[n.idx()].pool;
             out[pool.idx()] = out[pool.idx()]
                 .saturating_add(spec.pool(pool).os_disk)

@@ -256,8 +256,8 @@ pub struct Cluster {
     pub nodes: Vec<Node>,
     pub pods: Vec<Pod>,
     /// Nodes the API server knows (Ready or NotReady), in registration order: the scheduler's
-    /// node list.
-    pub registered: Vec<NodeId>,
+    /// node list. Adding and removing a node is O(log n) (see `node_list`).
+    pub registered: super::node_list::NodeList,
     /// Ready nodes per pool; provisioning nodes per pool.
     pub ready_per_pool: Vec<u32>,
     pub provisioning_per_pool: Vec<u32>,
@@ -271,15 +271,8 @@ pub struct Cluster {
     /// `image_words` words per node, flat so the scoring loop does not chase pointers.
     pub node_images: Vec<u64>,
     pub image_words: usize,
-    /// For each index into `registered`, the run of consecutive nodes of the same pool it
-    /// belongs to (an index into `run_ends`): lets scans skip a whole pool that fails static
-    /// filters. Kept incrementally so a node registering costs O(1), not a rebuild.
-    run_of: Vec<u32>,
-    /// For each run, the end (exclusive) of its range of `registered`.
-    run_ends: Vec<u32>,
-    /// Per node, its registration number while registered (`u64::MAX` otherwise). `registered`
-    /// is sorted by it (nodes are appended and removals keep the order), so a node's position
-    /// is found by binary search and a consumer can keep registered nodes in scan order in an
+    /// Per node, its registration number while registered (`u64::MAX` otherwise): orders
+    /// registered nodes as `registered` does, so a consumer can keep them in scan order in an
     /// ordered map.
     reg_seq: Vec<u64>,
     next_reg_seq: u64,
@@ -319,6 +312,9 @@ pub struct Cluster {
     /// resources), kept by `bind` and `release` only for pods that request some: grows on
     /// first use, so it stays empty in a scenario without them. Read with `scalar_requested`.
     scalar_requested: Vec<super::Scalars>,
+    /// Per pool, its nodes (deleted ones included) in creation order, which is ordinal
+    /// order: finds a node by name or a pool's nodes without visiting every node.
+    pool_nodes: Vec<Vec<NodeId>>,
 }
 
 impl Cluster {
@@ -332,6 +328,7 @@ impl Cluster {
             image_words: images.div_ceil(64).max(1),
             pool_version: vec![None; pools],
             off_build: vec![0; pools],
+            pool_nodes: vec![Vec::new(); pools],
             ..Default::default()
         }
     }
@@ -472,12 +469,6 @@ impl Cluster {
         true
     }
 
-    /// The end (exclusive) of the run of same-pool nodes that `registered[idx]` belongs to.
-    #[inline]
-    pub fn run_end(&self, idx: usize) -> usize {
-        self.run_ends[self.run_of[idx] as usize] as usize
-    }
-
     /// Notes that `id`'s requests or registration changed (see `take_changed`). O(1).
     fn mark_changed(&mut self, id: NodeId) {
         let i = id.idx();
@@ -509,76 +500,58 @@ impl Cluster {
             .filter(|&s| s != u64::MAX)
     }
 
-    /// Adds a node to the scheduler's node list (it registered with the API server). O(1):
-    /// the node extends the last run when it is of the same pool.
+    /// Creates a node (not registered yet): its id, an empty image set and pod list.
+    pub fn add_node(&mut self, node: Node) -> NodeId {
+        let id = NodeId::from_idx(self.nodes.len());
+        let pool = node.pool.idx();
+        if self.pool_nodes.len() <= pool {
+            self.pool_nodes.resize(pool + 1, Vec::new());
+        }
+        self.pool_nodes[pool].push(id);
+        self.nodes.push(node);
+        self.push_node_images();
+        self.pods_on.push(Vec::new());
+        id
+    }
+
+    /// The nodes of `pool` ever created (deleted ones included), in ordinal order.
+    pub fn pool_nodes(&self, pool: PoolId) -> &[NodeId] {
+        self.pool_nodes.get(pool.idx()).map_or(&[], Vec::as_slice)
+    }
+
+    /// The node of `pool` with `ordinal`, if one was created. O(log n).
+    pub fn node_by_ordinal(&self, pool: PoolId, ordinal: u32) -> Option<NodeId> {
+        let list = self.pool_nodes(pool);
+        list.binary_search_by_key(&ordinal, |n| self.nodes[n.idx()].ordinal)
+            .ok()
+            .map(|i| list[i])
+    }
+
+    /// Adds a node to the scheduler's node list (it registered with the API server).
+    /// O(log n).
     pub fn register(&mut self, id: NodeId) {
         if self.reg_seq.len() <= id.idx() {
             self.reg_seq.resize(id.idx() + 1, u64::MAX);
+        }
+        if self.reg_seq[id.idx()] != u64::MAX {
+            return;
         }
         self.reg_seq[id.idx()] = self.next_reg_seq;
         self.next_reg_seq += 1;
         self.mark_changed(id);
         let pool = self.nodes[id.idx()].pool;
-        let same_pool = self
-            .registered
-            .last()
-            .is_some_and(|&last| self.nodes[last.idx()].pool == pool);
-        self.registered.push(id);
-        if same_pool {
-            let r = *self.run_of.last().expect("runs follow registered");
-            self.run_of.push(r);
-            self.run_ends[r as usize] += 1;
-        } else {
-            self.run_of.push(self.run_ends.len() as u32);
-            self.run_ends.push(self.registered.len() as u32);
-        }
+        self.registered.push(id, pool);
     }
 
     /// Removes a node from the scheduler's node list, keeping the order of the others (the
-    /// scheduler's scan order). The position is found by binary search on the registration
-    /// number; the removal itself is a memmove of the entries after it (4 bytes each); the runs
-    /// are fixed in O(runs) when the node's run keeps other nodes, and rebuilt only when it was
-    /// the run's last node (its neighbours may then merge).
+    /// scheduler's scan order). O(log n), plus an amortised O(1) compaction.
     pub fn unregister(&mut self, id: NodeId) {
-        let Some(seq) = self.registration_seq(id) else {
+        if self.registration_seq(id).is_none() {
             return;
-        };
-        let reg_seq = &self.reg_seq;
-        let Ok(i) = self
-            .registered
-            .binary_search_by_key(&seq, |r| reg_seq[r.idx()])
-        else {
-            return;
-        };
+        }
         self.reg_seq[id.idx()] = u64::MAX;
         self.mark_changed(id);
-        self.registered.remove(i);
-        let r = self.run_of.remove(i) as usize;
-        let start = if r == 0 { 0 } else { self.run_ends[r - 1] };
-        if self.run_ends[r] - start > 1 {
-            for end in &mut self.run_ends[r..] {
-                *end -= 1;
-            }
-        } else {
-            self.rebuild_runs();
-        }
-    }
-
-    /// Recomputes the runs of same-pool nodes from `registered`. O(nodes).
-    fn rebuild_runs(&mut self) {
-        self.run_of.clear();
-        self.run_ends.clear();
-        for i in 0..self.registered.len() {
-            let pool = self.nodes[self.registered[i].idx()].pool;
-            if i > 0 && self.nodes[self.registered[i - 1].idx()].pool == pool {
-                let r = self.run_ends.len() - 1;
-                self.run_of.push(r as u32);
-                self.run_ends[r] += 1;
-            } else {
-                self.run_of.push(self.run_ends.len() as u32);
-                self.run_ends.push(i as u32 + 1);
-            }
-        }
+        self.registered.remove(id);
     }
 
     /// The scalar resources `node`'s pods request (all zero when none does).
@@ -887,10 +860,12 @@ mod tests {
 
     fn cluster_with_pools(pools: &[usize]) -> Cluster {
         let mut cl = Cluster::new(3, 0);
-        for (i, &p) in pools.iter().enumerate() {
-            cl.nodes.push(Node {
+        for &p in pools {
+            let ordinal = cl.next_ordinal[p];
+            cl.next_ordinal[p] += 1;
+            cl.add_node(Node {
                 pool: PoolId::from_idx(p),
-                ordinal: i as u32,
+                ordinal,
                 state: NodeState::Ready,
                 cordoned: false,
                 requested: Res::default(),
@@ -908,45 +883,59 @@ mod tests {
         cl.registered.iter().map(|n| n.idx()).collect()
     }
 
-    fn run_ends(cl: &Cluster) -> Vec<usize> {
-        (0..cl.registered.len()).map(|i| cl.run_end(i)).collect()
-    }
-
     #[test]
-    fn unregistering_keeps_the_order_and_the_runs_of_same_pool_nodes() {
-        // Nodes 0..=6 of pools a a b b a c c, registered 0..=5 in order: runs [0,2) a,
-        // [2,4) b, [4,5) a, [5,6) c, so run_end per position is 2 2 4 4 5 6.
+    fn unregistering_keeps_the_order_of_the_other_nodes() {
+        // Nodes 0..=6 of pools a a b b a c c, registered 0..=5 in order.
         let mut cl = cluster_with_pools(&[0, 0, 1, 1, 0, 2, 2]);
         for i in 0..6 {
             cl.register(NodeId::from_idx(i));
         }
-        assert_eq!(run_ends(&cl), [2, 2, 4, 4, 5, 6]);
-        // Node 1 leaves a run of two: the run shrinks, later ends move back by one.
         cl.unregister(NodeId::from_idx(1));
         assert_eq!(ids(&cl), [0, 2, 3, 4, 5]);
-        assert_eq!(run_ends(&cl), [1, 3, 3, 4, 5]);
-        // Node 4 is a run of its own (a between b and c): the run goes.
         cl.unregister(NodeId::from_idx(4));
         assert_eq!(ids(&cl), [0, 2, 3, 5]);
-        assert_eq!(run_ends(&cl), [1, 3, 3, 4]);
-        // Unregistering a node twice, or one never registered, changes nothing.
+        // Unregistering a node twice, or one never registered, changes nothing; registering
+        // a registered node again neither.
         cl.unregister(NodeId::from_idx(4));
         cl.unregister(NodeId::from_idx(6));
+        cl.register(NodeId::from_idx(5));
         assert_eq!(ids(&cl), [0, 2, 3, 5]);
         cl.unregister(NodeId::from_idx(0));
-        assert_eq!(run_ends(&cl), [2, 2, 3]);
-        // Node 6 (pool c) registers after node 5 (pool c): it extends the last run.
+        // Node 6 registers last: it comes last.
         cl.register(NodeId::from_idx(6));
         assert_eq!(ids(&cl), [2, 3, 5, 6]);
-        assert_eq!(run_ends(&cl), [2, 2, 4, 4]);
         // Registration numbers follow the list's order; removed nodes have none.
         let seqs: Vec<u64> = cl
             .registered
             .iter()
-            .map(|&n| cl.registration_seq(n).unwrap())
+            .map(|n| cl.registration_seq(n).unwrap())
             .collect();
         assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
         assert_eq!(cl.registration_seq(NodeId::from_idx(1)), None);
+    }
+
+    #[test]
+    fn a_node_is_found_by_pool_and_ordinal_among_its_pools_nodes_only() {
+        // Pools a a b b a c c: pool a holds nodes 0 1 4 with ordinals 0 1 2, pool b nodes 2 3
+        // (ordinals 0 1), pool c nodes 5 6.
+        let cl = cluster_with_pools(&[0, 0, 1, 1, 0, 2, 2]);
+        let a = PoolId::from_idx(0);
+        let found: Vec<Option<usize>> = (0..4)
+            .map(|o| cl.node_by_ordinal(a, o).map(|n| n.idx()))
+            .collect();
+        assert_eq!(found, [Some(0), Some(1), Some(4), None]);
+        assert_eq!(
+            cl.node_by_ordinal(PoolId::from_idx(1), 1),
+            Some(NodeId::from_idx(3))
+        );
+        let c: Vec<usize> = cl
+            .pool_nodes(PoolId::from_idx(2))
+            .iter()
+            .map(|n| n.idx())
+            .collect();
+        assert_eq!(c, [5, 6]);
+        // A pool the cluster never saw has no nodes.
+        assert!(cl.pool_nodes(PoolId::from_idx(9)).is_empty());
     }
 
     #[test]

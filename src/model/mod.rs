@@ -10,6 +10,7 @@ pub mod ids;
 pub mod image;
 pub mod labels;
 pub mod messages;
+pub mod node_list;
 pub mod pod_affinity;
 pub mod selector;
 pub mod spec;

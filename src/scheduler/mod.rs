@@ -19,6 +19,7 @@ pub mod status;
 use crate::model::cluster::{Cluster, NodeState};
 use crate::model::image::select_platform;
 use crate::model::messages::Messages;
+use crate::model::node_list::NodeList;
 use crate::model::selector::{Labels, Taint, TaintEffect, Toleration, tolerated};
 use crate::model::*;
 use plugins::*;
@@ -595,10 +596,22 @@ impl Scheduler {
     ) -> usize {
         let t = spec.template(tid);
         let row = tid.idx() * self.npools;
+        let list = &cluster.registered;
+        let slots = list.raw_slots();
+        // `start` and the count returned are live positions (upstream's indices into its node
+        // list); the scan walks slots, wrapping at the end and stepping over the holes left
+        // by removed nodes.
+        let mut s = list.slot_of_live(start);
         let mut i = 0;
         while i < total {
-            let idx = (start + i) % total;
-            let node = cluster.registered[idx];
+            let Some(&node) = slots.get(s) else {
+                s = 0;
+                continue;
+            };
+            if NodeList::is_hole(node) {
+                s += 1;
+                continue;
+            }
             let n = cluster.node(node);
             // With per-node taints or builds a pool's run is no longer uniform: no skipping.
             if !self.per_node[tid.idx()]
@@ -611,11 +624,14 @@ impl Scheduler {
                     self.static_fit[slot] = Self::pool_static(t, pool);
                 }
                 if !matches!(self.static_fit[slot], StaticFit::Pass { .. }) {
-                    i += cluster.run_end(idx) - idx;
+                    let end = list.run_end(s);
+                    i += list.live_before(end) - list.live_before(s);
+                    s = end;
                     continue;
                 }
             }
             i += 1;
+            s += 1;
             if self.evaluate(spec, cluster, tid, node).is_ok() {
                 self.feasible.push(node);
                 if self.feasible.len() >= to_find {
@@ -854,8 +870,7 @@ impl Scheduler {
             self.next_start = (start + processed) % total;
             if self.feasible.is_empty() {
                 // Only a failing pod needs the per-node reasons: count them in a second pass.
-                for i in 0..total {
-                    let node = cluster.registered[i];
+                for node in cluster.registered.iter() {
                     if let Err(r) = self.evaluate(spec, cluster, tid, node) {
                         self.count(r);
                     }

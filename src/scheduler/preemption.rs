@@ -152,7 +152,7 @@ impl Scheduler {
                 }
             }
             None => {
-                for &node in &cluster.registered {
+                for node in cluster.registered.iter() {
                     if resources(self, node) {
                         potential.push(node);
                     }

@@ -248,7 +248,6 @@ impl<'s> Simulation<'s> {
     fn add_node(&mut self, pool: PoolId) -> NodeId {
         let now = self.q.now().millis();
         let cl = &mut self.cluster;
-        let id = NodeId::from_idx(cl.nodes.len());
         let ordinal = cl.next_ordinal[pool.idx()];
         cl.next_ordinal[pool.idx()] += 1;
         // A pool's `unschedulable` describes its initial (imported) nodes; the autoscaler's
@@ -259,7 +258,7 @@ impl<'s> Simulation<'s> {
         if !Cluster::same_build(version, spec_pool.version) {
             cl.count_off_build(pool, true);
         }
-        cl.nodes.push(Node {
+        let id = cl.add_node(Node {
             pool,
             ordinal,
             state: NodeState::Provisioning,
@@ -271,8 +270,6 @@ impl<'s> Simulation<'s> {
             deleted_at: None,
             version,
         });
-        cl.push_node_images();
-        cl.pods_on.push(Vec::new());
         cl.provisioning_per_pool[pool.idx()] += 1;
         self.kubelet.add_node(&mut cx!(self), id, pool);
         id
@@ -917,7 +914,7 @@ impl<'s> Simulation<'s> {
             let np = self.spec.pools.len();
             s.nodes_cordoned = vec![0; np];
             s.nodes_not_ready = vec![0; np];
-            for &n in &self.cluster.registered {
+            for n in self.cluster.registered.iter() {
                 let node = &self.cluster.nodes[n.idx()];
                 s.nodes_cordoned[node.pool.idx()] += node.cordoned as u32;
                 s.nodes_not_ready[node.pool.idx()] += (node.state == NodeState::NotReady) as u32;
@@ -946,7 +943,7 @@ impl<'s> Simulation<'s> {
     /// included, as they still hold the node), per node version, in `Recorder::builds` order.
     fn pods_per_build(&mut self) -> Vec<u32> {
         let mut counts = vec![0u32; self.rec.builds.len()];
-        for &n in &self.cluster.registered {
+        for n in self.cluster.registered.iter() {
             let Some(v) = self.cluster.nodes[n.idx()].version else {
                 continue;
             };

@@ -1,0 +1,312 @@
+//! The scheduler's node list: the nodes registered with the API server, in registration
+//! order, with every operation a node event needs at most O(log n).
+//!
+//! Owns the order (the scheduler scans it from a rotating start, as upstream's
+//! `nextStartNodeIndex` does), the runs of consecutive same-pool entries (a scan skips a pool
+//! that fails its static filters in one step) and each node's position. Does not own what a
+//! node is (`Cluster::nodes`) or when it registers (the simulation).
+//!
+//! Layout: `slots` is append-only between compactions. A node that leaves becomes a hole
+//! (`HOLE`) instead of shifting every later entry, and a Fenwick tree over the live slots turns
+//! a live index into a slot (`slot_of_live`) and counts live slots before one (`live_before`),
+//! both O(log n). When holes outnumber live nodes the slots are compacted, O(slots), which at
+//! least `slots / 2` removals have paid for since the last compaction: amortised O(1) per
+//! removal. Runs are kept over slots, holes included (a hole keeps its pool), so a removal
+//! never touches them; two runs of one pool separated by holes scan exactly as one would,
+//! since a skip counts live nodes only.
+//!
+//! Readers see the live nodes only: `iter`, `len`, and in scans `slot`, which is `None` for a
+//! hole.
+
+use super::{NodeId, PoolId};
+
+/// A slot whose node has left.
+const HOLE: NodeId = NodeId(u32::MAX);
+
+#[derive(Clone, Debug, Default)]
+pub struct NodeList {
+    /// Nodes in registration order, `HOLE` where one has left.
+    slots: Vec<NodeId>,
+    /// The pool of each slot's node (kept for holes: runs and compaction need it).
+    slot_pool: Vec<PoolId>,
+    /// For each slot, the run of consecutive same-pool slots it belongs to (an index into
+    /// `run_ends`).
+    run_of: Vec<u32>,
+    /// For each run, the end (exclusive) of its range of slots.
+    run_ends: Vec<u32>,
+    /// Fenwick tree (1-based, `fenwick[i]` sums the live flags of slots `(i − lowbit(i), i]`).
+    fenwick: Vec<u32>,
+    /// Per node id, its slot while registered (`u32::MAX` otherwise).
+    slot_of: Vec<u32>,
+    live: usize,
+}
+
+impl NodeList {
+    /// Live nodes.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// Slots, holes included: the bound of a scan by slot.
+    #[inline]
+    pub fn slots(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The node in slot `s`, or `None` for a hole.
+    #[inline]
+    pub fn slot(&self, s: usize) -> Option<NodeId> {
+        let n = self.slots[s];
+        (n != HOLE).then_some(n)
+    }
+
+    /// The slots, holes included (test each entry with `is_hole`): for the scheduler's scan,
+    /// whose bounds check is then also its wrap-around check.
+    #[inline]
+    pub fn raw_slots(&self) -> &[NodeId] {
+        &self.slots
+    }
+
+    /// Whether a raw slot entry is a hole.
+    #[inline]
+    pub fn is_hole(n: NodeId) -> bool {
+        n == HOLE
+    }
+
+    /// The end (exclusive) of the run of same-pool slots that slot `s` belongs to.
+    #[inline]
+    pub fn run_end(&self, s: usize) -> usize {
+        self.run_ends[self.run_of[s] as usize] as usize
+    }
+
+    /// Whether `id` is in the list.
+    #[inline]
+    pub fn contains(&self, id: NodeId) -> bool {
+        self.slot_of.get(id.idx()).is_some_and(|&s| s != u32::MAX)
+    }
+
+    /// The live nodes in order.
+    pub fn iter(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.slots.iter().copied().filter(|&n| n != HOLE)
+    }
+
+    /// Live nodes in slots `0..s`. O(log n).
+    pub fn live_before(&self, s: usize) -> usize {
+        if self.slots.len() == self.live {
+            return s;
+        }
+        let mut i = s;
+        let mut sum = 0usize;
+        while i > 0 {
+            sum += self.fenwick[i - 1] as usize;
+            i &= i - 1;
+        }
+        sum
+    }
+
+    /// The slot of the `k`-th live node (0-based; `k < len()`). O(log n).
+    pub fn slot_of_live(&self, k: usize) -> usize {
+        debug_assert!(k < self.live);
+        if self.slots.len() == self.live {
+            return k;
+        }
+        let n = self.fenwick.len();
+        let mut pos = 0usize;
+        let mut rem = k;
+        let mut step = if n == 0 {
+            0
+        } else {
+            1 << (usize::BITS - 1 - n.leading_zeros())
+        };
+        while step > 0 {
+            let next = pos + step;
+            if next <= n && (self.fenwick[next - 1] as usize) <= rem {
+                pos = next;
+                rem -= self.fenwick[next - 1] as usize;
+            }
+            step >>= 1;
+        }
+        pos
+    }
+
+    /// Appends `id` (of `pool`). O(log n): the new Fenwick entry sums the entries it covers.
+    pub fn push(&mut self, id: NodeId, pool: PoolId) {
+        if self.slot_of.len() <= id.idx() {
+            self.slot_of.resize(id.idx() + 1, u32::MAX);
+        }
+        if self.slot_of[id.idx()] != u32::MAX {
+            return;
+        }
+        self.slot_of[id.idx()] = self.slots.len() as u32;
+        self.append_slot(id, pool);
+        self.live += 1;
+    }
+
+    fn append_slot(&mut self, id: NodeId, pool: PoolId) {
+        let same_pool = self.slot_pool.last() == Some(&pool);
+        self.slots.push(id);
+        self.slot_pool.push(pool);
+        if same_pool {
+            let r = *self.run_of.last().expect("runs follow slots");
+            self.run_of.push(r);
+            self.run_ends[r as usize] += 1;
+        } else {
+            self.run_of.push(self.run_ends.len() as u32);
+            self.run_ends.push(self.slots.len() as u32);
+        }
+        // Fenwick entry i (1-based) covers (i − lowbit(i), i]: this slot plus the entries
+        // that tile (i − lowbit(i), i − 1].
+        let i = self.slots.len();
+        let low = i - (i & (i - 1));
+        let mut sum = (id != HOLE) as u32;
+        let mut j = i - 1;
+        while j > i - low {
+            sum += self.fenwick[j - 1];
+            j &= j - 1;
+        }
+        self.fenwick.push(sum);
+    }
+
+    /// Removes `id`, keeping the order of the others. O(log n), plus an amortised O(1)
+    /// compaction. Returns whether it was in the list.
+    pub fn remove(&mut self, id: NodeId) -> bool {
+        let Some(&s) = self.slot_of.get(id.idx()) else {
+            return false;
+        };
+        if s == u32::MAX {
+            return false;
+        }
+        self.slot_of[id.idx()] = u32::MAX;
+        self.slots[s as usize] = HOLE;
+        let mut i = s as usize + 1;
+        while i <= self.fenwick.len() {
+            self.fenwick[i - 1] -= 1;
+            i += i & i.wrapping_neg();
+        }
+        self.live -= 1;
+        if self.slots.len() - self.live > self.live {
+            self.compact();
+        }
+        true
+    }
+
+    /// Drops the holes. O(slots).
+    fn compact(&mut self) {
+        let slots = std::mem::take(&mut self.slots);
+        let pools = std::mem::take(&mut self.slot_pool);
+        self.run_of.clear();
+        self.run_ends.clear();
+        self.fenwick.clear();
+        for (id, pool) in slots.into_iter().zip(pools) {
+            if id != HOLE {
+                self.slot_of[id.idx()] = self.slots.len() as u32;
+                self.append_slot(id, pool);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(pools: &[usize]) -> NodeList {
+        let mut l = NodeList::default();
+        for (i, &p) in pools.iter().enumerate() {
+            l.push(NodeId::from_idx(i), PoolId::from_idx(p));
+        }
+        l
+    }
+
+    fn live(l: &NodeList) -> Vec<usize> {
+        l.iter().map(|n| n.idx()).collect()
+    }
+
+    #[test]
+    fn a_removed_node_leaves_a_hole_that_scans_and_counts_skip() {
+        // Nodes 0..=5 of pools a a b b a c; removing 1 and 3 leaves live 0 2 4 5 in slots
+        // 0 2 4 5 (2 holes ≤ 4 live: no compaction yet).
+        let mut l = list(&[0, 0, 1, 1, 0, 2]);
+        assert!(l.remove(NodeId::from_idx(1)));
+        assert!(l.remove(NodeId::from_idx(3)));
+        assert_eq!(live(&l), [0, 2, 4, 5]);
+        assert_eq!((l.len(), l.slots()), (4, 6));
+        assert_eq!(l.slot(1), None);
+        // Live index k → slot: 0→0, 1→2, 2→4, 3→5; live nodes before slot s: prefix counts.
+        let slots: Vec<usize> = (0..4).map(|k| l.slot_of_live(k)).collect();
+        assert_eq!(slots, [0, 2, 4, 5]);
+        let before: Vec<usize> = (0..=6).map(|s| l.live_before(s)).collect();
+        assert_eq!(before, [0, 1, 1, 2, 2, 3, 4]);
+        // Runs are over slots, holes keeping their pool: a a | b b | a | c.
+        let ends: Vec<usize> = (0..6).map(|s| l.run_end(s)).collect();
+        assert_eq!(ends, [2, 2, 4, 4, 5, 6]);
+        // A node removed twice, or never added, changes nothing.
+        assert!(!l.remove(NodeId::from_idx(3)));
+        assert!(!l.remove(NodeId::from_idx(9)));
+        assert_eq!(l.len(), 4);
+    }
+
+    #[test]
+    fn holes_outnumbering_live_nodes_are_compacted_away() {
+        // 0..=4 of pools a a b a a; removing 1 and 2 leaves 2 holes ≤ 3 live; removing 3
+        // makes 3 holes > 2 live: compaction leaves 0 4 in slots 0 1, one run of pool a.
+        let mut l = list(&[0, 0, 1, 0, 0]);
+        l.remove(NodeId::from_idx(1));
+        l.remove(NodeId::from_idx(2));
+        assert_eq!(l.slots(), 5);
+        l.remove(NodeId::from_idx(3));
+        assert_eq!(live(&l), [0, 4]);
+        assert_eq!(l.slots(), 2);
+        assert_eq!((l.run_end(0), l.run_end(1)), (2, 2));
+        assert_eq!((l.slot_of_live(0), l.slot_of_live(1)), (0, 1));
+        // A node appended after compaction extends the run; its slot is found again.
+        l.push(NodeId::from_idx(7), PoolId::from_idx(0));
+        assert_eq!(live(&l), [0, 4, 7]);
+        assert_eq!(l.run_end(2), 3);
+        assert!(l.remove(NodeId::from_idx(4)));
+        assert_eq!(live(&l), [0, 7]);
+        // Removing everything empties it.
+        l.remove(NodeId::from_idx(0));
+        l.remove(NodeId::from_idx(7));
+        assert!(l.is_empty());
+        assert_eq!(l.slots(), 0);
+    }
+
+    #[test]
+    fn rank_and_select_agree_with_a_plain_scan_under_random_removals() {
+        // Against the obvious O(n) model (a Vec with `retain`): after every change the live
+        // order, `slot_of_live` and `live_before` match it.
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut l = NodeList::default();
+        let mut model: Vec<usize> = Vec::new();
+        let mut next = 0usize;
+        for _ in 0..3000 {
+            if model.is_empty() || rng.random_bool(0.55) {
+                l.push(
+                    NodeId::from_idx(next),
+                    PoolId::from_idx(rng.random_range(0..3)),
+                );
+                model.push(next);
+                next += 1;
+            } else {
+                let k = rng.random_range(0..model.len());
+                assert!(l.remove(NodeId::from_idx(model.remove(k))));
+            }
+            assert_eq!(live(&l), model);
+            if !model.is_empty() {
+                let k = rng.random_range(0..model.len());
+                let s = l.slot_of_live(k);
+                assert_eq!(l.slot(s).map(|n| n.idx()), Some(model[k]));
+                assert_eq!(l.live_before(s), k);
+            }
+            assert!(l.slots() <= 2 * l.len() + 1);
+        }
+    }
+}
