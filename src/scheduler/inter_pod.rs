@@ -183,6 +183,27 @@ impl InterPod {
         }
     }
 
+    /// Preemption's dry run (`RunPreFilterExtensionRemovePod` / `AddPod`): takes one bound
+    /// pod of template `e` off `node` in this cycle's counts, or puts it back (`add`). A pod
+    /// of a template unrelated to the cycle's counts nothing either way.
+    pub(super) fn update_pod(&mut self, cluster: &Cluster, e: TemplateId, node: NodeId, add: bool) {
+        let Some(tid) = self.active else {
+            return;
+        };
+        let prep = self.prepared[tid.idx()]
+            .as_ref()
+            .expect("active is prepared");
+        if let Some((_, rel)) = prep.related.iter().find(|(t, _)| *t == e) {
+            let doms = &self.doms;
+            let dom = |k| doms.get(cluster, node, k);
+            if add {
+                self.state.add(rel, 1, dom);
+            } else {
+                self.state.remove(rel, 1, dom);
+            }
+        }
+    }
+
     /// Filter for `node` in the current cycle.
     #[inline]
     pub(super) fn filter(&self, cluster: &Cluster, node: NodeId) -> Result<(), ipa::Reason> {
