@@ -287,3 +287,45 @@ fn scale_down_during_an_upgrade_judges_each_old_node_by_its_own_build() {
     ));
     assert_eq!(downs(rows(&spec, &out)), want);
 }
+
+#[test]
+fn the_estimate_keeps_one_replica_per_new_node_under_hostname_anti_affinity() {
+    // Three 500m replicas that refuse to share a node (required anti-affinity on their own
+    // label by hostname). By cpu alone one new Linux node (3,860m) takes all three; each
+    // simulated node has its own hostname, so the estimate is one node per replica: 3 nodes
+    // in the first scan at 10 s, Ready at 130 s, one replica each.
+    let pods = r#"(name: "l", replicas: 3, template: (labels: {"app": "l"},
+        containers: [(image: "lin:1", cpu: "500m")],
+        node_selector: {"kubernetes.io/os": "linux"},
+        pod_anti_affinity: (required: [(label_selector: (match_labels: {"app": "l"}), topology_key: "kubernetes.io/hostname")])))"#;
+    let (spec, out) = run(&two_groups("", "", "", pods, "10m"));
+    assert_eq!(
+        rows(&spec, &out),
+        vec![(10_000, "lin".into(), 3, ScalingKind::ScaleUp)]
+    );
+    let mut nodes: Vec<_> = out.cluster.pods.iter().filter_map(|p| p.node).collect();
+    nodes.sort();
+    nodes.dedup();
+    assert_eq!(nodes.len(), 3);
+}
+
+#[test]
+fn the_estimate_sums_extended_resources_on_new_nodes() {
+    // Linux nodes advertise 2 GPUs; four 500m replicas want 1 GPU each. By cpu one node would
+    // do (2,000m of 3,860m); by GPUs two per node: ⌈4 / 2⌉ = 2 nodes in one scale-up.
+    let pods = r#"(name: "l", replicas: 4, template: (
+        containers: [(image: "lin:1", cpu: "500m", extended_resources: {"nvidia.com/gpu": 1})],
+        node_selector: {"kubernetes.io/os": "linux"}))"#;
+    let (spec, out) = run(&two_groups(
+        "",
+        r#"extended_resources: {"nvidia.com/gpu": 2}"#,
+        "",
+        pods,
+        "10m",
+    ));
+    assert_eq!(
+        rows(&spec, &out),
+        vec![(10_000, "lin".into(), 2, ScalingKind::ScaleUp)]
+    );
+    assert!(out.cluster.pods.iter().all(|p| p.ready.is_some()));
+}

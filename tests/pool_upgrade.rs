@@ -436,3 +436,44 @@ fn summary_has_no_unavailable_replicas_without_lifecycle_actions() {
     let json = String::from_utf8(hybridsim::report::summary_json(&s).unwrap()).unwrap();
     assert!(!json.contains("unavailable_replicas"), "{json}");
 }
+
+#[test]
+fn pod_anti_affinity_by_build_reads_each_nodes_own_build_label() {
+    // Two WS2019 nodes upgraded from 100 s: win-2 (20348) is Ready at 100 + 300 = 400 s and
+    // win-0 is drained then; win-1 stays on 17763 until win-3 is Ready at 700 s. "old"
+    // (app=old, pinned to build 17763 by its selector) is on win-0 or win-1; evicted from
+    // win-0 at 400 s, its replacement can only bind to win-1. "probe" (created at 500 s)
+    // refuses to share a build with app=old.
+    let anti = r#"pod_anti_affinity: (required: [(label_selector: (match_labels: {"app": "old"}), topology_key: "node.kubernetes.io/windows-build")])"#;
+    let text = cluster(
+        2,
+        0,
+        "",
+        r#"(at: "100s", action: UpgradePool(pool: "win", to_build: "10.0.20348.2700"))"#,
+    )
+    .replace(
+        r#"workloads: [(name: "web""#,
+        &format!(
+            r#"workloads: [
+        (name: "old", template: (labels: {{"app": "old"}},
+            node_selector: {{"kubernetes.io/os": "windows", "node.kubernetes.io/windows-build": "10.0.17763"}},
+            containers: [(image: "app:2019", cpu: "100m")])),
+        (name: "probe", created_at: "500s", template: ({anti},
+            node_selector: {{"kubernetes.io/os": "windows"}},
+            containers: [(image: "app:2019", cpu: "100m")])),
+        (name: "web""#
+        ),
+    );
+    let (spec, out) = run(&text);
+    let node_of = |name: &str| {
+        let p = pod(&spec, &out, name);
+        p.node.map(|n| out.cluster.node_name(&spec, n))
+    };
+    // At 500 s old's pod is on win-1, whose build label is 10.0.17763: win-1 fails the
+    // anti-affinity. win-2's own label is 10.0.20348 (its pool spec still says 10.0.17763):
+    // no app=old pod has that build, so probe-0 binds to win-2 at once. Reading the pool's
+    // label for win-2 would put it in the 17763 domain and keep probe-0 pending past 700 s.
+    let p = pod(&spec, &out, "probe-0");
+    assert_eq!(p.scheduled, Some(500_000));
+    assert_eq!(node_of("probe-0").as_deref(), Some("win-2"));
+}

@@ -175,3 +175,79 @@ fn the_node_choice_avoids_a_victim_whose_budget_allows_no_disruption() {
     // The preemptor binds to p-1 once other-0's 30 s grace period ends: 60 + 30 = 90 s.
     assert_eq!(pod(&spec, &out, "high-0").scheduled, Some(90_000));
 }
+
+/// One 8-core node (plenty of CPU). "low" (priority 0, label app=low) binds at 0 s; "high"
+/// (class `high` = 1000) arrives at 60 s. `container` goes into both pods' container, and
+/// `low_extra` / `high_extra` into the templates.
+fn room_but(container: &str, low_extra: &str, high_extra: &str) -> String {
+    linux_scenario(
+        "",
+        &format!(
+            r#"
+    layers: [(name: "l", size: "10MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    priority_classes: [(name: "high", value: 1000)],
+    workloads: [
+        (name: "low", template: (labels: {{"app": "low"}},
+            containers: [(image: "app:1", cpu: "100m"{container})]{low_extra})),
+        (name: "high", created_at: "60s", template: (priority_class_name: "high",
+            containers: [(image: "app:1", cpu: "100m"{container})]{high_extra})),
+    ],"#
+        ),
+        "5m",
+    )
+}
+
+#[test]
+fn a_host_port_held_by_a_lower_priority_pod_is_freed_by_preemption() {
+    let port = ", ports: [(container_port: 8080, host_port: 80)]";
+    let (spec, out) = run(&room_but(port, "", ""));
+    // At 60 s NodePorts rejects the only node (low-0 holds 0.0.0.0:80/TCP); its status is
+    // Unschedulable, so the node is a potential one (nodesWherePreemptionMightHelp). Removing
+    // low-0 frees the port; putting it back conflicts again: low-0 is the victim.
+    let victim = pod(&spec, &out, "low-0");
+    assert_eq!(
+        victim.termination.map(|t| t.0),
+        Some(Termination::Preempted)
+    );
+    // Grace period 30 s: low-0 leaves at 90 s and high-0 binds on its nominated node then.
+    assert_eq!(victim.ended, Some(90_000));
+    assert_eq!(pod(&spec, &out, "high-0").scheduled, Some(90_000));
+    // The replacement low-1 (priority 0) never gets the port: first low-0 holds it, then the
+    // nominated high-0 (NodePorts counts nominated pods of at least its priority), then the
+    // bound high-0.
+    assert_eq!(pod(&spec, &out, "low-1").scheduled, None);
+}
+
+#[test]
+fn required_anti_affinity_to_a_lower_priority_pod_is_resolved_by_preemption() {
+    // Both select app=low by hostname: low is one replica per node, so its replacement
+    // cannot land next to the terminating low-0.
+    let anti = r#", pod_anti_affinity: (required: [(label_selector: (match_labels: {"app": "low"}), topology_key: "kubernetes.io/hostname")])"#;
+    let (spec, out) = run(&room_but("", anti, anti));
+    // At 60 s high-0's anti-affinity term selects low-0 on the only node: InterPodAffinity's
+    // ErrReasonAntiAffinityRulesNotMatch, status Unschedulable, so preemption may help.
+    // Removing low-0 (RemovePod takes it out of the anti-affinity counts) lets high-0 pass;
+    // putting it back fails again: low-0 is the victim.
+    assert_eq!(
+        pod(&spec, &out, "low-0").termination.map(|t| t.0),
+        Some(Termination::Preempted)
+    );
+    // low-0 leaves at 60 + 30 = 90 s; high-0 (priority 1000) is popped before the
+    // replacement low-1 and binds then; low-1 is then rejected by high-0's anti-affinity
+    // (the existing pod's term selects it) and stays pending.
+    assert_eq!(pod(&spec, &out, "high-0").scheduled, Some(90_000));
+    assert_eq!(pod(&spec, &out, "low-1").scheduled, None);
+}
+
+#[test]
+fn required_pod_affinity_is_never_resolved_by_preemption() {
+    // high requires a pod labelled app=db on its node; there is none. ErrReasonAffinityRules-
+    // NotMatch is UnschedulableAndUnresolvable: no node is a potential one, nobody is
+    // preempted, and high-0 stays pending (its own labels do not match, so it is not the first
+    // of a group).
+    let aff = r#", pod_affinity: (required: [(label_selector: (match_labels: {"app": "db"}), topology_key: "kubernetes.io/hostname")])"#;
+    let (spec, out) = run(&room_but("", "", aff));
+    assert!(out.cluster.pods.iter().all(|p| p.termination.is_none()));
+    assert_eq!(pod(&spec, &out, "high-0").scheduled, None);
+}

@@ -20,7 +20,7 @@
 use super::binpacking;
 use super::expander::{self, ScaleOption};
 use crate::model::cluster::{Cluster, NodeState};
-use crate::model::{NodeId, PodId, PoolId, Res, Spec, TemplateId};
+use crate::model::{NodeId, PodId, PoolId, Res, Scalars, Spec, TemplateId, TemplateSpec};
 use crate::scheduler::plugins::node_resources_fit::scalars_fit;
 use crate::scheduler::plugins::passes_static_filters_with_build;
 use rand_chacha::ChaCha8Rng;
@@ -109,6 +109,9 @@ pub struct ClusterAutoscaler {
     /// existing node is judged by its own `node.kubernetes.io/windows-build`. Filled lazily;
     /// the result depends on the spec only, so it never goes stale.
     node_build_fits: BTreeMap<BuildFitKey, bool>,
+    /// Some template has required pod anti-affinity: the estimate keeps such pods apart on
+    /// the nodes it simulates adding (`anti_groups`).
+    has_anti: bool,
 }
 
 /// Usage added to nodes while simulating placements, dense per node so a lookup is O(1), with
@@ -217,6 +220,10 @@ impl ClusterAutoscaler {
             pdb_allowed: Vec::new(),
             template_build: Vec::new(),
             node_build_fits: BTreeMap::new(),
+            has_anti: spec
+                .templates
+                .iter()
+                .any(|t| !t.pod_anti_affinity.required.is_empty()),
         }
     }
 
@@ -432,7 +439,34 @@ impl ClusterAutoscaler {
             .map(|&p| spec.template(cl.pod(p).template).requests)
             .collect();
         let overhead = self.daemon_overhead(spec, daemons, pool);
-        let est = binpacking::estimate(&reqs, spec.pool(pool).allocatable, overhead, max_nodes);
+        let alloc = spec.pool(pool).allocatable;
+        // The common case (no scalar requests, no required anti-affinity) packs on cpu,
+        // memory and the pod count alone.
+        if !spec.has_scalars() && !self.has_anti {
+            let est = binpacking::estimate(&reqs, alloc, overhead, max_nodes);
+            return (fitting, reqs, est);
+        }
+        let scalar: Vec<Scalars> = if spec.has_scalars() {
+            fitting
+                .iter()
+                .map(|&p| spec.template(cl.pod(p).template).scalar_requests)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let (group, conflict, groups) = if self.has_anti {
+            anti_groups(spec, cl, &fitting, pool)
+        } else {
+            (Vec::new(), Vec::new(), 0)
+        };
+        let rules = binpacking::Rules {
+            allocatable_scalar: spec.pool(pool).allocatable_scalar,
+            scalar: &scalar,
+            group: &group,
+            conflict: &conflict,
+            groups,
+        };
+        let est = binpacking::estimate_with(&reqs, alloc, overhead, max_nodes, Some(&rules));
         (fitting, reqs, est)
     }
 
@@ -778,6 +812,78 @@ impl ClusterAutoscaler {
 /// one of its pods (DaemonSet pods aside) matches a budget with `DisruptionsAllowed < 1`, the
 /// budgets being those left after the nodes already found unneeded in this loop
 /// (`cluster-autoscaler/core/scaledown/pdb/basic.go`, `RemovePods`).
+/// The anti-affinity groups of `pods` (one per template, in first-seen order) and how far
+/// apart each pair must stay on new nodes of `pool` (`binpacking::Conflict`): a required
+/// anti-affinity term of either template selecting the other's labels, by
+/// `kubernetes.io/hostname` (each new node its own), or by a key the template node has (one
+/// value for every new node); a key the template node lacks never conflicts (upstream's
+/// filter skips a node without the label). A pool over several zones gives its new nodes
+/// different zones, so a zone term there is not counted (the estimate may then be low).
+fn anti_groups(
+    spec: &Spec,
+    cl: &Cluster,
+    pods: &[PodId],
+    pool: PoolId,
+) -> (Vec<u32>, Vec<binpacking::Conflict>, usize) {
+    use crate::model::labels::{HOSTNAME_LABEL, ZONE_LABEL};
+    use binpacking::Conflict;
+    let mut templates: Vec<TemplateId> = Vec::new();
+    let group: Vec<u32> = pods
+        .iter()
+        .map(|&p| {
+            let t = cl.pod(p).template;
+            match templates.iter().position(|&u| u == t) {
+                Some(g) => g as u32,
+                None => {
+                    templates.push(t);
+                    (templates.len() - 1) as u32
+                }
+            }
+        })
+        .collect();
+    let pl = spec.pool(pool);
+    let kind = |key: &str| {
+        if key == HOSTNAME_LABEL {
+            Conflict::Node
+        } else if key == ZONE_LABEL && pl.zones.len() > 1 {
+            Conflict::None
+        } else if pl.labels.contains_key(key) {
+            Conflict::Pool
+        } else {
+            Conflict::None
+        }
+    };
+    // The strictest conflict of a's terms selecting b.
+    let one_way = |a: &TemplateSpec, b: &TemplateSpec| {
+        a.pod_anti_affinity
+            .required
+            .iter()
+            .filter(|term| term.matches(&b.labels))
+            .map(|term| kind(&term.topology_key))
+            .fold(Conflict::None, |acc, c| match (acc, c) {
+                (Conflict::Pool, _) | (_, Conflict::Pool) => Conflict::Pool,
+                (Conflict::Node, _) | (_, Conflict::Node) => Conflict::Node,
+                _ => Conflict::None,
+            })
+    };
+    let n = templates.len();
+    let mut conflict = vec![Conflict::None; n * n];
+    for (i, &a) in templates.iter().enumerate() {
+        for (j, &b) in templates.iter().enumerate() {
+            let (ta, tb) = (spec.template(a), spec.template(b));
+            let (x, y) = (one_way(ta, tb), one_way(tb, ta));
+            conflict[i * n + j] = if x == Conflict::Pool || y == Conflict::Pool {
+                Conflict::Pool
+            } else if x == Conflict::Node || y == Conflict::Node {
+                Conflict::Node
+            } else {
+                Conflict::None
+            };
+        }
+    }
+    (group, conflict, n)
+}
+
 fn pdb_blocks(cl: &Cluster, n: NodeId, left: &[Option<u32>]) -> bool {
     !left.is_empty()
         && cl.pods_on[n.idx()].iter().any(|&p| {

@@ -12,7 +12,8 @@
 
 use super::plugins::inter_pod_affinity::{self as ipa, Dom, Incoming, KeyId, Keys, Relation};
 use crate::model::cluster::Cluster;
-use crate::model::labels::{HOSTNAME_LABEL, ZONE_LABEL};
+use crate::model::labels::{HOSTNAME_LABEL, WINDOWS_BUILD_LABEL, ZONE_LABEL};
+use crate::model::windows::WinVersion;
 use crate::model::{NodeId, Spec, TemplateId};
 use std::collections::BTreeMap;
 
@@ -23,7 +24,10 @@ enum KeyKind {
     Host,
     /// The zone label: per node in a pool over several zones, else the pool's label.
     Zone,
-    /// Any other label: the pool's.
+    /// `node.kubernetes.io/windows-build`: the node's own build (`Cluster::build_label`),
+    /// which differs from its pool's during and after an upgrade.
+    Build,
+    /// Any other label: the pool's (a node has no other labels of its own).
     Pool,
 }
 
@@ -38,8 +42,19 @@ struct Doms {
     zone: Vec<Dom>,
     /// Whether each pool spreads its nodes over several zones.
     multi_zone: Vec<bool>,
+    /// Each pool spec's Windows version (what its build label says).
+    pool_version: Vec<Option<WinVersion>>,
     values: BTreeMap<String, Dom>,
 }
+
+/// The value of the build key for a node of `v`: the (major, minor, build) triple the label
+/// `major.minor.build` spells, packed, so a pool's label and a node's own build compare
+/// without interning strings on the hot path. Interned values (small counters) of a pool
+/// label that no version backs get the top bit, so they never equal a packed triple.
+fn build_dom(v: WinVersion) -> Dom {
+    ((v.major as Dom) << 48) | ((v.minor as Dom) << 32) | v.build as Dom
+}
+const UNVERSIONED: Dom = 1 << 63;
 
 impl Doms {
     fn intern(values: &mut BTreeMap<String, Dom>, v: &str) -> Dom {
@@ -55,15 +70,19 @@ impl Doms {
             self.kinds.push(match name.as_str() {
                 HOSTNAME_LABEL => KeyKind::Host,
                 ZONE_LABEL => KeyKind::Zone,
+                WINDOWS_BUILD_LABEL => KeyKind::Build,
                 _ => KeyKind::Pool,
             });
+            let build = name == WINDOWS_BUILD_LABEL;
             let row = spec
                 .pools
                 .iter()
-                .map(|p| {
-                    p.labels
-                        .get(&name)
-                        .map(|v| Self::intern(&mut self.values, v))
+                .map(|p| match p.version {
+                    // Validation makes a versioned pool's label its version's build.
+                    Some(v) if build => Some(build_dom(v)),
+                    _ => p.labels.get(&name).map(|v| {
+                        Self::intern(&mut self.values, v) | if build { UNVERSIONED } else { 0 }
+                    }),
                 })
                 .collect();
             self.pool.push(row);
@@ -80,6 +99,14 @@ impl Doms {
                 .spread
                 .zone_of(n.pool, n.ordinal)
                 .map(|z| self.zone[z as usize]),
+            // A node off its pool spec's build (`Cluster::off_pool_build`) has its own label.
+            KeyKind::Build
+                if cluster.any_off_build()
+                    && cluster.off_build[n.pool.idx()] > 0
+                    && !Cluster::same_build(n.version, self.pool_version[n.pool.idx()]) =>
+            {
+                n.version.map(build_dom)
+            }
             _ => self.pool[k as usize][n.pool.idx()],
         }
     }
@@ -127,6 +154,7 @@ impl InterPod {
         zone_names.dedup();
         let mut doms = Doms {
             multi_zone: spec.pools.iter().map(|p| p.zones.len() > 1).collect(),
+            pool_version: spec.pools.iter().map(|p| p.version).collect(),
             ..Default::default()
         };
         // Same order as `SpreadCounts::zone_names`, so a `ZoneId` indexes this table.
@@ -179,6 +207,27 @@ impl InterPod {
         for (e, rel) in &prep.related {
             for (node, c) in cluster.affinity_pods.nodes(*e) {
                 self.state.add(rel, c, |k| doms.get(cluster, node, k));
+            }
+        }
+    }
+
+    /// Preemption's dry run (`RunPreFilterExtensionRemovePod` / `AddPod`): takes one bound
+    /// pod of template `e` off `node` in this cycle's counts, or puts it back (`add`). A pod
+    /// of a template unrelated to the cycle's counts nothing either way.
+    pub(super) fn update_pod(&mut self, cluster: &Cluster, e: TemplateId, node: NodeId, add: bool) {
+        let Some(tid) = self.active else {
+            return;
+        };
+        let prep = self.prepared[tid.idx()]
+            .as_ref()
+            .expect("active is prepared");
+        if let Some((_, rel)) = prep.related.iter().find(|(t, _)| *t == e) {
+            let doms = &self.doms;
+            let dom = |k| doms.get(cluster, node, k);
+            if add {
+                self.state.add(rel, 1, dom);
+            } else {
+                self.state.remove(rel, 1, dom);
             }
         }
     }

@@ -1101,25 +1101,47 @@ impl Scheduler {
     /// the node's pods (terminating ones too: they still hold their ports), and of the pods
     /// nominated there with at least the pod's priority (`addGENominatedPods`).
     fn ports_fit(&self, spec: &Spec, cluster: &Cluster, t: &TemplateSpec, node: NodeId) -> bool {
-        let on_node = cluster.pods_on[node.idx()]
-            .iter()
-            .map(|&q| spec.template(cluster.pod(q).template).host_ports.as_slice());
-        let nominated = self
-            .nominated
-            .iter()
-            .filter(|n| n.node == node && n.priority >= t.priority && n.pod != self.cur_pod)
-            .map(|n| {
-                spec.template(cluster.pod(n.pod).template)
-                    .host_ports
-                    .as_slice()
-            });
-        node_ports::fits(&t.host_ports, on_node.chain(nominated))
+        ports_fit(
+            spec,
+            cluster,
+            &self.nominated,
+            self.cur_pod,
+            t,
+            node,
+            |_| true,
+        )
     }
 
     /// Tolerations helper for callers that need the pod's view (DaemonSet placement).
     pub fn tolerates(t: &TemplateSpec, taint: &Taint) -> bool {
         tolerated(&t.tolerations, taint)
     }
+}
+
+/// NodePorts' Filter as `Scheduler::ports_fit`, over the node's pods for which `on` holds
+/// (preemption's dry run leaves out the pods it took off the node).
+fn ports_fit(
+    spec: &Spec,
+    cluster: &Cluster,
+    nominated: &[preemption::Nomination],
+    cur_pod: PodId,
+    t: &TemplateSpec,
+    node: NodeId,
+    on: impl Fn(PodId) -> bool,
+) -> bool {
+    let on_node = cluster.pods_on[node.idx()]
+        .iter()
+        .filter(|&&q| on(q))
+        .map(|&q| spec.template(cluster.pod(q).template).host_ports.as_slice());
+    let nominated = nominated
+        .iter()
+        .filter(|n| n.node == node && n.priority >= t.priority && n.pod != cur_pod)
+        .map(|n| {
+            spec.template(cluster.pod(n.pod).template)
+                .host_ports
+                .as_slice()
+        });
+    node_ports::fits(&t.host_ports, on_node.chain(nominated))
 }
 
 /// Convenience for tests and the autoscaler: does `t` tolerate every hard taint in `taints`?

@@ -2,9 +2,11 @@
 //! `Evaluator.Preempt`, run as DefaultPreemption's PostFilter) and the nominations it leaves.
 //!
 //! After a failed cycle: is the pod eligible (`PodEligibleToPreemptOthers`), which nodes might
-//! preemption help (those rejected only by NodeResourcesFit, not `UnschedulableAndUnresolvable`),
-//! a dry run over them from a random offset until enough candidates are found
-//! (`SelectVictimsOnNode` on each), the best candidate (`pickOneNodeForPreemption`), and the
+//! preemption help (`nodesWherePreemptionMightHelp`: every node whose first failing filter's
+//! status is `Unschedulable`, not `UnschedulableAndUnresolvable`: NodeResourcesFit, NodePorts,
+//! InterPodAffinity's anti-affinity and the existing pods' anti-affinity), a dry run over them
+//! from a random offset until enough candidates are found (`SelectVictimsOnNode` on each, with
+//! all of those filters), the best candidate (`pickOneNodeForPreemption`), and the
 //! nomination (`status.nominatedNodeName`). The victims are returned, never deleted here: the
 //! simulation terminates them gracefully through `controllers::terminate_pod`, and the
 //! preemptor binds once they are gone (the cluster event of their resources being freed sends
@@ -17,10 +19,12 @@
 //! Cost: nothing at all runs unless the pod's template outranks the lowest template priority
 //! of the scenario, so a scenario without priorities never enters this file.
 
+use super::inter_pod::InterPod;
 use super::plugins::default_preemption::{self as dp, PodInfo};
+use super::plugins::inter_pod_affinity::Reason;
 use super::{Code, Reject, Scheduler, Status};
 use crate::model::cluster::{Cluster, NodeState, PodPhase, Termination};
-use crate::model::{NodeId, PodId, PreemptionPolicy, Res, Scalars, Spec};
+use crate::model::{NodeId, PodId, PreemptionPolicy, Res, Scalars, Spec, TemplateSpec};
 use rand::Rng;
 
 /// A pod nominated to a node by a preemption, with what other pods' filters must count for it.
@@ -41,6 +45,80 @@ pub struct Preemption {
     pub node: NodeId,
     /// The pods to delete gracefully, most important first.
     pub victims: Vec<PodId>,
+}
+
+/// Whether removing pods can lift `r` (`nodesWherePreemptionMightHelp`): the rejecting
+/// plugin's upstream status is `Unschedulable`. NodeResourcesFit (`fit.go`), NodePorts
+/// (`node_ports.go`) and InterPodAffinity's anti-affinity and existing pods' anti-affinity
+/// (`interpodaffinity/filtering.go`) return it; NodeUnschedulable, TaintToleration (the
+/// not-ready taint too), NodeAffinity and InterPodAffinity's affinity return
+/// `UnschedulableAndUnresolvable`.
+fn preemption_might_help(r: &Reject) -> bool {
+    matches!(
+        r,
+        Reject::Resources(_)
+            | Reject::Ports
+            | Reject::InterPodAffinity(Reason::AntiAffinity | Reason::ExistingAntiAffinity)
+    )
+}
+
+/// The preemptor's filters other than NodeResourcesFit on one node of the dry run
+/// (`dp::OtherFilters`): NodePorts over the pods still on the node, InterPodAffinity on this
+/// cycle's counts with the removed pods taken off. Each is skipped when it cannot reject the
+/// preemptor (no host ports; no inter-pod state this cycle).
+struct DryRun<'a> {
+    spec: &'a Spec,
+    cluster: &'a Cluster,
+    t: &'a TemplateSpec,
+    node: NodeId,
+    nominated: &'a [Nomination],
+    cur_pod: PodId,
+    inter_pod: &'a mut InterPod,
+    /// The pods taken off the node (a handful: a linear search is enough).
+    removed: &'a mut Vec<PodId>,
+}
+
+impl dp::OtherFilters for DryRun<'_> {
+    fn remove(&mut self, p: &PodInfo) {
+        self.removed.push(p.pod);
+        let tid = self.cluster.pod(p.pod).template;
+        self.inter_pod
+            .update_pod(self.cluster, tid, self.node, false);
+    }
+
+    fn add(&mut self, p: &PodInfo) {
+        self.removed.retain(|&q| q != p.pod);
+        let tid = self.cluster.pod(p.pod).template;
+        self.inter_pod
+            .update_pod(self.cluster, tid, self.node, true);
+    }
+
+    fn fits(&mut self) -> bool {
+        let removed = &*self.removed;
+        (self.t.host_ports.is_empty()
+            || super::ports_fit(
+                self.spec,
+                self.cluster,
+                self.nominated,
+                self.cur_pod,
+                self.t,
+                self.node,
+                |q| !removed.contains(&q),
+            ))
+            && self.inter_pod.filter(self.cluster, self.node).is_ok()
+    }
+}
+
+impl DryRun<'_> {
+    /// Puts every pod still off the node back, so the next node's dry run starts from this
+    /// cycle's counts.
+    fn restore(&mut self) {
+        while let Some(q) = self.removed.pop() {
+            let tid = self.cluster.pod(q).template;
+            self.inter_pod
+                .update_pod(self.cluster, tid, self.node, true);
+        }
+    }
 }
 
 fn registered(cluster: &Cluster, node: NodeId) -> bool {
@@ -120,12 +198,15 @@ impl Scheduler {
             return None;
         }
         self.cur_pod = pod;
+        // This cycle's InterPodAffinity counts are the preemptor's (a failure reused from the
+        // cache skipped PreFilter).
+        self.inter_pod.prefilter(spec, cluster, tid);
         if let Some(nom) = self.nominated_node(pod)
             && registered(cluster, nom)
         {
             let unresolvable = matches!(
                 self.evaluate(spec, cluster, tid, nom),
-                Err(r) if !matches!(r, Reject::Resources(_))
+                Err(r) if !preemption_might_help(&r)
             );
             let victim_leaving = cluster.pods_on[nom.idx()].iter().any(|&q| {
                 let qp = cluster.pod(q);
@@ -139,21 +220,16 @@ impl Scheduler {
             }
         }
         let mut potential = Vec::new();
-        let resources = |s: &mut Scheduler, node| {
-            matches!(
-                s.evaluate(spec, cluster, tid, node),
-                Err(Reject::Resources(_))
-            )
-        };
+        let might_help = |s: &mut Scheduler, node| matches!(s.evaluate(spec, cluster, tid, node), Err(r) if preemption_might_help(&r));
         match p.pinned {
             Some(target) => {
-                if registered(cluster, target) && resources(self, target) {
+                if registered(cluster, target) && might_help(self, target) {
                     potential.push(target);
                 }
             }
             None => {
                 for node in cluster.registered.iter() {
-                    if resources(self, node) {
+                    if might_help(self, node) {
                         potential.push(node);
                     }
                 }
@@ -174,6 +250,7 @@ impl Scheduler {
         // empty in a scenario without budgets.
         let allowed: Vec<u32> = self.pdb_allowed.iter().map(|a| a.unwrap_or(0)).collect();
         let has_scalars = spec.has_scalars();
+        let mut removed = Vec::new();
         for i in 0..potential.len() {
             let node = potential[(offset + i) % potential.len()];
             infos.clear();
@@ -208,14 +285,27 @@ impl Scheduler {
                 amounts.requested_scalar = cluster.scalar_requested(node);
                 self.add_nominated_scalars(node, t.priority, &mut amounts.requested_scalar);
             }
-            if let Some((v, n)) = dp::select_victims_on_node(
+            let mut others = DryRun {
+                spec,
+                cluster,
+                t,
+                node,
+                nominated: &self.nominated,
+                cur_pod: self.cur_pod,
+                inter_pod: &mut self.inter_pod,
+                removed: &mut removed,
+            };
+            let found = dp::select_victims_on_node(
                 &amounts,
                 &infos,
                 t.priority,
                 t.requests,
                 &t.scalar_requests,
                 &allowed,
-            ) {
+                &mut others,
+            );
+            others.restore();
+            if let Some((v, n)) = found {
                 if n == 0 {
                     non_violating.push((node, v, n));
                 } else {

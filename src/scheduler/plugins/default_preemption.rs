@@ -109,11 +109,36 @@ pub fn split_by_budget(pods: &[PodInfo], allowed: &[u32]) -> (Vec<PodInfo>, Vec<
     (violating, non_violating)
 }
 
-/// `SelectVictimsOnNode` for the one filter removing pods can change here (NodeResourcesFit):
-/// remove every pod of lower priority than the preemptor; if the preemptor still does not
-/// fit, the node is no candidate (`None`; also when it has no lower-priority pod at all).
-/// Otherwise add the removed pods back, the PDB-violating ones first, each group most
-/// important first (`MoreImportantPod`), keeping each that still leaves room: the rest are
+/// The filters other than NodeResourcesFit that removing pods can satisfy (their upstream
+/// status is `Unschedulable`, not `UnschedulableAndUnresolvable`): NodePorts and
+/// InterPodAffinity's anti-affinity. `SelectVictimsOnNode` takes pods off the node and puts
+/// them back (`RunPreFilterExtensionRemovePod` / `AddPod`), and asks whether the preemptor
+/// then passes (`RunFilterPluginsWithNominatedPods`); NodeResourcesFit's sums are kept by
+/// `select_victims_on_node` itself.
+pub trait OtherFilters {
+    /// Takes `p` off the node.
+    fn remove(&mut self, p: &PodInfo);
+    /// Puts `p` back on the node.
+    fn add(&mut self, p: &PodInfo);
+    /// Whether the preemptor passes the other filters on the node as it is now.
+    fn fits(&mut self) -> bool;
+}
+
+/// No other filter can reject the preemptor (it has no host ports and no anti-affinity is
+/// involved): only the resources decide.
+impl OtherFilters for () {
+    fn remove(&mut self, _: &PodInfo) {}
+    fn add(&mut self, _: &PodInfo) {}
+    fn fits(&mut self) -> bool {
+        true
+    }
+}
+
+/// `SelectVictimsOnNode`: remove every pod of lower priority than the preemptor; if the
+/// preemptor still does not fit (NodeResourcesFit on the sums, then `others`), the node is no
+/// candidate (`None`; also when it has no lower-priority pod at all). Otherwise add the
+/// removed pods back, the PDB-violating ones first, each group most important first
+/// (`MoreImportantPod`), keeping each that still leaves the preemptor fitting: the rest are
 /// the victims, in that order, with how many of them violate a budget.
 /// `node` holds the node's allocatable and requested amounts; `pods` are the node's
 /// pods in the order the node lists them (which breaks ties between equally important pods);
@@ -125,6 +150,7 @@ pub fn select_victims_on_node(
     pod_requests: Res,
     pod_scalar: &Scalars,
     allowed: &[u32],
+    others: &mut impl OtherFilters,
 ) -> Option<(Vec<PodInfo>, u32)> {
     let mut potential: Vec<PodInfo> = pods
         .iter()
@@ -145,8 +171,9 @@ pub fn select_victims_on_node(
         if pod_scalar.is_some() {
             crate::model::sub_scalars(&mut req_scalar, &p.scalar);
         }
+        others.remove(p);
     }
-    if !fits(node, req, &req_scalar, pod_requests, pod_scalar) {
+    if !fits(node, req, &req_scalar, pod_requests, pod_scalar) || !others.fits() {
         return None;
     }
     // Stable: equally important pods keep the node's order.
@@ -165,7 +192,17 @@ pub fn select_victims_on_node(
         if pod_scalar.is_some() {
             crate::model::add_scalars(&mut back_scalar, &p.scalar);
         }
-        if fits(node, back, &back_scalar, pod_requests, pod_scalar) {
+        // Put back, the pod stays if the preemptor still fits (the resources first: the
+        // other filters are dearer).
+        let stays = fits(node, back, &back_scalar, pod_requests, pod_scalar) && {
+            others.add(&p);
+            let ok = others.fits();
+            if !ok {
+                others.remove(&p);
+            }
+            ok
+        };
+        if stays {
             req = back;
             req_scalar = back_scalar;
         } else {
@@ -377,7 +414,7 @@ mod tests {
                 alloc
             };
             let node = on_node(alloc, requested);
-            let got = select_victims_on_node(&node, &pods, 1000, res(cpu, 1), &NONE, &[])
+            let got = select_victims_on_node(&node, &pods, 1000, res(cpu, 1), &NONE, &[], &mut ())
                 .map(|(v, _)| v.iter().map(|p| p.pod.0).collect::<Vec<_>>());
             assert_eq!(got, want, "{name}");
         }
@@ -502,6 +539,7 @@ mod tests {
                 },
                 &NONE,
                 &[1],
+                &mut (),
             )
             .expect("a candidate");
             assert_eq!(
@@ -517,5 +555,120 @@ mod tests {
         let a = [pod(0, 0, 0, 100)];
         let b = [pod(1, 100, 0, 100)];
         assert_eq!(pick_one_node(&[(1, &a), (0, &b)]), Some(1));
+    }
+
+    /// NodePorts as a dry run sees it: each pod's host ports; the removed pods hold none.
+    struct Ports<'a> {
+        want: Vec<crate::model::HostPort>,
+        held: &'a [(u32, Vec<crate::model::HostPort>)],
+        off: Vec<u32>,
+    }
+
+    impl OtherFilters for Ports<'_> {
+        fn remove(&mut self, p: &PodInfo) {
+            self.off.push(p.pod.0);
+        }
+        fn add(&mut self, p: &PodInfo) {
+            self.off.retain(|&q| q != p.pod.0);
+        }
+        fn fits(&mut self) -> bool {
+            let off = &self.off;
+            super::super::node_ports::fits(
+                &self.want,
+                self.held
+                    .iter()
+                    .filter(|(q, _)| !off.contains(q))
+                    .map(|(_, h)| h.as_slice()),
+            )
+        }
+    }
+
+    #[test]
+    fn a_host_port_held_by_a_lower_priority_pod_makes_it_a_victim() {
+        use crate::model::{HostPort, Protocol};
+        let hp = |ip: &str, port| HostPort {
+            host_ip: ip.to_string(),
+            protocol: Protocol::TCP,
+            port,
+        };
+        // A 4-CPU node; the preemptor (priority 1000, 1 CPU) wants the host port given.
+        // (name, pods (id, priority, cpu m) started at id seconds, their host ports, wanted
+        // port, expected victims or None)
+        type Case = (
+            &'static str,
+            Vec<(u32, i32, u64)>,
+            Vec<(u32, Vec<HostPort>)>,
+            HostPort,
+            Option<Vec<u32>>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                // 2 CPU used, so the resources fit all along. Remove pods 0 and 1: the port is
+                // free. Reprieve by importance (start 0 s, then 1 s): pod 0 back → 0.0.0.0:80
+                // conflicts → victim; pod 1 back → fits. Victims: [0].
+                "a node with room only lacks the port: its holder is the one victim",
+                vec![(0, 0, 1000), (1, 0, 1000)],
+                vec![(0, vec![hp("0.0.0.0", 80)])],
+                hp("0.0.0.0", 80),
+                Some(vec![0]),
+            ),
+            (
+                // Full node (4 × 1 CPU); pod 0 holds the port. Remove all: 0 CPU, port free.
+                // Pod 0 back: conflict → victim (its CPU stays free). Pods 1, 2, 3 back:
+                // 1 + 1, 2 + 1, 3 + 1 ≤ 4 CPU → all stay. Victims: [0], not the youngest pod
+                // (3) that the resources alone would pick.
+                "the port holder's eviction also makes the CPU room",
+                vec![(0, 0, 1000), (1, 0, 1000), (2, 0, 1000), (3, 0, 1000)],
+                vec![(0, vec![hp("0.0.0.0", 80)])],
+                hp("0.0.0.0", 80),
+                Some(vec![0]),
+            ),
+            (
+                // The holder has priority 2000: it is never removed, so the port stays taken
+                // after removing pod 1: no candidate.
+                "a port held by a more important pod leaves the node out",
+                vec![(0, 2000, 1000), (1, 0, 1000)],
+                vec![(0, vec![hp("0.0.0.0", 80)])],
+                hp("0.0.0.0", 80),
+                None,
+            ),
+            (
+                // 10.0.0.5:80 wanted: pod 0's 10.0.0.4:80 does not conflict (different
+                // specific addresses), pod 1's 0.0.0.0:80 does (CheckConflict). Reprieve 0 →
+                // stays, 1 → victim.
+                "only the pod whose address overlaps is evicted",
+                vec![(0, 0, 1000), (1, 0, 1000)],
+                vec![(0, vec![hp("10.0.0.4", 80)]), (1, vec![hp("0.0.0.0", 80)])],
+                hp("10.0.0.5", 80),
+                Some(vec![1]),
+            ),
+        ];
+        for (name, pods, held, want, expected) in cases {
+            let infos: Vec<PodInfo> = pods
+                .iter()
+                .map(|&(id, pr, cpu)| pod(id, pr, id as u64, cpu))
+                .collect();
+            let mut requested = Res::default();
+            for p in &infos {
+                requested.cpu_m += p.requests.cpu_m;
+                requested.pods += 1;
+            }
+            let mut others = Ports {
+                want: vec![want],
+                held: &held,
+                off: vec![],
+            };
+            let got = select_victims_on_node(
+                &on_node(res(4000, 110), requested),
+                &infos,
+                1000,
+                res(1000, 1),
+                &NONE,
+                &[],
+                &mut others,
+            )
+            .map(|(v, _)| v.iter().map(|p| p.pod.0).collect::<Vec<_>>());
+            assert_eq!(got, expected, "{name}");
+        }
     }
 }

@@ -213,20 +213,38 @@ impl State {
     /// value of the key, None when it lacks the label (the pod then counts under no pair of
     /// that key, as upstream's `node.Labels[term.TopologyKey]` lookup skips it).
     pub fn add(&mut self, rel: &Relation, count: u32, dom: impl Fn(KeyId) -> Option<Dom>) {
-        let c = count as i64;
+        self.update(rel, count as i64, dom);
+    }
+
+    /// `updateWithPod` with multiplier −1 (`RemovePod`, as preemption's dry run calls it):
+    /// takes `count` pods related by `rel` off one node. A pair whose count drops to zero is
+    /// deleted, as upstream's `topologyToMatchedTermCount.update` does, so the first-of-a-group
+    /// exception of `filter` sees an empty affinity map again.
+    pub fn remove(&mut self, rel: &Relation, count: u32, dom: impl Fn(KeyId) -> Option<Dom>) {
+        self.update(rel, -(count as i64), dom);
+    }
+
+    fn update(&mut self, rel: &Relation, c: i64, dom: impl Fn(KeyId) -> Option<Dom>) {
+        fn bump(m: &mut BTreeMap<(KeyId, Dom), i64>, pair: (KeyId, Dom), c: i64) {
+            let v = m.entry(pair).or_default();
+            *v += c;
+            if *v == 0 {
+                m.remove(&pair);
+            }
+        }
         for &k in &rel.affinity {
             if let Some(d) = dom(k) {
-                *self.affinity.entry((k, d)).or_default() += c;
+                bump(&mut self.affinity, (k, d), c);
             }
         }
         for &k in &rel.anti {
             if let Some(d) = dom(k) {
-                *self.anti.entry((k, d)).or_default() += c;
+                bump(&mut self.anti, (k, d), c);
             }
         }
         for &k in &rel.existing_anti {
             if let Some(d) = dom(k) {
-                *self.existing_anti.entry((k, d)).or_default() += c;
+                bump(&mut self.existing_anti, (k, d), c);
                 if !self.existing_keys.contains(&k) {
                     self.existing_keys.push(k);
                 }
