@@ -11,6 +11,7 @@ pub mod image;
 pub mod labels;
 pub mod messages;
 pub mod pod_affinity;
+pub mod quota;
 pub mod selector;
 pub mod spec;
 pub mod taint_overlay;
