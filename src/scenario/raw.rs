@@ -555,9 +555,11 @@ pub struct QuotaAmount(pub String);
 
 impl Serialize for QuotaAmount {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // A plain count is written as an integer (`"pods": 10`); anything else as written,
+        // so that it reads back the same.
         match self.0.parse::<u64>() {
-            Ok(n) => s.serialize_u64(n),
-            Err(_) => s.serialize_str(&self.0),
+            Ok(n) if n.to_string() == self.0 => s.serialize_u64(n),
+            _ => s.serialize_str(&self.0),
         }
     }
 }
