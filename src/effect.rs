@@ -190,9 +190,9 @@ pub mod testing {
                 .unwrap_or_else(|e| panic!("test scenario does not load:\n{e}"));
             let cluster = Cluster::for_spec(&spec);
             Harness {
+                rec: Recorder::for_spec(&spec),
                 spec,
                 cluster,
-                rec: Recorder::default(),
                 messages: Messages::default(),
                 fx: Vec::new(),
             }

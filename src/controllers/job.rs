@@ -145,7 +145,10 @@ impl Controllers {
         let run = job.run_time;
         let mut rejected = false;
         for _ in active..want {
-            let id = self.create_pod(cx, wl, None);
+            // A refused creation ends the round; the sync is retried (`retry_after_refusal`).
+            let Some(id) = self.create_pod(cx, wl, None) else {
+                break;
+            };
             let p = &mut cx.cluster.pods[id.idx()];
             p.run_ms = Some(run);
             rejected |= p.phase == PodPhase::Rejected;

@@ -40,7 +40,18 @@ pub struct WorkloadState {
     pub sync_pending: bool,
     /// A bare Pod workload made its pod (since its last creation).
     pub pod_created: bool,
+    /// Syncs in a row in which ResourceQuota admission refused a pod creation: the workqueue's
+    /// per-item failure count (`retry_after_refusal`).
+    pub quota_failures: u32,
+    /// A creation was refused since the last look (`retry_after_refusal`).
+    pub refused: bool,
 }
+
+/// client-go `workqueue.DefaultControllerRateLimiter`'s per-item exponential back-off
+/// (`NewItemExponentialFailureRateLimiter(5*time.Millisecond, 1000*time.Second)`): a sync
+/// that failed is retried 5 ms × 2^(failures − 1) later, at most 1000 s.
+pub const QUOTA_RETRY_BASE_MS: u64 = 5;
+pub const QUOTA_RETRY_MAX_MS: u64 = 1_000_000;
 
 pub struct Controllers {
     pub workloads: Vec<WorkloadState>,
@@ -129,22 +140,37 @@ impl Controllers {
         }
     }
 
-    fn create_pod(&mut self, cx: &mut Ctx, wl: WorkloadId, pinned: Option<NodeId>) -> PodId {
+    fn create_pod(
+        &mut self,
+        cx: &mut Ctx,
+        wl: WorkloadId,
+        pinned: Option<NodeId>,
+    ) -> Option<PodId> {
         let tid = self.rollouts.template_of(cx.spec, wl);
         self.create_pod_of(cx, wl, pinned, tid)
     }
 
     /// Creates a pod of `wl` from template `tid` (a ReplicaSet of a rolling update may use
-    /// another template than the workload's current one).
+    /// another template than the workload's current one). None: ResourceQuota admission
+    /// refused it (`model::quota`); the pod never exists, the refusal is counted and the
+    /// workload marked for a retry (`retry_after_refusal`).
     fn create_pod_of(
         &mut self,
         cx: &mut Ctx,
         wl: WorkloadId,
         pinned: Option<NodeId>,
         tid: TemplateId,
-    ) -> PodId {
+    ) -> Option<PodId> {
         let spec = cx.spec;
         let now = cx.now;
+        if spec.has_quotas()
+            && let Some(q) = &mut cx.rec.quota
+            && let Err(r) = q.admit(spec, wl, tid)
+        {
+            q.refused(wl, r.quota, r.message);
+            self.workloads[wl.idx()].refused = true;
+            return None;
+        }
         let ws = &mut self.workloads[wl.idx()];
         let id = PodId::from_idx(cx.cluster.pods.len());
         let mut pod = Pod::new(wl, tid, ws.next_ordinal, pinned, now);
@@ -158,15 +184,60 @@ impl Controllers {
             cx.rec.set_phase(&mut pod, PodPhase::Rejected);
             pod.ended = Some(now);
             cx.cluster.pods.push(pod);
-            return id;
+            return Some(id);
         }
         cx.cluster.pods.push(pod);
         cx.push(Effect::Enqueue(id));
-        id
+        Some(id)
+    }
+
+    /// `slowStartBatch` (k/k `pkg/controller/replicaset/replica_set.go`): creates `n` pods of
+    /// template `tid` in batches of 1, 2, 4, … and stops after the first batch with a refused
+    /// creation (the pods of that batch are all tried, as upstream's batch goroutines are).
+    fn slow_start(&mut self, cx: &mut Ctx, wl: WorkloadId, n: u32, tid: TemplateId) {
+        let (mut remaining, mut batch) = (n, 1u32);
+        while remaining > 0 {
+            let size = batch.min(remaining);
+            let mut ok = 0;
+            for _ in 0..size {
+                ok += u32::from(self.create_pod_of(cx, wl, None, tid).is_some());
+            }
+            if ok < size {
+                return;
+            }
+            remaining -= size;
+            batch = batch.saturating_mul(2);
+        }
+    }
+
+    /// After creations of `wl`: a sync in which quota refused a pod returned an error, so
+    /// upstream's workqueue retries it after the rate limiter's per-item back-off
+    /// (`AddRateLimited`); a sync without one `Forget`s the failures. Nothing retries a bare
+    /// Pod: its creation failed for good, as a `kubectl apply` refused by quota does.
+    fn retry_after_refusal(&mut self, cx: &mut Ctx, wl: WorkloadId) {
+        let retries = cx.spec.workloads[wl.idx()].kind != WorkloadKind::Pod;
+        let ws = &mut self.workloads[wl.idx()];
+        if !std::mem::take(&mut ws.refused) {
+            ws.quota_failures = 0;
+            return;
+        }
+        ws.quota_failures += 1;
+        if retries && ws.active && !ws.sync_pending {
+            ws.sync_pending = true;
+            let delay = backoff(QUOTA_RETRY_BASE_MS, QUOTA_RETRY_MAX_MS, ws.quota_failures);
+            cx.after(delay, Event::ControllerSync(wl));
+        }
     }
 
     /// Brings a workload to its desired state.
     pub fn sync(&mut self, cx: &mut Ctx, wl: WorkloadId) {
+        self.sync_once(cx, wl);
+        if cx.spec.has_quotas() {
+            self.retry_after_refusal(cx, wl);
+        }
+    }
+
+    fn sync_once(&mut self, cx: &mut Ctx, wl: WorkloadId) {
         let spec = cx.spec;
         let ws = &mut self.workloads[wl.idx()];
         ws.sync_pending = false;
@@ -193,9 +264,8 @@ impl Controllers {
                 let have = ws.pods.len() as u32;
                 let want = ws.desired;
                 if have < want {
-                    for _ in 0..(want - have) {
-                        self.create_pod(cx, wl, None);
-                    }
+                    let tid = self.rollouts.template_of(spec, wl);
+                    self.slow_start(cx, wl, want - have, tid);
                 } else if have > want {
                     let mut scratch = std::mem::take(&mut self.scratch);
                     self.scale_down_victims(cx, wl, (have - want) as usize, &mut scratch, None);
@@ -250,8 +320,13 @@ impl Controllers {
                         to_create.push(node);
                     }
                 }
+                // The DaemonSet controller's creations also go through `slowStartBatch`;
+                // node by node, stopping at the first refusal, is the same here: every pod
+                // of a DaemonSet asks for the same resources.
                 for node in to_create {
-                    self.create_pod(cx, wl, Some(node));
+                    if self.create_pod(cx, wl, Some(node)).is_none() {
+                        break;
+                    }
                 }
             }
         }
@@ -448,6 +523,9 @@ impl Controllers {
                 )
             {
                 self.create_pod(cx, wl, Some(node));
+                if cx.spec.has_quotas() {
+                    self.retry_after_refusal(cx, wl);
+                }
             }
         }
         self.upgrade_node_ready(cx, node);

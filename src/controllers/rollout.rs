@@ -310,9 +310,7 @@ impl Controllers {
             .filter(|p| pods[p.idx()].template == t)
             .count() as u32;
         if have < size {
-            for _ in 0..size - have {
-                self.create_pod_of(cx, wl, None, t);
-            }
+            self.slow_start(cx, wl, size - have, t);
         } else if have > size {
             let mut scratch = std::mem::take(&mut self.scratch);
             self.scale_down_victims(cx, wl, (have - size) as usize, &mut scratch, Some(t));

@@ -328,6 +328,7 @@ pub fn epoch(objects: &[Object]) -> (i64, String) {
             Kind::PodDisruptionBudget(p) => &p.metadata,
             Kind::LimitRange(l) => &l.metadata,
             Kind::ConfigMap(c) => &c.metadata,
+            Kind::ResourceQuota(q) => &q.metadata,
         };
         see(meta.creation_timestamp.as_ref(), &|| {
             format!("{} metadata.creationTimestamp", o.id)

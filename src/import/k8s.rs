@@ -11,7 +11,7 @@ use super::ImportError;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{ConfigMap, LimitRange, Node, Pod};
+use k8s_openapi::api::core::v1::{ConfigMap, LimitRange, Node, Pod, ResourceQuota};
 use k8s_openapi::api::node::v1::RuntimeClass;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::scheduling::v1::PriorityClass;
@@ -75,6 +75,7 @@ pub enum Kind {
     LimitRange(Box<LimitRange>),
     /// Only `kube-system/cluster-autoscaler-status`; other ConfigMaps are skipped.
     ConfigMap(Box<ConfigMap>),
+    ResourceQuota(Box<ResourceQuota>),
 }
 
 #[derive(Clone, Debug)]
@@ -101,7 +102,7 @@ pub struct Documents {
 }
 
 /// The kinds the import maps, with the one `apiVersion` each is served as today.
-const SUPPORTED: [(&str, &str); 13] = [
+const SUPPORTED: [(&str, &str); 14] = [
     ("HorizontalPodAutoscaler", "autoscaling/v2"),
     ("Deployment", "apps/v1"),
     ("ReplicaSet", "apps/v1"),
@@ -115,6 +116,7 @@ const SUPPORTED: [(&str, &str); 13] = [
     ("CronJob", "batch/v1"),
     ("PodDisruptionBudget", "policy/v1"),
     ("LimitRange", "v1"),
+    ("ResourceQuota", "v1"),
 ];
 
 fn namespaced(kind: &str) -> bool {
@@ -794,6 +796,7 @@ fn document(origin: Origin, v: Value, docs: &mut Documents, errs: &mut Vec<Impor
         "PodDisruptionBudget" => typed(v).map(|o| Kind::PodDisruptionBudget(Box::new(o))),
         "LimitRange" => typed(v).map(|o| Kind::LimitRange(Box::new(o))),
         "ConfigMap" => typed(v).map(|o| Kind::ConfigMap(Box::new(o))),
+        "ResourceQuota" => typed(v).map(|o| Kind::ResourceQuota(Box::new(o))),
         other => Err(format!("kind {other} has no decoder (a bug in the import)")),
     };
     match decoded {

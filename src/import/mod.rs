@@ -21,6 +21,7 @@ pub mod limits;
 pub mod nodes;
 pub mod pdb;
 pub mod quantity;
+pub mod quotas;
 pub mod render;
 pub mod workloads;
 
@@ -549,6 +550,8 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         .collect();
     let pdbs = pdb::assign(&budgets, &drafts, &names, &most, &mut asm);
 
+    let quotas = quotas::collect(&docs.objects, &mut asm);
+
     let workloads: Vec<raw::Workload> = drafts
         .iter()
         .zip(&names)
@@ -566,6 +569,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
             job: d.job.clone(),
             strategy: None,
             disruption_budget,
+            namespace: d.id.namespace.clone().filter(|n| n != "default"),
         })
         .collect();
 
@@ -647,6 +651,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
     }
     mapped_objects.extend(hpa_mapped);
     mapped_objects.extend(pdbs.mapped);
+    mapped_objects.extend(quotas.mapped);
     mapped_objects.extend(cluster_autoscaler.mapped);
     mapped_objects.sort_by(|a, b| {
         (a.0.file.as_str(), a.0.doc, a.0.item).cmp(&(b.0.file.as_str(), b.0.doc, b.0.item))
@@ -656,6 +661,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
     skipped.extend(mapped.skipped);
     skipped.extend(hpa_skipped);
     skipped.extend(pdbs.skipped);
+    skipped.extend(quotas.skipped);
     skipped.sort_by(|a, b| {
         (a.origin.file.as_str(), a.origin.doc, a.origin.item).cmp(&(
             b.origin.file.as_str(),
@@ -692,6 +698,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
         trace_template: None,
         registries: Vec::new(),
         preset: None,
+        resource_quotas: quotas.quotas,
     };
     let output = opts.output.display().to_string();
     // General statements first, then pools, images and the objects they concern; the order

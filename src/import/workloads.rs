@@ -383,6 +383,7 @@ pub fn map(objects: &[Object], asm: &mut Assumptions, errs: &mut Vec<ImportError
             | Kind::HorizontalPodAutoscaler(_)
             | Kind::PodDisruptionBudget(_)
             | Kind::LimitRange(_)
+            | Kind::ResourceQuota(_)
             | Kind::ConfigMap(_) => Ok(None),
         };
         let name = groups

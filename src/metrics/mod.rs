@@ -7,6 +7,7 @@
 
 use crate::model::cluster::{Pod, PodPhase, Reason};
 pub use crate::model::disruption::DrainRecord;
+use crate::model::quota::QuotaUsage;
 use crate::model::windows::WinVersion;
 use std::collections::BTreeMap;
 
@@ -67,6 +68,9 @@ pub struct Recorder {
     /// Time-weighted unavailable replicas per Deployment; None unless the scenario has node
     /// lifecycle actions (summary.json's `unavailable_replicas`).
     pub unavailable: Option<Unavailable>,
+    /// Namespace usage and refusals of ResourceQuota admission (`model::quota`); None when
+    /// the scenario has no quota, so a phase change costs one test.
+    pub quota: Option<QuotaUsage>,
 }
 
 /// ∫ max(0, desired − Ready) dt and its peak, per Deployment, kept as a step function: each
@@ -126,7 +130,18 @@ pub fn phase_index(p: PodPhase) -> usize {
 }
 
 impl Recorder {
+    /// A recorder for a run of `spec`: one that keeps namespace usage if it has quotas.
+    pub fn for_spec(spec: &crate::model::Spec) -> Recorder {
+        Recorder {
+            quota: QuotaUsage::for_spec(spec),
+            ..Recorder::default()
+        }
+    }
+
     pub fn pod_created(&mut self, pod: &Pod) {
+        if let Some(q) = &mut self.quota {
+            q.transition(pod.workload, pod.template, None, pod.phase);
+        }
         self.phase_counts[phase_index(pod.phase)] += 1;
         let w = pod.workload.idx();
         if self.workload_phases.len() <= w {
@@ -137,6 +152,9 @@ impl Recorder {
 
     /// Moves a pod to `phase`, keeping the live counts right.
     pub fn set_phase(&mut self, pod: &mut Pod, phase: PodPhase) {
+        if let Some(q) = &mut self.quota {
+            q.transition(pod.workload, pod.template, Some(pod.phase), phase);
+        }
         let (from, to) = (phase_index(pod.phase), phase_index(phase));
         self.phase_counts[from] -= 1;
         self.phase_counts[to] += 1;

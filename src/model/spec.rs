@@ -440,6 +440,8 @@ pub struct WorkloadSpec {
     pub strategy: RollingUpdateSpec,
     /// Deployments only: the PodDisruptionBudget over the workload's pods.
     pub disruption_budget: Option<super::disruption::Budget>,
+    /// `metadata.namespace`: an index into `Spec::namespaces`.
+    pub namespace: u32,
 }
 
 /// An `IntOrString` of the API: a count, or a percent of the replicas.
@@ -680,6 +682,11 @@ pub struct Spec {
     pub scalar_names: Vec<String>,
     /// Some template requests a scalar resource (`has_scalars`).
     pub any_scalar_request: bool,
+    /// The namespaces workloads and quotas name, sorted; `default` is always there.
+    pub namespaces: Vec<String>,
+    /// The ResourceQuotas, sorted by (namespace, name): a namespace's are one run
+    /// (`quotas_of`). Empty in most scenarios (`has_quotas`).
+    pub quotas: Vec<super::quota::QuotaSpec>,
 }
 
 impl Spec {
@@ -695,6 +702,18 @@ impl Spec {
     #[inline]
     pub fn has_scalars(&self) -> bool {
         self.any_scalar_request
+    }
+    /// Whether some ResourceQuota exists: without, pod creation checks nothing and phase
+    /// changes keep no namespace usage.
+    #[inline]
+    pub fn has_quotas(&self) -> bool {
+        !self.quotas.is_empty()
+    }
+    /// The indices in `quotas` of namespace `ns`'s quotas (in name order).
+    pub fn quotas_of(&self, ns: u32) -> std::ops::Range<usize> {
+        let lo = self.quotas.partition_point(|q| q.namespace < ns);
+        let hi = self.quotas.partition_point(|q| q.namespace <= ns);
+        lo..hi
     }
     /// Whether any pool is a cluster-autoscaler node group.
     pub fn autoscaling(&self) -> bool {

@@ -55,6 +55,18 @@ pub fn render(s: &Summary) -> String {
             let _ = writeln!(out, "    unschedulable: {r} ({n} attempts)");
         }
     }
+    // Only quotas that refused something: a planner sees which namespace limit held pods back.
+    let refusing: Vec<_> = s
+        .quota_refusals
+        .iter()
+        .filter(|(_, q)| q.refusals > 0)
+        .collect();
+    if !refusing.is_empty() {
+        let _ = writeln!(out, "pod creations refused by ResourceQuota:");
+        for (name, q) in refusing {
+            let _ = writeln!(out, "  {name} {} ({})", q.refusals, q.last_message);
+        }
+    }
     let _ = writeln!(out, "startup latency, created -> Ready (s):");
     let _ = writeln!(
         out,

@@ -57,6 +57,19 @@ pub struct WorkloadSummary {
     pub pending_at_end: u64,
     pub failures: BTreeMap<String, u64>,
     pub startup_latency_s: Stats,
+    /// Pod creations ResourceQuota admission refused (each retry counts). Written only when
+    /// the scenario has quotas, so other runs keep their bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_refusals: Option<u64>,
+}
+
+/// One ResourceQuota's effect on the run.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct QuotaSummary {
+    /// Pod creations it refused (each retry counts).
+    pub refusals: u64,
+    /// Its latest refusal's message, as the API server words it; empty if none.
+    pub last_message: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -159,6 +172,10 @@ pub struct Summary {
     /// `unavailable_replicas`), so other runs keep their bytes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<TimelineEntry>,
+    /// Per ResourceQuota (`NAMESPACE/NAME`), the pod creations it refused. Omitted when the
+    /// scenario has no quota, so other runs keep their bytes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub quota_refusals: BTreeMap<String, QuotaSummary>,
 }
 
 /// A startup-latency SLO as the plots draw it: the assertion `OS STAT startup < VALUE`
@@ -324,6 +341,7 @@ impl Summary {
                         pending_at_end: 0,
                         failures: BTreeMap::new(),
                         startup_latency_s: Stats::default(),
+                        quota_refusals: None,
                     },
                     Vec::new(),
                 )
@@ -387,8 +405,13 @@ impl Summary {
             .workloads
             .iter()
             .zip(per_wl)
-            .map(|(w, (mut s, mut l))| {
+            .enumerate()
+            .map(|(i, (w, (mut s, mut l)))| {
                 s.startup_latency_s = Stats::of_ms(&mut l);
+                if spec.has_quotas() {
+                    let q = out.rec.quota.as_ref();
+                    s.quota_refusals = Some(q.map_or(0, |q| q.refusals[i]));
+                }
                 (w.name.clone(), s)
             })
             .collect();
@@ -562,6 +585,21 @@ impl Summary {
             } else {
                 Vec::new()
             },
+            quota_refusals: spec
+                .quotas
+                .iter()
+                .enumerate()
+                .map(|(i, q)| {
+                    let u = out.rec.quota.as_ref();
+                    (
+                        format!("{}/{}", spec.namespaces[q.namespace as usize], q.name),
+                        QuotaSummary {
+                            refusals: u.map_or(0, |u| u.quota_refusals[i]),
+                            last_message: u.map_or(String::new(), |u| u.last_message[i].clone()),
+                        },
+                    )
+                })
+                .collect(),
         }
     }
 }

@@ -109,6 +109,9 @@ pub struct Scenario {
     /// profile (docs/presets.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset: Option<Preset>,
+    /// ResourceQuotas: pod creations in their namespace that would exceed them are refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_quotas: Vec<ResourceQuota>,
 }
 
 /// A registry with limited egress, e.g. `(host: "mcr.microsoft.com", bandwidth: "1GB/s")`.
@@ -522,6 +525,68 @@ pub struct Workload {
     /// A PodDisruptionBudget over this Deployment's pods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disruption_budget: Option<DisruptionBudget>,
+    /// `metadata.namespace` (a DNS-1123 label); `None` is `default`. What ResourceQuotas
+    /// apply to the workload's pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+/// A ResourceQuota (`v1`) on one namespace: `(name: "team-a", namespace: "team-a", hard:
+/// {"pods": 10, "requests.cpu": "4", "requests.memory": "8Gi"})`. Only `hard` entries the model
+/// evaluates are accepted (docs/scenario-format.md); scopes are not modelled.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceQuota {
+    pub name: String,
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+    /// `spec.hard`: resource name → quantity, as the API writes it (`10`, `"4"`, `"8Gi"`).
+    pub hard: BTreeMap<String, QuotaAmount>,
+}
+
+fn default_namespace() -> String {
+    "default".into()
+}
+
+/// A `resource.Quantity` of a quota's `hard`, kept as written (an integer or a string); its
+/// unit depends on the resource it limits, so `validate` parses it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuotaAmount(pub String);
+
+impl Serialize for QuotaAmount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // A plain count is written as an integer (`"pods": 10`); anything else as written,
+        // so that it reads back the same.
+        match self.0.parse::<u64>() {
+            Ok(n) if n.to_string() == self.0 => s.serialize_u64(n),
+            _ => s.serialize_str(&self.0),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for QuotaAmount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = QuotaAmount;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a quantity such as 10, \"4\", \"500m\" or \"8Gi\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<QuotaAmount, E> {
+                Ok(QuotaAmount(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<QuotaAmount, E> {
+                Ok(QuotaAmount(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<QuotaAmount, E> {
+                Ok(QuotaAmount(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<QuotaAmount, E> {
+                Ok(QuotaAmount(format!("{v}")))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A Deployment's `spec.strategy.rollingUpdate`: a field left out takes the API default 25 %.

@@ -167,7 +167,7 @@ impl<'s> Simulation<'s> {
             q: EventQueue::with_capacity(1024),
             cluster,
             messages: Messages::default(),
-            rec: Recorder::default(),
+            rec: Recorder::for_spec(spec),
             fx: Vec::new(),
             events: ClusterEvents::default(),
             want_run: false,

@@ -9,7 +9,8 @@
 //! beforehand (`scenario::files`). One file per section of the scenario: `settings` (top level,
 //! kubelet, scheduler, controllers, autoscaler), `images` (layers and images), `pools`,
 //! `runtime_classes`, `workloads` (templates, HPAs, copies), `priority_classes` (the Priority
-//! admission plugin on templates), `timeline`, `variants`; `limits`
+//! admission plugin on templates), `quotas` (namespaces and ResourceQuotas), `timeline`,
+//! `variants`; `limits`
 //! estimates the run's size before copies are expanded; `checks` holds rules several sections
 //! share. Defaults live in `scenario::defaults`; assertions are parsed by
 //! `experiment::assertions`, which owns their grammar.
@@ -19,7 +20,9 @@ mod images;
 pub mod limits;
 mod pools;
 mod priority_classes;
+pub mod quotas;
 mod resources;
+pub use resources::is_extended_resource_name;
 mod runtime_classes;
 mod settings;
 mod timeline;
@@ -99,6 +102,8 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
         templates: &mut templates,
     };
     let timeline = timeline::check(&mut cx, raw, &checked.index, &copies, rollouts);
+    let namespaces = quotas::namespaces(&mut cx, raw);
+    let resource_quotas = quotas::check(&mut cx, raw, &namespaces);
     let trace = trace::check(
         &mut cx,
         raw,
@@ -112,6 +117,7 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
     if !cx.diags.is_empty() {
         return Err(cx.diags);
     }
+    quotas::assign(raw, &namespaces, &mut workloads, &copies);
     let any_scalar_request = templates
         .iter()
         .any(|t| crate::model::any_scalar(&t.scalar_requests));
@@ -134,5 +140,7 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
         trace,
         scalar_names: cx.scalar_names(),
         any_scalar_request,
+        namespaces,
+        quotas: resource_quotas,
     })
 }

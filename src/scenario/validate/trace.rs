@@ -102,6 +102,7 @@ pub(super) fn check(
         job: None,
         strategy: None,
         disruption_budget: None,
+        namespace: None,
     };
     let base_id = TemplateId::from_idx(templates.len());
     templates.push(template(cx, raw, &stamp(base.clone()), &tp, catalog, rc_ix));
@@ -152,6 +153,8 @@ pub(super) fn check(
         job: None,
         strategy: Default::default(),
         disruption_budget: None,
+        // `default` (`quotas::assign`).
+        namespace: 0,
     });
     let table = Arc::new(ShapeTable::new(scan, first));
     let (path, display) = (scan.path.clone(), scan.display.clone());

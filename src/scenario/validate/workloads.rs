@@ -758,6 +758,8 @@ pub(super) fn expand(
                 job: job.clone(),
                 strategy: strategies[i],
                 disruption_budget: budget,
+                // Set once every namespace is known (`quotas::assign`).
+                namespace: 0,
             });
         }
         copies.push((ids, w.stagger.0));

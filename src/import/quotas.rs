@@ -1,0 +1,117 @@
+//! ResourceQuotas (`v1`) → the scenario's `resource_quotas`.
+//!
+//! Owns: which quotas and which `spec.hard` entries the import carries over. The model
+//! evaluates the pod resources of k/k `pkg/quota/v1/evaluator/core/pods.go` that need no
+//! limits (`pods`, `count/pods`, `requests.cpu`/`cpu`, `requests.memory`/`memory`,
+//! `requests.ephemeral-storage`/`ephemeral-storage`, `requests.<extended resource>`); other
+//! entries (`limits.*`, `services`, `count/…` of other kinds, storage) are dropped and stated.
+//! A quota with `scopes` or a `scopeSelector` applies to a subset of pods the model cannot
+//! tell apart (BestEffort, Terminating, PriorityClass, …): it is skipped, with why. Does not
+//! own: admission (`model::quota`).
+
+use super::Assumptions;
+use super::k8s::{Kind, Object, Origin, Skipped};
+use crate::scenario::raw;
+use crate::scenario::units::{parse_bytes, parse_cpu_millis};
+use crate::scenario::validate::quotas::DEFAULT_NAMESPACE;
+
+/// What the import made of the inputs' ResourceQuotas.
+#[derive(Default)]
+pub struct Collected {
+    pub quotas: Vec<raw::ResourceQuota>,
+    /// (origin, object, what it became), as `Imported::mapped` lists them.
+    pub mapped: Vec<(Origin, String, String)>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Whether the model evaluates `spec.hard[name]`, and the quantity parses for it.
+fn modelled(name: &str, value: &str) -> Result<(), String> {
+    let whole = |v: &str| {
+        v.trim()
+            .parse::<u64>()
+            .map(|_| ())
+            .map_err(|_| format!("{name}: {v} is not a whole number"))
+    };
+    match name {
+        "pods" | "count/pods" => whole(value),
+        "cpu" | "requests.cpu" => parse_cpu_millis(value).map(|_| ()),
+        "memory" | "requests.memory" | "ephemeral-storage" | "requests.ephemeral-storage" => {
+            parse_bytes(value).map(|_| ())
+        }
+        other => match other.strip_prefix("requests.") {
+            Some(ext) if crate::scenario::validate::is_extended_resource_name(ext) => whole(value),
+            _ => Err(format!("{name} is not modelled")),
+        },
+    }
+}
+
+/// Reads every ResourceQuota among the inputs, in (namespace, name) order.
+pub fn collect(objects: &[Object], asm: &mut Assumptions) -> Collected {
+    let mut out = Collected::default();
+    let mut quotas: Vec<&Object> = objects
+        .iter()
+        .filter(|o| matches!(o.kind, Kind::ResourceQuota(_)))
+        .collect();
+    quotas.sort_by(|a, b| (&a.id.namespace, &a.id.name).cmp(&(&b.id.namespace, &b.id.name)));
+    for o in quotas {
+        let Kind::ResourceQuota(rq) = &o.kind else {
+            continue;
+        };
+        let spec = rq.spec.clone().unwrap_or_default();
+        let scoped =
+            spec.scopes.as_ref().is_some_and(|s| !s.is_empty()) || spec.scope_selector.is_some();
+        if scoped {
+            out.skipped.push(Skipped {
+                origin: o.origin.clone(),
+                id: o.id.to_string(),
+                why: "its scopes/scopeSelector select pods by what the model does not track \
+                      (QoS class, terminating, priority class): quota not applied"
+                    .into(),
+            });
+            continue;
+        }
+        let mut hard = std::collections::BTreeMap::new();
+        let mut dropped = Vec::new();
+        for (name, q) in spec.hard.unwrap_or_default() {
+            match modelled(&name, &q.0) {
+                Ok(()) => {
+                    hard.insert(name, raw::QuotaAmount(q.0));
+                }
+                Err(why) => dropped.push(why),
+            }
+        }
+        if !dropped.is_empty() {
+            asm.add(
+                o.id.to_string(),
+                format!(
+                    "spec.hard entries stated, not modelled: {} (only pods and requests are \
+                     evaluated)",
+                    dropped.join("; ")
+                ),
+            );
+        }
+        if hard.is_empty() {
+            out.skipped.push(Skipped {
+                origin: o.origin.clone(),
+                id: o.id.to_string(),
+                why: "no spec.hard entry the model evaluates".into(),
+            });
+            continue;
+        }
+        let namespace =
+            o.id.namespace
+                .clone()
+                .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
+        out.mapped.push((
+            o.origin.clone(),
+            o.id.to_string(),
+            format!("resource quota {} of namespace {namespace}", o.id.name),
+        ));
+        out.quotas.push(raw::ResourceQuota {
+            name: o.id.name.clone(),
+            namespace,
+            hard,
+        });
+    }
+    out
+}
