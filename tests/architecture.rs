@@ -381,7 +381,10 @@ fn no_component_walks_every_node_of_the_cluster() {
         "simulation/mod.rs",
     ];
     let found = node_arena_scans(&src, &dirs);
-    assert!(found.is_empty(), "per-event code walks every node: {found:?}");
+    assert!(
+        found.is_empty(),
+        "per-event code walks every node: {found:?}"
+    );
     // The check sees a walk split over lines.
     let dir = std::env::temp_dir().join(format!("hybridsim-arch-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

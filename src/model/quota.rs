@@ -252,7 +252,7 @@ impl QuotaUsage {
 pub fn format_quantity(t: Tracked, v: u64) -> String {
     match t {
         Tracked::Pods => v.to_string(),
-        Tracked::Cpu if v % 1000 == 0 => (v / 1000).to_string(),
+        Tracked::Cpu if v.is_multiple_of(1000) => (v / 1000).to_string(),
         Tracked::Cpu => format!("{v}m"),
         Tracked::Memory | Tracked::Scalar(EPHEMERAL_STORAGE) => format_bytes(v),
         // Extended resources are integers.
@@ -273,7 +273,7 @@ fn format_bytes(v: u64) -> String {
         ("Ki", 10),
     ];
     for (suffix, shift) in BIN {
-        if v % (1u64 << shift) == 0 {
+        if v.is_multiple_of(1u64 << shift) {
             return format!("{}{suffix}", v >> shift);
         }
     }
@@ -286,7 +286,7 @@ fn format_bytes(v: u64) -> String {
         ("k", 1_000),
     ];
     for (suffix, unit) in DEC {
-        if v % unit == 0 {
+        if v.is_multiple_of(unit) {
             return format!("{}{suffix}", v / unit);
         }
     }
@@ -325,10 +325,12 @@ mod tests {
             .1
     }
 
+    /// (case, quotas, `web` pods already charged, workload asking, expected).
+    type Case<'a> = (&'a str, &'a str, u32, u32, Result<(), &'a str>);
+
     #[test]
     fn admission_refuses_exactly_what_upstream_refuses() {
-        // (case, quotas, `web` pods already charged, workload asking, expected).
-        let cases: [(&str, &str, u32, u32, Result<(), &str>); 9] = [
+        let cases: [Case; 9] = [
             (
                 // pods: 2 used + 1 > 2.
                 "a pod count at its limit refuses the next pod",

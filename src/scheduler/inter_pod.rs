@@ -233,11 +233,23 @@ impl InterPod {
     }
 
     /// Filter for `node` in the current cycle.
-    #[inline]
+    #[inline(always)]
     pub(super) fn filter(&self, cluster: &Cluster, node: NodeId) -> Result<(), ipa::Reason> {
-        let Some(tid) = self.active else {
-            return Ok(());
-        };
+        // The common case (no affinity terms this cycle) stays inlined in the scan; the rest
+        // is a call.
+        match self.active {
+            None => Ok(()),
+            Some(tid) => self.filter_active(cluster, node, tid),
+        }
+    }
+
+    #[inline(never)]
+    fn filter_active(
+        &self,
+        cluster: &Cluster,
+        node: NodeId,
+        tid: TemplateId,
+    ) -> Result<(), ipa::Reason> {
         let prep = self.prepared[tid.idx()]
             .as_ref()
             .expect("active is prepared");

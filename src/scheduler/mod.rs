@@ -1100,6 +1100,7 @@ impl Scheduler {
     /// NodePorts' Filter for a pod of `t` (which has host ports) on `node`: the host ports of
     /// the node's pods (terminating ones too: they still hold their ports), and of the pods
     /// nominated there with at least the pod's priority (`addGENominatedPods`).
+    #[inline(never)]
     fn ports_fit(&self, spec: &Spec, cluster: &Cluster, t: &TemplateSpec, node: NodeId) -> bool {
         ports_fit(
             spec,
