@@ -8,6 +8,10 @@ use common::*;
 use hybridsim::model::PreemptionPolicy;
 use hybridsim::model::cluster::{PodPhase, Termination};
 
+/// The one image every scenario here runs: 10 MB, Linux.
+const APP: &str = r#"layers: [(name: "l", size: "10MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],"#;
+
 /// One node of 4 cores: 3,860m allocatable (4,000 − the 140m CPU reservation of a 4-core
 /// node). "old" (3 × 1 CPU) binds at 0 s, "new" (800m) at 10 s: 3,800m used, 60m free.
 /// "high" (800m, class `high` = 1000) arrives at 60 s. `extra` goes into new's template,
@@ -17,8 +21,7 @@ fn full_node(extra: &str, policy: &str) -> String {
         "",
         &format!(
             r#"
-    layers: [(name: "l", size: "10MB")],
-    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    {APP}
     priority_classes: [(name: "high", value: 1000{policy})],
     workloads: [
         (name: "old", replicas: 3, template: (containers: [(image: "app:1", cpu: "1")])),
@@ -137,8 +140,7 @@ fn two_candidates(budget: &str) -> String {
         r#"Scenario(
     name: "pdb", duration: "5m",
     pools: [(name: "p", os: Linux, cpu: "4", memory: "32Gi", count: 2)],
-    layers: [(name: "l", size: "10MB")],
-    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    {APP}
     priority_classes: [(name: "high", value: 1000), (name: "mid", value: 10)],
     workloads: [
         (name: "guarded", {budget} template: (containers: [(image: "app:1", cpu: "3")],
@@ -184,8 +186,7 @@ fn room_but(container: &str, low_extra: &str, high_extra: &str) -> String {
         "",
         &format!(
             r#"
-    layers: [(name: "l", size: "10MB")],
-    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    {APP}
     priority_classes: [(name: "high", value: 1000)],
     workloads: [
         (name: "low", template: (labels: {{"app": "low"}},
