@@ -198,8 +198,16 @@ fn an_imported_resource_quota_applies_to_the_workloads_of_its_namespace() {
         (q[0].name.as_str(), q[0].namespace.as_str()),
         ("compute", "team-a")
     );
-    let keys: Vec<&str> = q[0].hard.keys().map(String::as_str).collect();
-    assert_eq!(keys, ["requests.cpu", "requests.memory"]);
+    // `3` CPU is 3000 millicores; `8Gi` is 8 × 2^30 = 8,589,934,592 bytes.
+    let hard: Vec<(&str, &str)> = q[0]
+        .hard
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.0.as_str()))
+        .collect();
+    assert_eq!(
+        hard,
+        [("requests.cpu", "3000m"), ("requests.memory", "8589934592")]
+    );
     assert!(
         imp.assumptions
             .iter()
@@ -225,5 +233,70 @@ fn an_imported_resource_quota_applies_to_the_workloads_of_its_namespace() {
     let (spec, out) = run(&imp.text);
     let s = Summary::new(&spec, &out);
     assert_eq!(s.workloads["api"].created, 3);
-    assert!(s.workloads["api"].quota_refusals.unwrap() >= 2);
+    // As in the scenario test: 2 refusals at 0 s, then the n-th retry 5 ms × 2^(n−1) after
+    // the one before, capped at 1000 s: n = 18 at 5 × (2^18 − 1) ms = 1,310.715 s; the next
+    // delays (1,310.72 s, 2,621.44 s, …) are capped to 1000 s, so n = 19 at 2,310.715 s and
+    // n = 20 at 3,310.715 s; n = 21 would be at 4,310.715 s, past the import's 1 h run.
+    // 2 + 20 = 22.
+    assert_eq!(s.workloads["api"].quota_refusals, Some(22));
+}
+
+/// Imports `quota_yaml` with the node fixture; the quota file is written to a temporary
+/// directory named after `tag`.
+fn import_quota(tag: &str, quota_yaml: &str) -> Result<import::Imported, String> {
+    let dir = std::env::temp_dir().join(format!("hybridsim-quota-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("rq.yaml");
+    std::fs::write(&file, quota_yaml).unwrap();
+    let paths = [
+        file.clone(),
+        Path::new("tests/fixtures/import/nodes/nodes.yaml").to_path_buf(),
+    ];
+    let opts = Options::new(&paths, Path::new("imported.ron"), None, "100MB").unwrap();
+    let r = import::import(&opts).map_err(|e| e.to_string());
+    std::fs::remove_dir_all(&dir).unwrap();
+    r
+}
+
+const QUOTA_HEAD: &str = "apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: q\n  \
+                          namespace: team-a\nspec:\n  hard:\n";
+
+#[test]
+fn imported_quota_amounts_are_read_as_kubernetes_quantities_and_malformed_ones_refused() {
+    // Kubernetes quantities the scenario's own units do not spell: `1e3` CPU is 1000 cores =
+    // 1,000,000m; `4G` is 4 × 10^9 bytes; `1k` pods is 1000.
+    let ok = import_quota(
+        "ok",
+        &format!("{QUOTA_HEAD}    requests.cpu: 1e3\n    memory: 4G\n    pods: 1k\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let hard: Vec<(&str, &str)> = ok.scenario.resource_quotas[0]
+        .hard
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.0.as_str()))
+        .collect();
+    assert_eq!(
+        hard,
+        [
+            ("memory", "4000000000"),
+            ("pods", "1000"),
+            ("requests.cpu", "1000000m")
+        ]
+    );
+    // The generated scenario reads back (the amounts are in the scenario's units).
+    let (spec, _) = run(&ok.text);
+    assert_eq!(spec.quotas.len(), 1);
+    // `abc` is no quantity: the API server refuses the object, so the import is an error
+    // naming the object and the entry; a non-modelled entry alone is not an error.
+    let Err(err) = import_quota(
+        "bad",
+        &format!("{QUOTA_HEAD}    requests.cpu: abc\n    limits.memory: 4Gi\n"),
+    ) else {
+        panic!("a malformed quantity is an error");
+    };
+    assert!(
+        err.contains("ResourceQuota/team-a/q") && err.contains("spec.hard[requests.cpu]"),
+        "{err}"
+    );
+    assert!(!err.contains("limits.memory"), "{err}");
 }

@@ -332,6 +332,7 @@ pub fn import(opts: &Options) -> Result<Imported, ImportErrors> {
     let budgets = pdb::parse(&docs.objects, &mut asm, &mut errs);
     let priority_classes = workloads::priority_classes(&docs.objects, &mut errs);
     let cluster_autoscaler = autoscaler::read(&docs.objects, &mut asm, &mut errs);
+    quotas::check(&docs.objects, &mut errs);
     let mut node_facts = Vec::new();
     for o in &docs.objects {
         if let k8s::Kind::Node(n) = &o.kind {

@@ -9,10 +9,9 @@
 //! tell apart (BestEffort, Terminating, PriorityClass, …): it is skipped, with why. Does not
 //! own: admission (`model::quota`).
 
-use super::Assumptions;
 use super::k8s::{Kind, Object, Origin, Skipped};
+use super::{Assumptions, ImportError, quantity};
 use crate::scenario::raw;
-use crate::scenario::units::{parse_bytes, parse_cpu_millis};
 use crate::scenario::validate::quotas::DEFAULT_NAMESPACE;
 
 /// What the import made of the inputs' ResourceQuotas.
@@ -24,24 +23,46 @@ pub struct Collected {
     pub skipped: Vec<Skipped>,
 }
 
-/// Whether the model evaluates `spec.hard[name]`, and the quantity parses for it.
-fn modelled(name: &str, value: &str) -> Result<(), String> {
-    let whole = |v: &str| {
-        v.trim()
-            .parse::<u64>()
-            .map(|_| ())
-            .map_err(|_| format!("{name}: {v} is not a whole number"))
+/// `spec.hard[name] = value` as the scenario writes it: None when the model does not evaluate
+/// `name`; an error when the value is not a Kubernetes quantity (the API server would have
+/// refused the object). Parsed with the import's quantity reader (`1e9`, `4G`, `0.5Gi`,
+/// `1k` …) and written back in a form the scenario's units read exactly: millicores for
+/// CPU, bytes for sizes, plain counts.
+fn amount(name: &str, value: &str) -> Result<Option<String>, String> {
+    let count = || -> Result<Option<String>, String> {
+        quantity::count(value).map(|n| Some(n.to_string()))
     };
     match name {
-        "pods" | "count/pods" => whole(value),
-        "cpu" | "requests.cpu" => parse_cpu_millis(value).map(|_| ()),
+        "pods" | "count/pods" => count(),
+        "cpu" | "requests.cpu" => quantity::cpu_millis(value).map(|m| Some(format!("{m}m"))),
         "memory" | "requests.memory" | "ephemeral-storage" | "requests.ephemeral-storage" => {
-            parse_bytes(value).map(|_| ())
+            quantity::bytes(value).map(|b| Some(b.to_string()))
         }
         other => match other.strip_prefix("requests.") {
-            Some(ext) if crate::scenario::validate::is_extended_resource_name(ext) => whole(value),
-            _ => Err(format!("{name} is not modelled")),
+            Some(ext) if crate::scenario::validate::is_extended_resource_name(ext) => count(),
+            _ => Ok(None),
         },
+    }
+}
+
+/// The errors of the inputs' ResourceQuotas: a `spec.hard` value that is not a quantity,
+/// named with its object and position (checked with every other object's errors, before
+/// anything is written).
+pub fn check(objects: &[Object], errs: &mut Vec<ImportError>) {
+    for o in objects {
+        let Kind::ResourceQuota(rq) = &o.kind else {
+            continue;
+        };
+        let hard = rq.spec.as_ref().and_then(|s| s.hard.as_ref());
+        for (name, q) in hard.into_iter().flatten() {
+            if let Err(e) = amount(name, &q.0) {
+                errs.push(ImportError::at(
+                    &o.origin,
+                    Some(&o.id),
+                    format!("spec.hard[{name}]: {e}"),
+                ));
+            }
+        }
     }
 }
 
@@ -73,11 +94,13 @@ pub fn collect(objects: &[Object], asm: &mut Assumptions) -> Collected {
         let mut hard = std::collections::BTreeMap::new();
         let mut dropped = Vec::new();
         for (name, q) in spec.hard.unwrap_or_default() {
-            match modelled(&name, &q.0) {
-                Ok(()) => {
-                    hard.insert(name, raw::QuotaAmount(q.0));
+            // A malformed value was reported by `check`, which runs first.
+            match amount(&name, &q.0) {
+                Ok(Some(v)) => {
+                    hard.insert(name, raw::QuotaAmount(v));
                 }
-                Err(why) => dropped.push(why),
+                Ok(None) => dropped.push(format!("{name} is not modelled")),
+                Err(_) => {}
             }
         }
         if !dropped.is_empty() {
