@@ -159,7 +159,9 @@ pub fn bench(
         // Free the previous run first so peak RSS is that of one run, not two.
         drop(last.take());
         let t = Instant::now();
-        let out = simulation::run(spec, seed);
+        // Bench writes no per-pod file: finished trace pods are given back as in `run`
+        // without `--out`.
+        let out = simulation::run_for_summary(spec, seed);
         let wall = t.elapsed().as_secs_f64();
         if let Some(e) = &out.trace_error {
             return Err(std::io::Error::other(format!(

@@ -216,7 +216,7 @@ fn an_existing_pods_anti_affinity_keeps_pods_it_selects_off_its_node() {
             containers: [(image: "app:1", cpu: "100m", memory: "100Mi")]))"#,
     ));
     let guard_node = out.cluster.pods[0].node.expect("the guard is bound");
-    for p in &out.cluster.pods[1..] {
+    for p in out.cluster.pods.iter().skip(1) {
         assert_ne!(p.node, Some(guard_node), "iis pod {}", p.ordinal);
         assert!(p.node.is_some(), "iis pod {} is bound", p.ordinal);
     }

@@ -223,3 +223,101 @@ fn a_trace_without_a_template_is_an_error_at_the_trace_field() {
     let e = scenario::load(&s).unwrap_err().to_string();
     assert!(e.contains("trace: a trace needs `trace_template:"), "{e}");
 }
+
+/// A trace long enough to fill pages of the pod arena (4,096 pods each): 20,000 pods, pod i
+/// arriving at i × 100 ms (10 a second, the last at 1999.9 s) and running 60–120 s. About
+/// 900 run at once, on 40 nodes of 16 CPU (31 pods of 0.5 CPU each), so none waits.
+fn paged_trace(dir: &Path) -> std::path::PathBuf {
+    let mut csv = String::from("arrival,cpu,memory,duration\n");
+    for i in 0..20_000u64 {
+        writeln!(
+            csv,
+            "{}ms,500m,1Gi,{}ms",
+            i * 100,
+            60_000 + (i * 7_919) % 60_001
+        )
+        .unwrap();
+    }
+    write(dir, "t.csv", &csv);
+    write(
+        dir,
+        "s.ron",
+        "Scenario(name: \"retire\", seed: 1, duration: \"40m\", sample_interval: \"1m\",
+            pools: [(name: \"nodes\", os: Linux, cpu: \"16\", memory: \"64Gi\", count: 40,
+                     preloaded_images: [\"pause:3.9\"])],
+            layers: [(name: \"pause\", size: \"300KB\")],
+            images: [(name: \"pause:3.9\", platforms: [(os: Linux, layers: [\"pause\"])])],
+            workloads: [], trace: \"t.csv\",
+            trace_template: (containers: [(name: \"main\", image: \"pause:3.9\", start_delay: \"0s\")]))",
+    )
+}
+
+#[test]
+fn finished_trace_pods_are_given_back_and_the_summary_is_the_same() {
+    let dir = TempDir::new("retire");
+    let s = paged_trace(dir.path());
+    let (_, spec) = scenario::load(&s).unwrap_or_else(|e| panic!("{e}"));
+    let full = simulation::run(&spec, 1);
+    let (given_back, violations) = simulation::Simulation::new(&spec, 1)
+        .retire_finished()
+        .check_invariants()
+        .run_checked();
+    assert!(violations.is_empty(), "{violations:#?}");
+    // Pages hold 4,096 pods. Sweeps run at the first event and once 16,384 pods exist (4
+    // pages), that is right after pod 16,383 arrived at 1638.3 s; the next would be due at
+    // 16,384 + 16,384 pods, never reached. At 1638.3 s page 2 (pods 8,192–12,287, the last
+    // arrived at 1228.7 s and ended by 1228.7 + 120 s) is finished, page 3 is not (its last
+    // pod just arrived): pages 0–2, 12,288 pods, are given back, 7,712 are held at the end.
+    assert_eq!(full.cluster.pods.held(), 20_000);
+    assert_eq!(given_back.cluster.pods.len(), 20_000);
+    assert_eq!(given_back.cluster.pods.held(), 7_712);
+    assert_eq!(given_back.retired.created(), 12_288);
+    // The summary does not depend on which pods were tallied early: same bytes.
+    let json =
+        |o| hybridsim::report::summary_json(&hybridsim::report::Summary::new(&spec, o)).unwrap();
+    assert_eq!(
+        String::from_utf8(json(&given_back)).unwrap(),
+        String::from_utf8(json(&full)).unwrap()
+    );
+    let summary = hybridsim::report::Summary::new(&spec, &full);
+    // Every pod ran to its end inside the 40 min: 20,000 Succeeded.
+    assert_eq!(summary.pods.succeeded, 20_000);
+}
+
+#[test]
+fn run_out_writes_the_same_pods_csv_whether_finished_pods_were_given_back_or_not() {
+    // `run --out` gives finished trace pods back and streams their rows through a temporary
+    // file; `--plots` keeps every pod (the CDF is drawn from all rows). Same scenario and
+    // seed: pods.csv, summary.json, timeseries.csv and scaling.csv must be the same bytes,
+    // and pods.csv has a row for each of the 20,000 pods in creation order.
+    let dir = TempDir::new("spill");
+    let s = paged_trace(dir.path());
+    let run = |out: &str, extra: &[&str]| {
+        let st = std::process::Command::new(env!("CARGO_BIN_EXE_hybridsim"))
+            .args(["run", s.to_str().unwrap(), "--quiet", "--out"])
+            .arg(dir.path().join(out))
+            .args(extra)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    };
+    run("streamed", &[]);
+    run("whole", &["--plots"]);
+    for f in ["pods.csv", "summary.json", "timeseries.csv", "scaling.csv"] {
+        let a = std::fs::read(dir.path().join("streamed").join(f)).unwrap();
+        let b = std::fs::read(dir.path().join("whole").join(f)).unwrap();
+        assert!(a == b, "{f} differs");
+    }
+    let rows = hybridsim::report::PodRow::read(
+        &std::fs::read(dir.path().join("streamed/pods.csv")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(rows.len(), 20_000);
+    // Trace pods are named `WORKLOAD-N` by arrival; the spilled pages come first in the file.
+    assert!(
+        rows.iter()
+            .enumerate()
+            .all(|(i, r)| r.pod.ends_with(&format!("-{i}")))
+    );
+    assert!(rows.iter().all(|r| r.outcome == "Succeeded"));
+}

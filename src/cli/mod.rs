@@ -540,11 +540,33 @@ fn run(a: &RunArgs) -> ExitCode {
     spinner.set_message(spec.name.clone());
     spinner.enable_steady_tick(Duration::from_millis(100));
     let started = Instant::now();
-    let (result, violations) = if a.check_invariants {
-        simulation::run_checking_invariants(&spec, seed)
-    } else {
-        (simulation::run(&spec, seed), Vec::new())
-    };
+    // Finished trace pods are given back as the run goes, so memory follows the live pods;
+    // with `--out` their pods.csv rows go to a temporary file first (`PodRowSpill`). Not with
+    // `--plots`: the startup CDF is drawn from every pod's row in memory.
+    let mut spill = None;
+    if a.out.is_some() && !a.plots {
+        match report::PodRowSpill::new() {
+            Ok(s) => spill = Some(s),
+            Err(e) => {
+                spinner.finish_and_clear();
+                eprintln!("error: cannot create a temporary file for pod rows: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    let mut sim = simulation::Simulation::new(&spec, seed);
+    if !a.plots {
+        sim = sim.retire_finished();
+    }
+    if let Some(s) = &mut spill {
+        sim = sim.on_retire(Box::new(|spec, cl, messages, first, pods| {
+            s.add(spec, cl, messages, first, pods)
+        }));
+    }
+    if a.check_invariants {
+        sim = sim.check_invariants();
+    }
+    let (result, violations) = sim.run_checked();
     if !violations.is_empty() {
         spinner.finish_and_clear();
         eprintln!("error: the run broke hybridsim's invariants (a bug; please report it):");
@@ -564,18 +586,35 @@ fn run(a: &RunArgs) -> ExitCode {
     summary.slo = crate::experiment::assertions::slo_lines(&assertions);
     let mut written = Vec::new();
     if let Some(dir) = &a.out {
-        let files = match report::run_files(&spec, &result, &summary, a.plots) {
+        let files = if a.plots {
+            report::run_files(&spec, &result, &summary, a.plots)
+        } else {
+            report::run_files_but_pods(&spec, &result, &summary)
+        };
+        let files = match files {
             Ok(f) => f,
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(1);
             }
         };
-        if let Err(e) = report::write_atomically(dir, &files) {
+        let written_ok = if a.plots {
+            report::write_atomically(dir, &files)
+        } else {
+            let mut pods = |w: &mut dyn std::io::Write| {
+                report::write_pods_csv(w, &spec, &result, spill.as_mut())
+            };
+            report::write_atomically_streaming(dir, &files, (report::PodRow::FILE, &mut pods))
+        };
+        if let Err(e) = written_ok {
             eprintln!("error: cannot write outputs to {}: {e}", dir.display());
             return ExitCode::from(1);
         }
         written = files.iter().map(|f| f.0).collect();
+        if !a.plots {
+            // Listed in the order `run_files` gives.
+            written.insert(1, report::PodRow::FILE);
+        }
     }
     if !a.quiet {
         print!("{}", report::console::render(&summary));

@@ -5,6 +5,8 @@
 //! the record). Does not own: any IO or formatting (`report`), or statistics over the run
 //! (`report::summary`).
 
+pub mod tally;
+
 use crate::model::cluster::{Pod, PodPhase, Reason};
 pub use crate::model::disruption::DrainRecord;
 use crate::model::quota::QuotaUsage;

@@ -254,7 +254,7 @@ impl Pod {
 #[derive(Default)]
 pub struct Cluster {
     pub nodes: Vec<Node>,
-    pub pods: Vec<Pod>,
+    pub pods: super::pod_arena::PodArena,
     /// Nodes the API server knows (Ready or NotReady), in registration order: the scheduler's
     /// node list. Adding and removing a node is O(log n) (see `node_list`).
     pub registered: super::node_list::NodeList,

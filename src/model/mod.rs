@@ -12,6 +12,7 @@ pub mod labels;
 pub mod messages;
 pub mod node_list;
 pub mod pod_affinity;
+pub mod pod_arena;
 pub mod quota;
 pub mod selector;
 pub mod spec;

@@ -14,7 +14,8 @@ pub mod stats;
 pub mod summary;
 
 use crate::model::Spec;
-use crate::model::cluster::PodPhase;
+use crate::model::cluster::{Cluster, Pod, PodPhase};
+use crate::model::messages::Messages;
 use crate::simulation::RunOutput;
 pub use rows::{
     CompareRow, CompareTable, Fixed3, Fixed6, HpaCells, Metric, PodRow, ScalingRow, Secs,
@@ -43,56 +44,186 @@ pub fn phase_name(p: PodPhase) -> &'static str {
     }
 }
 
-/// The rows of `pods.csv`: one per pod, in creation order.
+/// The rows of `pods.csv`: one per pod held at the end, in creation order.
 pub fn pod_rows(spec: &Spec, out: &RunOutput) -> Vec<PodRow> {
-    let cl = &out.cluster;
-    cl.pods
+    out.cluster
+        .pods
         .iter()
-        .map(|p| {
-            let wl = &spec.workloads[p.workload.idx()];
-            let (os, node, pool) = match p.node {
-                Some(n) => {
-                    let pool = spec.pool(cl.node(n).pool);
-                    (pool.os.label(), cl.node_name(spec, n), pool.name.as_str())
-                }
-                None => ("", String::new(), ""),
-            };
-            PodRow {
-                // A bare Pod keeps its own name; controller-made pods are `WORKLOAD-N`.
-                pod: if wl.kind == crate::model::WorkloadKind::Pod {
-                    wl.name.clone()
-                } else {
-                    format!("{}-{}", wl.name, p.ordinal)
-                },
-                workload: wl.name.clone(),
-                os: os.to_string(),
-                node,
-                pool: pool.to_string(),
-                created_s: Secs(p.created),
-                scheduled_s: p.scheduled.map(Secs),
-                pulled_s: p.pulled.map(Secs),
-                started_s: p.started.map(Secs),
-                ready_s: p.ready.map(Secs),
-                ended_s: p.ended.map(Secs),
-                outcome: phase_name(p.phase).to_string(),
-                // A graceful deletion (eviction, preemption) is why the pod ended, and says
-                // more than the last start-path failure it may have hit before.
-                reason: match p.termination {
-                    Some((t, _)) => t.as_str(),
-                    None => p.reason.map(|r| r.as_str()).unwrap_or(""),
-                }
-                .to_string(),
-                message: p
-                    .termination
-                    .map(|(_, m)| m)
-                    .or(p.message)
-                    .map(|m| out.messages.get(m))
-                    .unwrap_or("")
-                    .to_string(),
-                scheduling_attempts: p.sched_attempts as u64,
-            }
-        })
+        .map(|p| pod_row(spec, &out.cluster, &out.messages, p))
         .collect()
+}
+
+/// The `pods.csv` row of one pod.
+pub fn pod_row(spec: &Spec, cl: &Cluster, messages: &Messages, p: &Pod) -> PodRow {
+    let wl = &spec.workloads[p.workload.idx()];
+    let (os, node, pool) = match p.node {
+        Some(n) => {
+            let pool = spec.pool(cl.node(n).pool);
+            (pool.os.label(), cl.node_name(spec, n), pool.name.as_str())
+        }
+        None => ("", String::new(), ""),
+    };
+    PodRow {
+        // A bare Pod keeps its own name; controller-made pods are `WORKLOAD-N`.
+        pod: if wl.kind == crate::model::WorkloadKind::Pod {
+            wl.name.clone()
+        } else {
+            format!("{}-{}", wl.name, p.ordinal)
+        },
+        workload: wl.name.clone(),
+        os: os.to_string(),
+        node,
+        pool: pool.to_string(),
+        created_s: Secs(p.created),
+        scheduled_s: p.scheduled.map(Secs),
+        pulled_s: p.pulled.map(Secs),
+        started_s: p.started.map(Secs),
+        ready_s: p.ready.map(Secs),
+        ended_s: p.ended.map(Secs),
+        outcome: phase_name(p.phase).to_string(),
+        // A graceful deletion (eviction, preemption) is why the pod ended, and says more than
+        // the last start-path failure it may have hit before.
+        reason: match p.termination {
+            Some((t, _)) => t.as_str(),
+            None => p.reason.map(|r| r.as_str()).unwrap_or(""),
+        }
+        .to_string(),
+        message: p
+            .termination
+            .map(|(_, m)| m)
+            .or(p.message)
+            .map(|m| messages.get(m))
+            .unwrap_or("")
+            .to_string(),
+        scheduling_attempts: p.sched_attempts as u64,
+    }
+}
+
+/// The `pods.csv` rows of pods the run gave back before its end
+/// (`simulation::Simulation::on_retire`), kept in an unnamed temporary file until `pods.csv`
+/// is written, so a run of millions of pods holds none of their rows in memory. Each page of
+/// pods is one block of rows; pages are ranges of ids, so the file is put together in id order
+/// by interleaving blocks with the rows of the pods still held (`write_pods_csv`).
+pub struct PodRowSpill {
+    file: std::fs::File,
+    /// (first pod id, byte offset, byte length) of each block, in the order written.
+    blocks: Vec<(usize, u64, u64)>,
+    end: u64,
+    /// The first write error; the rows are then incomplete and `write_pods_csv` fails with it.
+    error: Option<io::Error>,
+}
+
+impl PodRowSpill {
+    /// A spill in the system's temporary directory. On Unix the file is unlinked at once: it
+    /// lives as long as this handle, and nothing is left behind if the process is killed.
+    pub fn new() -> io::Result<PodRowSpill> {
+        let path = std::env::temp_dir().join(staging_name(std::process::id()) + ".pods");
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        #[cfg(unix)]
+        std::fs::remove_file(&path)?;
+        Ok(PodRowSpill {
+            file,
+            blocks: Vec::new(),
+            end: 0,
+            error: None,
+        })
+    }
+
+    /// Keeps the rows of `pods`, whose first id is `first`.
+    pub fn add(
+        &mut self,
+        spec: &Spec,
+        cl: &Cluster,
+        messages: &Messages,
+        first: usize,
+        pods: &[Pod],
+    ) {
+        if self.error.is_some() {
+            return;
+        }
+        let rows = (|| {
+            let mut w = rows::writer();
+            for p in pods {
+                w.serialize(pod_row(spec, cl, messages, p))
+                    .map_err(io::Error::other)?;
+            }
+            rows::finish(w)
+        })();
+        let written = rows.and_then(|bytes| {
+            self.file.write_all(&bytes)?;
+            Ok(bytes.len() as u64)
+        });
+        match written {
+            Ok(n) => {
+                self.blocks.push((first, self.end, n));
+                self.end += n;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+}
+
+/// Streams `pods.csv` to `w`: the header, then one row per pod in id order, the rows of
+/// retired pods copied from `spill` and those of the pods held formatted now. Byte for byte
+/// the file `PodRow::write(&pod_rows(..))` gives when nothing was retired.
+pub fn write_pods_csv(
+    w: &mut dyn Write,
+    spec: &Spec,
+    out: &RunOutput,
+    spill: Option<&mut PodRowSpill>,
+) -> io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    w.write_all(&PodRow::write(&[])?)?;
+    let mut blocks: Vec<(usize, u64, u64)> = Vec::new();
+    let mut file = None;
+    if let Some(s) = spill {
+        if let Some(e) = s.error.take() {
+            return Err(e);
+        }
+        blocks = std::mem::take(&mut s.blocks);
+        blocks.sort_unstable();
+        file = Some(&mut s.file);
+    }
+    // Copies one block of spilled rows to `w`.
+    fn copy(
+        f: &mut std::fs::File,
+        w: &mut dyn Write,
+        (_, at, len): (usize, u64, u64),
+    ) -> io::Result<()> {
+        f.seek(SeekFrom::Start(at))?;
+        if io::copy(&mut f.take(len), w)? != len {
+            return Err(io::Error::other("the spilled pod rows were cut short"));
+        }
+        Ok(())
+    }
+    // Writes the rows formatted so far and starts a new buffer.
+    fn drain(rows: &mut csv::Writer<Vec<u8>>, w: &mut dyn Write) -> io::Result<()> {
+        w.write_all(&rows::finish(std::mem::replace(rows, rows::writer()))?)
+    }
+    let mut next = blocks.into_iter().peekable();
+    let mut rows = rows::writer();
+    for (id, p) in out.cluster.pods.iter_ids() {
+        if next.peek().is_some_and(|b| b.0 < id) {
+            drain(&mut rows, w)?;
+            while let Some(b) = next.next_if(|b| b.0 < id) {
+                copy(file.as_mut().expect("blocks come from the spill"), w, b)?;
+            }
+        }
+        rows.serialize(pod_row(spec, &out.cluster, &out.messages, p))
+            .map_err(io::Error::other)?;
+        if rows.get_ref().len() >= 1 << 20 {
+            drain(&mut rows, w)?;
+        }
+    }
+    drain(&mut rows, w)?;
+    for b in next {
+        copy(file.as_mut().expect("blocks come from the spill"), w, b)?;
+    }
+    Ok(())
 }
 
 /// `timeseries.csv` of a run: one row per sample.
@@ -273,10 +404,29 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 /// removed on the way. If the write fails, the staging directory and any directory this call
 /// created (`dir` and its missing parents) are removed, so a failure leaves no empty `--out`.
 pub fn write_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> io::Result<()> {
-    write_atomically_as(dir, files, std::process::id())
+    write_atomically_as(dir, files, None, std::process::id())
 }
 
-fn write_atomically_as(dir: &Path, files: &[(&str, Vec<u8>)], pid: u32) -> io::Result<()> {
+/// A file written by a function rather than from bytes in memory (a `pods.csv` of millions of
+/// rows): its name and the writer.
+pub type Streamed<'a> = (&'a str, &'a mut dyn FnMut(&mut dyn Write) -> io::Result<()>);
+
+/// `write_atomically` with one more file, `streamed`, written through a buffer straight into
+/// the staging directory, under the same whole-or-nothing rule.
+pub fn write_atomically_streaming(
+    dir: &Path,
+    files: &[(&str, Vec<u8>)],
+    streamed: Streamed,
+) -> io::Result<()> {
+    write_atomically_as(dir, files, Some(streamed), std::process::id())
+}
+
+fn write_atomically_as(
+    dir: &Path,
+    files: &[(&str, Vec<u8>)],
+    mut streamed: Option<Streamed>,
+    pid: u32,
+) -> io::Result<()> {
     let created = create_dirs(dir)?;
     let name = staging_name(pid);
     let staging = dir.join(&name);
@@ -288,7 +438,19 @@ fn write_atomically_as(dir: &Path, files: &[(&str, Vec<u8>)], pid: u32) -> io::R
             f.write_all(bytes)?;
             f.sync_all()?;
         }
-        for (file, _) in files {
+        if let Some((file, write)) = &mut streamed {
+            let mut f = io::BufWriter::with_capacity(
+                1 << 20,
+                std::fs::File::create(staging.join(&**file))?,
+            );
+            write(&mut f)?;
+            f.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        }
+        let names = files
+            .iter()
+            .map(|f| f.0)
+            .chain(streamed.as_ref().map(|s| s.0));
+        for file in names {
             std::fs::rename(staging.join(file), dir.join(file))?;
         }
         sync_dir(dir)?;
@@ -309,6 +471,27 @@ fn write_atomically_as(dir: &Path, files: &[(&str, Vec<u8>)], pid: u32) -> io::R
         }
     }
     result
+}
+
+/// The files of one run but `pods.csv`, which the caller streams (`write_pods_csv`):
+/// `summary.json`, `timeseries.csv`, `scaling.csv`, the same bytes as `run_files`'.
+pub fn run_files_but_pods(
+    spec: &Spec,
+    out: &RunOutput,
+    summary: &Summary,
+) -> io::Result<Vec<(&'static str, Vec<u8>)>> {
+    let render = |e: io::Error| io::Error::new(e.kind(), format!("cannot render outputs: {e}"));
+    Ok(vec![
+        ("summary.json", summary_json(summary).map_err(render)?),
+        (
+            Timeseries::FILE,
+            timeseries(spec, out).write().map_err(render)?,
+        ),
+        (
+            ScalingRow::FILE,
+            ScalingRow::write(&scaling_rows(spec, out)).map_err(render)?,
+        ),
+    ])
 }
 
 /// The tables of one run, in memory: what its CSV files hold and its plots are drawn from.
@@ -395,7 +578,7 @@ mod tests {
                 let name = format!("shard-{k}.json");
                 for i in 0..200u32 {
                     let bytes = vec![k; 4096 + i as usize];
-                    write_atomically_as(&dir, &[(name.as_str(), bytes.clone())], 1)
+                    write_atomically_as(&dir, &[(name.as_str(), bytes.clone())], None, 1)
                         .unwrap_or_else(|e| panic!("writer {k}, write {i}: {e}"));
                     assert_eq!(std::fs::read(dir.join(&name)).unwrap(), bytes);
                 }

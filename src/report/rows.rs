@@ -202,13 +202,13 @@ fn csv_error(file: &str, header: &csv::StringRecord, e: &csv::Error) -> String {
     }
 }
 
-fn writer() -> csv::Writer<Vec<u8>> {
+pub(crate) fn writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::new())
 }
 
-fn finish(w: csv::Writer<Vec<u8>>) -> io::Result<Vec<u8>> {
+pub(crate) fn finish(w: csv::Writer<Vec<u8>>) -> io::Result<Vec<u8>> {
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
 

@@ -2,8 +2,9 @@
 
 use super::stats::Stats;
 use crate::autoscaler::cluster_autoscaler::ScalingKind;
-use crate::model::cluster::{PodPhase, Reason};
-use crate::model::{FailTarget, NodeTarget, Os, PoolId, Spec, TimelineAction, WorkloadId};
+use crate::metrics::tally::PodTally;
+use crate::model::cluster::{PodPhase, Reason, Termination};
+use crate::model::{FailTarget, NodeTarget, PoolId, Spec, TimelineAction, WorkloadId};
 use crate::simulation::RunOutput;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -310,108 +311,75 @@ pub struct DiskSummary {
 impl Summary {
     pub fn new(spec: &Spec, out: &RunOutput) -> Summary {
         let cl = &out.cluster;
-        let mut counts = PodCounts {
-            created: cl.pods.len() as u64,
-            ready: 0,
-            pending_at_end: 0,
-            running_not_ready_at_end: 0,
-            ready_at_end: 0,
-            failed: 0,
-            rejected: 0,
-            deleted: 0,
-            terminating_at_end: 0,
-            succeeded: 0,
-        };
-        let mut terminations: BTreeMap<String, u64> = BTreeMap::new();
-        let mut unschedulable_then_bound = 0u64;
-        let mut failures: BTreeMap<String, u64> = Reason::ALL
-            .iter()
-            .map(|r| (r.as_str().to_string(), 0))
-            .collect();
-        let mut lat: [Vec<u64>; 3] = Default::default();
-        let mut ph: [Vec<u64>; 4] = Default::default();
-        let mut per_wl: Vec<(WorkloadSummary, Vec<u64>)> = spec
-            .workloads
-            .iter()
-            .map(|_| {
-                (
-                    WorkloadSummary {
-                        created: 0,
-                        ready: 0,
-                        pending_at_end: 0,
-                        failures: BTreeMap::new(),
-                        startup_latency_s: Stats::default(),
-                        quota_refusals: None,
-                    },
-                    Vec::new(),
-                )
-            })
-            .collect();
-        for p in &cl.pods {
-            let wl = &mut per_wl[p.workload.idx()];
-            wl.0.created += 1;
-            match p.phase {
-                PodPhase::Pending | PodPhase::Starting => {
-                    counts.pending_at_end += 1;
-                    wl.0.pending_at_end += 1;
-                }
-                PodPhase::Running => counts.running_not_ready_at_end += 1,
-                PodPhase::Ready => counts.ready_at_end += 1,
-                PodPhase::Failed => counts.failed += 1,
-                PodPhase::Rejected => counts.rejected += 1,
-                PodPhase::Deleted => counts.deleted += 1,
-                PodPhase::Terminating => counts.terminating_at_end += 1,
-                PodPhase::Succeeded => counts.succeeded += 1,
-            }
-            if let Some((t, _)) = p.termination {
-                *terminations.entry(t.as_str().to_string()).or_default() += 1;
-            }
-            if p.reasons_seen & Reason::Unschedulable.bit() != 0 && p.scheduled.is_some() {
-                unschedulable_then_bound += 1;
-            }
-            for r in Reason::ALL {
-                if p.reasons_seen & r.bit() != 0 {
-                    *failures.entry(r.as_str().to_string()).or_default() += 1;
-                    *wl.0.failures.entry(r.as_str().to_string()).or_default() += 1;
-                }
-            }
-            if let Some(ready) = p.ready {
-                counts.ready += 1;
-                wl.0.ready += 1;
-                let l = ready - p.created;
-                lat[0].push(l);
-                wl.1.push(l);
-                let os = p.node.map(|n| spec.pool(cl.node(n).pool).os);
-                match os {
-                    Some(Os::Linux) => lat[1].push(l),
-                    Some(Os::Windows) => lat[2].push(l),
-                    None => {}
-                }
-                if let (Some(s), Some(pu), Some(st)) = (p.scheduled, p.pulled, p.started) {
-                    ph[0].push(s - p.created);
-                    ph[1].push(pu.saturating_sub(s));
-                    ph[2].push(st.saturating_sub(pu));
-                    ph[3].push(ready.saturating_sub(st));
-                }
-            }
+        // Pods given back during the run (finished trace pods) were tallied then; the pods
+        // still held are tallied now. Sums and multisets: the order does not matter.
+        let mut tally = out.retired.clone();
+        if tally.workloads.is_empty() {
+            tally = PodTally::new(spec);
         }
-        let [mut all, mut linux, mut windows] = lat;
+        for p in &cl.pods {
+            tally.add(spec, &cl.nodes, p);
+        }
+        let n = |ph: PodPhase| tally.phases[crate::metrics::phase_index(ph)];
+        let counts = PodCounts {
+            created: tally.created(),
+            ready: tally.ready,
+            pending_at_end: n(PodPhase::Pending) + n(PodPhase::Starting),
+            running_not_ready_at_end: n(PodPhase::Running),
+            ready_at_end: n(PodPhase::Ready),
+            failed: n(PodPhase::Failed),
+            rejected: n(PodPhase::Rejected),
+            deleted: n(PodPhase::Deleted),
+            terminating_at_end: n(PodPhase::Terminating),
+            succeeded: n(PodPhase::Succeeded),
+        };
+        let terminations: BTreeMap<String, u64> = Termination::ALL
+            .iter()
+            .zip(tally.terminations)
+            .filter(|&(_, c)| c > 0)
+            .map(|(t, c)| (t.as_str().to_string(), c))
+            .collect();
+        let reasons = |counts: &[u64]| -> BTreeMap<String, u64> {
+            Reason::ALL
+                .iter()
+                .zip(counts)
+                .map(|(r, &c)| (r.as_str().to_string(), c))
+                .collect()
+        };
+        let failures = reasons(&tally.failures);
+        let unschedulable_then_bound = tally.unschedulable_then_bound;
         let mut startup = BTreeMap::new();
-        startup.insert("all".to_string(), Stats::of_ms(&mut all));
-        startup.insert("linux".to_string(), Stats::of_ms(&mut linux));
-        startup.insert("windows".to_string(), Stats::of_ms(&mut windows));
-        let [mut q, mut pu, mut st, mut rd] = ph;
+        let [all, linux, windows] = &mut tally.startup;
+        startup.insert("all".to_string(), Stats::of_hist(all));
+        startup.insert("linux".to_string(), Stats::of_hist(linux));
+        startup.insert("windows".to_string(), Stats::of_hist(windows));
+        let [q, pu, st, rd] = &mut tally.phases_ms;
+        let (q, pu, st, rd) = (
+            Stats::of_hist(q),
+            Stats::of_hist(pu),
+            Stats::of_hist(st),
+            Stats::of_hist(rd),
+        );
         let workloads = spec
             .workloads
             .iter()
-            .zip(per_wl)
+            .zip(&mut tally.workloads)
             .enumerate()
-            .map(|(i, (w, (mut s, mut l)))| {
-                s.startup_latency_s = Stats::of_ms(&mut l);
-                if spec.has_quotas() {
-                    let q = out.rec.quota.as_ref();
-                    s.quota_refusals = Some(q.map_or(0, |q| q.refusals[i]));
-                }
+            .map(|(i, (w, t))| {
+                let s = WorkloadSummary {
+                    created: t.created,
+                    ready: t.ready,
+                    pending_at_end: t.pending_at_end,
+                    // Only the reasons its pods met.
+                    failures: reasons(&t.failures)
+                        .into_iter()
+                        .filter(|&(_, c)| c > 0)
+                        .collect(),
+                    startup_latency_s: Stats::of_hist(&mut t.startup),
+                    quota_refusals: spec
+                        .has_quotas()
+                        .then(|| out.rec.quota.as_ref().map_or(0, |q| q.refusals[i])),
+                };
                 (w.name.clone(), s)
             })
             .collect();
@@ -507,10 +475,10 @@ impl Summary {
             unschedulable_reasons: out.rec.unschedulable_reasons.clone(),
             startup_latency_s: startup,
             phases_s: Phases {
-                queue: Stats::of_ms(&mut q),
-                pull: Stats::of_ms(&mut pu),
-                start: Stats::of_ms(&mut st),
-                ready: Stats::of_ms(&mut rd),
+                queue: q,
+                pull: pu,
+                start: st,
+                ready: rd,
             },
             workloads,
             nodes,

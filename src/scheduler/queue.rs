@@ -14,6 +14,7 @@
 
 use super::status::{Plugin, PluginSet};
 use crate::engine::backoff;
+use crate::model::pod_arena::Paged;
 use crate::model::{NodeId, PodId, PoolId};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -121,25 +122,36 @@ pub fn worth_retrying(
 pub struct SchedulingQueue {
     active: BinaryHeap<ActiveEntry>,
     unschedulable: Vec<PodId>,
-    state: Vec<QState>,
-    backoff_gen: Vec<u32>,
+    // Per pod, paged like the pod arena so that the pages of retired pods are given back with
+    // theirs (`retire_page`); a retired pod reads as never queued.
+    state: Paged<QState>,
+    backoff_gen: Paged<u32>,
     /// Time of the last failed attempt, per pod.
-    last_failure: Vec<u64>,
+    last_failure: Paged<u64>,
     /// The plugins that rejected the pod's last attempt, per pod.
-    rejectors: Vec<PluginSet>,
+    rejectors: Paged<PluginSet>,
     initial_backoff: u64,
     max_backoff: u64,
 }
 
 impl SchedulingQueue {
+    /// Gives back page `k` of the per-pod tables (`model::pod_arena`): its pods are finished
+    /// and no longer queued anywhere.
+    pub fn retire_page(&mut self, k: usize) {
+        self.state.retire_page(k);
+        self.backoff_gen.retire_page(k);
+        self.last_failure.retire_page(k);
+        self.rejectors.retire_page(k);
+    }
+
     pub fn new(initial_backoff: u64, max_backoff: u64) -> Self {
         SchedulingQueue {
             active: BinaryHeap::new(),
             unschedulable: Vec::new(),
-            state: Vec::new(),
-            backoff_gen: Vec::new(),
-            last_failure: Vec::new(),
-            rejectors: Vec::new(),
+            state: Paged::new(QState::None),
+            backoff_gen: Paged::new(0),
+            last_failure: Paged::new(0),
+            rejectors: Paged::new(PluginSet::empty()),
             initial_backoff,
             max_backoff,
         }
@@ -156,7 +168,11 @@ impl SchedulingQueue {
     }
 
     pub fn state(&self, pod: PodId) -> QState {
-        self.state.get(pod.idx()).copied().unwrap_or(QState::None)
+        if pod.idx() < self.state.len() {
+            self.state[pod.idx()]
+        } else {
+            QState::None
+        }
     }
 
     /// `calculateBackoffDuration`: initial × 2^(attempts−1), capped at the maximum.
@@ -243,10 +259,11 @@ impl SchedulingQueue {
 
     /// The plugins that rejected a pod's last attempt.
     pub fn rejectors(&self, pod: PodId) -> PluginSet {
-        self.rejectors
-            .get(pod.idx())
-            .copied()
-            .unwrap_or(PluginSet::empty())
+        if pod.idx() < self.rejectors.len() {
+            self.rejectors[pod.idx()]
+        } else {
+            PluginSet::empty()
+        }
     }
 
     /// Whether a back-off expiry event with generation `g` is still current for `pod`.

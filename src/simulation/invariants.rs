@@ -66,8 +66,16 @@ impl Invariants {
         }
     }
 
-    /// Whole-state checks: O(nodes + pods).
-    pub fn full(&mut self, spec: &Spec, cl: &Cluster, rec: &Recorder, now: u64) {
+    /// Whole-state checks: O(nodes + pods). `retired`: pods per phase of the pods the arena
+    /// gave back (`Simulation::retire_finished`), which still count as created.
+    pub fn full(
+        &mut self,
+        spec: &Spec,
+        cl: &Cluster,
+        rec: &Recorder,
+        retired: &[u64; PodPhase::COUNT],
+        now: u64,
+    ) {
         for (i, n) in cl.nodes.iter().enumerate() {
             let mut sum = Res::default();
             for &p in &cl.pods_on[i] {
@@ -92,7 +100,7 @@ impl Invariants {
                 ));
             }
         }
-        let mut counts = [0u32; PodPhase::COUNT];
+        let mut counts = retired.map(|c| c as u32);
         for p in &cl.pods {
             counts[phase_index(p.phase)] += 1;
             if p.phase.holds_node() && p.phase != PodPhase::Pending && p.node.is_none() {
@@ -142,7 +150,7 @@ mod tests {
         let mut inv = Invariants::default();
         inv.popped(1_000);
         inv.bound(&h.spec, &h.cluster, pod, node, 1_000);
-        inv.full(&h.spec, &h.cluster, &h.rec, 1_000);
+        inv.full(&h.spec, &h.cluster, &h.rec, &[0; PodPhase::COUNT], 1_000);
         assert_eq!(inv.violations, Vec::<String>::new());
         // A second 600m pod on the 1-core node (allocatable below 1000m after reservations):
         // over-committed.
@@ -155,7 +163,7 @@ mod tests {
         );
         // Requests changed behind the pods' back: the sums no longer agree.
         h.cluster.nodes[node.idx()].requested.cpu_m += 1;
-        inv.full(&h.spec, &h.cluster, &h.rec, 3_000);
+        inv.full(&h.spec, &h.cluster, &h.rec, &[0; PodPhase::COUNT], 3_000);
         assert!(
             inv.violations
                 .iter()

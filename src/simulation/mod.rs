@@ -18,8 +18,9 @@ use crate::effect::{Ctx, Effect, Event};
 use crate::engine::{EventQueue, RngStreams, SimTime, StreamId};
 use crate::kubelet::Kubelet;
 use crate::metrics::{HpaSample, Recorder, Sample};
-use crate::model::cluster::{Cluster, Node, NodeState, PodPhase, Reason};
+use crate::model::cluster::{Cluster, Node, NodeState, Pod, PodPhase, Reason};
 use crate::model::messages::Messages;
+use crate::model::pod_arena::PAGE;
 use crate::model::trace::{ArrivalSource, TraceArrival};
 use crate::model::*;
 use crate::scheduler::queue::ClusterEvents;
@@ -70,6 +71,9 @@ pub struct RunOutput {
     /// Per pool, seconds of download time lost behind registry limits; empty when the
     /// scenario limits no registry.
     pub registry_wait_s: Vec<f64>,
+    /// The pods given back during the run (`Simulation::retire_finished`), tallied; the
+    /// cluster's arena holds the others. Empty (no workloads) when nothing was retired.
+    pub retired: crate::metrics::tally::PodTally,
 }
 
 pub use crate::kubelet::disk::DiskStats;
@@ -102,6 +106,7 @@ impl RunOutput {
                 .collect(),
             trace_error: None,
             registry_wait_s: Vec::new(),
+            retired: crate::metrics::tally::PodTally::new(spec),
         }
     }
 }
@@ -142,7 +147,19 @@ pub struct Simulation<'s> {
     lifecycle_columns: bool,
     /// The scenario upgrades or patches a pool: samples count pods per Windows version.
     build_columns: bool,
+    /// Finished trace pods are tallied and their pages given back (`retire_finished`).
+    retire: bool,
+    retired: crate::metrics::tally::PodTally,
+    /// Pods created when the next sweep for finished pages is due.
+    next_sweep: usize,
+    /// Sees each page of retired pods before it is freed (`on_retire`).
+    retire_hook: Option<RetireHook<'s>>,
 }
+
+/// Called with each page of pods the run gives back, just before it is freed: the scenario,
+/// the cluster and messages the pods refer to, the first pod's id and the pods. A caller that
+/// writes one row per pod keeps the rows from here (`report::PodRowSpill`).
+pub type RetireHook<'s> = Box<dyn FnMut(&Spec, &Cluster, &Messages, usize, &[Pod]) + 's>;
 
 /// The `Ctx` a component gets: disjoint borrows of the run's state.
 macro_rules! cx {
@@ -197,6 +214,10 @@ impl<'s> Simulation<'s> {
             trace_error: None,
             lifecycle_columns: has_lifecycle_actions(spec),
             build_columns: has_upgrade_actions(spec),
+            retire: false,
+            retired: crate::metrics::tally::PodTally::default(),
+            next_sweep: 0,
+            retire_hook: None,
         };
         if let Some(t) = &spec.trace {
             match t.open() {
@@ -457,6 +478,52 @@ impl<'s> Simulation<'s> {
         self
     }
 
+    /// Gives back the memory of finished trace pods as the run goes: each full page of the pod
+    /// arena whose pods are all finished trace pods is tallied (`metrics::tally`) and freed,
+    /// so a replay holds its live pods, not all it created. The summary is the same; the
+    /// retired pods are missing from `RunOutput::cluster.pods`, so a caller that writes one
+    /// row per pod (`pods.csv`, the startup CDF) must not ask for this.
+    pub fn retire_finished(mut self) -> Self {
+        self.retire = self.spec.trace.is_some();
+        self.retired = crate::metrics::tally::PodTally::new(self.spec);
+        self
+    }
+
+    /// With `retire_finished`: `hook` sees every page of pods before it is freed.
+    pub fn on_retire(mut self, hook: RetireHook<'s>) -> Self {
+        self.retire_hook = Some(hook);
+        self
+    }
+
+    /// A sweep for finished pages once the pods created since the last one outnumber the
+    /// pods held then (at least 4 pages' worth): each sweep looks at every held pod, so the
+    /// cost is amortised O(1) per pod created.
+    fn sweep_finished(&mut self) {
+        let Some(trace) = self.spec.trace.as_ref().map(|t| t.workload) else {
+            return;
+        };
+        let finished = self.cluster.pods.finished_pages(|p| {
+            p.workload == trace
+                && matches!(
+                    p.phase,
+                    PodPhase::Succeeded | PodPhase::Failed | PodPhase::Deleted | PodPhase::Rejected
+                )
+        });
+        for k in finished {
+            let pods = self.cluster.pods.page(k);
+            if let Some(hook) = &mut self.retire_hook {
+                hook(self.spec, &self.cluster, &self.messages, k * PAGE, pods);
+            }
+            for p in pods {
+                self.retired.add(self.spec, &self.cluster.nodes, p);
+            }
+            self.cluster.pods.retire_page(k);
+            self.sched.queue.retire_page(k);
+        }
+        let pods = &self.cluster.pods;
+        self.next_sweep = pods.len() + pods.held().max(4 * 4096);
+    }
+
     /// Runs to the end; also returns the invariant violations (empty unless
     /// `check_invariants` was asked for and something broke).
     pub fn run_checked(mut self) -> (RunOutput, Vec<String>) {
@@ -466,6 +533,9 @@ impl<'s> Simulation<'s> {
         while let Some(t) = self.next_time() {
             if t.millis() > end {
                 break;
+            }
+            if self.retire && self.cluster.pods.len() >= self.next_sweep {
+                self.sweep_finished();
             }
             self.track_unavailable(t.millis());
             if self.next_arrival.is_some_and(|a| a.at <= t.millis()) {
@@ -507,6 +577,7 @@ impl<'s> Simulation<'s> {
             scheduling_attempts: self.sched.attempts,
             events: self.rec.events,
             trace_error: self.trace_error,
+            retired: self.retired,
             cluster: self.cluster,
             messages: self.messages,
             rec: self.rec,
@@ -883,7 +954,13 @@ impl<'s> Simulation<'s> {
 
     fn take_sample(&mut self, now: u64) {
         if let Some(inv) = &mut self.inv {
-            inv.full(self.spec, &self.cluster, &self.rec, now);
+            inv.full(
+                self.spec,
+                &self.cluster,
+                &self.rec,
+                &self.retired.phases,
+                now,
+            );
         }
         let rec = &self.rec;
         let s = Sample {
@@ -926,7 +1003,17 @@ impl<'s> Simulation<'s> {
     /// Brings the unavailable-replica integrals up to `now` (when tracked): a Deployment's
     /// deficit is its desired replicas (0 before it is created or after it is deleted) less
     /// its Ready pods, as upstream's `availableReplicas` with `minReadySeconds` 0.
+    /// Called at every event: the test stays inlined, the work (scenarios with node lifecycle
+    /// actions only) does not.
+    #[inline(always)]
     fn track_unavailable(&mut self, now: u64) {
+        if self.rec.unavailable.is_some() {
+            self.track_unavailable_now(now);
+        }
+    }
+
+    #[inline(never)]
+    fn track_unavailable_now(&mut self, now: u64) {
         let Some(u) = &mut self.rec.unavailable else {
             return;
         };
@@ -1006,6 +1093,13 @@ pub fn has_upgrade_actions(spec: &Spec) -> bool {
 /// Runs `spec` with `seed` to completion.
 pub fn run(spec: &Spec, seed: u64) -> RunOutput {
     Simulation::new(spec, seed).run()
+}
+
+/// Runs `spec` with `seed` to completion for its summary: finished trace pods are given back
+/// as the run goes (`Simulation::retire_finished`), so memory follows the live pods. The
+/// summary is the one `run` gives; `RunOutput::cluster.pods` lacks the retired pods.
+pub fn run_for_summary(spec: &Spec, seed: u64) -> RunOutput {
+    Simulation::new(spec, seed).retire_finished().run()
 }
 
 /// Runs `spec` with `seed` to completion checking the run-time invariants; returns the
