@@ -477,3 +477,77 @@ fn pod_anti_affinity_by_build_reads_each_nodes_own_build_label() {
     assert_eq!(p.scheduled, Some(500_000));
     assert_eq!(node_of("probe-0").as_deref(), Some("win-2"));
 }
+
+#[test]
+fn a_surge_upgrade_of_a_pool_with_a_daemonset_ends_with_one_daemon_pod_on_each_live_node() {
+    // `agent` is a DaemonSet on the Windows nodes only (its selector), image preloaded; no
+    // other workload. The pool `win` has 6 nodes (win-0..5) and is upgraded with a surge
+    // of 50 % = 3 nodes.
+    let text = r#"Scenario(
+    name: "t",
+    duration: "2h",
+    pools: [
+        (name: "sys", os: Linux, cpu: "4", memory: "16Gi", count: 1),
+        (name: "win", os: Windows, os_version: "10.0.17763.5000", cpu: "4", memory: "16Gi",
+         count: 6, provisioning: Fixed("300s"), preloaded_images: ["agent:1"]),
+    ],
+    layers: [(name: "l", size: "10MB")],
+    images: [(name: "agent:1", platforms: [(os: Windows, os_version: "10.0.17763", layers: ["l"])])],
+    workloads: [(name: "agent", kind: DaemonSet,
+        template: (node_selector: {"kubernetes.io/os": "windows"},
+                   containers: [(image: "agent:1", cpu: "10m", start_delay: "0s")]))],
+    timeline: [(at: "100s", action: UpgradePool(pool: "win", to_build: "10.0.17763.7000",
+        max_surge: "50%"))],
+)"#;
+    let s = spec(text);
+    let (out, violations) = hybridsim::simulation::run_checking_invariants(&s, s.seed);
+    // The DaemonSet index equals the brute-force covered set at every sample.
+    assert!(violations.is_empty(), "{violations:?}");
+    let u = &out.upgrades[0];
+    assert!(u.end.is_some(), "the upgrade finished");
+    assert_eq!(u.nodes_upgraded, 6);
+    // Surge nodes win-6..8 join, each given a pod at once (`node_ready`); win-0..2 are
+    // drained (kubectl skips DaemonSet pods) and deleted with their pods, and win-9..11 join
+    // in their place; then win-3..5 go the same way, and the last batch's nodes stay: the
+    // pool ends with win-6..11, 6 nodes as it began. Pods: 6 at the start + 3 surge + 3
+    // replacements = 12 created, the 6 on deleted nodes deleted, 6 left, one per live node.
+    let live: Vec<usize> = (0..out.cluster.nodes.len())
+        .filter(|&i| out.cluster.nodes[i].state != NodeState::Deleted)
+        .filter(|&i| out.cluster.nodes[i].pool.idx() == 1)
+        .collect();
+    let names: Vec<String> = live
+        .iter()
+        .map(|&i| {
+            out.cluster
+                .node_name(&s, hybridsim::model::NodeId::from_idx(i))
+        })
+        .collect();
+    assert_eq!(
+        names,
+        ["win-6", "win-7", "win-8", "win-9", "win-10", "win-11"]
+    );
+    assert_eq!(out.cluster.pods.len(), 12);
+    let deleted = out
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| p.phase == PodPhase::Deleted)
+        .count();
+    assert_eq!(deleted, 6);
+    for &i in &live {
+        let on: Vec<_> = out
+            .cluster
+            .pods
+            .iter()
+            .filter(|p| p.pinned.map(|n| n.idx()) == Some(i) && p.phase.is_live())
+            .collect();
+        assert_eq!(on.len(), 1, "node {i}");
+        // The image is cached and starts at once: every one is Ready.
+        assert_eq!(on[0].phase, PodPhase::Ready);
+    }
+    // None on the Linux node.
+    assert!(out.cluster.pods.iter().all(|p| {
+        p.pinned
+            .is_some_and(|n| out.cluster.nodes[n.idx()].pool.idx() == 1)
+    }));
+}

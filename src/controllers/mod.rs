@@ -11,6 +11,7 @@
 //! (`ActivePodsWithRanks`); DaemonSet placement predicates (node affinity / nodeSelector and
 //! NoSchedule/NoExecute taints) and failed-pod back-off from k/k `pkg/controller/daemon`.
 
+pub mod daemon_index;
 pub mod drain;
 pub mod node_actions;
 pub mod node_lifecycle;
@@ -20,7 +21,7 @@ pub mod upgrade;
 
 use crate::effect::{Ctx, Effect, Event};
 use crate::engine::backoff;
-use crate::model::cluster::{NodeState, Pod, PodPhase, Reason, Termination};
+use crate::model::cluster::{Pod, PodPhase, Reason, Termination};
 use crate::model::*;
 use crate::scheduler::plugins::passes_static_filters;
 use std::cmp::Reverse;
@@ -72,6 +73,11 @@ pub struct Controllers {
     pub drains: drain::Drains,
     /// Pool upgrades and patches (`upgrade`).
     pub upgrades: upgrade::Upgrades,
+    /// Per workload, its DaemonSet index (`daemon_index`; default and unused for other kinds
+    /// and while the DaemonSet does not exist).
+    daemon_index: Vec<daemon_index::DaemonIndex>,
+    /// Scratch of a DaemonSet sync: the nodes it gives a pod.
+    daemon_scratch: Vec<NodeId>,
 }
 
 /// A pod's place in the `ActivePodsWithRanks` deletion order: smaller is deleted first. The pod
@@ -137,6 +143,8 @@ impl Controllers {
             rollouts: rollout::Rollouts::new(spec),
             drains: drain::Drains::default(),
             upgrades: upgrade::Upgrades::default(),
+            daemon_index: vec![daemon_index::DaemonIndex::default(); spec.workloads.len()],
+            daemon_scratch: Vec::new(),
         }
     }
 
@@ -176,6 +184,9 @@ impl Controllers {
         let mut pod = Pod::new(wl, tid, ws.next_ordinal, pinned, now);
         ws.next_ordinal += 1;
         ws.pods.push(id);
+        if let Some(node) = pinned {
+            self.daemon_pod_created(cx.cluster, wl, node);
+        }
         cx.rec.pod_created(&pod);
         if let Some(err) = &spec.template(tid).admission_error {
             // RuntimeClass admission rejects the pod at the API server: it never exists.
@@ -248,16 +259,15 @@ impl Controllers {
         if spec.workloads[wl.idx()].kind == WorkloadKind::Job {
             return self.sync_job(cx, wl);
         }
-        // Drop pods that are gone. A DaemonSet keeps its terminating pods: while one exists on
-        // a node, the node counts as covered (see `pod_terminating`).
+        // Drop pods that are gone. A DaemonSet's pod list is kept by its index instead
+        // (`daemon_index`), which also counts its terminating pods: while one exists on a
+        // node, the node counts as covered (see `pod_terminating`).
         let pods = &cx.cluster.pods;
-        let keep_terminating = spec.workloads[wl.idx()].kind == WorkloadKind::DaemonSet;
-        ws.pods.retain(|p| {
-            let phase = pods[p.idx()].phase;
-            phase.is_live()
-                || phase == PodPhase::Rejected
-                || (keep_terminating && phase == PodPhase::Terminating)
-        });
+        if spec.workloads[wl.idx()].kind != WorkloadKind::DaemonSet {
+            ws.pods.retain(|p| {
+                pods[p.idx()].phase.is_live() || pods[p.idx()].phase == PodPhase::Rejected
+            });
+        }
         match spec.workloads[wl.idx()].kind {
             WorkloadKind::Deployment if self.rollouts.rolling(wl) => self.rollout_sync(cx, wl),
             WorkloadKind::Deployment => {
@@ -301,33 +311,22 @@ impl Controllers {
             WorkloadKind::Trace => {}
             WorkloadKind::DaemonSet => {
                 let tid = spec.workloads[wl.idx()].template;
-                // Pods on nodes that left the cluster go away with them.
-                let mut covered: Vec<NodeId> = Vec::new();
-                for &p in &ws.pods {
-                    if let Some(n) = cx.cluster.pods[p.idx()].pinned {
-                        covered.push(n);
-                    }
-                }
-                covered.sort();
-                let mut to_create = Vec::new();
-                for node in cx.cluster.registered.iter() {
-                    let n = &cx.cluster.nodes[node.idx()];
-                    if n.state == NodeState::Ready
-                        && covered.binary_search(&node).is_err()
-                        && daemon_fits_node(spec, cx.cluster, tid, node)
-                        && daemon_fits_node_taints(cx, tid, node)
-                    {
-                        to_create.push(node);
-                    }
-                }
+                // The Ready registered nodes that pass its checks and have none of its pods
+                // (live, Rejected or Terminating), in the node list's order: only the nodes
+                // its index lists as uncovered are visited.
+                self.take_daemon_pods_left(cx.cluster);
+                let mut to_create = std::mem::take(&mut self.daemon_scratch);
+                self.daemon_candidates(cx, wl, tid, &mut to_create);
                 // The DaemonSet controller's creations also go through `slowStartBatch`;
                 // node by node, stopping at the first refusal, is the same here: every pod
                 // of a DaemonSet asks for the same resources.
-                for node in to_create {
+                for &node in &to_create {
                     if self.create_pod(cx, wl, Some(node)).is_none() {
                         break;
                     }
                 }
+                to_create.clear();
+                self.daemon_scratch = to_create;
             }
         }
     }
@@ -421,6 +420,10 @@ impl Controllers {
         ws.active = true;
         ws.pod_created = false;
         ws.desired = cx.spec.workloads[wl.idx()].replicas;
+        if cx.spec.workloads[wl.idx()].kind == WorkloadKind::DaemonSet {
+            self.take_daemon_pods_left(cx.cluster);
+            self.build_daemon_index(cx, wl);
+        }
         self.sync(cx, wl);
     }
 
@@ -446,6 +449,11 @@ impl Controllers {
         for p in pods {
             delete_pod(cx, p);
         }
+        if cx.spec.workloads[wl.idx()].kind == WorkloadKind::DaemonSet {
+            // Its pods just left; the index goes with them (`create` builds a new one).
+            self.take_daemon_pods_left(cx.cluster);
+            self.daemon_index[wl.idx()] = daemon_index::DaemonIndex::default();
+        }
     }
 
     /// A pod of this workload failed on its node: replace it after the back-off.
@@ -454,8 +462,12 @@ impl Controllers {
         if cx.spec.workloads[wl.idx()].kind == WorkloadKind::Job {
             return self.job_pod_failed(cx, wl);
         }
+        if cx.spec.workloads[wl.idx()].kind == WorkloadKind::DaemonSet {
+            self.daemon_pod_failed(cx.cluster, pod);
+        } else {
+            self.workloads[wl.idx()].pods.retain(|&p| p != pod);
+        }
         let ws = &mut self.workloads[wl.idx()];
-        ws.pods.retain(|&p| p != pod);
         ws.failures_in_row += 1;
         if !ws.sync_pending && ws.active {
             ws.sync_pending = true;
@@ -514,14 +526,18 @@ impl Controllers {
     pub fn node_ready(&mut self, cx: &mut Ctx, node: NodeId) {
         for i in 0..self.daemons.len() {
             let wl = self.daemons[i];
-            if self.workloads[wl.idx()].active
-                && daemon_fits_node(
-                    cx.spec,
-                    cx.cluster,
-                    cx.spec.workloads[wl.idx()].template,
-                    node,
-                )
-            {
+            if !self.workloads[wl.idx()].active {
+                continue;
+            }
+            // Uncovered until the pod below is created (it may be refused).
+            self.take_daemon_pods_left(cx.cluster);
+            self.daemon_node_registered(cx.cluster, wl, node);
+            if daemon_fits_node(
+                cx.spec,
+                cx.cluster,
+                cx.spec.workloads[wl.idx()].template,
+                node,
+            ) {
                 self.create_pod(cx, wl, Some(node));
                 if cx.spec.has_quotas() {
                     self.retry_after_refusal(cx, wl);
@@ -663,6 +679,10 @@ pub fn delete_pod(cx: &mut Ctx, pod: PodId) {
     p.ended = Some(now);
     p.generation += 1;
     let t = p.template;
+    if p.pinned.is_some() {
+        // A DaemonSet pod: its controller's index counts one fewer on the node.
+        cx.cluster.daemon_pods_left.push(pod);
+    }
     cx.push(Effect::Dequeue(pod));
     if let Some(node) = bound {
         cx.cluster.release(node, pod, spec.template(t));
@@ -719,6 +739,9 @@ pub fn finish_termination(cx: &mut Ctx, pod: PodId, generation: u32) -> bool {
     p.ended = Some(cx.now);
     p.generation += 1;
     let (node, t) = (p.node, p.template);
+    if p.pinned.is_some() {
+        cx.cluster.daemon_pods_left.push(pod);
+    }
     if let Some(node) = node {
         cx.cluster.release(node, pod, spec.template(t));
         cx.push(Effect::ResourcesFreed(node));

@@ -94,6 +94,7 @@ impl<E> EventQueue<E> {
     /// Schedules `event` at `time` in FIFO lane `lane` (created on first use). Same order as
     /// `schedule`: only cheaper when events of a lane arrive in time order; one that does not
     /// goes to the heap.
+    #[inline]
     pub fn schedule_lane(&mut self, lane: usize, time: SimTime, event: E) {
         let time = time.max(self.now);
         if self.lanes.len() <= lane {
@@ -129,6 +130,7 @@ impl<E> EventQueue<E> {
         best.map(|(w, _)| w)
     }
 
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let e = if self.lanes.is_empty() {
             self.heap.pop()?

@@ -315,6 +315,12 @@ pub struct Cluster {
     /// Per pool, its nodes (deleted ones included) in creation order, which is ordinal
     /// order: finds a node by name or a pool's nodes without visiting every node.
     pool_nodes: Vec<Vec<NodeId>>,
+    /// DaemonSet pods (the only pinned pods) that stopped holding their node (deleted, or
+    /// their termination ended) since the DaemonSet controller last looked: it takes them
+    /// (`controllers::daemon_index`) to keep its count of the pods on each node without
+    /// going over every pod of the DaemonSet at each sync. Pushed by `controllers::delete_pod`
+    /// and `controllers::finish_termination`, the only ways such a pod leaves.
+    pub daemon_pods_left: Vec<PodId>,
 }
 
 impl Cluster {

@@ -229,7 +229,10 @@ mod tests {
         let mut q: Paged<u8> = Paged::new(9);
         q.resize(10, 1);
         q.retire_page(1);
-        assert_eq!((q[3], q[10], q[5_000], q.held(), q.len()), (1, 9, 9, PAGE, 2 * PAGE));
+        assert_eq!(
+            (q[3], q[10], q[5_000], q.held(), q.len()),
+            (1, 9, 9, PAGE, 2 * PAGE)
+        );
         q[3] = 2;
         q.retire_page(0);
         assert_eq!((q[3], q.held()), (9, 0));

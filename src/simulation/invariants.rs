@@ -5,9 +5,10 @@
 //!
 //! Checked: time never goes backwards (every pop); a pod is bound only to a Ready node and
 //! never beyond the node's allocatable (every bind); and at every sample and at the end, the
-//! per-node request sums equal the sums over the pods bound there, and the pod lifecycle is
+//! per-node request sums equal the sums over the pods bound there, the pod lifecycle is
 //! conserved (every pod created is in exactly one phase, and the recorder's live counts agree
-//! with the arena).
+//! with the arena), and each DaemonSet's index of covered nodes equals the brute-force one
+//! (`controllers::daemon_index`).
 
 use crate::metrics::{Recorder, phase_index};
 use crate::model::Spec;
@@ -63,6 +64,13 @@ impl Invariants {
                 n.requested,
                 a
             ));
+        }
+    }
+
+    /// Violations found by another component's own check at `now`.
+    pub fn add(&mut self, now: u64, found: Vec<String>) {
+        for m in found {
+            self.fail(format!("{now} ms: {m}"));
         }
     }
 
