@@ -676,9 +676,8 @@ impl ClusterAutoscaler {
                 continue;
             }
             let mut unneeded = true;
-            let movable = cl.pods_on[n.idx()]
-                .iter()
-                .any(|&p| cl.pod(p).pinned.is_none());
+            // Any pod but DaemonSet pods (`Cluster::pinned_on` counts those).
+            let movable = cl.pods_on[n.idx()].len() > cl.pinned_on[n.idx()] as usize;
             if movable {
                 if non_empty_budget == 0 || pdb_blocks(cl, n, &pdb_left) {
                     unneeded = false;

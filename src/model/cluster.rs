@@ -267,6 +267,10 @@ pub struct Cluster {
     pub image_nodes: Vec<u32>,
     /// Pods bound to each node (live ones; removed on release).
     pub pods_on: Vec<Vec<PodId>>,
+    /// Per node, how many of `pods_on` are pinned (DaemonSet pods): the autoscaler's
+    /// scale-down asks whether a node has any other pod at every tick for every node, and
+    /// `pods_on.len() > pinned_on` answers without reading the pods.
+    pub pinned_on: Vec<u32>,
     /// Per node, the images it reports (`status.images`): a bitset over image ids,
     /// `image_words` words per node, flat so the scoring loop does not chase pointers.
     pub node_images: Vec<u64>,
@@ -517,6 +521,7 @@ impl Cluster {
         self.nodes.push(node);
         self.push_node_images();
         self.pods_on.push(Vec::new());
+        self.pinned_on.push(0);
         id
     }
 
@@ -593,6 +598,7 @@ impl Cluster {
         let n = &self.nodes[node.idx()];
         let zone = self.spread.zone_of(n.pool, n.ordinal);
         let p = &mut self.pods[pod.idx()];
+        self.pinned_on[node.idx()] += u32::from(p.pinned.is_some());
         self.spread.update(p.workload, node, zone, true);
         self.affinity_pods.update(p.template, node, true);
         p.node = Some(node);
@@ -604,6 +610,7 @@ impl Cluster {
         let on = &mut self.pods_on[node.idx()];
         if let Some(i) = on.iter().position(|&p| p == pod) {
             on.swap_remove(i);
+            self.pinned_on[node.idx()] -= u32::from(self.pods[pod.idx()].pinned.is_some());
         }
         let n = &mut self.nodes[node.idx()];
         n.requested.cpu_m -= t.requests.cpu_m;

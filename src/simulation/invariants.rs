@@ -85,6 +85,16 @@ impl Invariants {
         now: u64,
     ) {
         for (i, n) in cl.nodes.iter().enumerate() {
+            let pinned = cl.pods_on[i]
+                .iter()
+                .filter(|&&p| cl.pod(p).pinned.is_some())
+                .count();
+            if cl.pinned_on[i] as usize != pinned {
+                self.fail(format!(
+                    "{now} ms: node {i} counts {} pinned pods but holds {pinned}",
+                    cl.pinned_on[i]
+                ));
+            }
             let mut sum = Res::default();
             for &p in &cl.pods_on[i] {
                 let pod = cl.pod(p);
