@@ -76,7 +76,8 @@ pub enum Command {
         /// Print nothing on success (errors still go to stderr).
         #[arg(long, short)]
         quiet: bool,
-        /// Also draw startup_cdf and timeline plots (SVG and PNG) into --out.
+        /// Also draw startup_cdf and timeline plots (SVG and PNG) into --out. The CDF is
+        /// drawn from every pod's row, so finished trace pods are kept in memory to the end.
         #[arg(long, requires = "out")]
         plots: bool,
         /// Run this declared variant of the scenario instead of the scenario as written.

@@ -2,7 +2,6 @@
 
 use super::stats::Stats;
 use crate::autoscaler::cluster_autoscaler::ScalingKind;
-use crate::metrics::tally::PodTally;
 use crate::model::cluster::{PodPhase, Reason, Termination};
 use crate::model::{FailTarget, NodeTarget, PoolId, Spec, TimelineAction, WorkloadId};
 use crate::simulation::RunOutput;
@@ -314,9 +313,6 @@ impl Summary {
         // Pods given back during the run (finished trace pods) were tallied then; the pods
         // still held are tallied now. Sums and multisets: the order does not matter.
         let mut tally = out.retired.clone();
-        if tally.workloads.is_empty() {
-            tally = PodTally::new(spec);
-        }
         for p in &cl.pods {
             tally.add(spec, &cl.nodes, p);
         }

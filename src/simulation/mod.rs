@@ -72,7 +72,7 @@ pub struct RunOutput {
     /// scenario limits no registry.
     pub registry_wait_s: Vec<f64>,
     /// The pods given back during the run (`Simulation::retire_finished`), tallied; the
-    /// cluster's arena holds the others. Empty (no workloads) when nothing was retired.
+    /// cluster's arena holds the others (zero when nothing was retired).
     pub retired: crate::metrics::tally::PodTally,
 }
 
@@ -215,7 +215,7 @@ impl<'s> Simulation<'s> {
             lifecycle_columns: has_lifecycle_actions(spec),
             build_columns: has_upgrade_actions(spec),
             retire: false,
-            retired: crate::metrics::tally::PodTally::default(),
+            retired: crate::metrics::tally::PodTally::new(spec),
             next_sweep: 0,
             retire_hook: None,
         };
@@ -485,7 +485,6 @@ impl<'s> Simulation<'s> {
     /// row per pod (`pods.csv`, the startup CDF) must not ask for this.
     pub fn retire_finished(mut self) -> Self {
         self.retire = self.spec.trace.is_some();
-        self.retired = crate::metrics::tally::PodTally::new(self.spec);
         self
     }
 
