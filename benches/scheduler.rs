@@ -67,6 +67,7 @@ fn cluster(spec: &Spec) -> Cluster {
                 ready_at: Some(0),
                 deleted_at: None,
                 version: pool.version,
+                sums_at: 0,
             });
             cl.register(id);
             cl.push_node_images();

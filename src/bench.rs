@@ -224,6 +224,7 @@ mod tests {
             ready_at,
             deleted_at,
             version: None,
+            sums_at: 0,
         }
     }
 

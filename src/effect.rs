@@ -226,6 +226,7 @@ pub mod testing {
                 ready_at: Some(0),
                 deleted_at: None,
                 version: self.spec.pools[pool.idx()].version,
+                sums_at: 0,
             });
             cl.ready_per_pool[pool.idx()] += 1;
             cl.register(id);

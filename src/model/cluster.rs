@@ -35,6 +35,10 @@ pub struct Node {
     /// was created, changed by pool upgrades and patches (`controllers::upgrade`). The
     /// container build check and the `node.kubernetes.io/windows-build` label read it.
     pub version: Option<WinVersion>,
+    /// `Cluster::sums_changes` when `requested`/`nonzero` last changed (0: never): equal
+    /// values mean equal sums, so a score computed from them still holds (the scheduler's
+    /// resource-score cache keys on it).
+    pub sums_at: u64,
 }
 
 /// Why a pod is not (yet) Ready, or why it ended. Names match the Kubernetes reasons users see.
@@ -254,6 +258,8 @@ impl Pod {
 #[derive(Default)]
 pub struct Cluster {
     pub nodes: Vec<Node>,
+    /// How many times some node's `requested`/`nonzero` sums changed (`Node::sums_at`).
+    pub sums_changes: u64,
     pub pods: super::pod_arena::PodArena,
     /// Nodes the API server knows (Ready or NotReady), in registration order: the scheduler's
     /// node list. Adding and removing a node is O(log n) (see `node_list`).
@@ -576,7 +582,9 @@ impl Cluster {
 
     /// Commits a scheduling decision: the pod's requests count on the node from now on.
     pub fn bind(&mut self, pod: PodId, node: NodeId, t: &TemplateSpec, now: u64) {
+        self.sums_changes += 1;
         let n = &mut self.nodes[node.idx()];
+        n.sums_at = self.sums_changes;
         n.requested.cpu_m += t.requests.cpu_m;
         n.requested.mem += t.requests.mem;
         n.requested.pods += 1;
@@ -612,7 +620,9 @@ impl Cluster {
             on.swap_remove(i);
             self.pinned_on[node.idx()] -= u32::from(self.pods[pod.idx()].pinned.is_some());
         }
+        self.sums_changes += 1;
         let n = &mut self.nodes[node.idx()];
+        n.sums_at = self.sums_changes;
         n.requested.cpu_m -= t.requests.cpu_m;
         n.requested.mem -= t.requests.mem;
         n.requested.pods -= 1;
@@ -887,6 +897,7 @@ mod tests {
                 ready_at: Some(0),
                 deleted_at: None,
                 version: None,
+                sums_at: 0,
             });
         }
         cl

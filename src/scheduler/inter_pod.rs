@@ -232,6 +232,12 @@ impl InterPod {
         }
     }
 
+    /// Whether `filter` may reject a node this cycle (the pod or a placed pod has terms).
+    #[inline]
+    pub(super) fn filters(&self) -> bool {
+        self.active.is_some()
+    }
+
     /// Filter for `node` in the current cycle.
     #[inline(always)]
     pub(super) fn filter(&self, cluster: &Cluster, node: NodeId) -> Result<(), ipa::Reason> {

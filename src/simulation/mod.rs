@@ -290,6 +290,7 @@ impl<'s> Simulation<'s> {
             ready_at: None,
             deleted_at: None,
             version,
+            sums_at: 0,
         });
         cl.provisioning_per_pool[pool.idx()] += 1;
         self.kubelet.add_node(&mut cx!(self), id, pool);
