@@ -6,8 +6,9 @@
 //! from all the DaemonSet's pods (a sort) and walking every registered node: O(log n) per
 //! event while every node that should run the DaemonSet does, where it was O(nodes) (a pool
 //! upgrade of N nodes deletes N DaemonSet pods, each followed by a sync: O(N²)). Does not own
-//! which of the uncovered nodes get a pod: the sync checks Ready, the node's labels and taints
-//! on each node it visits, as it did on every node (`Controllers::sync_once`).
+//! which of the uncovered nodes get a pod: the sync checks Ready and the node's own taints on
+//! each node it visits, as it did on every node (`Controllers::sync_once`); the labels each
+//! listed node passes already (below).
 //!
 //! A pod covers its node from its creation (DaemonSet pods are the only pinned pods) while it
 //! is live, Rejected or Terminating: the pods `podsShouldBeOnNode` (k/k
@@ -15,7 +16,7 @@
 //! included. It stops covering once, for good, through `delete_pod` or
 //! `finish_termination` (which leave it in `Cluster::daemon_pods_left` for the index to take)
 //! or by failing (`pod_failed`). Rejected records never leave; the workload's deletion drops
-//! its index with its pod list. `violations` checks the index against the brute-force set
+//! its index with its pod list. `daemon_index_violations` checks the index against the brute-force set
 //! (the simulation's invariant checker calls it at every sample).
 //!
 //! A node that leaves the cluster stays in the uncovered set until a sync's walk meets it

@@ -325,9 +325,10 @@ pub struct Cluster {
     /// going over every pod of the DaemonSet at each sync. Pushed by `controllers::delete_pod`
     /// and `controllers::finish_termination`, the only ways such a pod leaves.
     pub daemon_pods_left: Vec<PodId>,
-    /// Registered nodes whose build label changed in place (`set_node_version`) since the
-    /// DaemonSet controller last looked: a DaemonSet selecting on the build re-checks whether
-    /// it may run there (`controllers::daemon_index`). Kept only while `watch_rebuilt`.
+    /// Nodes whose build label changed in place (`set_node_version`) since the DaemonSet
+    /// controller last looked: a DaemonSet selecting on the build re-checks whether it may
+    /// run on each registered one (`controllers::daemon_index`). Kept only while
+    /// `watch_rebuilt`.
     pub nodes_rebuilt: Vec<NodeId>,
     /// Whether a DaemonSet selecting on the Windows build label exists (set by the DaemonSet
     /// controller): without one, `set_node_version` records nothing.
@@ -409,7 +410,8 @@ impl Cluster {
         }
     }
 
-    /// Changes `node`'s version (a reimage or a patch), keeping `off_build` right.
+    /// Changes `node`'s version (a reimage or a patch), keeping `off_build` right and, when
+    /// its build label changes, telling the DaemonSet index (`nodes_rebuilt`).
     pub fn set_node_version(&mut self, spec: &super::Spec, node: NodeId, version: WinVersion) {
         let pool = self.nodes[node.idx()].pool;
         let base = spec.pool(pool).version;
