@@ -209,12 +209,17 @@ pub mod testing {
             }
         }
 
-        /// Adds a Ready, registered node of `pool` (no images cached).
+        /// Adds a Ready, registered node of `pool` (no images cached), with the version the
+        /// pool's new nodes get now (`Cluster::pool_version`), as the loop's `add_node`.
         pub fn ready_node(&mut self, pool: usize) -> NodeId {
             let cl = &mut self.cluster;
             let pool = PoolId::from_idx(pool);
             let ordinal = cl.next_ordinal[pool.idx()];
             cl.next_ordinal[pool.idx()] += 1;
+            let version = cl.pool_version[pool.idx()];
+            if !Cluster::same_build(version, self.spec.pools[pool.idx()].version) {
+                cl.count_off_build(pool, true);
+            }
             let id = cl.add_node(Node {
                 pool,
                 ordinal,
@@ -225,7 +230,7 @@ pub mod testing {
                 created_at: 0,
                 ready_at: Some(0),
                 deleted_at: None,
-                version: self.spec.pools[pool.idx()].version,
+                version,
                 sums_at: 0,
             });
             cl.ready_per_pool[pool.idx()] += 1;

@@ -551,3 +551,63 @@ fn a_surge_upgrade_of_a_pool_with_a_daemonset_ends_with_one_daemon_pod_on_each_l
             .is_some_and(|n| out.cluster.nodes[n.idx()].pool.idx() == 1)
     }));
 }
+
+#[test]
+fn upgrading_a_pool_from_17763_to_20348_moves_its_nodes_from_the_ltsc2019_daemonset_to_the_ltsc2022_one()
+ {
+    // One DaemonSet per build (the usual way to run a Windows agent): `agent2019` selects
+    // windows-build 10.0.17763, `agent2022` 10.0.20348. `win2019` (3 nodes, 17763) is
+    // upgraded to 20348 with a surge of 100 %; `win2022` (2 nodes, 20348) is not.
+    let text = r#"Scenario(
+    name: "t",
+    duration: "2h",
+    pools: [
+        (name: "win2019", os: Windows, os_version: "10.0.17763.5000", cpu: "4", memory: "16Gi",
+         count: 3, provisioning: Fixed("300s"), preloaded_images: ["agent:2019", "agent:2022"]),
+        (name: "win2022", os: Windows, os_version: "10.0.20348.2700", cpu: "4", memory: "16Gi",
+         count: 2, provisioning: Fixed("300s"), preloaded_images: ["agent:2022"]),
+    ],
+    layers: [(name: "l", size: "10MB")],
+    images: [
+        (name: "agent:2019", platforms: [(os: Windows, os_version: "10.0.17763", layers: ["l"])]),
+        (name: "agent:2022", platforms: [(os: Windows, os_version: "10.0.20348", layers: ["l"])]),
+    ],
+    workloads: [
+        (name: "agent2019", kind: DaemonSet, template: (
+            node_selector: {"node.kubernetes.io/windows-build": "10.0.17763"},
+            containers: [(image: "agent:2019", cpu: "10m", start_delay: "0s")])),
+        (name: "agent2022", kind: DaemonSet, template: (
+            node_selector: {"node.kubernetes.io/windows-build": "10.0.20348"},
+            containers: [(image: "agent:2022", cpu: "10m", start_delay: "0s")])),
+    ],
+    timeline: [(at: "100s", action: UpgradePool(pool: "win2019", to_build: "10.0.20348.2700",
+        max_surge: "100%"))],
+)"#;
+    let s = spec(text);
+    let (out, violations) = hybridsim::simulation::run_checking_invariants(&s, s.seed);
+    // Each DaemonSet's index lists exactly the registered nodes of its build without its
+    // pod at every sample, as the new nodes of win2019 carry 20348 against the pool's 17763.
+    assert!(violations.is_empty(), "{violations:?}");
+    let u = &out.upgrades[0];
+    assert!(u.end.is_some(), "the upgrade finished");
+    assert_eq!(u.nodes_upgraded, 3);
+    // win2019-3..5 join on 20348 and get an agent2022 pod each (`node_ready`); win2019-0..2
+    // are deleted with their agent2019 pods. Pods: agent2019 3 created, 3 deleted;
+    // agent2022 2 at the start + 3 on the new nodes, all live: 8 pods, 5 live, all agent2022.
+    assert_eq!(out.cluster.pods.len(), 8);
+    let live: Vec<_> = out
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| p.phase.is_live())
+        .collect();
+    assert_eq!(live.len(), 5);
+    assert!(live.iter().all(|p| p.workload.idx() == 1));
+    let deleted = out
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| p.phase == PodPhase::Deleted)
+        .count();
+    assert_eq!(deleted, 3);
+}

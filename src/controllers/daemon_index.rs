@@ -6,8 +6,9 @@
 //! from all the DaemonSet's pods (a sort) and walking every registered node: O(log n) per
 //! event while every node that should run the DaemonSet does, where it was O(nodes) (a pool
 //! upgrade of N nodes deletes N DaemonSet pods, each followed by a sync: O(N²)). Does not own
-//! which of the uncovered nodes get a pod: the sync checks Ready, the node's labels and taints
-//! on each node it visits, as it did on every node (`Controllers::sync_once`).
+//! which of the uncovered nodes get a pod: the sync checks Ready and the node's own taints on
+//! each node it visits, as it did on every node (`Controllers::sync_once`); the labels each
+//! listed node passes already (below).
 //!
 //! A pod covers its node from its creation (DaemonSet pods are the only pinned pods) while it
 //! is live, Rejected or Terminating: the pods `podsShouldBeOnNode` (k/k
@@ -15,12 +16,27 @@
 //! included. It stops covering once, for good, through `delete_pod` or
 //! `finish_termination` (which leave it in `Cluster::daemon_pods_left` for the index to take)
 //! or by failing (`pod_failed`). Rejected records never leave; the workload's deletion drops
-//! its index with its pod list. `violations` checks the index against the brute-force set
+//! its index with its pod list. `daemon_index_violations` checks the index against the brute-force set
 //! (the simulation's invariant checker calls it at every sample).
 //!
 //! A node that leaves the cluster stays in the uncovered set until a sync's walk meets it
 //! (its registration number no longer matches), so deleting a node costs the DaemonSet
 //! nothing; the walk drops it then, once.
+//!
+//! The uncovered set holds only nodes the DaemonSet fits statically (`daemon_fits_node`: its
+//! pool's labels and taints and the node's own build label), so a sync never visits a node
+//! it could not run on. For a DaemonSet that does not select on the Windows build label,
+//! that is a per-pool fact (`DaemonIndex::pools`). For one that does (`selects_build`: one
+//! per build, ltsc2019 and ltsc2022, is the usual way to run a Windows agent), it is a
+//! per-node one: an upgrade's new nodes carry another build than their pool's spec
+//! (`Cluster::set_pool_version`) and a node can be reimaged in place
+//! (`Cluster::set_node_version`), so a per-pool flag would have to admit every pool and leave
+//! every node of the other builds uncovered for good, walked by each sync: O(nodes of other
+//! builds) per sync in a mixed-build cluster or during an upgrade. Membership is instead
+//! checked per node when the node registers or loses its last pod, and again when its build
+//! changes in place: `set_node_version` leaves it in `Cluster::nodes_rebuilt` (only while a
+//! build-selecting DaemonSet exists, `Cluster::watch_rebuilt`) for the index to take with
+//! the pods that left.
 
 use super::{Controllers, daemon_fits_node, daemon_fits_node_taints, daemon_fits_pool};
 use crate::effect::Ctx;
@@ -34,21 +50,36 @@ pub struct DaemonIndex {
     /// Per node id, the DaemonSet's pods pinned there that cover it (grows on first use).
     cover: Vec<u32>,
     /// By registration number (`Cluster::registration_seq`, the scheduler's node list order),
-    /// the registered nodes of `pools` no pod of the DaemonSet covers; may still hold nodes
-    /// that left since (see the module comment).
+    /// the registered nodes that fit the DaemonSet statically (`fits`) and no pod of it
+    /// covers; may still hold nodes that left since (see the module comment).
     uncovered: BTreeMap<u64, NodeId>,
-    /// Per pool, whether one of its nodes can pass `daemon_fits_node`: the pool's own labels
-    /// pass, or the DaemonSet selects on the Windows build label, which an upgraded node
-    /// carries differently from its pool's spec.
+    /// Per pool, whether its nodes pass `daemon_fits_pool`: for a DaemonSet that does not
+    /// select on the build, whether a node of the pool fits (its build label, the only
+    /// label a node carries apart from its pool's, is not looked at).
     pools: Vec<bool>,
     /// Entries of the workload's pod list that no longer cover: the list is compacted when
     /// they outnumber the others (amortised O(1) per pod that leaves).
     dead: usize,
+    /// Whether the DaemonSet selects on the Windows build label (`selects_build`): then
+    /// whether a node fits depends on the node's build, not only its pool.
+    by_build: bool,
 }
 
 impl DaemonIndex {
     fn cover(&self, node: NodeId) -> u32 {
         self.cover.get(node.idx()).copied().unwrap_or(0)
+    }
+
+    /// Whether `node` belongs in `uncovered` while no pod covers it: the DaemonSet
+    /// (template `t`) fits it statically. A per-pool flag unless the DaemonSet selects on
+    /// the build.
+    #[inline]
+    fn fits(&self, spec: &Spec, cl: &Cluster, t: TemplateId, node: NodeId) -> bool {
+        if self.by_build {
+            daemon_fits_node(spec, cl, t, node)
+        } else {
+            self.pools[cl.nodes[node.idx()].pool.idx()]
+        }
     }
 }
 
@@ -58,7 +89,7 @@ fn covers(phase: PodPhase) -> bool {
 }
 
 /// Whether a template's node selector or required node affinity names the Windows build label.
-fn selects_build(t: &TemplateSpec) -> bool {
+pub(super) fn selects_build(t: &TemplateSpec) -> bool {
     t.node_selector
         .iter()
         .any(|(k, _)| k == WINDOWS_BUILD_LABEL)
@@ -73,15 +104,20 @@ impl Controllers {
     /// A DaemonSet was created: its index from its pod list and the registered nodes. The
     /// one walk over every node, once per creation.
     #[inline(never)]
-    pub(super) fn build_daemon_index(&mut self, cx: &Ctx, wl: WorkloadId) {
+    pub(super) fn build_daemon_index(&mut self, cx: &mut Ctx, wl: WorkloadId) {
         let spec = cx.spec;
-        let cl = &*cx.cluster;
         let t = spec.workloads[wl.idx()].template;
-        let any_pool = selects_build(spec.template(t));
+        let by_build = selects_build(spec.template(t));
+        if by_build {
+            // From now on `set_node_version` tells the index which nodes changed build.
+            cx.cluster.watch_rebuilt = true;
+        }
+        let cl = &*cx.cluster;
         let mut ix = DaemonIndex {
             pools: (0..spec.pools.len())
-                .map(|p| any_pool || daemon_fits_pool(spec, t, PoolId::from_idx(p)))
+                .map(|p| daemon_fits_pool(spec, t, PoolId::from_idx(p)))
                 .collect(),
+            by_build,
             ..DaemonIndex::default()
         };
         for &p in &self.workloads[wl.idx()].pods {
@@ -97,7 +133,7 @@ impl Controllers {
             }
         }
         for node in cl.registered.iter() {
-            if ix.pools[cl.nodes[node.idx()].pool.idx()] && ix.cover(node) == 0 {
+            if ix.cover(node) == 0 && ix.fits(spec, cl, t, node) {
                 let seq = cl.registration_seq(node).expect("registered");
                 ix.uncovered.insert(seq, node);
             }
@@ -121,8 +157,8 @@ impl Controllers {
     }
 
     /// A pod of an active DaemonSet stopped covering its node: one fewer there, and the node
-    /// joins the uncovered set when it was the last and the node is registered.
-    fn daemon_pod_gone(&mut self, cl: &Cluster, pod: PodId) {
+    /// joins the uncovered set when it was the last and the node is registered and fits.
+    fn daemon_pod_gone(&mut self, spec: &Spec, cl: &Cluster, pod: PodId) {
         let p = &cl.pods[pod.idx()];
         let (wl, Some(node)) = (p.workload, p.pinned) else {
             return;
@@ -136,7 +172,7 @@ impl Controllers {
         ix.cover[node.idx()] -= 1;
         if ix.cover[node.idx()] == 0
             && let Some(seq) = cl.registration_seq(node)
-            && ix.pools[cl.nodes[node.idx()].pool.idx()]
+            && ix.fits(spec, cl, spec.workloads[wl.idx()].template, node)
         {
             ix.uncovered.insert(seq, node);
         }
@@ -151,36 +187,82 @@ impl Controllers {
 
     /// A DaemonSet pod reported failed (`pod_failed`, in phase Failed): it stops covering.
     #[inline(never)]
-    pub(super) fn daemon_pod_failed(&mut self, cl: &Cluster, pod: PodId) {
+    pub(super) fn daemon_pod_failed(&mut self, spec: &Spec, cl: &Cluster, pod: PodId) {
         debug_assert_eq!(cl.pods[pod.idx()].phase, PodPhase::Failed);
-        self.daemon_pod_gone(cl, pod);
+        self.daemon_pod_gone(spec, cl, pod);
     }
 
-    /// Takes the DaemonSet pods that left since the last look (`Cluster::daemon_pods_left`).
-    /// Cheap when there are none: called before every use of the index.
+    /// Takes the DaemonSet pods that left (`Cluster::daemon_pods_left`) and the nodes whose
+    /// build changed in place (`Cluster::nodes_rebuilt`) since the last look. Cheap when there
+    /// are none: called before every use of the index.
     #[inline]
-    pub(super) fn take_daemon_pods_left(&mut self, cl: &mut Cluster) {
+    pub(super) fn take_daemon_pods_left(&mut self, spec: &Spec, cl: &mut Cluster) {
         if !cl.daemon_pods_left.is_empty() {
-            self.daemon_pods_left(cl);
+            self.daemon_pods_left(spec, cl);
+        }
+        if !cl.nodes_rebuilt.is_empty() {
+            self.daemon_nodes_rebuilt(spec, cl);
         }
     }
 
     #[inline(never)]
-    fn daemon_pods_left(&mut self, cl: &mut Cluster) {
+    fn daemon_pods_left(&mut self, spec: &Spec, cl: &mut Cluster) {
         let mut left = std::mem::take(&mut cl.daemon_pods_left);
         for &pod in &left {
-            self.daemon_pod_gone(cl, pod);
+            self.daemon_pod_gone(spec, cl, pod);
         }
         left.clear();
         cl.daemon_pods_left = left;
     }
 
-    /// `node` registered: it is uncovered by every active DaemonSet that may run on its pool
-    /// (before `node_ready` gives it their pods).
-    pub(super) fn daemon_node_registered(&mut self, cl: &Cluster, wl: WorkloadId, node: NodeId) {
+    /// Nodes changed build in place: each active DaemonSet selecting on the build checks
+    /// each registered one it does not cover again, which joins or leaves its uncovered set
+    /// as it now fits or not. Stops `set_node_version` recording when there is no such
+    /// DaemonSet any more. Runs after the pods that left, so the counts are current; a node
+    /// listed twice is checked twice, with the same result.
+    #[inline(never)]
+    fn daemon_nodes_rebuilt(&mut self, spec: &Spec, cl: &mut Cluster) {
+        let mut rebuilt = std::mem::take(&mut cl.nodes_rebuilt);
+        let mut watching = false;
+        for &wl in &self.build_daemons {
+            if !self.workloads[wl.idx()].active {
+                continue;
+            }
+            watching = true;
+            let t = spec.workloads[wl.idx()].template;
+            let ix = &mut self.daemon_index[wl.idx()];
+            for &node in &rebuilt {
+                let Some(seq) = cl.registration_seq(node) else {
+                    // Not registered: its registration checks it (`daemon_node_registered`).
+                    continue;
+                };
+                if ix.cover(node) > 0 {
+                    continue;
+                }
+                if daemon_fits_node(spec, cl, t, node) {
+                    ix.uncovered.insert(seq, node);
+                } else {
+                    ix.uncovered.remove(&seq);
+                }
+            }
+        }
+        cl.watch_rebuilt = watching;
+        rebuilt.clear();
+        cl.nodes_rebuilt = rebuilt;
+    }
+
+    /// `node` registered: it is uncovered by every active DaemonSet that fits it (before
+    /// `node_ready` gives it their pods).
+    pub(super) fn daemon_node_registered(
+        &mut self,
+        spec: &Spec,
+        cl: &Cluster,
+        wl: WorkloadId,
+        node: NodeId,
+    ) {
         let ix = &mut self.daemon_index[wl.idx()];
-        if ix.pools[cl.nodes[node.idx()].pool.idx()]
-            && ix.cover(node) == 0
+        if ix.cover(node) == 0
+            && ix.fits(spec, cl, spec.workloads[wl.idx()].template, node)
             && let Some(seq) = cl.registration_seq(node)
         {
             ix.uncovered.insert(seq, node);
@@ -188,8 +270,9 @@ impl Controllers {
     }
 
     /// The nodes a sync of DaemonSet `wl` (template `t`) gives a pod, in registration order,
-    /// into `out`: its uncovered nodes that are Ready and pass its node checks. Nodes that
-    /// left are dropped on the way.
+    /// into `out`: its uncovered nodes that are Ready and whose taints it tolerates (each
+    /// fits it statically: see the module comment). Nodes that left are dropped on the way.
+    /// The caller takes the pods that left and the rebuilt nodes first.
     pub(super) fn daemon_candidates(
         &mut self,
         cx: &Ctx,
@@ -205,8 +288,8 @@ impl Controllers {
                 return false;
             }
             debug_assert_eq!(cover.get(node.idx()).copied().unwrap_or(0), 0);
+            debug_assert!(daemon_fits_node(cx.spec, cl, t, node));
             if cl.nodes[node.idx()].state == NodeState::Ready
-                && daemon_fits_node(cx.spec, cl, t, node)
                 && daemon_fits_node_taints(cx, t, node)
             {
                 out.push(node);
@@ -216,12 +299,14 @@ impl Controllers {
     }
 
     /// Where the index of an active DaemonSet differs from the brute-force one: per node, the
-    /// pods of its pod list that cover it; the registered nodes of its pools that none covers,
-    /// in registration order; and a node that fits it in a pool it was deemed unable to run
-    /// in. Takes the pods that left first. O(nodes + pods): for the invariant checker and
-    /// tests.
+    /// pods of its pod list that cover it; and the registered nodes that fit it statically
+    /// (`daemon_fits_node`, each node's own build label) that none covers, in registration
+    /// order: exactly its uncovered set, whether it selects on the build or not (which also
+    /// checks that a per-pool flag is the per-node fit for one that does not). Takes the
+    /// pods that left and the rebuilt nodes first. O(nodes + pods): for the invariant checker
+    /// and tests.
     pub fn daemon_index_violations(&mut self, spec: &Spec, cl: &mut Cluster) -> Vec<String> {
-        self.take_daemon_pods_left(cl);
+        self.take_daemon_pods_left(spec, cl);
         let cl = &*cl;
         let mut out = Vec::new();
         for &wl in &self.daemons {
@@ -255,7 +340,7 @@ impl Controllers {
             let want: Vec<NodeId> = cl
                 .registered
                 .iter()
-                .filter(|&n| ix.pools[cl.nodes[n.idx()].pool.idx()] && ix.cover(n) == 0)
+                .filter(|&n| ix.cover(n) == 0 && daemon_fits_node(spec, cl, t, n))
                 .collect();
             let have: Vec<NodeId> = ix
                 .uncovered
@@ -268,14 +353,6 @@ impl Controllers {
                     "DaemonSet {name}: uncovered nodes {have:?}, expected {want:?}"
                 ));
             }
-            for n in cl.registered.iter() {
-                if daemon_fits_node(spec, cl, t, n) && !ix.pools[cl.nodes[n.idx()].pool.idx()] {
-                    out.push(format!(
-                        "DaemonSet {name}: fits node {} of a pool it skips",
-                        n.idx()
-                    ));
-                }
-            }
         }
         out
     }
@@ -287,17 +364,22 @@ mod tests {
     use crate::controllers::{delete_pod, finish_termination, terminate_pod};
     use crate::effect::testing::{Harness, enqueued};
     use crate::model::cluster::Termination;
+    use crate::model::windows::WinVersion;
     use std::collections::BTreeSet;
 
-    /// Two DaemonSets: `agent` runs on the Linux pool only (it does not tolerate the Windows
-    /// pool's taint), `winagent` on the Windows pool only (its selector); `web` is a
-    /// Deployment whose pods never enter a DaemonSet's index.
+    /// Three DaemonSets: `agent` runs on the Linux pool only (it does not tolerate the
+    /// Windows pools' taint), `winagent` on the Windows pools only (its selector), and
+    /// `agent2022` on the Windows nodes of build 20348 only, whichever their pool (its
+    /// selector names the build: `win` is on 20348 and `win2019` on 17763 by their specs);
+    /// `web` is a Deployment whose pods never enter a DaemonSet's index.
     const SCENARIO: &str = r#"Scenario(
         name: "unit", duration: "1h",
         pools: [
             (name: "lin", os: Linux, cpu: "4", memory: "16Gi"),
             (name: "win", os: Windows, os_version: "10.0.20348.1", cpu: "4", memory: "16Gi",
              taints: [(key: "os", value: "windows", effect: NoSchedule)]),
+            (name: "win2019", os: Windows, os_version: "10.0.17763.5000", cpu: "4",
+             memory: "16Gi", taints: [(key: "os", value: "windows", effect: NoSchedule)]),
         ],
         layers: [(name: "l1", size: "100MB")],
         images: [
@@ -310,10 +392,18 @@ mod tests {
             (name: "winagent", kind: DaemonSet, template: (containers: [(image: "wapp:1")],
              node_selector: {"kubernetes.io/os": "windows"},
              tolerations: [(key: "os", value: "windows", effect: NoSchedule)])),
+            (name: "agent2022", kind: DaemonSet, template: (containers: [(image: "wapp:1")],
+             node_selector: {"kubernetes.io/os": "windows",
+                             "node.kubernetes.io/windows-build": "10.0.20348"},
+             tolerations: [(key: "os", value: "windows", effect: NoSchedule)])),
         ],
     )"#;
 
-    const DAEMONS: [WorkloadId; 2] = [WorkloadId(1), WorkloadId(2)];
+    const DAEMONS: [WorkloadId; 3] = [WorkloadId(1), WorkloadId(2), WorkloadId(3)];
+
+    /// The versions the random test gives nodes and pools: the two pool specs' and a later
+    /// revision of 20348 (the same build label: no DaemonSet's fit changes).
+    const VERSIONS: [&str; 3] = ["10.0.17763.5000", "10.0.20348.1", "10.0.20348.2700"];
 
     /// A small deterministic generator (xorshift64*), so the test needs no seeding API.
     struct Rng(u64);
@@ -388,6 +478,10 @@ mod tests {
             h.cluster.ready_per_pool[n.pool.idx()] -= 1;
         }
         n.state = NodeState::Deleted;
+        let (pool, version) = (n.pool, n.version);
+        if !Cluster::same_build(version, h.spec.pools[pool.idx()].version) {
+            h.cluster.count_off_build(pool, false);
+        }
         h.cluster.unregister(node);
         h.take();
         sync_all(c, h, now, step);
@@ -397,23 +491,25 @@ mod tests {
     fn the_index_matches_the_covered_set_recomputed_from_scratch_over_random_node_and_pod_events() {
         let mut h = Harness::new(SCENARIO);
         let mut c = Controllers::new(&h.spec);
-        for pool in [0, 0, 1] {
+        for pool in [0, 0, 1, 2] {
             h.ready_node(pool);
         }
         c.create(&mut h.cx(0), WorkloadId(0));
-        for wl in DAEMONS {
-            // Created after the nodes registered: a pod on each node of its pool, in order.
+        // Created after the nodes registered: a pod on each node it fits, in order. agent:
+        // lin-0 and lin-1; winagent: win-0 and win2019-0; agent2022: win-0 (20348) only.
+        for (wl, pods) in DAEMONS.into_iter().zip([2, 2, 1]) {
             let want = brute_force(&c, &mut h, wl);
             c.create(&mut h.cx(0), wl);
             let got = created_on(&mut h, wl);
             assert_eq!(got, want);
-            assert_eq!(got.len(), if wl == DAEMONS[0] { 2 } else { 1 });
+            assert_eq!(got.len(), pods, "{wl:?}");
         }
+        let versions: Vec<WinVersion> = VERSIONS.iter().map(|v| v.parse().unwrap()).collect();
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         // Terminating pods and the generation their PodTerminated event carries.
         let mut terminating: Vec<(PodId, u32)> = Vec::new();
-        let mut kinds_seen = [0u32; 9];
-        for step in 0..4_000 {
+        let mut kinds_seen = [0u32; 11];
+        for step in 0..5_000 {
             let now = 1_000 * (step as u64 + 1);
             let registered: Vec<NodeId> = h.cluster.registered.iter().collect();
             let daemon_pods: Vec<PodId> = (0..h.cluster.pods.len())
@@ -429,12 +525,13 @@ mod tests {
                         .collect();
                     (!c.is_empty()).then(|| c[rng.below(c.len())])
                 };
-            let kind = rng.below(9);
+            let kind = rng.below(11);
             kinds_seen[kind] += 1;
             match kind {
-                // A node of either pool joins (more often while the cluster is small).
+                // A node of any pool joins (more often while the cluster is small), with the
+                // version its pool's new nodes get now.
                 0 | 1 if registered.len() < 40 => {
-                    let node = h.ready_node(rng.below(2));
+                    let node = h.ready_node(rng.below(3));
                     c.node_ready(&mut h.cx(now), node);
                     let fx = h.take();
                     for wl in DAEMONS {
@@ -519,7 +616,7 @@ mod tests {
                 }
                 // A DaemonSet is deleted, or created again.
                 8 if rng.below(8) == 0 => {
-                    let wl = DAEMONS[rng.below(2)];
+                    let wl = DAEMONS[rng.below(DAEMONS.len())];
                     if c.workloads[wl.idx()].active {
                         c.delete(&mut h.cx(now), wl);
                         h.take();
@@ -529,6 +626,26 @@ mod tests {
                         c.create(&mut h.cx(now), wl);
                         assert_eq!(created_on(&mut h, wl), want, "step {step}");
                     }
+                }
+                // A registered Windows node is reimaged in place to another version (as a
+                // patch's `upgrade_node_back`): agent2022 now fits it or no longer does.
+                9 => {
+                    let win: Vec<NodeId> = registered
+                        .iter()
+                        .copied()
+                        .filter(|n| h.cluster.nodes[n.idx()].pool.idx() > 0)
+                        .collect();
+                    if !win.is_empty() {
+                        let node = win[rng.below(win.len())];
+                        let v = versions[rng.below(versions.len())];
+                        h.cluster.set_node_version(&h.spec, node, v);
+                    }
+                }
+                // A Windows pool's new nodes get another version (an upgrade started).
+                10 => {
+                    let pool = PoolId::from_idx(1 + rng.below(2));
+                    let v = versions[rng.below(versions.len())];
+                    h.cluster.set_pool_version(pool, v);
                 }
                 _ => sync_all(&mut c, &mut h, now, step),
             }
@@ -553,8 +670,79 @@ mod tests {
         }
     }
 
+    /// The registered nodes DaemonSet `wl`'s index lists as uncovered, in registration order,
+    /// after taking the pods that left and the rebuilt nodes (as a sync does).
+    fn uncovered(c: &mut Controllers, h: &mut Harness, wl: WorkloadId) -> Vec<String> {
+        c.take_daemon_pods_left(&h.spec, &mut h.cluster);
+        let cl = &h.cluster;
+        c.daemon_index[wl.idx()]
+            .uncovered
+            .iter()
+            .filter(|&(&seq, &n)| cl.registration_seq(n) == Some(seq))
+            .map(|(_, &n)| cl.node_name(&h.spec, n))
+            .collect()
+    }
+
     #[test]
-    fn only_a_selector_on_the_windows_build_label_makes_every_pool_a_candidate() {
+    fn a_build_specific_daemonset_lists_as_uncovered_no_node_of_another_build() {
+        let mut h = Harness::new(SCENARIO);
+        let mut c = Controllers::new(&h.spec);
+        // lin-0, lin-1 (Linux), win2019-0..2 (17763), win-0, win-1 (20348), in this
+        // registration order; win-1 and win2019-0 are NotReady, so no sync gives them a pod.
+        for pool in [0, 0, 2, 2, 2, 1, 1] {
+            h.ready_node(pool);
+        }
+        let node = |h: &Harness, name: &str| {
+            (0..h.cluster.nodes.len())
+                .map(NodeId::from_idx)
+                .find(|&n| h.cluster.node_name(&h.spec, n) == name)
+                .unwrap()
+        };
+        for name in ["win-1", "win2019-0"] {
+            let n = node(&h, name);
+            h.cluster.nodes[n.idx()].state = NodeState::NotReady;
+            h.cluster.ready_per_pool[h.cluster.nodes[n.idx()].pool.idx()] -= 1;
+        }
+        let agent2022 = DAEMONS[2];
+        c.create(&mut h.cx(0), agent2022);
+        // Its selector matches the 20348 nodes, win-0 and win-1; the sync gives Ready win-0 a
+        // pod, so win-1 is the one uncovered node. The 2 Linux and 3 17763 nodes never fit:
+        // with every pool a candidate, all 6 would be listed and walked by each sync.
+        assert_eq!(created_on(&mut h, agent2022), vec![node(&h, "win-0")]);
+        assert_eq!(uncovered(&mut c, &mut h, agent2022), ["win-1"]);
+        // win2019-0 is reimaged to 20348 in place (the pool's new nodes get it too): it now
+        // fits, has no pod, and is listed, before win-1 as it registered first.
+        let (v2022, v2019): (WinVersion, WinVersion) = (
+            "10.0.20348.2700".parse().unwrap(),
+            "10.0.17763.5000".parse().unwrap(),
+        );
+        let w = node(&h, "win2019-0");
+        h.cluster.set_pool_version(PoolId(2), v2022);
+        h.cluster.set_node_version(&h.spec, w, v2022);
+        assert_eq!(uncovered(&mut c, &mut h, agent2022), ["win2019-0", "win-1"]);
+        // Back to 17763: it no longer fits and leaves the set.
+        h.cluster.set_node_version(&h.spec, w, v2019);
+        assert_eq!(uncovered(&mut c, &mut h, agent2022), ["win-1"]);
+        // A new node of the pool joins with the pool's new image, 20348: given a pod at once
+        // (`node_ready`), it is covered, and the set is unchanged.
+        let n = h.ready_node(2);
+        c.node_ready(&mut h.cx(1_000), n);
+        assert_eq!(created_on(&mut h, agent2022), vec![n]);
+        assert_eq!(uncovered(&mut c, &mut h, agent2022), ["win-1"]);
+        // Its pod is deleted: a 20348 node without a pod, listed again (last registered).
+        let p = *c.workloads[agent2022.idx()]
+            .pods
+            .iter()
+            .find(|&&p| h.cluster.pods[p.idx()].pinned == Some(n))
+            .unwrap();
+        delete_pod(&mut h.cx(2_000), p);
+        assert_eq!(uncovered(&mut c, &mut h, agent2022), ["win-1", "win2019-3"]);
+        let found = c.daemon_index_violations(&h.spec, &mut h.cluster);
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn only_a_selector_on_the_windows_build_label_makes_the_fit_per_node() {
         let h = Harness::new(SCENARIO);
         let agent = h.spec.template(h.spec.workloads[1].template);
         assert!(!selects_build(agent));

@@ -78,6 +78,9 @@ pub struct Controllers {
     daemon_index: Vec<daemon_index::DaemonIndex>,
     /// Scratch of a DaemonSet sync: the nodes it gives a pod.
     daemon_scratch: Vec<NodeId>,
+    /// The DaemonSets whose template selects on the Windows build label, in workload order:
+    /// the only ones a node's in-place build change concerns (`daemon_index`).
+    build_daemons: Vec<WorkloadId>,
 }
 
 /// A pod's place in the `ActivePodsWithRanks` deletion order: smaller is deleted first. The pod
@@ -145,6 +148,16 @@ impl Controllers {
             upgrades: upgrade::Upgrades::default(),
             daemon_index: vec![daemon_index::DaemonIndex::default(); spec.workloads.len()],
             daemon_scratch: Vec::new(),
+            build_daemons: spec
+                .workloads
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| {
+                    w.kind == WorkloadKind::DaemonSet
+                        && daemon_index::selects_build(spec.template(w.template))
+                })
+                .map(|(i, _)| WorkloadId::from_idx(i))
+                .collect(),
         }
     }
 
@@ -314,7 +327,7 @@ impl Controllers {
                 // The Ready registered nodes that pass its checks and have none of its pods
                 // (live, Rejected or Terminating), in the node list's order: only the nodes
                 // its index lists as uncovered are visited.
-                self.take_daemon_pods_left(cx.cluster);
+                self.take_daemon_pods_left(cx.spec, cx.cluster);
                 let mut to_create = std::mem::take(&mut self.daemon_scratch);
                 self.daemon_candidates(cx, wl, tid, &mut to_create);
                 // The DaemonSet controller's creations also go through `slowStartBatch`;
@@ -421,7 +434,7 @@ impl Controllers {
         ws.pod_created = false;
         ws.desired = cx.spec.workloads[wl.idx()].replicas;
         if cx.spec.workloads[wl.idx()].kind == WorkloadKind::DaemonSet {
-            self.take_daemon_pods_left(cx.cluster);
+            self.take_daemon_pods_left(cx.spec, cx.cluster);
             self.build_daemon_index(cx, wl);
         }
         self.sync(cx, wl);
@@ -451,7 +464,7 @@ impl Controllers {
         }
         if cx.spec.workloads[wl.idx()].kind == WorkloadKind::DaemonSet {
             // Its pods just left; the index goes with them (`create` builds a new one).
-            self.take_daemon_pods_left(cx.cluster);
+            self.take_daemon_pods_left(cx.spec, cx.cluster);
             self.daemon_index[wl.idx()] = daemon_index::DaemonIndex::default();
         }
     }
@@ -463,7 +476,7 @@ impl Controllers {
             return self.job_pod_failed(cx, wl);
         }
         if cx.spec.workloads[wl.idx()].kind == WorkloadKind::DaemonSet {
-            self.daemon_pod_failed(cx.cluster, pod);
+            self.daemon_pod_failed(cx.spec, cx.cluster, pod);
         } else {
             self.workloads[wl.idx()].pods.retain(|&p| p != pod);
         }
@@ -530,8 +543,8 @@ impl Controllers {
                 continue;
             }
             // Uncovered until the pod below is created (it may be refused).
-            self.take_daemon_pods_left(cx.cluster);
-            self.daemon_node_registered(cx.cluster, wl, node);
+            self.take_daemon_pods_left(cx.spec, cx.cluster);
+            self.daemon_node_registered(cx.spec, cx.cluster, wl, node);
             if daemon_fits_node(
                 cx.spec,
                 cx.cluster,

@@ -331,6 +331,14 @@ pub struct Cluster {
     /// going over every pod of the DaemonSet at each sync. Pushed by `controllers::delete_pod`
     /// and `controllers::finish_termination`, the only ways such a pod leaves.
     pub daemon_pods_left: Vec<PodId>,
+    /// Nodes whose build label changed in place (`set_node_version`) since the DaemonSet
+    /// controller last looked: a DaemonSet selecting on the build re-checks whether it may
+    /// run on each registered one (`controllers::daemon_index`). Kept only while
+    /// `watch_rebuilt`.
+    pub nodes_rebuilt: Vec<NodeId>,
+    /// Whether a DaemonSet selecting on the Windows build label exists (set by the DaemonSet
+    /// controller): without one, `set_node_version` records nothing.
+    pub watch_rebuilt: bool,
 }
 
 impl Cluster {
@@ -394,6 +402,11 @@ impl Cluster {
     /// New nodes of `pool` get `version` from now on (the pool's image changed).
     pub fn set_pool_version(&mut self, pool: PoolId, version: WinVersion) {
         self.pool_version[pool.idx()] = Some(version);
+        self.note_build_label(version);
+    }
+
+    /// Keeps `version`'s build label for `build_label` to lend.
+    fn note_build_label(&mut self, version: WinVersion) {
         if !self
             .build_labels
             .iter()
@@ -403,13 +416,20 @@ impl Cluster {
         }
     }
 
-    /// Changes `node`'s version (a reimage or a patch), keeping `off_build` right.
+    /// Changes `node`'s version (a reimage or a patch), keeping `off_build` right and, when
+    /// its build label changes, telling the DaemonSet index (`nodes_rebuilt`).
     pub fn set_node_version(&mut self, spec: &super::Spec, node: NodeId, version: WinVersion) {
         let pool = self.nodes[node.idx()].pool;
         let base = spec.pool(pool).version;
-        let was_off = !Self::same_build(self.nodes[node.idx()].version, base);
+        let old = self.nodes[node.idx()].version;
+        let was_off = !Self::same_build(old, base);
         let now_off = !Self::same_build(Some(version), base);
         self.nodes[node.idx()].version = Some(version);
+        // Also when no pool's image carries the build (a reimage outside an upgrade).
+        self.note_build_label(version);
+        if self.watch_rebuilt && !Self::same_build(old, Some(version)) {
+            self.nodes_rebuilt.push(node);
+        }
         if was_off != now_off {
             self.count_off_build(pool, now_off);
         }
