@@ -48,8 +48,17 @@ pub struct SpreadCounts {
     pub zone_names: Vec<String>,
     /// Per pool, the zones its nodes are spread over, round-robin by node ordinal.
     pool_zones: Vec<Vec<ZoneId>>,
-    /// (workload, node) → pods of the workload bound to the node.
-    per_node: IdMap<u64, u32>,
+    /// Per workload (grown on first use), until it has a `dense` table: the nodes holding
+    /// its pods with their counts, unordered. A scoring cycle spreads these over a table of
+    /// its own (`nodes_of`) where a map would be probed at random once per scored node.
+    sparse: Vec<Vec<(NodeId, u32)>>,
+    /// Per workload: its pods per node id, once it has held `dense_from` pods; empty
+    /// before. Then a count is one read, and updates need no search of a long list.
+    dense: Vec<Vec<u32>>,
+    /// Per workload: pods bound now (decides when it gets a dense table).
+    bound: Vec<u32>,
+    /// One more than the highest node id counted so far.
+    nodes: u32,
     /// (workload, zone) → pods of the workload bound to nodes of the zone.
     per_zone: IdMap<u64, u32>,
 }
@@ -104,10 +113,45 @@ impl SpreadCounts {
         self.zone_names.len()
     }
 
-    /// Pods of `w` on `node`.
-    #[inline]
+    /// Pods of `w` on `node` (a scan of `w`'s nodes while it has no dense table: for tests
+    /// and checks; a scoring cycle reads `nodes_of`).
     pub fn on_node(&self, w: WorkloadId, node: NodeId) -> u32 {
-        self.per_node.get(&key(w, node.0)).copied().unwrap_or(0)
+        match self.nodes_of(w) {
+            Some(list) => list
+                .iter()
+                .find(|&&(n, _)| n == node)
+                .map_or(0, |&(_, c)| c),
+            None => self.dense[w.idx()].get(node.idx()).copied().unwrap_or(0),
+        }
+    }
+
+    /// The nodes holding pods of `w` and how many, unordered, while `w` has no dense table
+    /// (then None: read `on_node`, one load per node).
+    #[inline]
+    pub fn nodes_of(&self, w: WorkloadId) -> Option<&[(NodeId, u32)]> {
+        match self.dense.get(w.idx()) {
+            Some(d) if !d.is_empty() => None,
+            _ => Some(self.sparse.get(w.idx()).map_or(&[], |l| l.as_slice())),
+        }
+    }
+
+    /// A workload gets a dense table at this many pods: 1/16 of the node ids seen, at least
+    /// 64. A table costs 4 B per node id, so all of them together cost at most 64 B per pod
+    /// bound at the time each was made; below it, a workload's node list is short enough to
+    /// search on each bind and release.
+    fn dense_from(&self) -> u32 {
+        (self.nodes / 16).max(64)
+    }
+
+    /// Moves `w`'s per-node counts from its list into a dense table (once per workload: the
+    /// table stays when the workload shrinks).
+    #[cold]
+    fn make_dense(&mut self, w: WorkloadId) {
+        let mut d = vec![0u32; self.nodes as usize];
+        for (n, c) in std::mem::take(&mut self.sparse[w.idx()]) {
+            d[n.idx()] = c;
+        }
+        self.dense[w.idx()] = d;
     }
 
     /// Pods of `w` on nodes of `zone`.
@@ -131,7 +175,44 @@ impl SpreadCounts {
                 }
             }
         }
-        bump(&mut self.per_node, key(w, node.0), add);
+        if self.dense.len() <= w.idx() {
+            self.dense.resize(w.idx() + 1, Vec::new());
+            self.sparse.resize(w.idx() + 1, Vec::new());
+            self.bound.resize(w.idx() + 1, 0);
+        }
+        self.nodes = self.nodes.max(node.0 + 1);
+        if add {
+            self.bound[w.idx()] += 1;
+        } else {
+            self.bound[w.idx()] -= 1;
+        }
+        if self.dense[w.idx()].is_empty() && add && self.bound[w.idx()] >= self.dense_from() {
+            self.make_dense(w);
+        }
+        let d = &mut self.dense[w.idx()];
+        if d.is_empty() {
+            let list = &mut self.sparse[w.idx()];
+            match list.iter().position(|&(n, _)| n == node) {
+                Some(i) if add => list[i].1 += 1,
+                Some(i) => {
+                    list[i].1 -= 1;
+                    if list[i].1 == 0 {
+                        list.swap_remove(i);
+                    }
+                }
+                None if add => list.push((node, 1)),
+                None => {}
+            }
+        } else {
+            if d.len() <= node.idx() {
+                d.resize(self.nodes as usize, 0);
+            }
+            if add {
+                d[node.idx()] += 1;
+            } else {
+                d[node.idx()] -= 1;
+            }
+        }
         if let Some(z) = zone {
             bump(&mut self.per_zone, key(w, z as u32), add);
         }
@@ -169,5 +250,44 @@ mod tests {
         assert_eq!(s.in_zone(w, 0), 2);
         // A pool without zones puts its nodes in none.
         assert_eq!(s.zone_of(PoolId(1), 0), None);
+    }
+
+    #[test]
+    fn a_large_workload_s_counts_move_to_a_dense_table_and_stay_the_same() {
+        let mut s = SpreadCounts::default();
+        let w = WorkloadId(3);
+        // 100 node ids seen (node 99 counted for another workload): the threshold is
+        // max(100 / 16, 64) = 64 pods. Pods of w go round-robin on nodes 0..10.
+        s.update(WorkloadId(0), NodeId(99), None, true);
+        for i in 0..63u32 {
+            s.update(w, NodeId(i % 10), None, true);
+        }
+        assert_eq!(
+            s.nodes_of(w).map(<[_]>::len),
+            Some(10),
+            "63 pods: still a list"
+        );
+        // 63 pods round-robin on 10 nodes: nodes 0, 1, 2 hold 7, the others 6.
+        assert_eq!(s.on_node(w, NodeId(2)), 7);
+        assert_eq!(s.on_node(w, NodeId(3)), 6);
+        s.update(w, NodeId(3), None, true);
+        // The 64th pod makes the table: node 3 now 7, and w's list is gone.
+        assert!(!s.dense[w.idx()].is_empty());
+        assert_eq!(s.on_node(w, NodeId(3)), 7);
+        assert_eq!(s.on_node(w, NodeId(2)), 7);
+        assert_eq!(s.on_node(w, NodeId(9)), 6);
+        assert!(
+            s.nodes_of(w).is_none() && s.sparse[w.idx()].is_empty(),
+            "w left its list"
+        );
+        // A node id past the table (a node created later) counts from 0.
+        assert_eq!(s.on_node(w, NodeId(500)), 0);
+        s.update(w, NodeId(500), None, true);
+        assert_eq!(s.on_node(w, NodeId(500)), 1);
+        s.update(w, NodeId(500), None, false);
+        s.update(w, NodeId(0), None, false);
+        assert_eq!((s.on_node(w, NodeId(500)), s.on_node(w, NodeId(0))), (0, 6));
+        // The other workload is untouched.
+        assert_eq!(s.on_node(WorkloadId(0), NodeId(99)), 1);
     }
 }

@@ -211,6 +211,9 @@ pub struct Scheduler {
     /// and the cycle that last saw each zone value (the last entry is "no zone label").
     zone_pods: Vec<u32>,
     zone_seen: Vec<u64>,
+    /// Per node id: (cycle, pods of this cycle's workload there), valid when the cycle is
+    /// this one (`spread_scores`).
+    host_pods: Vec<(u64, u32)>,
     spread_raw: Vec<Option<i64>>,
     s_spread: Vec<i64>,
     hist: Histogram,
@@ -307,6 +310,7 @@ impl Scheduler {
             },
             zone_pods: Vec::new(),
             zone_seen: Vec::new(),
+            host_pods: Vec::new(),
             spread_raw: Vec::new(),
             s_spread: Vec::new(),
             hist: Histogram {
@@ -1183,14 +1187,30 @@ impl Scheduler {
         }
         let host_w = pts::normalizing_weight(self.feasible.len());
         let zone_w = pts::normalizing_weight(zone_values);
+        // The workload's pods per node: a small workload's few nodes are stamped into
+        // `host_pods` for this cycle (then one load per scored node), a large one has them
+        // dense.
+        let sparse = spread.nodes_of(workload);
+        if let Some(list) = sparse {
+            if self.host_pods.len() < cluster.nodes.len() {
+                self.host_pods.resize(cluster.nodes.len(), (0, 0));
+            }
+            for &(node, c) in list {
+                self.host_pods[node.idx()] = (stamp, c);
+            }
+        }
         self.spread_raw.clear();
         for &node in &self.feasible {
             let n = cluster.node(node);
-            let mut s = pts::score_for_count(
-                spread.on_node(workload, node),
-                pts::DEFAULT_HOSTNAME_MAX_SKEW,
-                host_w,
-            );
+            let on_node = if sparse.is_some() {
+                match self.host_pods[node.idx()] {
+                    (at, c) if at == stamp => c,
+                    _ => 0,
+                }
+            } else {
+                spread.on_node(workload, node)
+            };
+            let mut s = pts::score_for_count(on_node, pts::DEFAULT_HOSTNAME_MAX_SKEW, host_w);
             if let Some(z) = spread.zone_of(n.pool, n.ordinal) {
                 s += pts::score_for_count(
                     self.zone_pods[z as usize],
