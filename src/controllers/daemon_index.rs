@@ -10,6 +10,21 @@
 //! each node it visits, as it did on every node (`Controllers::sync_once`); the labels each
 //! listed node passes already (below).
 //!
+//! The uncovered nodes are split in two: the candidates (`uncovered`), which a sync visits,
+//! and the parked ones (`parked`), which a sync found not Ready or carrying a NoSchedule or
+//! NoExecute taint of their own the DaemonSet does not tolerate (a failed pool, nodes tainted
+//! for maintenance). A sync moves such a node from the first to the second instead of
+//! visiting it again at every later sync (O(such nodes) per sync). A parked node becomes a
+//! candidate again, for the next sync to judge, when what excluded it may have changed: it
+//! turned Ready (`recover_node`) or its own taints changed (`node_actions::add_taint`,
+//! `remove_taint`, which the node lifecycle controller's taints also go through); both call
+//! `Cluster::note_node_eligible`, which leaves its registration number in
+//! `Cluster::nodes_eligible` while some DaemonSet has parked nodes (`Cluster::watch_parked`),
+//! so the common path records nothing. A node that leaves is named there too
+//! (`Cluster::unregister`), so it moves back and the walk drops it. What a sync creates is
+//! unchanged: the parked nodes are exactly the visited ones it gave no pod, and they keep
+//! their registration numbers, so the candidates stay in registration order.
+//!
 //! A pod covers its node from its creation (DaemonSet pods are the only pinned pods) while it
 //! is live, Rejected or Terminating: the pods `podsShouldBeOnNode` (k/k
 //! `pkg/controller/daemon/daemon_controller.go`) sees on the node, a terminating one
@@ -21,7 +36,8 @@
 //!
 //! A node that leaves the cluster stays in the uncovered set until a sync's walk meets it
 //! (its registration number no longer matches), so deleting a node costs the DaemonSet
-//! nothing; the walk drops it then, once.
+//! nothing; the walk drops it then, once. A parked node that leaves is a candidate again
+//! first (above).
 //!
 //! The uncovered set holds only nodes the DaemonSet fits statically (`daemon_fits_node`: its
 //! pool's labels and taints and the node's own build label), so a sync never visits a node
@@ -36,7 +52,10 @@
 //! checked per node when the node registers or loses its last pod, and again when its build
 //! changes in place: `set_node_version` leaves it in `Cluster::nodes_rebuilt` (only while a
 //! build-selecting DaemonSet exists, `Cluster::watch_rebuilt`) for the index to take with
-//! the pods that left.
+//! the pods that left (a parked node that still fits becomes a candidate again).
+//!
+//! A node is in at most one of `uncovered` and `parked`, and only while no pod covers it:
+//! a pod created on it takes it out of both.
 
 use super::{Controllers, daemon_fits_node, daemon_fits_node_taints, daemon_fits_pool};
 use crate::effect::Ctx;
@@ -349,10 +368,11 @@ impl Controllers {
     /// Where the index of an active DaemonSet differs from the brute-force one: per node, the
     /// pods of its pod list that cover it; and the registered nodes that fit it statically
     /// (`daemon_fits_node`, each node's own build label) that none covers, in registration
-    /// order: exactly its uncovered set, whether it selects on the build or not (which also
-    /// checks that a per-pool flag is the per-node fit for one that does not). Takes the
-    /// pods that left and the rebuilt nodes first. O(nodes + pods): for the invariant checker
-    /// and tests.
+    /// order: exactly its candidates and parked nodes together, whether it selects on the
+    /// build or not (which also checks that a per-pool flag is the per-node fit for one that
+    /// does not); no node in both; and every parked node registered and really not Ready or
+    /// tainted against it. Takes the mailboxes first (so no node that turned Ready, changed
+    /// taints or left is still pending). O(nodes + pods): for the invariant checker and tests.
     pub fn daemon_index_violations(&mut self, spec: &Spec, cl: &mut Cluster) -> Vec<String> {
         self.take_daemon_pods_left(spec, cl);
         let cl = &*cl;
@@ -869,7 +889,10 @@ mod tests {
         h.take();
         c.sync(&mut h.cx(2_000), agent);
         assert_eq!(created_on(&mut h, agent), vec![nodes[1]]);
-        assert_eq!(listed(&mut c, &mut h, agent), [Vec::<String>::new(), vec![]]);
+        assert_eq!(
+            listed(&mut c, &mut h, agent),
+            [Vec::<String>::new(), vec![]]
+        );
         // No DaemonSet has parked nodes: the next taint change records nothing.
         node_actions::add_taint(&mut h.cx(3_000), &[nodes[0]], &maintenance);
         c.take_daemon_pods_left(&h.spec, &mut h.cluster);
