@@ -10,6 +10,21 @@
 //! each node it visits, as it did on every node (`Controllers::sync_once`); the labels each
 //! listed node passes already (below).
 //!
+//! The uncovered nodes are split in two: the candidates (`uncovered`), which a sync visits,
+//! and the parked ones (`parked`), which a sync found not Ready or carrying a NoSchedule or
+//! NoExecute taint of their own the DaemonSet does not tolerate (a failed pool, nodes tainted
+//! for maintenance). A sync moves such a node from the first to the second instead of
+//! visiting it again at every later sync (O(such nodes) per sync). A parked node becomes a
+//! candidate again, for the next sync to judge, when what excluded it may have changed: it
+//! turned Ready (`recover_node`) or its own taints changed (`node_actions::add_taint`,
+//! `remove_taint`, which the node lifecycle controller's taints also go through); both call
+//! `Cluster::note_node_eligible`, which leaves its registration number in
+//! `Cluster::nodes_eligible` while some DaemonSet has parked nodes (`Cluster::watch_parked`),
+//! so the common path records nothing. A node that leaves is named there too
+//! (`Cluster::unregister`), so it moves back and the walk drops it. What a sync creates is
+//! unchanged: the parked nodes are exactly the visited ones it gave no pod, and they keep
+//! their registration numbers, so the candidates stay in registration order.
+//!
 //! A pod covers its node from its creation (DaemonSet pods are the only pinned pods) while it
 //! is live, Rejected or Terminating: the pods `podsShouldBeOnNode` (k/k
 //! `pkg/controller/daemon/daemon_controller.go`) sees on the node, a terminating one
@@ -21,7 +36,8 @@
 //!
 //! A node that leaves the cluster stays in the uncovered set until a sync's walk meets it
 //! (its registration number no longer matches), so deleting a node costs the DaemonSet
-//! nothing; the walk drops it then, once.
+//! nothing; the walk drops it then, once. A parked node that leaves is a candidate again
+//! first (above).
 //!
 //! The uncovered set holds only nodes the DaemonSet fits statically (`daemon_fits_node`: its
 //! pool's labels and taints and the node's own build label), so a sync never visits a node
@@ -36,7 +52,10 @@
 //! checked per node when the node registers or loses its last pod, and again when its build
 //! changes in place: `set_node_version` leaves it in `Cluster::nodes_rebuilt` (only while a
 //! build-selecting DaemonSet exists, `Cluster::watch_rebuilt`) for the index to take with
-//! the pods that left.
+//! the pods that left (a parked node that still fits becomes a candidate again).
+//!
+//! A node is in at most one of `uncovered` and `parked`, and only while no pod covers it:
+//! a pod created on it takes it out of both.
 
 use super::{Controllers, daemon_fits_node, daemon_fits_node_taints, daemon_fits_pool};
 use crate::effect::Ctx;
@@ -51,7 +70,8 @@ pub struct DaemonIndex {
     cover: Vec<u32>,
     /// By registration number (`Cluster::registration_seq`, the scheduler's node list order),
     /// the registered nodes that fit the DaemonSet statically (`fits`) and no pod of it
-    /// covers; may still hold nodes that left since (see the module comment).
+    /// covers, except the parked ones: the nodes a sync visits. May still hold nodes that
+    /// left since (see the module comment).
     uncovered: BTreeMap<u64, NodeId>,
     /// Per pool, whether its nodes pass `daemon_fits_pool`: for a DaemonSet that does not
     /// select on the build, whether a node of the pool fits (its build label, the only
@@ -63,6 +83,11 @@ pub struct DaemonIndex {
     /// Whether the DaemonSet selects on the Windows build label (`selects_build`): then
     /// whether a node fits depends on the node's build, not only its pool.
     by_build: bool,
+    /// By registration number, the registered nodes that fit the DaemonSet statically and
+    /// no pod of it covers but that a sync found not Ready or carrying a taint it does not
+    /// tolerate: not visited again until `Cluster::nodes_eligible` names them. Disjoint from
+    /// `uncovered`.
+    parked: BTreeMap<u64, NodeId>,
 }
 
 impl DaemonIndex {
@@ -153,6 +178,7 @@ impl Controllers {
             && let Some(seq) = cl.registration_seq(node)
         {
             ix.uncovered.remove(&seq);
+            ix.parked.remove(&seq);
         }
     }
 
@@ -192,9 +218,10 @@ impl Controllers {
         self.daemon_pod_gone(spec, cl, pod);
     }
 
-    /// Takes the DaemonSet pods that left (`Cluster::daemon_pods_left`) and the nodes whose
-    /// build changed in place (`Cluster::nodes_rebuilt`) since the last look. Cheap when there
-    /// are none: called before every use of the index.
+    /// Takes the DaemonSet pods that left (`Cluster::daemon_pods_left`), the nodes whose
+    /// build changed in place (`Cluster::nodes_rebuilt`) and the nodes that may no longer be
+    /// parked (`Cluster::nodes_eligible`) since the last look. Cheap when there are none:
+    /// called before every use of the index.
     #[inline]
     pub(super) fn take_daemon_pods_left(&mut self, spec: &Spec, cl: &mut Cluster) {
         if !cl.daemon_pods_left.is_empty() {
@@ -203,6 +230,34 @@ impl Controllers {
         if !cl.nodes_rebuilt.is_empty() {
             self.daemon_nodes_rebuilt(spec, cl);
         }
+        if !cl.nodes_eligible.is_empty() {
+            self.daemon_nodes_eligible(cl);
+        }
+    }
+
+    /// Nodes turned Ready, had their own taints changed or left: each active DaemonSet that
+    /// parked one lists it for its next sync again, which parks it again if it still may not
+    /// run there, gives it a pod if it may, or drops it if it left. O(DaemonSets × log n)
+    /// per node. Stops the cluster recording when no DaemonSet has parked nodes any more.
+    #[inline(never)]
+    fn daemon_nodes_eligible(&mut self, cl: &mut Cluster) {
+        let mut watching = false;
+        for &wl in &self.daemons {
+            if !self.workloads[wl.idx()].active {
+                continue;
+            }
+            let ix = &mut self.daemon_index[wl.idx()];
+            if !ix.parked.is_empty() {
+                for &seq in &cl.nodes_eligible {
+                    if let Some(node) = ix.parked.remove(&seq) {
+                        ix.uncovered.insert(seq, node);
+                    }
+                }
+            }
+            watching |= !ix.parked.is_empty();
+        }
+        cl.watch_parked = watching;
+        cl.nodes_eligible.clear();
     }
 
     #[inline(never)]
@@ -239,6 +294,9 @@ impl Controllers {
                 if ix.cover(node) > 0 {
                     continue;
                 }
+                // Parked or not, a node that fits is visited by the next sync, which parks it
+                // again if it still may not run there.
+                ix.parked.remove(&seq);
                 if daemon_fits_node(spec, cl, t, node) {
                     ix.uncovered.insert(seq, node);
                 } else {
@@ -271,40 +329,50 @@ impl Controllers {
 
     /// The nodes a sync of DaemonSet `wl` (template `t`) gives a pod, in registration order,
     /// into `out`: its uncovered nodes that are Ready and whose taints it tolerates (each
-    /// fits it statically: see the module comment). Nodes that left are dropped on the way.
-    /// The caller takes the pods that left and the rebuilt nodes first.
+    /// fits it statically: see the module comment). The others are parked, not visited again
+    /// until they turn Ready or their taints change; nodes that left are dropped on the way.
+    /// The caller takes the pods that left and the other mailboxes first.
     pub(super) fn daemon_candidates(
         &mut self,
-        cx: &Ctx,
+        cx: &mut Ctx,
         wl: WorkloadId,
         t: TemplateId,
         out: &mut Vec<NodeId>,
     ) {
-        let cl = &*cx.cluster;
+        let (spec, cl) = (cx.spec, &*cx.cluster);
         let ix = &mut self.daemon_index[wl.idx()];
-        let cover = &ix.cover;
+        let (cover, parked) = (&ix.cover, &mut ix.parked);
+        let before = parked.len();
         ix.uncovered.retain(|&seq, &mut node| {
             if cl.registration_seq(node) != Some(seq) {
                 return false;
             }
             debug_assert_eq!(cover.get(node.idx()).copied().unwrap_or(0), 0);
-            debug_assert!(daemon_fits_node(cx.spec, cl, t, node));
+            debug_assert!(daemon_fits_node(spec, cl, t, node));
             if cl.nodes[node.idx()].state == NodeState::Ready
-                && daemon_fits_node_taints(cx, t, node)
+                && daemon_fits_node_taints(spec, cl, t, node)
             {
                 out.push(node);
+                true
+            } else {
+                parked.insert(seq, node);
+                false
             }
-            true
         });
+        if parked.len() > before {
+            // From now on a node turning Ready or changing taints is reported.
+            cx.cluster.watch_parked = true;
+        }
     }
 
     /// Where the index of an active DaemonSet differs from the brute-force one: per node, the
     /// pods of its pod list that cover it; and the registered nodes that fit it statically
     /// (`daemon_fits_node`, each node's own build label) that none covers, in registration
-    /// order: exactly its uncovered set, whether it selects on the build or not (which also
-    /// checks that a per-pool flag is the per-node fit for one that does not). Takes the
-    /// pods that left and the rebuilt nodes first. O(nodes + pods): for the invariant checker
-    /// and tests.
+    /// order: exactly its candidates and parked nodes together, whether it selects on the
+    /// build or not (which also checks that a per-pool flag is the per-node fit for one that
+    /// does not); no node in both; and every parked node registered and really not Ready or
+    /// tainted against it. Takes the mailboxes first (so no node that turned Ready, changed
+    /// taints or left is still pending). O(nodes + pods): for the invariant checker and tests.
     pub fn daemon_index_violations(&mut self, spec: &Spec, cl: &mut Cluster) -> Vec<String> {
         self.take_daemon_pods_left(spec, cl);
         let cl = &*cl;
@@ -342,15 +410,37 @@ impl Controllers {
                 .iter()
                 .filter(|&n| ix.cover(n) == 0 && daemon_fits_node(spec, cl, t, n))
                 .collect();
-            let have: Vec<NodeId> = ix
+            // Both sets, by registration number: the mailbox was just taken, so no parked
+            // node left (`Cluster::unregister` named it).
+            let mut have: BTreeMap<u64, NodeId> = ix
                 .uncovered
                 .iter()
                 .filter(|&(&seq, &n)| cl.registration_seq(n) == Some(seq))
-                .map(|(_, &n)| n)
+                .map(|(&seq, &n)| (seq, n))
                 .collect();
+            for (&seq, &n) in &ix.parked {
+                if ix.uncovered.contains_key(&seq) {
+                    out.push(format!(
+                        "DaemonSet {name}: node {n:?} both uncovered and parked"
+                    ));
+                }
+                if cl.registration_seq(n) != Some(seq) {
+                    out.push(format!(
+                        "DaemonSet {name}: parked node {n:?} (registration {seq}) is not registered"
+                    ));
+                } else if cl.nodes[n.idx()].state == NodeState::Ready
+                    && daemon_fits_node_taints(spec, cl, t, n)
+                {
+                    out.push(format!(
+                        "DaemonSet {name}: node {n:?} is parked but Ready and tolerated"
+                    ));
+                }
+                have.insert(seq, n);
+            }
+            let have: Vec<NodeId> = have.into_values().collect();
             if want != have {
                 out.push(format!(
-                    "DaemonSet {name}: uncovered nodes {have:?}, expected {want:?}"
+                    "DaemonSet {name}: uncovered and parked nodes {have:?}, expected {want:?}"
                 ));
             }
         }
@@ -361,9 +451,10 @@ impl Controllers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::controllers::{delete_pod, finish_termination, terminate_pod};
+    use crate::controllers::{delete_pod, finish_termination, node_actions, terminate_pod};
     use crate::effect::testing::{Harness, enqueued};
     use crate::model::cluster::Termination;
+    use crate::model::selector::{Taint, TaintEffect};
     use crate::model::windows::WinVersion;
     use std::collections::BTreeSet;
 
@@ -436,7 +527,7 @@ mod tests {
                 cx.cluster.nodes[n.idx()].state == NodeState::Ready
                     && !covered.contains(&n)
                     && daemon_fits_node(cx.spec, cx.cluster, t, n)
-                    && daemon_fits_node_taints(&cx, t, n)
+                    && daemon_fits_node_taints(cx.spec, cx.cluster, t, n)
             })
             .collect()
     }
@@ -508,7 +599,15 @@ mod tests {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         // Terminating pods and the generation their PodTerminated event carries.
         let mut terminating: Vec<(PodId, u32)> = Vec::new();
-        let mut kinds_seen = [0u32; 11];
+        let mut kinds_seen = [0u32; 12];
+        // Node taints the random steps add and remove: none of the DaemonSets tolerates the
+        // first; `winagent` and `agent2022` tolerate the second (on a Linux node it excludes
+        // `agent`), not the third, which the second replaces (same key and effect) and back.
+        let taints = [
+            Taint::new("maintenance", "", TaintEffect::NoSchedule),
+            Taint::new("os", "windows", TaintEffect::NoSchedule),
+            Taint::new("os", "other", TaintEffect::NoSchedule),
+        ];
         for step in 0..5_000 {
             let now = 1_000 * (step as u64 + 1);
             let registered: Vec<NodeId> = h.cluster.registered.iter().collect();
@@ -525,7 +624,7 @@ mod tests {
                         .collect();
                     (!c.is_empty()).then(|| c[rng.below(c.len())])
                 };
-            let kind = rng.below(11);
+            let kind = rng.below(12);
             kinds_seen[kind] += 1;
             match kind {
                 // A node of any pool joins (more often while the cluster is small), with the
@@ -605,7 +704,8 @@ mod tests {
                         h.take();
                     }
                 }
-                // A node goes NotReady or comes back (the sync skips NotReady nodes).
+                // A node goes NotReady or comes back (the sync skips NotReady nodes), telling
+                // the index when it comes back as `recover_node` does.
                 7 if !registered.is_empty() => {
                     let node = registered[rng.below(registered.len())];
                     let n = &mut h.cluster.nodes[node.idx()];
@@ -613,6 +713,25 @@ mod tests {
                         NodeState::Ready => NodeState::NotReady,
                         _ => NodeState::Ready,
                     };
+                    if n.state == NodeState::Ready {
+                        h.cluster.note_node_eligible(node);
+                    }
+                }
+                // A node gets one of the taints or loses one (`AddTaint`, `RemoveTaint`).
+                11 if !registered.is_empty() => {
+                    let node = registered[rng.below(registered.len())];
+                    let taint = &taints[rng.below(taints.len())];
+                    if rng.below(2) == 0 {
+                        node_actions::add_taint(&mut h.cx(now), &[node], taint);
+                    } else {
+                        node_actions::remove_taint(
+                            &mut h.cx(now),
+                            &[node],
+                            &taint.key,
+                            Some(taint.effect),
+                        );
+                    }
+                    h.take();
                 }
                 // A DaemonSet is deleted, or created again.
                 8 if rng.below(8) == 0 => {
@@ -670,17 +789,116 @@ mod tests {
         }
     }
 
-    /// The registered nodes DaemonSet `wl`'s index lists as uncovered, in registration order,
-    /// after taking the pods that left and the rebuilt nodes (as a sync does).
-    fn uncovered(c: &mut Controllers, h: &mut Harness, wl: WorkloadId) -> Vec<String> {
+    /// The registered nodes DaemonSet `wl`'s index lists as its next sync's candidates and
+    /// as parked, each in registration order, after taking the mailboxes (as a sync does).
+    fn listed(c: &mut Controllers, h: &mut Harness, wl: WorkloadId) -> [Vec<String>; 2] {
         c.take_daemon_pods_left(&h.spec, &mut h.cluster);
         let cl = &h.cluster;
-        c.daemon_index[wl.idx()]
+        let ix = &c.daemon_index[wl.idx()];
+        [&ix.uncovered, &ix.parked].map(|m| {
+            m.iter()
+                .filter(|&(&seq, &n)| cl.registration_seq(n) == Some(seq))
+                .map(|(_, &n)| cl.node_name(&h.spec, n))
+                .collect()
+        })
+    }
+
+    /// The registered nodes DaemonSet `wl` fits and has no pod on, candidates and parked
+    /// alike, in registration order.
+    fn uncovered(c: &mut Controllers, h: &mut Harness, wl: WorkloadId) -> Vec<String> {
+        listed(c, h, wl);
+        let cl = &h.cluster;
+        let ix = &c.daemon_index[wl.idx()];
+        let all: BTreeMap<u64, NodeId> = ix
             .uncovered
             .iter()
+            .chain(&ix.parked)
             .filter(|&(&seq, &n)| cl.registration_seq(n) == Some(seq))
-            .map(|(_, &n)| cl.node_name(&h.spec, n))
-            .collect()
+            .map(|(&seq, &n)| (seq, n))
+            .collect();
+        all.values().map(|&n| cl.node_name(&h.spec, n)).collect()
+    }
+
+    #[test]
+    fn a_sync_parks_the_not_ready_nodes_and_visits_one_again_only_once_it_is_ready() {
+        let mut h = Harness::new(SCENARIO);
+        let mut c = Controllers::new(&h.spec);
+        // lin-0..lin-9, registered in that order; lin-2, 3, 5 and 7 fail and are NotReady.
+        let nodes: Vec<NodeId> = (0..10).map(|_| h.ready_node(0)).collect();
+        for i in [2, 3, 5, 7] {
+            let n = nodes[i];
+            h.cluster.nodes[n.idx()].state = NodeState::NotReady;
+            h.cluster.ready_per_pool[0] -= 1;
+            h.cluster.nodes_down.insert(n);
+        }
+        let agent = DAEMONS[0];
+        c.create(&mut h.cx(0), agent);
+        // `agent` fits every Linux node (no taint, no selector): all 10 have no pod, the sync
+        // visits the 10 and gives a pod to the 10 − 4 = 6 Ready ones, in order.
+        let ready: Vec<NodeId> = [0, 1, 4, 6, 8, 9].map(|i| nodes[i]).to_vec();
+        assert_eq!(created_on(&mut h, agent), ready);
+        // The 6 are covered (out of both maps), the 4 NotReady ones parked: 0 candidates.
+        let parked = ["lin-2", "lin-3", "lin-5", "lin-7"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(listed(&mut c, &mut h, agent), [vec![], parked.clone()]);
+        // So the next sync visits 0 nodes (it walks the candidates only) and creates nothing.
+        c.sync(&mut h.cx(1_000), agent);
+        assert_eq!(created_on(&mut h, agent), vec![]);
+        assert_eq!(listed(&mut c, &mut h, agent), [vec![], parked]);
+        // lin-3 recovers (`recover_node`: Ready): it is a candidate again, the 3 others stay
+        // parked, and the next sync visits it alone and gives it a pod.
+        c.recover_node(&mut h.cx(2_000), nodes[3]);
+        h.take();
+        let still = ["lin-2", "lin-5", "lin-7"].map(String::from).to_vec();
+        assert_eq!(
+            listed(&mut c, &mut h, agent),
+            [vec!["lin-3".to_string()], still.clone()]
+        );
+        c.sync(&mut h.cx(3_000), agent);
+        assert_eq!(created_on(&mut h, agent), vec![nodes[3]]);
+        assert_eq!(listed(&mut c, &mut h, agent), [vec![], still]);
+        let found = c.daemon_index_violations(&h.spec, &mut h.cluster);
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_node_tainted_against_a_daemonset_is_parked_until_the_taint_changes() {
+        let mut h = Harness::new(SCENARIO);
+        let mut c = Controllers::new(&h.spec);
+        // lin-0..lin-2; lin-1 carries `maintenance:NoSchedule`, which `agent` does not
+        // tolerate, so the sync gives lin-0 and lin-2 a pod and parks lin-1.
+        let nodes: Vec<NodeId> = (0..3).map(|_| h.ready_node(0)).collect();
+        let maintenance = Taint::new("maintenance", "", TaintEffect::NoSchedule);
+        node_actions::add_taint(&mut h.cx(0), &[nodes[1]], &maintenance);
+        let agent = DAEMONS[0];
+        c.create(&mut h.cx(0), agent);
+        assert_eq!(created_on(&mut h, agent), vec![nodes[0], nodes[2]]);
+        let lin1 = vec!["lin-1".to_string()];
+        assert_eq!(listed(&mut c, &mut h, agent), [vec![], lin1.clone()]);
+        // Another taint on it: still not tolerated, so the next sync parks it again.
+        let other = Taint::new("other", "", TaintEffect::NoExecute);
+        node_actions::add_taint(&mut h.cx(1_000), &[nodes[1]], &other);
+        assert_eq!(listed(&mut c, &mut h, agent), [lin1.clone(), vec![]]);
+        c.sync(&mut h.cx(1_000), agent);
+        assert_eq!(created_on(&mut h, agent), vec![]);
+        assert_eq!(listed(&mut c, &mut h, agent), [vec![], lin1.clone()]);
+        // Both removed: a candidate, given a pod by the next sync.
+        node_actions::remove_taint(&mut h.cx(2_000), &[nodes[1]], "maintenance", None);
+        node_actions::remove_taint(&mut h.cx(2_000), &[nodes[1]], "other", None);
+        h.take();
+        c.sync(&mut h.cx(2_000), agent);
+        assert_eq!(created_on(&mut h, agent), vec![nodes[1]]);
+        assert_eq!(
+            listed(&mut c, &mut h, agent),
+            [Vec::<String>::new(), vec![]]
+        );
+        // No DaemonSet has parked nodes: the next taint change records nothing.
+        node_actions::add_taint(&mut h.cx(3_000), &[nodes[0]], &maintenance);
+        c.take_daemon_pods_left(&h.spec, &mut h.cluster);
+        assert!(!h.cluster.watch_parked);
+        node_actions::add_taint(&mut h.cx(3_000), &[nodes[2]], &maintenance);
+        assert!(h.cluster.nodes_eligible.is_empty());
     }
 
     #[test]

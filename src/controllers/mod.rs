@@ -664,11 +664,16 @@ pub const TAINT_EVICTION_MESSAGE: &str = "Taint manager: deleting due to NoExecu
 /// Whether the node's own taints (if it has any) let a DaemonSet's pods run there
 /// (`nodeShouldRunDaemonPod` on NoSchedule and NoExecute taints, with the tolerations the
 /// DaemonSet controller adds). Nodes without their own taints were judged by their pool.
-fn daemon_fits_node_taints(cx: &Ctx, t: TemplateId, node: NodeId) -> bool {
-    let Some(taints) = cx.cluster.taint_overlay.get(node) else {
+fn daemon_fits_node_taints(
+    spec: &Spec,
+    cl: &crate::model::cluster::Cluster,
+    t: TemplateId,
+    node: NodeId,
+) -> bool {
+    let Some(taints) = cl.taint_overlay.get(node) else {
         return true;
     };
-    let tols = &cx.spec.template(t).tolerations;
+    let tols = &spec.template(t).tolerations;
     let extra = taint_eviction::daemon_tolerations();
     taints.iter().all(|taint| {
         !matches!(

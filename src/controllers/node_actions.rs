@@ -66,6 +66,8 @@ pub fn add_taint(cx: &mut Ctx, nodes: &[NodeId], taint: &Taint) -> Vec<NodeId> {
     for &n in nodes {
         let pool = &spec.pool(cx.cluster.nodes[n.idx()].pool).taints;
         if cx.cluster.taint_overlay.add(n, pool, taint) {
+            // A new value of a taint already there may be one a DaemonSet tolerates.
+            cx.cluster.note_node_eligible(n);
             changed.push(n);
         }
     }
@@ -88,6 +90,7 @@ pub fn remove_taint(
     for &n in nodes {
         let pool = &spec.pool(cx.cluster.nodes[n.idx()].pool).taints;
         if cx.cluster.taint_overlay.remove(n, pool, key, effect) {
+            cx.cluster.note_node_eligible(n);
             changed.push(n);
         }
     }

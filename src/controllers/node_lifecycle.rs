@@ -201,6 +201,7 @@ impl Controllers {
             let pool = n.pool;
             cx.cluster.ready_per_pool[pool.idx()] += 1;
             cx.cluster.version += 1;
+            cx.cluster.note_node_eligible(node);
             node_actions::remove_taint(cx, &[node], UNREACHABLE_KEY, None);
             self.node_taints_changed(cx, node);
         }

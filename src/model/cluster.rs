@@ -339,6 +339,16 @@ pub struct Cluster {
     /// Whether a DaemonSet selecting on the Windows build label exists (set by the DaemonSet
     /// controller): without one, `set_node_version` records nothing.
     pub watch_rebuilt: bool,
+    /// By registration number, registered nodes a DaemonSet may now run on where it could
+    /// not (back Ready, or their own taints changed: `note_node_eligible`) and nodes that
+    /// left (`unregister`), since the DaemonSet controller last looked: it moves each from a
+    /// DaemonSet's parked nodes back to the ones its next sync visits
+    /// (`controllers::daemon_index`). Kept only while `watch_parked`.
+    pub nodes_eligible: Vec<u64>,
+    /// Whether some DaemonSet may have parked nodes (set by the DaemonSet controller when a
+    /// sync parks one, cleared when it takes `nodes_eligible` and none has): without, a
+    /// readiness or taint change records nothing (the common case).
+    pub watch_parked: bool,
 }
 
 impl Cluster {
@@ -586,9 +596,25 @@ impl Cluster {
         if self.registration_seq(id).is_none() {
             return;
         }
+        if self.watch_parked {
+            // Out of any DaemonSet's parked nodes, to be dropped by the sync's walk.
+            self.nodes_eligible.push(self.reg_seq[id.idx()]);
+        }
         self.reg_seq[id.idx()] = u64::MAX;
         self.mark_changed(id);
         self.registered.remove(id);
+    }
+
+    /// A registered `node` turned Ready or its own taints changed (`Cluster::taint_overlay`):
+    /// a DaemonSet that parked it (not Ready, or a taint it does not tolerate) looks at it
+    /// again (`nodes_eligible`). O(1); nothing while no DaemonSet has parked nodes.
+    #[inline]
+    pub fn note_node_eligible(&mut self, node: NodeId) {
+        if self.watch_parked
+            && let Some(seq) = self.registration_seq(node)
+        {
+            self.nodes_eligible.push(seq);
+        }
     }
 
     /// The scalar resources `node`'s pods request (all zero when none does).
