@@ -499,13 +499,9 @@ fn a_surge_upgrade_of_a_pool_with_a_daemonset_ends_with_one_daemon_pod_on_each_l
     timeline: [(at: "100s", action: UpgradePool(pool: "win", to_build: "10.0.17763.7000",
         max_surge: "50%"))],
 )"#;
-    let s = spec(text);
-    let (out, violations) = hybridsim::simulation::run_checking_invariants(&s, s.seed);
-    // The DaemonSet index equals the brute-force covered set at every sample.
-    assert!(violations.is_empty(), "{violations:?}");
-    let u = &out.upgrades[0];
-    assert!(u.end.is_some(), "the upgrade finished");
-    assert_eq!(u.nodes_upgraded, 6);
+    // The DaemonSet index equals the brute-force covered set at every sample; all 6 nodes
+    // are upgraded.
+    let (s, out) = run_one_upgrade_checking_invariants(text, 6);
     // Surge nodes win-6..8 join, each given a pod at once (`node_ready`); win-0..2 are
     // drained (kubectl skips DaemonSet pods) and deleted with their pods, and win-9..11 join
     // in their place; then win-3..5 go the same way, and the last batch's nodes stay: the
@@ -583,14 +579,10 @@ fn upgrading_a_pool_from_17763_to_20348_moves_its_nodes_from_the_ltsc2019_daemon
     timeline: [(at: "100s", action: UpgradePool(pool: "win2019", to_build: "10.0.20348.2700",
         max_surge: "100%"))],
 )"#;
-    let s = spec(text);
-    let (out, violations) = hybridsim::simulation::run_checking_invariants(&s, s.seed);
     // Each DaemonSet's index lists exactly the registered nodes of its build without its
-    // pod at every sample, as the new nodes of win2019 carry 20348 against the pool's 17763.
-    assert!(violations.is_empty(), "{violations:?}");
-    let u = &out.upgrades[0];
-    assert!(u.end.is_some(), "the upgrade finished");
-    assert_eq!(u.nodes_upgraded, 3);
+    // pod at every sample, as the new nodes of win2019 carry 20348 against the pool's 17763;
+    // its 3 nodes are upgraded.
+    let (_, out) = run_one_upgrade_checking_invariants(text, 3);
     // win2019-3..5 join on 20348 and get an agent2022 pod each (`node_ready`); win2019-0..2
     // are deleted with their agent2019 pods. Pods: agent2019 3 created, 3 deleted;
     // agent2022 2 at the start + 3 on the new nodes, all live: 8 pods, 5 live, all agent2022.
@@ -610,4 +602,20 @@ fn upgrading_a_pool_from_17763_to_20348_moves_its_nodes_from_the_ltsc2019_daemon
         .filter(|p| p.phase == PodPhase::Deleted)
         .count();
     assert_eq!(deleted, 3);
+}
+
+/// Runs a scenario with one `UpgradePool` under the invariant checker (which compares the
+/// DaemonSet index with the brute-force set at every sample): no violation, the upgrade
+/// finished, `upgraded` nodes upgraded.
+fn run_one_upgrade_checking_invariants(
+    text: &str,
+    upgraded: u32,
+) -> (hybridsim::model::Spec, hybridsim::simulation::RunOutput) {
+    let s = spec(text);
+    let (out, violations) = hybridsim::simulation::run_checking_invariants(&s, s.seed);
+    assert!(violations.is_empty(), "{violations:?}");
+    let u = &out.upgrades[0];
+    assert!(u.end.is_some(), "the upgrade finished");
+    assert_eq!(u.nodes_upgraded, upgraded);
+    (s, out)
 }
