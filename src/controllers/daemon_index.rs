@@ -223,7 +223,7 @@ impl Controllers {
     /// parked (`Cluster::nodes_eligible`) since the last look. Cheap when there are none:
     /// called before every use of the index.
     #[inline]
-    pub(super) fn take_daemon_pods_left(&mut self, spec: &Spec, cl: &mut Cluster) {
+    pub(super) fn take_daemon_mailboxes(&mut self, spec: &Spec, cl: &mut Cluster) {
         if !cl.daemon_pods_left.is_empty() {
             self.daemon_pods_left(spec, cl);
         }
@@ -374,7 +374,7 @@ impl Controllers {
     /// tainted against it. Takes the mailboxes first (so no node that turned Ready, changed
     /// taints or left is still pending). O(nodes + pods): for the invariant checker and tests.
     pub fn daemon_index_violations(&mut self, spec: &Spec, cl: &mut Cluster) -> Vec<String> {
-        self.take_daemon_pods_left(spec, cl);
+        self.take_daemon_mailboxes(spec, cl);
         let cl = &*cl;
         let mut out = Vec::new();
         for &wl in &self.daemons {
@@ -792,7 +792,7 @@ mod tests {
     /// The registered nodes DaemonSet `wl`'s index lists as its next sync's candidates and
     /// as parked, each in registration order, after taking the mailboxes (as a sync does).
     fn listed(c: &mut Controllers, h: &mut Harness, wl: WorkloadId) -> [Vec<String>; 2] {
-        c.take_daemon_pods_left(&h.spec, &mut h.cluster);
+        c.take_daemon_mailboxes(&h.spec, &mut h.cluster);
         let cl = &h.cluster;
         let ix = &c.daemon_index[wl.idx()];
         [&ix.uncovered, &ix.parked].map(|m| {
@@ -895,7 +895,7 @@ mod tests {
         );
         // No DaemonSet has parked nodes: the next taint change records nothing.
         node_actions::add_taint(&mut h.cx(3_000), &[nodes[0]], &maintenance);
-        c.take_daemon_pods_left(&h.spec, &mut h.cluster);
+        c.take_daemon_mailboxes(&h.spec, &mut h.cluster);
         assert!(!h.cluster.watch_parked);
         node_actions::add_taint(&mut h.cx(3_000), &[nodes[2]], &maintenance);
         assert!(h.cluster.nodes_eligible.is_empty());

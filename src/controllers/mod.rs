@@ -327,7 +327,7 @@ impl Controllers {
                 // The Ready registered nodes that pass its checks and have none of its pods
                 // (live, Rejected or Terminating), in the node list's order: only the nodes
                 // its index lists as uncovered are visited.
-                self.take_daemon_pods_left(cx.spec, cx.cluster);
+                self.take_daemon_mailboxes(cx.spec, cx.cluster);
                 let mut to_create = std::mem::take(&mut self.daemon_scratch);
                 self.daemon_candidates(cx, wl, tid, &mut to_create);
                 // The DaemonSet controller's creations also go through `slowStartBatch`;
@@ -434,7 +434,7 @@ impl Controllers {
         ws.pod_created = false;
         ws.desired = cx.spec.workloads[wl.idx()].replicas;
         if cx.spec.workloads[wl.idx()].kind == WorkloadKind::DaemonSet {
-            self.take_daemon_pods_left(cx.spec, cx.cluster);
+            self.take_daemon_mailboxes(cx.spec, cx.cluster);
             self.build_daemon_index(cx, wl);
         }
         self.sync(cx, wl);
@@ -464,7 +464,7 @@ impl Controllers {
         }
         if cx.spec.workloads[wl.idx()].kind == WorkloadKind::DaemonSet {
             // Its pods just left; the index goes with them (`create` builds a new one).
-            self.take_daemon_pods_left(cx.spec, cx.cluster);
+            self.take_daemon_mailboxes(cx.spec, cx.cluster);
             self.daemon_index[wl.idx()] = daemon_index::DaemonIndex::default();
         }
     }
@@ -543,7 +543,7 @@ impl Controllers {
                 continue;
             }
             // Uncovered until the pod below is created (it may be refused).
-            self.take_daemon_pods_left(cx.spec, cx.cluster);
+            self.take_daemon_mailboxes(cx.spec, cx.cluster);
             self.daemon_node_registered(cx.spec, cx.cluster, wl, node);
             if daemon_fits_node(
                 cx.spec,
