@@ -265,13 +265,19 @@ impl InterPod {
 
     /// Normalised scores of `nodes` into `out` (parallel); false (and `out` untouched) when
     /// the plugin scores nothing this cycle, so the caller adds nothing.
+    /// Whether `scores` gives this cycle's pod scores to normalise over the nodes (an
+    /// active topology term); when not, InterPodAffinity adds nothing to any node.
+    pub(super) fn scores_nodes(&self) -> bool {
+        self.active.is_some() && self.state.has_topology_score()
+    }
+
     pub(super) fn scores(
         &mut self,
         cluster: &Cluster,
         nodes: &[NodeId],
         out: &mut Vec<i64>,
     ) -> bool {
-        if self.active.is_none() || !self.state.has_topology_score() {
+        if !self.scores_nodes() {
             return false;
         }
         self.raw.clear();

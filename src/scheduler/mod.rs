@@ -172,6 +172,93 @@ impl ResCached {
     };
 }
 
+/// Per-cycle inputs of `Scheduler::node_score` that do not depend on the node, and the
+/// memo of ImageLocality's `calculatePriority` for the last image sum (most nodes share one
+/// of a few sums).
+struct ScoreParts {
+    default_fit: bool,
+    /// A scoring strategy other than the default may weigh scalar resources, whose node
+    /// sums the cache key leaves out: in a scenario with scalar requests it is recomputed.
+    scalar_score: bool,
+    num_containers: usize,
+    last_img: (i64, i64),
+}
+
+impl ScoreParts {
+    fn new(s: &Scheduler, spec: &Spec, t: &TemplateSpec) -> ScoreParts {
+        ScoreParts {
+            default_fit: s.default_fit,
+            scalar_score: !s.default_fit && spec.has_scalars(),
+            num_containers: t.init_containers.len() + t.containers.len(),
+            last_img: (i64::MIN, 0),
+        }
+    }
+}
+
+/// `evaluate`'s checks when `Scheduler::filters_by_pool_and_sums` holds and the node's pool
+/// passed the static filters, in its order, each reduced to what it reads then: the cordon,
+/// the state, `NodeResourcesFit` on the sums.
+struct SumsFit {
+    tolerates_unschedulable: bool,
+    tolerates_not_ready: bool,
+    requests: Res,
+}
+
+impl SumsFit {
+    fn new(s: &Scheduler, spec: &Spec, tid: TemplateId) -> SumsFit {
+        SumsFit {
+            tolerates_unschedulable: s.tolerates_unschedulable[tid.idx()],
+            tolerates_not_ready: s.tolerates_not_ready[tid.idx()],
+            requests: spec.template(tid).requests,
+        }
+    }
+
+    #[inline(always)]
+    fn fits(&self, spec: &Spec, n: &Node) -> bool {
+        !((n.cordoned && !self.tolerates_unschedulable)
+            || (n.state != NodeState::Ready && !self.tolerates_not_ready)
+            || node_resources_fit::filter(
+                spec.pool(n.pool).allocatable,
+                n.requested,
+                self.requests,
+            )
+            .any())
+    }
+}
+
+/// `selectHost`'s choice: the highest score, ties broken uniformly by reservoir sampling
+/// (one draw for each tie after the first, in the order offered).
+struct Reservoir<T> {
+    best: T,
+    score: i64,
+    /// Offers at the best score so far (0: nothing offered yet).
+    ties: u32,
+}
+
+impl<T: Copy> Reservoir<T> {
+    fn new(none: T) -> Reservoir<T> {
+        Reservoir {
+            best: none,
+            score: i64::MIN,
+            ties: 0,
+        }
+    }
+
+    #[inline(always)]
+    fn offer(&mut self, item: T, score: i64, rng: &mut ChaCha8Rng) {
+        if self.ties == 0 || score > self.score {
+            self.best = item;
+            self.score = score;
+            self.ties = 1;
+        } else if score == self.score {
+            self.ties += 1;
+            if rng.random_range(0..self.ties) == 0 {
+                self.best = item;
+            }
+        }
+    }
+}
+
 /// Outcome of one scheduling attempt.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
@@ -672,26 +759,82 @@ impl Scheduler {
         total: usize,
         to_find: usize,
     ) -> usize {
-        let t = spec.template(tid);
-        let tolerates_unschedulable = self.tolerates_unschedulable[tid.idx()];
-        let tolerates_not_ready = self.tolerates_not_ready[tid.idx()];
+        let fit = SumsFit::new(self, spec, tid);
         self.scan(
             spec,
             cluster,
             tid,
             (start, total, to_find),
             |_| true,
-            |_, _, n| {
-                !((n.cordoned && !tolerates_unschedulable)
-                    || (n.state != NodeState::Ready && !tolerates_not_ready)
-                    || node_resources_fit::filter(
-                        spec.pool(n.pool).allocatable,
-                        n.requested,
-                        t.requests,
-                    )
-                    .any())
-            },
+            |_, _, n| fit.fits(spec, n),
         )
+    }
+
+    /// Whether the scan can score and select as it goes (`find_and_select`): the filters read
+    /// only pool, cordon, state and sums (`filters_by_pool_and_sums`), and no plugin's score
+    /// needs normalising over the feasible nodes. PodTopologySpread and InterPodAffinity
+    /// always do; TaintToleration and NodeAffinity do, but when every pool passing the static
+    /// filters has the same raw scores, every feasible node gets the same normalised score,
+    /// which moves no node ahead of another and is left out.
+    fn selects_while_scanning(&mut self, spec: &Spec, cluster: &Cluster, tid: TemplateId) -> bool {
+        if self.spread_default[tid.idx()]
+            || self.inter_pod.scores_nodes()
+            || !self.filters_by_pool_and_sums(spec, cluster, tid)
+        {
+            return false;
+        }
+        let t = spec.template(tid);
+        let row = tid.idx() * self.npools;
+        let mut shared = None;
+        for (pool, p) in spec.pools.iter().enumerate() {
+            let slot = row + pool;
+            if self.static_fit[slot] == StaticFit::Unknown {
+                self.static_fit[slot] = Self::pool_static(t, p);
+            }
+            if let StaticFit::Pass { prefer, affinity } = self.static_fit[slot] {
+                match shared {
+                    None => shared = Some((prefer, affinity)),
+                    Some(raw) if raw != (prefer, affinity) => return false,
+                    Some(_) => {}
+                }
+            }
+        }
+        true
+    }
+
+    /// `find_feasible_by_pool_and_sums` and `score_and_select` in one pass, when
+    /// `selects_while_scanning` holds: each feasible node is scored as the scan finds it and
+    /// the reservoir sampling of `selectHost` runs over them in the same order, so the same
+    /// node wins with the same random draws. Returns the processed count and the winner
+    /// (meaningful when `feasible` is not empty).
+    #[inline(never)]
+    fn find_and_select(
+        &mut self,
+        spec: &Spec,
+        cluster: &Cluster,
+        tid: TemplateId,
+        (start, total, to_find): (usize, usize, usize),
+    ) -> (usize, NodeId) {
+        self.prepare_image_terms(spec, cluster, tid, total as u32);
+        let mut parts = ScoreParts::new(self, spec, spec.template(tid));
+        let fit = SumsFit::new(self, spec, tid);
+        let mut pick = Reservoir::new(NodeId(0));
+        let processed = self.scan(
+            spec,
+            cluster,
+            tid,
+            (start, total, to_find),
+            |_| true,
+            |s, node, n| {
+                if !fit.fits(spec, n) {
+                    return false;
+                }
+                let score = s.node_score(spec, cluster, tid, node, n, &mut parts);
+                pick.offer(node, score, &mut s.rng);
+                true
+            },
+        );
+        (processed, pick.best)
     }
 
     /// The scan of `find_feasible` (`(start, total, to_find)`): walks the node list from the
@@ -957,6 +1100,8 @@ impl Scheduler {
         }
         self.reset_histogram();
         self.feasible.clear();
+        // The host when the scan selected it as it went (`find_and_select`).
+        let mut selected = None;
         if let Some(target) = p.pinned {
             // A DaemonSet pod's required affinity names one node (matchFields metadata.name);
             // every other node fails NodeAffinity.
@@ -974,7 +1119,17 @@ impl Scheduler {
         } else {
             let to_find = num_feasible_nodes_to_find(self.percentage, total);
             let start = self.next_start % total;
-            let processed = self.find_feasible(spec, cluster, tid, start, total, to_find);
+            let processed = if self.selects_while_scanning(spec, cluster, tid) {
+                if self.res_cache.len() < cluster.nodes.len() {
+                    self.res_cache.resize(cluster.nodes.len(), ResCached::EMPTY);
+                }
+                let (processed, best) =
+                    self.find_and_select(spec, cluster, tid, (start, total, to_find));
+                selected = Some(best);
+                processed
+            } else {
+                self.find_feasible(spec, cluster, tid, start, total, to_find)
+            };
             self.next_start = (start + processed) % total;
             if self.feasible.is_empty() {
                 // Only a failing pod needs the per-node reasons: count them in a second pass.
@@ -997,40 +1152,21 @@ impl Scheduler {
         if self.feasible.len() == 1 {
             return Decision::Bind(self.feasible[0]);
         }
+        if let Some(node) = selected {
+            return Decision::Bind(node);
+        }
         if self.res_cache.len() < cluster.nodes.len() {
             self.res_cache.resize(cluster.nodes.len(), ResCached::EMPTY);
         }
         Decision::Bind(self.score_and_select(spec, cluster, tid, p.workload, total as u32))
     }
 
-    /// Scores the feasible nodes and picks one (`prioritizeNodes` + `selectHost`). One pass
-    /// reads each node (static parts, resource and image scores, the latter summed into
-    /// `scores`); the normalised plugins (TaintToleration, NodeAffinity, PodTopologySpread,
-    /// InterPodAffinity) need the maximum over all nodes first, so a last pass over the
-    /// per-node vectors adds them and selects the host in node order.
-    #[inline(never)]
-    fn score_and_select(
-        &mut self,
-        spec: &Spec,
-        cluster: &Cluster,
-        tid: TemplateId,
-        workload: WorkloadId,
-        total: u32,
-    ) -> NodeId {
-        let t = spec.template(tid);
-        let n = self.feasible.len();
-        self.s_taint.clear();
-        self.s_aff.clear();
-        self.scores.clear();
-        let num_containers = t.init_containers.len() + t.containers.len();
-        let default_fit = self.default_fit;
-        // A scoring strategy other than the default may weigh scalar resources, whose node
-        // sums the cache key leaves out: in a scenario with scalar requests it is recomputed.
-        let scalar_score = !default_fit && spec.has_scalars();
-        // ImageLocality's per-image term depends only on the image, the node's pool (platform
-        // size) and how many nodes have the image: compute it once per cycle.
+    /// ImageLocality's per-image term depends only on the image, the node's pool (platform
+    /// size) and how many nodes have the image: computed once per cycle into `img_terms`
+    /// (`total`: the registered nodes).
+    fn prepare_image_terms(&mut self, spec: &Spec, cluster: &Cluster, tid: TemplateId, total: u32) {
         self.img_terms.clear();
-        for &img in &t.images {
+        for &img in &spec.template(tid).images {
             for pool in 0..self.npools {
                 self.img_terms.push(image_locality::scaled_image_score(
                     self.image_size[img.idx() * self.npools + pool],
@@ -1039,36 +1175,30 @@ impl Scheduler {
                 ));
             }
         }
-        // `calculatePriority` of the last image sum (most nodes share one of a few sums).
-        let mut last_img = (i64::MIN, 0);
-        // No node differs from its pool for this template: the static parts are per pool.
-        let by_pool = !self.per_node[tid.idx()]
-            && cluster.taint_overlay.is_empty()
-            && !cluster.any_off_build();
-        let row = tid.idx() * self.npools;
-        for k in 0..n {
-            let node = self.feasible[k];
-            let nd = cluster.node(node);
-            let pool = nd.pool.idx();
-            // Feasible nodes passed the static filters, so the common case is a cache hit.
-            let st = match self.static_fit[row + pool] {
-                st @ StaticFit::Pass { .. } if by_pool => st,
-                _ => self.static_for(spec, cluster, tid, node),
-            };
-            let (prefer, affinity) = match st {
-                StaticFit::Pass { prefer, affinity } => (prefer, affinity),
-                _ => (0, 0),
-            };
-            self.s_taint.push(prefer);
-            self.s_aff.push(affinity);
-            // The resource scores: the cached ones while the node's sums are unchanged.
-            let slot = &mut self.res_cache[node.idx()];
-            let res_score = if slot.sums_at == nd.sums_at && slot.template == tid.0 && !scalar_score
-            {
+    }
+
+    /// A feasible node's NodeResourcesFit, NodeResourcesBalancedAllocation and ImageLocality
+    /// scores, weighted and summed: the plugins whose score needs no normalisation over the
+    /// other nodes. Needs `prepare_image_terms` for this cycle.
+    #[inline(always)]
+    fn node_score(
+        &mut self,
+        spec: &Spec,
+        cluster: &Cluster,
+        tid: TemplateId,
+        node: NodeId,
+        nd: &Node,
+        parts: &mut ScoreParts,
+    ) -> i64 {
+        let t = spec.template(tid);
+        // The resource scores: the cached ones while the node's sums are unchanged.
+        let slot = &mut self.res_cache[node.idx()];
+        let res_score =
+            if slot.sums_at == nd.sums_at && slot.template == tid.0 && !parts.scalar_score {
                 slot.score
             } else {
                 let alloc = spec.pool(nd.pool).allocatable;
-                let fit = if default_fit {
+                let fit = if parts.default_fit {
                     node_resources_fit::least_allocated(alloc, nd.nonzero, t.nonzero)
                 } else {
                     node_resources_fit::score(
@@ -1096,17 +1226,65 @@ impl Scheduler {
                 };
                 score
             };
-            let mut sum = 0i64;
-            for (j, &img) in t.images.iter().enumerate() {
-                if cluster.node_has_image(node, img) {
-                    sum += self.img_terms[j * self.npools + pool];
-                }
+        let pool = nd.pool.idx();
+        let mut sum = 0i64;
+        for (j, &img) in t.images.iter().enumerate() {
+            if cluster.node_has_image(node, img) {
+                sum += self.img_terms[j * self.npools + pool];
             }
-            if sum != last_img.0 {
-                last_img = (sum, image_locality::calculate_priority(sum, num_containers));
-            }
-            self.scores
-                .push(res_score + weights::IMAGE_LOCALITY * last_img.1);
+        }
+        if sum != parts.last_img.0 {
+            parts.last_img = (
+                sum,
+                image_locality::calculate_priority(sum, parts.num_containers),
+            );
+        }
+        res_score + weights::IMAGE_LOCALITY * parts.last_img.1
+    }
+
+    /// Scores the feasible nodes and picks one (`prioritizeNodes` + `selectHost`). One pass
+    /// reads each node (static parts, resource and image scores, the latter summed into
+    /// `scores`); the normalised plugins (TaintToleration, NodeAffinity, PodTopologySpread,
+    /// InterPodAffinity) need the maximum over all nodes first, so a last pass over the
+    /// per-node vectors adds them and selects the host in node order.
+    #[inline(never)]
+    fn score_and_select(
+        &mut self,
+        spec: &Spec,
+        cluster: &Cluster,
+        tid: TemplateId,
+        workload: WorkloadId,
+        total: u32,
+    ) -> NodeId {
+        let t = spec.template(tid);
+        let n = self.feasible.len();
+        self.s_taint.clear();
+        self.s_aff.clear();
+        self.scores.clear();
+        self.prepare_image_terms(spec, cluster, tid, total);
+        let mut parts = ScoreParts::new(self, spec, t);
+        // No node differs from its pool for this template: the static parts are per pool.
+        let by_pool = !self.per_node[tid.idx()]
+            && cluster.taint_overlay.is_empty()
+            && !cluster.any_off_build();
+        let row = tid.idx() * self.npools;
+        for k in 0..n {
+            let node = self.feasible[k];
+            let nd = cluster.node(node);
+            let pool = nd.pool.idx();
+            // Feasible nodes passed the static filters, so the common case is a cache hit.
+            let st = match self.static_fit[row + pool] {
+                st @ StaticFit::Pass { .. } if by_pool => st,
+                _ => self.static_for(spec, cluster, tid, node),
+            };
+            let (prefer, affinity) = match st {
+                StaticFit::Pass { prefer, affinity } => (prefer, affinity),
+                _ => (0, 0),
+            };
+            self.s_taint.push(prefer);
+            self.s_aff.push(affinity);
+            let score = self.node_score(spec, cluster, tid, node, nd, &mut parts);
+            self.scores.push(score);
         }
         default_normalize(&mut self.s_taint, true);
         default_normalize(&mut self.s_aff, false);
@@ -1117,10 +1295,8 @@ impl Scheduler {
         let ipa = self
             .inter_pod
             .scores(cluster, &self.feasible, &mut self.s_ipa);
-        // `selectHost`: the highest score; ties broken uniformly by reservoir sampling.
-        let mut best = 0;
-        let mut best_score = i64::MIN;
-        let mut ties = 0u32;
+        // `selectHost` (`Reservoir`).
+        let mut pick = Reservoir::new(0);
         for k in 0..n {
             let spread_score = if spread {
                 weights::POD_TOPOLOGY_SPREAD * self.s_spread[k]
@@ -1137,18 +1313,9 @@ impl Scheduler {
                 + weights::NODE_AFFINITY * self.s_aff[k]
                 + spread_score
                 + ipa_score;
-            if k == 0 || score > best_score {
-                best = k;
-                best_score = score;
-                ties = 1;
-            } else if score == best_score {
-                ties += 1;
-                if self.rng.random_range(0..ties) == 0 {
-                    best = k;
-                }
-            }
+            pick.offer(k, score, &mut self.rng);
         }
-        self.feasible[best]
+        self.feasible[pick.best]
     }
 
     /// PodTopologySpread with the system default constraints (hostname maxSkew 3, zone
@@ -1396,5 +1563,129 @@ mod tests {
         }
         // 40 clusters × 3 templates × (≥ 2 starts) × 4 counts: the loops above ran.
         assert!(compared >= 40 * 3 * 2 * 4, "{compared}");
+    }
+
+    /// Pools whose nodes score differently (sizes, a PreferNoSchedule taint, an image some
+    /// nodes have) and templates of kinds PodTopologySpread leaves alone.
+    const SELECT_SCENARIO: &str = r#"Scenario(
+        name: "unit", duration: "1h",
+        pools: [
+            (name: "small", os: Linux, cpu: "3", memory: "64Gi"),
+            (name: "big", os: Linux, cpu: "64", memory: "64Gi", max_pods: 8),
+            (name: "soft", os: Linux, cpu: "8", memory: "32Gi",
+             taints: [(key: "x", value: "y", effect: PreferNoSchedule)]),
+            (name: "win", os: Windows, os_version: "10.0.20348.1", cpu: "4", memory: "16Gi",
+             taints: [(key: "os", value: "windows", effect: NoSchedule)]),
+        ],
+        layers: [(name: "l1", size: "100MB")],
+        images: [
+            (name: "app:1", platforms: [(os: Linux, layers: ["l1"])]),
+            (name: "wapp:1", platforms: [(os: Windows, os_version: "10.0.20348", layers: ["l1"])]),
+        ],
+        workloads: [
+            (name: "tolerant", kind: Pod, template: (containers: [(image: "app:1", cpu: "1")],
+             tolerations: [(key: "x", value: "y", effect: PreferNoSchedule)])),
+            (name: "job", kind: Job, job: (completions: 1, run_time: "1m"),
+             template: (containers: [(image: "app:1", cpu: "500m", memory: "1Gi")])),
+            (name: "winpod", kind: Pod, template: (containers: [(image: "wapp:1", cpu: "1")],
+             node_selector: {"kubernetes.io/os": "windows"},
+             tolerations: [(key: "os", value: "windows", effect: NoSchedule)])),
+        ],
+    )"#;
+
+    #[test]
+    fn selecting_while_scanning_picks_the_host_scoring_after_the_scan_picks_with_the_same_draws() {
+        // `find_and_select` must give the processed count and feasible nodes of the scan, and
+        // the host `score_and_select` picks from them, leaving the random stream where it
+        // leaves it (the next draw is the same): from every start, for every number to
+        // find, on clusters of nodes with different fills, some holding the image, some
+        // cordoned, NotReady or removed.
+        use crate::effect::testing::Harness;
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut next = |n: usize| rng.random_range(0..n);
+        let (mut compared, mut chose_among_ties) = (0, 0);
+        let mut fused_templates = std::collections::BTreeSet::new();
+        for round in 0..40 {
+            let mut h = Harness::new(SELECT_SCENARIO);
+            let mut nodes = Vec::new();
+            for _ in 0..12 + next(40) {
+                nodes.push(h.ready_node(next(4)));
+            }
+            for _ in 0..next(100) {
+                let node = nodes[next(nodes.len())];
+                let w = if h.cluster.node(node).pool.idx() == 3 {
+                    2
+                } else {
+                    next(2)
+                };
+                h.bound_pod(w, node, 0);
+            }
+            for &node in &nodes {
+                match next(10) {
+                    0 => h.cluster.nodes[node.idx()].cordoned = true,
+                    1 => h.cluster.nodes[node.idx()].state = NodeState::NotReady,
+                    2 if h.cluster.registered.len() > 2 => h.cluster.unregister(node),
+                    3 | 4 => {
+                        h.cluster.add_node_image(node, ImageId::from_idx(0));
+                    }
+                    _ => {}
+                }
+            }
+            let total = h.cluster.registered.len();
+            for tid in 0..h.spec.templates.len() {
+                let tid = TemplateId::from_idx(tid);
+                let new = |seed| {
+                    let mut s =
+                        Scheduler::new(&h.spec, rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+                    s.res_cache.resize(h.cluster.nodes.len(), ResCached::EMPTY);
+                    s.inter_pod.prefilter(&h.spec, &h.cluster, tid);
+                    s
+                };
+                let mut probe = new(0);
+                if !probe.selects_while_scanning(&h.spec, &h.cluster, tid) {
+                    continue;
+                }
+                fused_templates.insert(tid.idx());
+                for start in 0..total {
+                    for to_find in [1, 2, 5, total] {
+                        let seed = round * 1000 + start as u64;
+                        let (mut a, mut b) = (new(seed), new(seed));
+                        let (pa, best) =
+                            a.find_and_select(&h.spec, &h.cluster, tid, (start, total, to_find));
+                        let pb = b.find_feasible_by_pool_and_sums(
+                            &h.spec, &h.cluster, tid, start, total, to_find,
+                        );
+                        let at = format!(
+                            "round {round}, template {tid:?}, start {start}, to_find {to_find}"
+                        );
+                        assert_eq!((pa, &a.feasible), (pb, &b.feasible), "{at}");
+                        let host = match b.feasible.len() {
+                            0 => continue,
+                            1 => b.feasible[0],
+                            _ => b.score_and_select(
+                                &h.spec,
+                                &h.cluster,
+                                tid,
+                                crate::model::WorkloadId::from_idx(0),
+                                total as u32,
+                            ),
+                        };
+                        assert_eq!(best, host, "{at}");
+                        let (da, db): (u64, u64) = (a.rng.random(), b.rng.random());
+                        assert_eq!(da, db, "{at}: the random streams parted");
+                        chose_among_ties += (host != b.feasible[0]) as u32;
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        // The pool with the PreferNoSchedule taint scores the job's pods lower than the
+        // others, so the job (template 1) is never selected while scanning; the tolerant pod
+        // (0) and the Windows pod (2) always are.
+        assert_eq!(fused_templates.into_iter().collect::<Vec<_>>(), vec![0, 2]);
+        assert!(compared >= 40 * 2 * 4, "{compared}");
+        // Hosts other than the first feasible node were picked: the scores and ties mattered.
+        assert!(chose_among_ties > 0);
     }
 }
