@@ -197,32 +197,50 @@ impl ScoreParts {
 
 /// `evaluate`'s checks when `Scheduler::filters_by_pool_and_sums` holds and the node's pool
 /// passed the static filters, in its order, each reduced to what it reads then: the cordon,
-/// the state, `NodeResourcesFit` on the sums.
+/// the state, `NodeResourcesFit` on the sums, the last against the per-pool room
+/// `Scheduler::fit_room` that `new` fills for this cycle's pod.
 struct SumsFit {
     tolerates_unschedulable: bool,
     tolerates_not_ready: bool,
-    requests: Res,
 }
 
 impl SumsFit {
-    fn new(s: &Scheduler, spec: &Spec, tid: TemplateId) -> SumsFit {
+    fn new(s: &mut Scheduler, spec: &Spec, tid: TemplateId) -> SumsFit {
+        let pod = spec.template(tid).requests;
+        s.fit_room.clear();
+        s.fit_room.extend(spec.pools.iter().map(|p| {
+            let alloc = p.allocatable;
+            // `node_resources_fit::filter` rejects when requested.pods + 1 > alloc.pods, or
+            // for a resource the pod asks for (> 0) when requested + pod > alloc: a node fits
+            // while requested.pods < alloc.pods and requested <= alloc - pod. A pod larger
+            // than the pool's allocatable fits no node of it: a room of 0 pods.
+            let room = |want: u64, alloc: u64| match want {
+                0 => Some(u64::MAX),
+                _ => alloc.checked_sub(want),
+            };
+            match (room(pod.cpu_m, alloc.cpu_m), room(pod.mem, alloc.mem)) {
+                (Some(cpu_m), Some(mem)) => Res {
+                    cpu_m,
+                    mem,
+                    pods: alloc.pods,
+                },
+                _ => Res::default(),
+            }
+        }));
         SumsFit {
             tolerates_unschedulable: s.tolerates_unschedulable[tid.idx()],
             tolerates_not_ready: s.tolerates_not_ready[tid.idx()],
-            requests: spec.template(tid).requests,
         }
     }
 
     #[inline(always)]
-    fn fits(&self, spec: &Spec, n: &Node) -> bool {
-        !((n.cordoned && !self.tolerates_unschedulable)
-            || (n.state != NodeState::Ready && !self.tolerates_not_ready)
-            || node_resources_fit::filter(
-                spec.pool(n.pool).allocatable,
-                n.requested,
-                self.requests,
-            )
-            .any())
+    fn fits(&self, room: &[Res], n: &Node) -> bool {
+        let room = room[n.pool.idx()];
+        (self.tolerates_unschedulable || !n.cordoned)
+            && (self.tolerates_not_ready || n.state == NodeState::Ready)
+            && n.requested.pods < room.pods
+            && n.requested.cpu_m <= room.cpu_m
+            && n.requested.mem <= room.mem
     }
 }
 
@@ -285,6 +303,9 @@ pub struct Scheduler {
     /// Last failure per template: (cluster version, message id).
     fail_cache: Vec<Option<(u64, Status)>>,
     feasible: Vec<NodeId>,
+    /// Per pool, the largest sums a node may hold and still fit this cycle's pod
+    /// (`SumsFit::new`).
+    fit_room: Vec<Res>,
     scores: Vec<i64>,
     img_terms: Vec<i64>,
     /// Per node: the resource scores last computed there, and for which template and sums.
@@ -381,6 +402,7 @@ impl Scheduler {
             },
             fail_cache: vec![None; spec.templates.len()],
             feasible: Vec::new(),
+            fit_room: Vec::new(),
             scores: Vec::new(),
             img_terms: Vec::new(),
             res_cache: Vec::new(),
@@ -718,7 +740,7 @@ impl Scheduler {
         // With per-node taints or builds a pool's run is no longer uniform: no skipping.
         let uniform = !self.per_node[tid.idx()] && cluster.taint_overlay.is_empty();
         let any_off_build = cluster.any_off_build();
-        self.scan(
+        self.scan::<true>(
             spec,
             cluster,
             tid,
@@ -726,6 +748,7 @@ impl Scheduler {
             |n| uniform && (!any_off_build || cluster.off_build[n.pool.idx()] == 0),
             |me, node, _| me.evaluate(spec, cluster, tid, node).is_ok(),
         )
+        .0
     }
 
     /// Whether this cycle's filters for a pod of `tid` read only the node's pool (static
@@ -760,14 +783,15 @@ impl Scheduler {
         to_find: usize,
     ) -> usize {
         let fit = SumsFit::new(self, spec, tid);
-        self.scan(
+        self.scan::<true>(
             spec,
             cluster,
             tid,
             (start, total, to_find),
             |_| true,
-            |_, _, n| fit.fits(spec, n),
+            |s, _, n| fit.fits(&s.fit_room, n),
         )
+        .0
     }
 
     /// Whether the scan can score and select as it goes (`find_and_select`): the filters read
@@ -805,8 +829,8 @@ impl Scheduler {
     /// `find_feasible_by_pool_and_sums` and `score_and_select` in one pass, when
     /// `selects_while_scanning` holds: each feasible node is scored as the scan finds it and
     /// the reservoir sampling of `selectHost` runs over them in the same order, so the same
-    /// node wins with the same random draws. Returns the processed count and the winner
-    /// (meaningful when `feasible` is not empty).
+    /// node wins with the same random draws. Leaves `feasible` empty; returns the processed
+    /// count, how many nodes were feasible, and the winner (meaningful when some were).
     #[inline(never)]
     fn find_and_select(
         &mut self,
@@ -814,19 +838,19 @@ impl Scheduler {
         cluster: &Cluster,
         tid: TemplateId,
         (start, total, to_find): (usize, usize, usize),
-    ) -> (usize, NodeId) {
+    ) -> (usize, usize, NodeId) {
         self.prepare_image_terms(spec, cluster, tid, total as u32);
         let mut parts = ScoreParts::new(self, spec, spec.template(tid));
         let fit = SumsFit::new(self, spec, tid);
         let mut pick = Reservoir::new(NodeId(0));
-        let processed = self.scan(
+        let (processed, found) = self.scan::<false>(
             spec,
             cluster,
             tid,
             (start, total, to_find),
             |_| true,
             |s, node, n| {
-                if !fit.fits(spec, n) {
+                if !fit.fits(&s.fit_room, n) {
                     return false;
                 }
                 let score = s.node_score(spec, cluster, tid, node, n, &mut parts);
@@ -834,17 +858,18 @@ impl Scheduler {
                 true
             },
         );
-        (processed, pick.best)
+        (processed, found, pick.best)
     }
 
     /// The scan of `find_feasible` (`(start, total, to_find)`): walks the node list from the
     /// live position `start`, wrapping at the end and stepping over the holes left by removed
-    /// nodes, pushing the nodes `fits` accepts until `to_find` are found; returns how many
-    /// live nodes were processed. On a node for which `by_pool` holds, a pool failing the
+    /// nodes, counting the nodes `fits` accepts (and, with `PUSH`, pushing them to
+    /// `feasible`) until `to_find` are found; returns how many live nodes were processed and
+    /// how many were accepted. On a node for which `by_pool` holds, a pool failing the
     /// static filters fails it whatever its state, so the rest of its pool's run is counted
     /// as processed and skipped at once.
     #[inline(always)]
-    fn scan(
+    fn scan<const PUSH: bool>(
         &mut self,
         spec: &Spec,
         cluster: &Cluster,
@@ -852,13 +877,13 @@ impl Scheduler {
         (start, total, to_find): (usize, usize, usize),
         by_pool: impl Fn(&Node) -> bool,
         mut fits: impl FnMut(&mut Self, NodeId, &Node) -> bool,
-    ) -> usize {
+    ) -> (usize, usize) {
         let t = spec.template(tid);
         let row = tid.idx() * self.npools;
         let list = &cluster.registered;
         let slots = list.raw_slots();
         let mut s = list.slot_of_live(start);
-        let mut i = 0;
+        let (mut i, mut found) = (0, 0);
         while i < total {
             let Some(&node) = slots.get(s) else {
                 s = 0;
@@ -884,13 +909,16 @@ impl Scheduler {
             i += 1;
             s += 1;
             if fits(self, node, n) {
-                self.feasible.push(node);
-                if self.feasible.len() >= to_find {
-                    return i;
+                if PUSH {
+                    self.feasible.push(node);
+                }
+                found += 1;
+                if found >= to_find {
+                    return (i, found);
                 }
             }
         }
-        total
+        (total, found)
     }
 
     fn count(&mut self, r: Reject) {
@@ -1123,15 +1151,17 @@ impl Scheduler {
                 if self.res_cache.len() < cluster.nodes.len() {
                     self.res_cache.resize(cluster.nodes.len(), ResCached::EMPTY);
                 }
-                let (processed, best) =
+                let (processed, found, best) =
                     self.find_and_select(spec, cluster, tid, (start, total, to_find));
-                selected = Some(best);
+                if found > 0 {
+                    selected = Some(best);
+                }
                 processed
             } else {
                 self.find_feasible(spec, cluster, tid, start, total, to_find)
             };
             self.next_start = (start + processed) % total;
-            if self.feasible.is_empty() {
+            if self.feasible.is_empty() && selected.is_none() {
                 // Only a failing pod needs the per-node reasons: count them in a second pass.
                 for node in cluster.registered.iter() {
                     if let Err(r) = self.evaluate(spec, cluster, tid, node) {
@@ -1140,7 +1170,7 @@ impl Scheduler {
                 }
             }
         }
-        if self.feasible.is_empty() {
+        if self.feasible.is_empty() && selected.is_none() {
             self.name_node_taints(spec, cluster);
             let m = self.failure_message(spec, total, messages);
             let status = self.failed_status(m);
@@ -1149,11 +1179,11 @@ impl Scheduler {
             }
             return Decision::Unschedulable(status);
         }
-        if self.feasible.len() == 1 {
-            return Decision::Bind(self.feasible[0]);
-        }
         if let Some(node) = selected {
             return Decision::Bind(node);
+        }
+        if self.feasible.len() == 1 {
+            return Decision::Bind(self.feasible[0]);
         }
         if self.res_cache.len() < cluster.nodes.len() {
             self.res_cache.resize(cluster.nodes.len(), ResCached::EMPTY);
@@ -1590,12 +1620,14 @@ mod tests {
             (name: "winpod", kind: Pod, template: (containers: [(image: "wapp:1", cpu: "1")],
              node_selector: {"kubernetes.io/os": "windows"},
              tolerations: [(key: "os", value: "windows", effect: NoSchedule)])),
+            (name: "wide", kind: Pod, template: (containers: [(image: "app:1", cpu: "5")],
+             tolerations: [(key: "x", value: "y", effect: PreferNoSchedule)])),
         ],
     )"#;
 
     #[test]
     fn selecting_while_scanning_picks_the_host_scoring_after_the_scan_picks_with_the_same_draws() {
-        // `find_and_select` must give the processed count and feasible nodes of the scan, and
+        // `find_and_select` must give the processed and feasible counts of the scan, and
         // the host `score_and_select` picks from them, leaving the random stream where it
         // leaves it (the next draw is the same): from every start, for every number to
         // find, on clusters of nodes with different fills, some holding the image, some
@@ -1651,7 +1683,7 @@ mod tests {
                     for to_find in [1, 2, 5, total] {
                         let seed = round * 1000 + start as u64;
                         let (mut a, mut b) = (new(seed), new(seed));
-                        let (pa, best) =
+                        let (pa, found, best) =
                             a.find_and_select(&h.spec, &h.cluster, tid, (start, total, to_find));
                         let pb = b.find_feasible_by_pool_and_sums(
                             &h.spec, &h.cluster, tid, start, total, to_find,
@@ -1659,7 +1691,12 @@ mod tests {
                         let at = format!(
                             "round {round}, template {tid:?}, start {start}, to_find {to_find}"
                         );
-                        assert_eq!((pa, &a.feasible), (pb, &b.feasible), "{at}");
+                        assert_eq!((pa, found), (pb, b.feasible.len()), "{at}");
+                        // And the scan finds what `evaluate` on each node finds.
+                        let mut c = new(seed);
+                        let pc =
+                            c.find_feasible_each(&h.spec, &h.cluster, tid, start, total, to_find);
+                        assert_eq!((pb, &b.feasible), (pc, &c.feasible), "{at}");
                         let host = match b.feasible.len() {
                             0 => continue,
                             1 => b.feasible[0],
@@ -1682,9 +1719,13 @@ mod tests {
         }
         // The pool with the PreferNoSchedule taint scores the job's pods lower than the
         // others, so the job (template 1) is never selected while scanning; the tolerant pod
-        // (0) and the Windows pod (2) always are.
-        assert_eq!(fused_templates.into_iter().collect::<Vec<_>>(), vec![0, 2]);
-        assert!(compared >= 40 * 2 * 4, "{compared}");
+        // (0), the Windows pod (2) and the 5-CPU pod (3, larger than any node of the 3-CPU
+        // pool, so its room there is none) always are.
+        assert_eq!(
+            fused_templates.into_iter().collect::<Vec<_>>(),
+            vec![0, 2, 3]
+        );
+        assert!(compared >= 40 * 3 * 4, "{compared}");
         // Hosts other than the first feasible node were picked: the scores and ties mattered.
         assert!(chose_among_ties > 0);
     }
