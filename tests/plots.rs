@@ -311,8 +311,9 @@ fn plot_refuses_a_non_finite_cell_naming_file_line_and_column_instead_of_hanging
 
 #[test]
 fn plot_dir_redraws_a_run_identically_from_its_files() {
-    // `run --plots` draws from the rows in memory, `plot DIR` from the files read back into the
-    // same rows: the bytes must agree.
+    // `run --plots` draws the timeline from the rows in memory and the startup CDF from the
+    // run's tally of latencies in ms, `plot DIR` from the files read back into the same rows
+    // and the same latencies rebuilt from pods.csv: the bytes must agree.
     let d = tmp("redraw");
     ok(&[
         "run",

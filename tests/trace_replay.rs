@@ -284,34 +284,53 @@ fn finished_trace_pods_are_given_back_and_the_summary_is_the_same() {
     assert_eq!(summary.pods.succeeded, 20_000);
 }
 
+/// Runs `hybridsim ARGS` and checks it succeeded.
+fn hybridsim(args: &[&str]) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_hybridsim"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "hybridsim {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// The run's four data files, in the order `run` lists them.
+const RUN_FILES: [&str; 4] = ["summary.json", "pods.csv", "timeseries.csv", "scaling.csv"];
+
 #[test]
 fn run_out_writes_the_same_pods_csv_whether_finished_pods_were_given_back_or_not() {
     // `run --out` gives finished trace pods back and streams their rows through a temporary
-    // file; `--plots` keeps every pod (the CDF is drawn from all rows). Same scenario and
-    // seed: pods.csv, summary.json, timeseries.csv and scaling.csv must be the same bytes,
-    // and pods.csv has a row for each of the 20,000 pods in creation order.
+    // file. The same scenario and seed run in memory with every pod kept, its files written
+    // with nothing spilled: pods.csv, summary.json, timeseries.csv and scaling.csv must be the
+    // same bytes, and pods.csv has a row for each of the 20,000 pods in creation order.
     let dir = TempDir::new("spill");
     let s = paged_trace(dir.path());
-    let run = |out: &str, extra: &[&str]| {
-        let st = std::process::Command::new(env!("CARGO_BIN_EXE_hybridsim"))
-            .args(["run", s.to_str().unwrap(), "--quiet", "--out"])
-            .arg(dir.path().join(out))
-            .args(extra)
-            .status()
-            .unwrap();
-        assert!(st.success());
-    };
-    run("streamed", &[]);
-    run("whole", &["--plots"]);
-    for f in ["pods.csv", "summary.json", "timeseries.csv", "scaling.csv"] {
-        let a = std::fs::read(dir.path().join("streamed").join(f)).unwrap();
-        let b = std::fs::read(dir.path().join("whole").join(f)).unwrap();
-        assert!(a == b, "{f} differs");
+    let out = dir.path().join("streamed");
+    hybridsim(&[
+        "run",
+        s.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let (_, spec) = scenario::load(&s).unwrap_or_else(|e| panic!("{e}"));
+    let full = simulation::run(&spec, 1);
+    assert_eq!(full.cluster.pods.held(), 20_000);
+    let summary = hybridsim::report::Summary::new(&spec, &full);
+    let mut whole = hybridsim::report::run_files_but_pods(&spec, &full, &summary, false).unwrap();
+    let mut pods = Vec::new();
+    hybridsim::report::write_pods_csv(&mut pods, &spec, &full, None).unwrap();
+    whole.insert(1, (hybridsim::report::PodRow::FILE, pods));
+    assert_eq!(whole.iter().map(|f| f.0).collect::<Vec<_>>(), RUN_FILES);
+    for (f, b) in &whole {
+        let a = std::fs::read(out.join(f)).unwrap();
+        assert!(&a == b, "{f} differs");
     }
-    let rows = hybridsim::report::PodRow::read(
-        &std::fs::read(dir.path().join("streamed/pods.csv")).unwrap(),
-    )
-    .unwrap();
+    let rows =
+        hybridsim::report::PodRow::read(&std::fs::read(out.join("pods.csv")).unwrap()).unwrap();
     assert_eq!(rows.len(), 20_000);
     // Trace pods are named `WORKLOAD-N` by arrival; the spilled pages come first in the file.
     assert!(
@@ -320,4 +339,75 @@ fn run_out_writes_the_same_pods_csv_whether_finished_pods_were_given_back_or_not
             .all(|(i, r)| r.pod.ends_with(&format!("-{i}")))
     );
     assert!(rows.iter().all(|r| r.outcome == "Succeeded"));
+}
+
+#[test]
+fn run_plots_keeps_giving_finished_pods_back_and_draws_the_startup_cdf_of_every_pod() {
+    let dir = TempDir::new("plots");
+    let s = paged_trace(dir.path());
+    let (_, spec) = scenario::load(&s).unwrap_or_else(|e| panic!("{e}"));
+    // In memory: the run that gives pods back holds 7,712 of its 20,000 pods at the end (the
+    // sweep arithmetic of `finished_trace_pods_are_given_back_and_the_summary_is_the_same`),
+    // yet its plots are the bytes of the run that kept every pod: the startup CDF is drawn
+    // from the tally, which counted the 12,288 retired pods when they were given back.
+    let full = simulation::run(&spec, 1);
+    let given_back = simulation::Simulation::new(&spec, 1)
+        .retire_finished()
+        .run();
+    assert_eq!(given_back.cluster.pods.held(), 7_712);
+    let plots = |o: &simulation::RunOutput| {
+        let summary = hybridsim::report::Summary::new(&spec, o);
+        let mut files = hybridsim::report::run_files_but_pods(&spec, o, &summary, true).unwrap();
+        files.drain(..3);
+        files
+    };
+    let drawn = plots(&given_back);
+    assert!(drawn == plots(&full), "plots differ with pods given back");
+    // Every pod became Ready (about 900 run at once on room for 40 × 31 = 1,240), all on the
+    // one Linux pool: both panels count 20,000 of 20,000, and there is no Windows panel.
+    let svg = String::from_utf8(drawn[0].1.clone()).unwrap();
+    assert_eq!(drawn[0].0, "startup_cdf.svg");
+    assert!(svg.contains("all pods: 20000 of 20000 Ready"), "{svg}");
+    assert!(svg.contains("pods on Linux nodes: 20000 of 20000 Ready"));
+    assert!(!svg.contains("Windows nodes"));
+    // The command line: `run --plots` writes the same four data files as `run` (pods.csv
+    // streamed from the spill, so finished pods were given back), and `plot DIR` redraws the
+    // same plot bytes from those files, whose CDF it builds from pods.csv's rows.
+    let (a, b) = (dir.path().join("plain"), dir.path().join("plots"));
+    hybridsim(&[
+        "run",
+        s.to_str().unwrap(),
+        "-q",
+        "--out",
+        a.to_str().unwrap(),
+    ]);
+    hybridsim(&[
+        "run",
+        s.to_str().unwrap(),
+        "-q",
+        "--out",
+        b.to_str().unwrap(),
+        "--plots",
+    ]);
+    for f in RUN_FILES {
+        assert!(
+            std::fs::read(a.join(f)).unwrap() == std::fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let redrawn = dir.path().join("redrawn");
+    std::fs::create_dir(&redrawn).unwrap();
+    for f in ["summary.json", "pods.csv", "timeseries.csv"] {
+        std::fs::copy(b.join(f), redrawn.join(f)).unwrap();
+    }
+    hybridsim(&["plot", redrawn.to_str().unwrap()]);
+    for (f, bytes) in &drawn {
+        let cli = std::fs::read(b.join(f)).unwrap();
+        assert!(
+            &cli == bytes,
+            "{f}: run --plots differs from the in-memory plots"
+        );
+        let again = std::fs::read(redrawn.join(f)).unwrap();
+        assert!(&again == bytes, "{f}: plot DIR differs from run --plots");
+    }
 }

@@ -77,7 +77,7 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
         /// Also draw startup_cdf and timeline plots (SVG and PNG) into --out. The CDF is
-        /// drawn from every pod's row, so finished trace pods are kept in memory to the end.
+        /// drawn from the run's exact latency tally, so no finished pod is kept for it.
         #[arg(long, requires = "out")]
         plots: bool,
         /// Run this declared variant of the scenario instead of the scenario as written.
@@ -542,10 +542,10 @@ fn run(a: &RunArgs) -> ExitCode {
     spinner.enable_steady_tick(Duration::from_millis(100));
     let started = Instant::now();
     // Finished trace pods are given back as the run goes, so memory follows the live pods;
-    // with `--out` their pods.csv rows go to a temporary file first (`PodRowSpill`). Not with
-    // `--plots`: the startup CDF is drawn from every pod's row in memory.
+    // with `--out` their pods.csv rows go to a temporary file first (`PodRowSpill`). With
+    // `--plots` too: the startup CDF is drawn from the tally, which counts the retired pods.
     let mut spill = None;
-    if a.out.is_some() && !a.plots {
+    if a.out.is_some() {
         match report::PodRowSpill::new() {
             Ok(s) => spill = Some(s),
             Err(e) => {
@@ -555,10 +555,7 @@ fn run(a: &RunArgs) -> ExitCode {
             }
         }
     }
-    let mut sim = simulation::Simulation::new(&spec, seed);
-    if !a.plots {
-        sim = sim.retire_finished();
-    }
+    let mut sim = simulation::Simulation::new(&spec, seed).retire_finished();
     if let Some(s) = &mut spill {
         sim = sim.on_retire(Box::new(|spec, cl, messages, first, pods| {
             s.add(spec, cl, messages, first, pods)
@@ -587,35 +584,24 @@ fn run(a: &RunArgs) -> ExitCode {
     summary.slo = crate::experiment::assertions::slo_lines(&assertions);
     let mut written = Vec::new();
     if let Some(dir) = &a.out {
-        let files = if a.plots {
-            report::run_files(&spec, &result, &summary, a.plots)
-        } else {
-            report::run_files_but_pods(&spec, &result, &summary)
-        };
-        let files = match files {
+        let files = match report::run_files_but_pods(&spec, &result, &summary, a.plots) {
             Ok(f) => f,
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(1);
             }
         };
-        let written_ok = if a.plots {
-            report::write_atomically(dir, &files)
-        } else {
-            let mut pods = |w: &mut dyn std::io::Write| {
-                report::write_pods_csv(w, &spec, &result, spill.as_mut())
-            };
-            report::write_atomically_streaming(dir, &files, (report::PodRow::FILE, &mut pods))
-        };
+        let mut pods =
+            |w: &mut dyn std::io::Write| report::write_pods_csv(w, &spec, &result, spill.as_mut());
+        let written_ok =
+            report::write_atomically_streaming(dir, &files, (report::PodRow::FILE, &mut pods));
         if let Err(e) = written_ok {
             eprintln!("error: cannot write outputs to {}: {e}", dir.display());
             return ExitCode::from(1);
         }
         written = files.iter().map(|f| f.0).collect();
-        if !a.plots {
-            // Listed in the order `run_files` gives.
-            written.insert(1, report::PodRow::FILE);
-        }
+        // pods.csv is listed second, after summary.json.
+        written.insert(1, report::PodRow::FILE);
     }
     if !a.quiet {
         print!("{}", report::console::render(&summary));

@@ -3,11 +3,12 @@
 //! gathered one pod at a time in any order.
 //!
 //! Owns: the aggregation (`PodTally::add`) and exact latency multisets (`Hist`). Does not own:
-//! the summary's shape and statistics (`report::summary`, `report::stats`), nor when a pod is
+//! the summary's shape and statistics (`report::summary`, `report::stats`), the startup CDF
+//! drawn from the multisets (`report::plots::RunCdf`), nor when a pod is
 //! added (the report adds the pods still held at the end; the simulation adds each page of
 //! finished trace pods it gives back, `model::pod_arena`). Every field is a sum or a multiset,
 //! so the result does not depend on that order or on which pods were retired early: a run
-//! gives the same summary with retirement on or off (tests/traces.rs).
+//! gives the same summary with retirement on or off (tests/trace_replay.rs).
 
 use crate::model::Os;
 use crate::model::Spec;
@@ -113,6 +114,9 @@ pub struct PodTally {
     /// The four start phases (queue, pull, start, ready) of pods that went through all.
     pub phases_ms: [Hist; 4],
     pub workloads: Vec<WorkloadTally>,
+    /// Pods bound to a Linux node, to a Windows node (the node they were last bound to): the
+    /// denominators of the per-OS startup CDFs, whose numerators are `startup[1]`, `[2]`.
+    pub bound: [u64; 2],
 }
 
 impl PodTally {
@@ -152,6 +156,13 @@ impl PodTally {
                 wl.failures[k] += 1;
             }
         }
+        // The node's OS, as `report::pod_row` gives it (none when never bound).
+        let os = p.node.map(|n| spec.pool(nodes[n.idx()].pool).os);
+        match os {
+            Some(Os::Linux) => self.bound[0] += 1,
+            Some(Os::Windows) => self.bound[1] += 1,
+            None => {}
+        }
         let Some(ready) = p.ready else {
             return;
         };
@@ -160,7 +171,7 @@ impl PodTally {
         let l = ready - p.created;
         self.startup[0].push(l);
         wl.startup.push(l);
-        match p.node.map(|n| spec.pool(nodes[n.idx()].pool).os) {
+        match os {
             Some(Os::Linux) => self.startup[1].push(l),
             Some(Os::Windows) => self.startup[2].push(l),
             None => {}
@@ -194,6 +205,7 @@ impl PodTally {
             add(&mut a.failures, &b.failures);
             a.startup.merge(&b.startup);
         }
+        add(&mut self.bound, &other.bound);
     }
 }
 

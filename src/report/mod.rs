@@ -473,67 +473,31 @@ fn write_atomically_as(
     result
 }
 
-/// The files of one run but `pods.csv`, which the caller streams (`write_pods_csv`):
-/// `summary.json`, `timeseries.csv`, `scaling.csv`, the same bytes as `run_files`'.
-pub fn run_files_but_pods(
-    spec: &Spec,
-    out: &RunOutput,
-    summary: &Summary,
-) -> io::Result<Vec<(&'static str, Vec<u8>)>> {
-    let render = |e: io::Error| io::Error::new(e.kind(), format!("cannot render outputs: {e}"));
-    Ok(vec![
-        ("summary.json", summary_json(summary).map_err(render)?),
-        (
-            Timeseries::FILE,
-            timeseries(spec, out).write().map_err(render)?,
-        ),
-        (
-            ScalingRow::FILE,
-            ScalingRow::write(&scaling_rows(spec, out)).map_err(render)?,
-        ),
-    ])
-}
-
-/// The tables of one run, in memory: what its CSV files hold and its plots are drawn from.
-pub struct RunTables {
-    pub pods: Vec<PodRow>,
-    pub timeseries: Timeseries,
-    pub scaling: Vec<ScalingRow>,
-}
-
-impl RunTables {
-    pub fn new(spec: &Spec, out: &RunOutput) -> RunTables {
-        RunTables {
-            pods: pod_rows(spec, out),
-            timeseries: timeseries(spec, out),
-            scaling: scaling_rows(spec, out),
-        }
-    }
-}
-
-/// All files of one run, in the order they are listed: `summary.json`, `pods.csv`,
-/// `timeseries.csv`, `scaling.csv`, and with `plots` the four plot files, drawn from the same
-/// tables in memory. An error says which step failed ("cannot render outputs", "cannot draw
+/// The files of one run but `pods.csv`, which the caller streams (`write_pods_csv`), in the
+/// order they are listed: `summary.json`, `timeseries.csv`, `scaling.csv`, and with `plots`
+/// the four plot files: the timeline drawn from the time series, the startup CDF from every
+/// pod's latency in the run's tally (`plots::RunCdf`), retired pods included, so plotting
+/// keeps no pod. An error says which step failed ("cannot render outputs", "cannot draw
 /// plots").
-pub fn run_files(
+pub fn run_files_but_pods(
     spec: &Spec,
     out: &RunOutput,
     summary: &Summary,
     plots: bool,
 ) -> io::Result<Vec<(&'static str, Vec<u8>)>> {
-    let t = RunTables::new(spec, out);
     let render = |e: io::Error| io::Error::new(e.kind(), format!("cannot render outputs: {e}"));
+    let ts = timeseries(spec, out);
     let mut files = vec![
         ("summary.json", summary_json(summary).map_err(render)?),
-        (PodRow::FILE, PodRow::write(&t.pods).map_err(render)?),
-        (Timeseries::FILE, t.timeseries.write().map_err(render)?),
+        (Timeseries::FILE, ts.write().map_err(render)?),
         (
             ScalingRow::FILE,
-            ScalingRow::write(&t.scaling).map_err(render)?,
+            ScalingRow::write(&scaling_rows(spec, out)).map_err(render)?,
         ),
     ];
     if plots {
-        let p = plots::run_plots(summary, &t.pods, &t.timeseries)
+        let startup = plots::RunCdf::of_tally(Summary::tally(spec, out));
+        let p = plots::run_plots(summary, startup, &ts)
             .map_err(|e| io::Error::new(e.kind(), format!("cannot draw plots: {e}")))?;
         files.extend(p);
     }

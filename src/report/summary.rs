@@ -2,6 +2,7 @@
 
 use super::stats::Stats;
 use crate::autoscaler::cluster_autoscaler::ScalingKind;
+use crate::metrics::tally::PodTally;
 use crate::model::cluster::{PodPhase, Reason, Termination};
 use crate::model::{FailTarget, NodeTarget, PoolId, Spec, TimelineAction, WorkloadId};
 use crate::simulation::RunOutput;
@@ -308,14 +309,21 @@ pub struct DiskSummary {
 }
 
 impl Summary {
-    pub fn new(spec: &Spec, out: &RunOutput) -> Summary {
+    /// Every pod of the run tallied: those given back during the run (finished trace pods)
+    /// were tallied then, the pods still held are tallied now. Sums and multisets: the order
+    /// does not matter. The summary's pod figures and the run's startup CDF come from it.
+    pub fn tally(spec: &Spec, out: &RunOutput) -> PodTally {
         let cl = &out.cluster;
-        // Pods given back during the run (finished trace pods) were tallied then; the pods
-        // still held are tallied now. Sums and multisets: the order does not matter.
         let mut tally = out.retired.clone();
         for p in &cl.pods {
             tally.add(spec, &cl.nodes, p);
         }
+        tally
+    }
+
+    pub fn new(spec: &Spec, out: &RunOutput) -> Summary {
+        let cl = &out.cluster;
+        let mut tally = Summary::tally(spec, out);
         let n = |ph: PodPhase| tally.phases[crate::metrics::phase_index(ph)];
         let counts = PodCounts {
             created: tally.created(),

@@ -6,13 +6,16 @@
 //! (`report::rows`), or a compare's aggregates (`experiment::table`, which hands them over as a
 //! `CompareData`).
 //!
-//! A run's plots are drawn from its rows in memory; `plot DIR` reads the files into the same
-//! rows, whose cells hold exactly what the files hold, so both draw the same bytes.
+//! A run's timeline is drawn from its time series rows in memory, its startup CDF from the
+//! exact latency multisets of its tally (`RunCdf`), so no pod is kept for the plots; `plot
+//! DIR` reads the files into the same rows and builds the same multisets from pods.csv, in
+//! whole milliseconds as the tally holds them, so both draw the same bytes.
 
 use super::figures::{
     BandLine, CdfFigure, FailureFigure, PoolLines, Series, SloMark, TimelineFigure,
     VariantTimelineFigure, WAITED,
 };
+use crate::metrics::tally::{Hist, PodTally};
 use crate::report::rows::VariantSeries;
 use crate::report::{PodRow, StartupCdf, Summary, Timeseries};
 use std::collections::BTreeMap;
@@ -45,18 +48,76 @@ pub struct CompareGroup {
     pub means: BTreeMap<String, Option<f64>>,
 }
 
-/// Empirical CDF points (latency, fraction of `total` Ready by then) of sorted latencies.
-fn cdf_points(mut lat: Vec<f64>, total: usize) -> Vec<(f64, f64)> {
-    lat.sort_by(|a, b| a.total_cmp(b));
-    let mut pts: Vec<(f64, f64)> = Vec::new();
-    for (i, x) in lat.iter().enumerate() {
-        let y = (i + 1) as f64 / total as f64;
-        match pts.last_mut() {
-            Some(p) if p.0 == *x => p.1 = y,
-            _ => pts.push((*x, y)),
+/// A run's startup latencies, what its CDF is drawn from: for each group (all pods, pods bound
+/// to a Linux node, pods bound to a Windows node) the exact multiset of created → Ready
+/// latencies in whole milliseconds of its pods that became Ready, and how many pods it has.
+/// `run --plots` takes it from the run's tally (retired pods included, so no pod is kept for
+/// it), `plot DIR` builds it from pods.csv; both give the same points.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunCdf {
+    pub startup: [Hist; 3],
+    pub pods: [u64; 3],
+}
+
+impl RunCdf {
+    /// From the run's tally (`Summary::tally`).
+    pub fn of_tally(t: PodTally) -> RunCdf {
+        let [linux, windows] = t.bound;
+        let pods = [t.created(), linux, windows];
+        RunCdf {
+            startup: t.startup,
+            pods,
         }
     }
-    pts
+
+    /// From pods.csv's rows: a row's group is its `os` (its node's pool OS, empty when
+    /// unbound), its latency `ready_s − created_s` in milliseconds, as the tally takes it. A
+    /// row Ready before it was created is an error naming its line.
+    pub fn of_rows(rows: &[PodRow]) -> io::Result<RunCdf> {
+        let mut c = RunCdf::default();
+        for (i, r) in rows.iter().enumerate() {
+            let group = match r.os.as_str() {
+                "linux" => Some(1),
+                "windows" => Some(2),
+                _ => None,
+            };
+            c.pods[0] += 1;
+            if let Some(g) = group {
+                c.pods[g] += 1;
+            }
+            let Some(ready) = r.ready_s else {
+                continue;
+            };
+            let l = ready.0.checked_sub(r.created_s.0).ok_or_else(|| {
+                // Line 1 is the header.
+                invalid(format!(
+                    "{}: line {}, column `ready_s`: {} is before created_s {}",
+                    PodRow::FILE,
+                    i + 2,
+                    ready.as_f64(),
+                    r.created_s.as_f64()
+                ))
+            })?;
+            c.startup[0].push(l);
+            if let Some(g) = group {
+                c.startup[g].push(l);
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// Empirical CDF points of a multiset of latencies in ms: (latency in s, fraction of `total`
+/// Ready by then), one point per distinct latency.
+fn cdf_points(lat: &mut Hist, total: u64) -> Vec<(f64, f64)> {
+    let (runs, _) = lat.sorted_runs();
+    let mut below = 0;
+    runs.iter()
+        .map(|&(v, c)| {
+            below += c;
+            (v as f64 / 1000.0, below as f64 / total as f64)
+        })
+        .collect()
 }
 
 /// The markers of `slo` on the panels whose OS keys are `keys` (panel `i` shows `keys[i]`).
@@ -77,7 +138,7 @@ fn slo_marks(slo: &[crate::report::SloLine], keys: &[&str]) -> Vec<SloMark> {
 /// A run's startup CDF (one panel per OS with pods) and its timeline.
 pub fn run_figures(
     summary: &Summary,
-    pods: &[PodRow],
+    mut startup: RunCdf,
     ts: &Timeseries,
 ) -> (CdfFigure, TimelineFigure) {
     let (scenario, seed) = (&summary.scenario, summary.seed);
@@ -85,27 +146,26 @@ pub fn run_figures(
     // 1. The per-OS panels count the pods bound to a node of that OS (unbound pods have none).
     let mut panels = Vec::new();
     let mut keys = Vec::new();
-    for (os, title) in [
+    for (g, (os, title)) in [
         ("all", "all pods"),
         ("linux", "pods on Linux nodes"),
         ("windows", "pods on Windows nodes"),
-    ] {
-        let group: Vec<&PodRow> = pods.iter().filter(|p| os == "all" || p.os == os).collect();
-        if group.is_empty() {
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let total = startup.pods[g];
+        if total == 0 {
             continue;
         }
         keys.push(os);
-        // Each time as the file's f64 (`Secs::as_f64`), then the difference, exactly as a
-        // reader of pods.csv computes it.
-        let lat: Vec<f64> = group
-            .iter()
-            .filter_map(|p| Some(p.ready_s?.as_f64() - p.created_s.as_f64()))
-            .collect();
+        let lat = &mut startup.startup[g];
+        let ready = lat.sorted_runs().1;
         panels.push((
-            format!("{title}: {} of {} Ready", lat.len(), group.len()),
+            format!("{title}: {ready} of {total} Ready"),
             vec![Series {
                 name: format!("seed {seed}"),
-                points: cdf_points(lat, group.len()),
+                points: cdf_points(lat, total),
             }],
         ));
     }
@@ -450,13 +510,15 @@ pub fn invalid(msg: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg.into())
 }
 
-/// A run directory's summary, pods and time series, read through their typed rows.
-pub fn read_run_dir(dir: &Path) -> io::Result<(Summary, Vec<PodRow>, Timeseries)> {
+/// A run directory's summary, startup latencies (from pods.csv) and time series, read through
+/// their typed rows.
+pub fn read_run_dir(dir: &Path) -> io::Result<(Summary, RunCdf, Timeseries)> {
     let summary: Summary = serde_json::from_slice(&read(dir, "summary.json")?)
         .map_err(|e| invalid(format!("summary.json: {e}")))?;
     let pods = PodRow::read(&read(dir, PodRow::FILE)?).map_err(invalid)?;
+    let startup = RunCdf::of_rows(&pods)?;
     let ts = Timeseries::read(&read(dir, Timeseries::FILE)?).map_err(invalid)?;
-    Ok((summary, pods, ts))
+    Ok((summary, startup, ts))
 }
 
 #[cfg(test)]
@@ -532,6 +594,64 @@ mod tests {
         let old = data(vec![group("a", &[("failures.Unschedulable", 3.0)])]);
         let (_, f) = compare_figures(&old, &no_cdf());
         assert_eq!(f.reasons, vec![("Unschedulable".to_string(), vec![3.0])]);
+    }
+
+    #[test]
+    fn the_run_cdf_has_a_point_per_distinct_latency_at_the_fraction_of_all_pods_ready_by_then() {
+        // 4 pods, 3 Ready after 1000, 1000 and 2500 ms (pushed out of order): by 1.0 s 2 of the
+        // 4 are Ready, 2/4 = 0.5; by 2.5 s 3 of 4, 0.75. One point per distinct latency, and
+        // the pod never Ready keeps the curve below 1.
+        let mut h = Hist::default();
+        [2500, 1000, 1000].into_iter().for_each(|v| h.push(v));
+        assert_eq!(cdf_points(&mut h, 4), vec![(1.0, 0.5), (2.5, 0.75)]);
+    }
+
+    fn pod(os: &str, created: u64, ready: Option<u64>) -> PodRow {
+        PodRow {
+            pod: "w-0".into(),
+            workload: "w".into(),
+            os: os.into(),
+            node: String::new(),
+            pool: String::new(),
+            created_s: Secs(created),
+            scheduled_s: None,
+            pulled_s: None,
+            started_s: None,
+            ready_s: ready.map(Secs),
+            ended_s: None,
+            outcome: String::new(),
+            reason: String::new(),
+            message: String::new(),
+            scheduling_attempts: 0,
+        }
+    }
+
+    #[test]
+    fn the_run_cdf_of_pods_csv_groups_rows_by_their_node_os_in_whole_milliseconds() {
+        // Two Linux pods (one Ready 1.000 s after creation, one not Ready), a Windows pod Ready
+        // after 2.500 s and an unbound pod: 4 pods in all, 2 on Linux, 1 on Windows; the
+        // latencies are ready − created in ms: all {1000, 2500}, Linux {1000}, Windows {2500}.
+        let rows = [
+            pod("linux", 200, Some(1200)),
+            pod("linux", 300, None),
+            pod("windows", 100, Some(2600)),
+            pod("", 400, None),
+        ];
+        let mut c = RunCdf::of_rows(&rows).unwrap();
+        assert_eq!(c.pods, [4, 2, 1]);
+        let runs = |h: &mut Hist| h.sorted_runs().0.to_vec();
+        assert_eq!(runs(&mut c.startup[0]), [(1000, 1), (2500, 1)]);
+        assert_eq!(runs(&mut c.startup[1]), [(1000, 1)]);
+        assert_eq!(runs(&mut c.startup[2]), [(2500, 1)]);
+        // A row Ready before it was created (an edited file) is refused, naming its line: the
+        // third row is line 4 after the header.
+        let bad = [
+            rows[0].clone(),
+            rows[1].clone(),
+            pod("linux", 500, Some(400)),
+        ];
+        let e = RunCdf::of_rows(&bad).unwrap_err().to_string();
+        assert!(e.starts_with("pods.csv: line 4, column `ready_s`"), "{e}");
     }
 
     fn row(variant: &str, series: &str, t: u64, v: f64) -> VariantSeriesRow {

@@ -3,9 +3,10 @@
 //!
 //! Owns: turning figures into SVG and PNG bytes, and the entry points: `run_plots` and
 //! `compare_plots` draw from a run's or an experiment's typed rows in memory (`run --plots`,
-//! `compare/sweep/merge --plots`); `plot_dir` reads a run directory's files back into the same
-//! rows (`hybridsim plot DIR`; a compare directory is read by `experiment::table`), so both
-//! draw the same bytes. Does not own: any number in the figures.
+//! `compare/sweep/merge --plots`; a run's startup CDF from its tally's latency multisets,
+//! `RunCdf`); `plot_dir` reads a run directory's files back into the same rows and multisets
+//! (`hybridsim plot DIR`; a compare directory is read by `experiment::table`), so both draw
+//! the same bytes. Does not own: any number in the figures.
 //!
 //! Split: `glyph` (font and PNG text placement), `figures` (what each plot shows), `data` (rows
 //! to figures, files to rows).
@@ -15,7 +16,7 @@ mod figures;
 mod glyph;
 mod planner;
 
-pub use data::{CompareData, CompareGroup};
+pub use data::{CompareData, CompareGroup, RunCdf};
 use figures::Figure;
 use glyph::GlyphFix;
 pub use planner::{Interval, OptimizeConstraint, OptimizeData, OptimizePoint};
@@ -24,7 +25,7 @@ use std::io;
 use std::path::Path;
 
 use super::rows::VariantSeries;
-use super::{PodRow, StartupCdf, Summary, Timeseries};
+use super::{StartupCdf, Summary, Timeseries};
 
 /// Plot files as (name, bytes).
 pub type PlotFiles = Vec<(&'static str, Vec<u8>)>;
@@ -66,9 +67,9 @@ fn both<F: Figure>(f: &F, svg: &'static str, png: &'static str) -> io::Result<Pl
     Ok(vec![(svg, svg_of(f)?), (png, png_of(f)?)])
 }
 
-/// Plots of one run: `startup_cdf` and `timeline`, SVG and PNG.
-pub fn run_plots(summary: &Summary, pods: &[PodRow], ts: &Timeseries) -> io::Result<PlotFiles> {
-    let (cdf, timeline) = data::run_figures(summary, pods, ts);
+/// Plots of one run: `startup_cdf` (from its startup latencies) and `timeline`, SVG and PNG.
+pub fn run_plots(summary: &Summary, startup: RunCdf, ts: &Timeseries) -> io::Result<PlotFiles> {
+    let (cdf, timeline) = data::run_figures(summary, startup, ts);
     let mut out = both(&cdf, "startup_cdf.svg", "startup_cdf.png")?;
     out.extend(both(&timeline, "timeline.svg", "timeline.png")?);
     Ok(out)
@@ -116,8 +117,8 @@ pub fn optimize_plots(data: &OptimizeData) -> io::Result<PlotFiles> {
 /// `NotFound`.
 pub fn plot_dir(dir: &Path) -> io::Result<PlotFiles> {
     if dir.join("summary.json").is_file() {
-        let (summary, pods, ts) = data::read_run_dir(dir)?;
-        run_plots(&summary, &pods, &ts)
+        let (summary, startup, ts) = data::read_run_dir(dir)?;
+        run_plots(&summary, startup, &ts)
     } else {
         Err(io::Error::new(
             io::ErrorKind::NotFound,
