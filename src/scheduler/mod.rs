@@ -277,6 +277,18 @@ impl<T: Copy> Reservoir<T> {
     }
 }
 
+/// What a scheduling cycle's scan does besides filtering (`Scheduler::scan_mode`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum ScanMode {
+    /// Filters only (`find_feasible`); `score_and_select` scores afterwards.
+    Filter,
+    /// Filters and scores the unnormalised plugins (`find_and_score`); `select_scored`
+    /// adds the normalised ones and picks.
+    Score,
+    /// Filters, scores and selects (`find_and_select`).
+    Select,
+}
+
 /// Outcome of one scheduling attempt.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
@@ -794,18 +806,16 @@ impl Scheduler {
         .0
     }
 
-    /// Whether the scan can score and select as it goes (`find_and_select`): the filters read
-    /// only pool, cordon, state and sums (`filters_by_pool_and_sums`), and no plugin's score
-    /// needs normalising over the feasible nodes. PodTopologySpread and InterPodAffinity
-    /// always do; TaintToleration and NodeAffinity do, but when every pool passing the static
-    /// filters has the same raw scores, every feasible node gets the same normalised score,
-    /// which moves no node ahead of another and is left out.
-    fn selects_while_scanning(&mut self, spec: &Spec, cluster: &Cluster, tid: TemplateId) -> bool {
-        if self.spread_default[tid.idx()]
-            || self.inter_pod.scores_nodes()
-            || !self.filters_by_pool_and_sums(spec, cluster, tid)
-        {
-            return false;
+    /// How much of the cycle the scan can do as it goes. When the filters read only pool,
+    /// cordon, state and sums (`filters_by_pool_and_sums`) and every pool passing the static
+    /// filters has the same raw TaintToleration and NodeAffinity scores, those two
+    /// normalised scores are the same on every feasible node, move no node ahead of another
+    /// and are left out; the scan then scores each node it accepts (`ScanMode::Score`), and
+    /// when no other plugin normalises over the feasible nodes either (PodTopologySpread
+    /// and InterPodAffinity always do) it also selects the host (`ScanMode::Select`).
+    fn scan_mode(&mut self, spec: &Spec, cluster: &Cluster, tid: TemplateId) -> ScanMode {
+        if !self.filters_by_pool_and_sums(spec, cluster, tid) {
+            return ScanMode::Filter;
         }
         let t = spec.template(tid);
         let row = tid.idx() * self.npools;
@@ -818,16 +828,74 @@ impl Scheduler {
             if let StaticFit::Pass { prefer, affinity } = self.static_fit[slot] {
                 match shared {
                     None => shared = Some((prefer, affinity)),
-                    Some(raw) if raw != (prefer, affinity) => return false,
+                    Some(raw) if raw != (prefer, affinity) => return ScanMode::Filter,
                     Some(_) => {}
                 }
             }
         }
-        true
+        if self.spread_default[tid.idx()] || self.inter_pod.scores_nodes() {
+            ScanMode::Score
+        } else {
+            ScanMode::Select
+        }
+    }
+
+    /// `find_feasible_by_pool_and_sums` and the first pass of `score_and_select` in one,
+    /// when `scan_mode` is `Score`: each feasible node's unnormalised score (`node_score`)
+    /// goes to `scores` as the scan pushes it to `feasible`; `select_scored` adds the
+    /// normalised plugins and picks. Returns the processed count.
+    #[inline(never)]
+    fn find_and_score(
+        &mut self,
+        spec: &Spec,
+        cluster: &Cluster,
+        tid: TemplateId,
+        (start, total, to_find): (usize, usize, usize),
+    ) -> usize {
+        self.scores.clear();
+        self.scan_scoring::<true>(
+            spec,
+            cluster,
+            tid,
+            (start, total, to_find),
+            |s, _, score| s.scores.push(score),
+        )
+        .0
+    }
+
+    /// The scan of `find_feasible_by_pool_and_sums` handing each node it accepts, with its
+    /// unnormalised score (`node_score`), to `scored`; `PUSH` as for `scan`.
+    #[inline(always)]
+    fn scan_scoring<const PUSH: bool>(
+        &mut self,
+        spec: &Spec,
+        cluster: &Cluster,
+        tid: TemplateId,
+        (start, total, to_find): (usize, usize, usize),
+        mut scored: impl FnMut(&mut Self, NodeId, i64),
+    ) -> (usize, usize) {
+        self.prepare_image_terms(spec, cluster, tid, total as u32);
+        let mut parts = ScoreParts::new(self, spec, spec.template(tid));
+        let fit = SumsFit::new(self, spec, tid);
+        self.scan::<PUSH>(
+            spec,
+            cluster,
+            tid,
+            (start, total, to_find),
+            |_| true,
+            |s, node, n| {
+                if !fit.fits(&s.fit_room, n) {
+                    return false;
+                }
+                let score = s.node_score(spec, cluster, tid, node, n, &mut parts);
+                scored(s, node, score);
+                true
+            },
+        )
     }
 
     /// `find_feasible_by_pool_and_sums` and `score_and_select` in one pass, when
-    /// `selects_while_scanning` holds: each feasible node is scored as the scan finds it and
+    /// `scan_mode` is `Select`: each feasible node is scored as the scan finds it and
     /// the reservoir sampling of `selectHost` runs over them in the same order, so the same
     /// node wins with the same random draws. Leaves `feasible` empty; returns the processed
     /// count, how many nodes were feasible, and the winner (meaningful when some were).
@@ -839,24 +907,13 @@ impl Scheduler {
         tid: TemplateId,
         (start, total, to_find): (usize, usize, usize),
     ) -> (usize, usize, NodeId) {
-        self.prepare_image_terms(spec, cluster, tid, total as u32);
-        let mut parts = ScoreParts::new(self, spec, spec.template(tid));
-        let fit = SumsFit::new(self, spec, tid);
         let mut pick = Reservoir::new(NodeId(0));
-        let (processed, found) = self.scan::<false>(
+        let (processed, found) = self.scan_scoring::<false>(
             spec,
             cluster,
             tid,
             (start, total, to_find),
-            |_| true,
-            |s, node, n| {
-                if !fit.fits(&s.fit_room, n) {
-                    return false;
-                }
-                let score = s.node_score(spec, cluster, tid, node, n, &mut parts);
-                pick.offer(node, score, &mut s.rng);
-                true
-            },
+            |s, node, score| pick.offer(node, score, &mut s.rng),
         );
         (processed, found, pick.best)
     }
@@ -1130,6 +1187,7 @@ impl Scheduler {
         self.feasible.clear();
         // The host when the scan selected it as it went (`find_and_select`).
         let mut selected = None;
+        let mut mode = ScanMode::Filter;
         if let Some(target) = p.pinned {
             // A DaemonSet pod's required affinity names one node (matchFields metadata.name);
             // every other node fails NodeAffinity.
@@ -1147,18 +1205,21 @@ impl Scheduler {
         } else {
             let to_find = num_feasible_nodes_to_find(self.percentage, total);
             let start = self.next_start % total;
-            let processed = if self.selects_while_scanning(spec, cluster, tid) {
-                if self.res_cache.len() < cluster.nodes.len() {
-                    self.res_cache.resize(cluster.nodes.len(), ResCached::EMPTY);
+            mode = self.scan_mode(spec, cluster, tid);
+            if mode != ScanMode::Filter && self.res_cache.len() < cluster.nodes.len() {
+                self.res_cache.resize(cluster.nodes.len(), ResCached::EMPTY);
+            }
+            let scan = (start, total, to_find);
+            let processed = match mode {
+                ScanMode::Select => {
+                    let (processed, found, best) = self.find_and_select(spec, cluster, tid, scan);
+                    if found > 0 {
+                        selected = Some(best);
+                    }
+                    processed
                 }
-                let (processed, found, best) =
-                    self.find_and_select(spec, cluster, tid, (start, total, to_find));
-                if found > 0 {
-                    selected = Some(best);
-                }
-                processed
-            } else {
-                self.find_feasible(spec, cluster, tid, start, total, to_find)
+                ScanMode::Score => self.find_and_score(spec, cluster, tid, scan),
+                ScanMode::Filter => self.find_feasible(spec, cluster, tid, start, total, to_find),
             };
             self.next_start = (start + processed) % total;
             if self.feasible.is_empty() && selected.is_none() {
@@ -1184,6 +1245,9 @@ impl Scheduler {
         }
         if self.feasible.len() == 1 {
             return Decision::Bind(self.feasible[0]);
+        }
+        if mode == ScanMode::Score {
+            return Decision::Bind(self.select_scored(cluster, tid, p.workload, false));
         }
         if self.res_cache.len() < cluster.nodes.len() {
             self.res_cache.resize(cluster.nodes.len(), ResCached::EMPTY);
@@ -1316,8 +1380,25 @@ impl Scheduler {
             let score = self.node_score(spec, cluster, tid, node, nd, &mut parts);
             self.scores.push(score);
         }
-        default_normalize(&mut self.s_taint, true);
-        default_normalize(&mut self.s_aff, false);
+        self.select_scored(cluster, tid, workload, true)
+    }
+
+    /// The end of `score_and_select` once `scores` holds each feasible node's unnormalised
+    /// score: adds the normalised plugins (TaintToleration and NodeAffinity from `s_taint`
+    /// and `s_aff` when `static_parts`; left out when they are the same on every node,
+    /// `ScanMode::Score`) and selects the host in node order.
+    fn select_scored(
+        &mut self,
+        cluster: &Cluster,
+        tid: TemplateId,
+        workload: WorkloadId,
+        static_parts: bool,
+    ) -> NodeId {
+        let n = self.feasible.len();
+        if static_parts {
+            default_normalize(&mut self.s_taint, true);
+            default_normalize(&mut self.s_aff, false);
+        }
         let spread = self.spread_default[tid.idx()];
         if spread {
             self.spread_scores(cluster, workload);
@@ -1338,11 +1419,12 @@ impl Scheduler {
             } else {
                 0
             };
-            let score = self.scores[k]
-                + weights::TAINT_TOLERATION * self.s_taint[k]
-                + weights::NODE_AFFINITY * self.s_aff[k]
-                + spread_score
-                + ipa_score;
+            let static_score = if static_parts {
+                weights::TAINT_TOLERATION * self.s_taint[k] + weights::NODE_AFFINITY * self.s_aff[k]
+            } else {
+                0
+            };
+            let score = self.scores[k] + static_score + spread_score + ipa_score;
             pick.offer(k, score, &mut self.rng);
         }
         self.feasible[pick.best]
@@ -1622,6 +1704,8 @@ mod tests {
              tolerations: [(key: "os", value: "windows", effect: NoSchedule)])),
             (name: "wide", kind: Pod, template: (containers: [(image: "app:1", cpu: "5")],
              tolerations: [(key: "x", value: "y", effect: PreferNoSchedule)])),
+            (name: "web", replicas: 1, template: (containers: [(image: "app:1", cpu: "1")],
+             tolerations: [(key: "x", value: "y", effect: PreferNoSchedule)])),
         ],
     )"#;
 
@@ -1637,7 +1721,7 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
         let mut next = |n: usize| rng.random_range(0..n);
         let (mut compared, mut chose_among_ties) = (0, 0);
-        let mut fused_templates = std::collections::BTreeSet::new();
+        let mut modes = std::collections::BTreeSet::new();
         for round in 0..40 {
             let mut h = Harness::new(SELECT_SCENARIO);
             let mut nodes = Vec::new();
@@ -1649,7 +1733,7 @@ mod tests {
                 let w = if h.cluster.node(node).pool.idx() == 3 {
                     2
                 } else {
-                    next(2)
+                    [0, 1, 4][next(3)]
                 };
                 h.bound_pod(w, node, 0);
             }
@@ -1675,16 +1759,35 @@ mod tests {
                     s
                 };
                 let mut probe = new(0);
-                if !probe.selects_while_scanning(&h.spec, &h.cluster, tid) {
+                let mode = probe.scan_mode(&h.spec, &h.cluster, tid);
+                if mode == ScanMode::Filter {
                     continue;
                 }
-                fused_templates.insert(tid.idx());
+                modes.insert((tid.idx(), format!("{mode:?}")));
+                let wl = crate::model::WorkloadId::from_idx(
+                    h.spec
+                        .workloads
+                        .iter()
+                        .position(|w| w.template == tid)
+                        .unwrap(),
+                );
                 for start in 0..total {
                     for to_find in [1, 2, 5, total] {
                         let seed = round * 1000 + start as u64;
                         let (mut a, mut b) = (new(seed), new(seed));
-                        let (pa, found, best) =
-                            a.find_and_select(&h.spec, &h.cluster, tid, (start, total, to_find));
+                        let scan = (start, total, to_find);
+                        let (pa, found, best) = match mode {
+                            ScanMode::Select => a.find_and_select(&h.spec, &h.cluster, tid, scan),
+                            _ => {
+                                let pa = a.find_and_score(&h.spec, &h.cluster, tid, scan);
+                                let best = match a.feasible.len() {
+                                    0 => NodeId(0),
+                                    1 => a.feasible[0],
+                                    _ => a.select_scored(&h.cluster, tid, wl, false),
+                                };
+                                (pa, a.feasible.len(), best)
+                            }
+                        };
                         let pb = b.find_feasible_by_pool_and_sums(
                             &h.spec, &h.cluster, tid, start, total, to_find,
                         );
@@ -1692,6 +1795,9 @@ mod tests {
                             "round {round}, template {tid:?}, start {start}, to_find {to_find}"
                         );
                         assert_eq!((pa, found), (pb, b.feasible.len()), "{at}");
+                        if mode == ScanMode::Score {
+                            assert_eq!(a.feasible, b.feasible, "{at}");
+                        }
                         // And the scan finds what `evaluate` on each node finds.
                         let mut c = new(seed);
                         let pc =
@@ -1700,13 +1806,7 @@ mod tests {
                         let host = match b.feasible.len() {
                             0 => continue,
                             1 => b.feasible[0],
-                            _ => b.score_and_select(
-                                &h.spec,
-                                &h.cluster,
-                                tid,
-                                crate::model::WorkloadId::from_idx(0),
-                                total as u32,
-                            ),
+                            _ => b.score_and_select(&h.spec, &h.cluster, tid, wl, total as u32),
                         };
                         assert_eq!(best, host, "{at}");
                         let (da, db): (u64, u64) = (a.rng.random(), b.rng.random());
@@ -1720,12 +1820,15 @@ mod tests {
         // The pool with the PreferNoSchedule taint scores the job's pods lower than the
         // others, so the job (template 1) is never selected while scanning; the tolerant pod
         // (0), the Windows pod (2) and the 5-CPU pod (3, larger than any node of the 3-CPU
-        // pool, so its room there is none) always are.
+        // pool, so its room there is none) always are. The Deployment (4) has
+        // PodTopologySpread's default constraints, normalised over the scored nodes: scored
+        // while scanning, selected after.
+        let modes: Vec<(usize, &str)> = modes.iter().map(|(t, m)| (*t, m.as_str())).collect();
         assert_eq!(
-            fused_templates.into_iter().collect::<Vec<_>>(),
-            vec![0, 2, 3]
+            modes,
+            vec![(0, "Select"), (2, "Select"), (3, "Select"), (4, "Score")]
         );
-        assert!(compared >= 40 * 3 * 4, "{compared}");
+        assert!(compared >= 40 * 4 * 4, "{compared}");
         // Hosts other than the first feasible node were picked: the scores and ties mattered.
         assert!(chose_among_ties > 0);
     }
