@@ -280,8 +280,12 @@ impl<T: Copy> Reservoir<T> {
 /// What a scheduling cycle's scan does besides filtering (`Scheduler::scan_mode`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum ScanMode {
-    /// Filters only (`find_feasible`); `score_and_select` scores afterwards.
-    Filter,
+    /// Filters only, with `evaluate` on each node (`find_feasible_each`); `score_and_select`
+    /// scores afterwards.
+    Each,
+    /// Filters only, inlined (`find_feasible_by_pool_and_sums`); `score_and_select` scores
+    /// afterwards.
+    Sums,
     /// Filters and scores the unnormalised plugins (`find_and_score`); `select_scored`
     /// adds the normalised ones and picks.
     Score,
@@ -716,38 +720,19 @@ impl Scheduler {
             .map_err(Reject::InterPodAffinity)
     }
 
-    /// `findNodesThatPassFilters`: scans nodes from `start`, wrapping around, until `to_find`
-    /// feasible nodes are found; returns how many nodes were processed. A node whose pool fails
-    /// the static filters fails whatever its state, so the rest of its pool's run in the node
-    /// list is skipped at once: same feasible set, same processed count, far less work.
-    #[inline]
-    fn find_feasible(
-        &mut self,
-        spec: &Spec,
-        cluster: &Cluster,
-        tid: TemplateId,
-        start: usize,
-        total: usize,
-        to_find: usize,
-    ) -> usize {
-        if self.filters_by_pool_and_sums(spec, cluster, tid) {
-            self.find_feasible_by_pool_and_sums(spec, cluster, tid, start, total, to_find)
-        } else {
-            self.find_feasible_each(spec, cluster, tid, start, total, to_find)
-        }
-    }
-
-    /// `find_feasible` in general: `evaluate` on each node, skipping the runs of pools
-    /// whose nodes all share their pool's static verdict.
+    /// `findNodesThatPassFilters` in general (`ScanMode::Each`): scans nodes from `start`,
+    /// wrapping around, until `to_find` feasible nodes are found, with `evaluate` on each;
+    /// returns how many nodes were processed. A node whose pool fails the static filters
+    /// fails whatever its state, so the rest of its pool's run in the node list is skipped
+    /// at once when its nodes all share their pool's static verdict: same feasible set, same
+    /// processed count, far less work.
     #[inline(never)]
     fn find_feasible_each(
         &mut self,
         spec: &Spec,
         cluster: &Cluster,
         tid: TemplateId,
-        start: usize,
-        total: usize,
-        to_find: usize,
+        (start, total, to_find): (usize, usize, usize),
     ) -> usize {
         // With per-node taints or builds a pool's run is no longer uniform: no skipping.
         let uniform = !self.per_node[tid.idx()] && cluster.taint_overlay.is_empty();
@@ -780,8 +765,8 @@ impl Scheduler {
             && !self.inter_pod.filters()
     }
 
-    /// `find_feasible` when `filters_by_pool_and_sums` holds: `evaluate`'s checks in its
-    /// order, each reduced to what it reads then (the pool's cached static verdict, the
+    /// `find_feasible_each` when `filters_by_pool_and_sums` holds: `evaluate`'s checks in
+    /// its order, each reduced to what it reads then (the pool's cached static verdict, the
     /// cordon, the state, `NodeResourcesFit` on the sums), inlined in the scan. Same feasible
     /// nodes in the same order, same processed count.
     #[inline(never)]
@@ -790,9 +775,7 @@ impl Scheduler {
         spec: &Spec,
         cluster: &Cluster,
         tid: TemplateId,
-        start: usize,
-        total: usize,
-        to_find: usize,
+        (start, total, to_find): (usize, usize, usize),
     ) -> usize {
         let fit = SumsFit::new(self, spec, tid);
         self.scan::<true>(
@@ -806,8 +789,10 @@ impl Scheduler {
         .0
     }
 
-    /// How much of the cycle the scan can do as it goes. When the filters read only pool,
-    /// cordon, state and sums (`filters_by_pool_and_sums`) and every pool passing the static
+    /// How this cycle's scan filters, and how much of the cycle it does as it goes. When the
+    /// filters read only pool, cordon, state and sums (`filters_by_pool_and_sums`), the scan
+    /// inlines them (`ScanMode::Sums`), else it calls `evaluate` (`ScanMode::Each`). When,
+    /// in addition, every pool passing the static
     /// filters has the same raw TaintToleration and NodeAffinity scores, those two
     /// normalised scores are the same on every feasible node, move no node ahead of another
     /// and are left out; the scan then scores each node it accepts (`ScanMode::Score`), and
@@ -815,7 +800,7 @@ impl Scheduler {
     /// and InterPodAffinity always do) it also selects the host (`ScanMode::Select`).
     fn scan_mode(&mut self, spec: &Spec, cluster: &Cluster, tid: TemplateId) -> ScanMode {
         if !self.filters_by_pool_and_sums(spec, cluster, tid) {
-            return ScanMode::Filter;
+            return ScanMode::Each;
         }
         let t = spec.template(tid);
         let row = tid.idx() * self.npools;
@@ -828,7 +813,7 @@ impl Scheduler {
             if let StaticFit::Pass { prefer, affinity } = self.static_fit[slot] {
                 match shared {
                     None => shared = Some((prefer, affinity)),
-                    Some(raw) if raw != (prefer, affinity) => return ScanMode::Filter,
+                    Some(raw) if raw != (prefer, affinity) => return ScanMode::Sums,
                     Some(_) => {}
                 }
             }
@@ -918,7 +903,7 @@ impl Scheduler {
         (processed, found, pick.best)
     }
 
-    /// The scan of `find_feasible` (`(start, total, to_find)`): walks the node list from the
+    /// The scan of every filter pass (`(start, total, to_find)`): walks the node list from the
     /// live position `start`, wrapping at the end and stepping over the holes left by removed
     /// nodes, counting the nodes `fits` accepts (and, with `PUSH`, pushing them to
     /// `feasible`) until `to_find` are found; returns how many live nodes were processed and
@@ -1185,9 +1170,12 @@ impl Scheduler {
         }
         self.reset_histogram();
         self.feasible.clear();
+        if self.res_cache.len() < cluster.nodes.len() {
+            self.res_cache.resize(cluster.nodes.len(), ResCached::EMPTY);
+        }
         // The host when the scan selected it as it went (`find_and_select`).
         let mut selected = None;
-        let mut mode = ScanMode::Filter;
+        let mut mode = ScanMode::Each;
         if let Some(target) = p.pinned {
             // A DaemonSet pod's required affinity names one node (matchFields metadata.name);
             // every other node fails NodeAffinity.
@@ -1206,9 +1194,6 @@ impl Scheduler {
             let to_find = num_feasible_nodes_to_find(self.percentage, total);
             let start = self.next_start % total;
             mode = self.scan_mode(spec, cluster, tid);
-            if mode != ScanMode::Filter && self.res_cache.len() < cluster.nodes.len() {
-                self.res_cache.resize(cluster.nodes.len(), ResCached::EMPTY);
-            }
             let scan = (start, total, to_find);
             let processed = match mode {
                 ScanMode::Select => {
@@ -1219,7 +1204,8 @@ impl Scheduler {
                     processed
                 }
                 ScanMode::Score => self.find_and_score(spec, cluster, tid, scan),
-                ScanMode::Filter => self.find_feasible(spec, cluster, tid, start, total, to_find),
+                ScanMode::Sums => self.find_feasible_by_pool_and_sums(spec, cluster, tid, scan),
+                ScanMode::Each => self.find_feasible_each(spec, cluster, tid, scan),
             };
             self.next_start = (start + processed) % total;
             if self.feasible.is_empty() && selected.is_none() {
@@ -1248,9 +1234,6 @@ impl Scheduler {
         }
         if mode == ScanMode::Score {
             return Decision::Bind(self.select_scored(cluster, tid, p.workload, false));
-        }
-        if self.res_cache.len() < cluster.nodes.len() {
-            self.res_cache.resize(cluster.nodes.len(), ResCached::EMPTY);
         }
         Decision::Bind(self.score_and_select(spec, cluster, tid, p.workload, total as u32))
     }
@@ -1658,11 +1641,14 @@ mod tests {
                     for to_find in [1, 2, 5, total] {
                         s.feasible.clear();
                         let fast = s.find_feasible_by_pool_and_sums(
-                            &h.spec, &h.cluster, tid, start, total, to_find,
+                            &h.spec,
+                            &h.cluster,
+                            tid,
+                            (start, total, to_find),
                         );
                         let fast_nodes = std::mem::take(&mut s.feasible);
                         let each =
-                            s.find_feasible_each(&h.spec, &h.cluster, tid, start, total, to_find);
+                            s.find_feasible_each(&h.spec, &h.cluster, tid, (start, total, to_find));
                         assert_eq!(
                             (fast, &fast_nodes),
                             (each, &s.feasible),
@@ -1760,10 +1746,10 @@ mod tests {
                 };
                 let mut probe = new(0);
                 let mode = probe.scan_mode(&h.spec, &h.cluster, tid);
-                if mode == ScanMode::Filter {
+                modes.insert((tid.idx(), format!("{mode:?}")));
+                if matches!(mode, ScanMode::Each | ScanMode::Sums) {
                     continue;
                 }
-                modes.insert((tid.idx(), format!("{mode:?}")));
                 let wl = crate::model::WorkloadId::from_idx(
                     h.spec
                         .workloads
@@ -1789,7 +1775,10 @@ mod tests {
                             }
                         };
                         let pb = b.find_feasible_by_pool_and_sums(
-                            &h.spec, &h.cluster, tid, start, total, to_find,
+                            &h.spec,
+                            &h.cluster,
+                            tid,
+                            (start, total, to_find),
                         );
                         let at = format!(
                             "round {round}, template {tid:?}, start {start}, to_find {to_find}"
@@ -1801,7 +1790,7 @@ mod tests {
                         // And the scan finds what `evaluate` on each node finds.
                         let mut c = new(seed);
                         let pc =
-                            c.find_feasible_each(&h.spec, &h.cluster, tid, start, total, to_find);
+                            c.find_feasible_each(&h.spec, &h.cluster, tid, (start, total, to_find));
                         assert_eq!((pb, &b.feasible), (pc, &c.feasible), "{at}");
                         let host = match b.feasible.len() {
                             0 => continue,
@@ -1818,7 +1807,8 @@ mod tests {
             }
         }
         // The pool with the PreferNoSchedule taint scores the job's pods lower than the
-        // others, so the job (template 1) is never selected while scanning; the tolerant pod
+        // others, so the job (template 1) is only filtered while scanning (its filters still
+        // read only pool, cordon, state and sums: `Sums`); the tolerant pod
         // (0), the Windows pod (2) and the 5-CPU pod (3, larger than any node of the 3-CPU
         // pool, so its room there is none) always are. The Deployment (4) has
         // PodTopologySpread's default constraints, normalised over the scored nodes: scored
@@ -1826,7 +1816,13 @@ mod tests {
         let modes: Vec<(usize, &str)> = modes.iter().map(|(t, m)| (*t, m.as_str())).collect();
         assert_eq!(
             modes,
-            vec![(0, "Select"), (2, "Select"), (3, "Select"), (4, "Score")]
+            vec![
+                (0, "Select"),
+                (1, "Sums"),
+                (2, "Select"),
+                (3, "Select"),
+                (4, "Score")
+            ]
         );
         assert!(compared >= 40 * 4 * 4, "{compared}");
         // Hosts other than the first feasible node were picked: the scores and ties mattered.
