@@ -320,7 +320,7 @@ fn run_out_writes_the_same_pods_csv_whether_finished_pods_were_given_back_or_not
     let full = simulation::run(&spec, 1);
     assert_eq!(full.cluster.pods.held(), 20_000);
     let summary = hybridsim::report::Summary::new(&spec, &full);
-    let mut whole = hybridsim::report::run_files_but_pods(&spec, &full, &summary, false).unwrap();
+    let mut whole = hybridsim::report::run_files_but_pods(&spec, &full, &summary, None).unwrap();
     let mut pods = Vec::new();
     hybridsim::report::write_pods_csv(&mut pods, &spec, &full, None).unwrap();
     whole.insert(1, (hybridsim::report::PodRow::FILE, pods));
@@ -356,8 +356,10 @@ fn run_plots_keeps_giving_finished_pods_back_and_draws_the_startup_cdf_of_every_
         .run();
     assert_eq!(given_back.cluster.pods.held(), 7_712);
     let plots = |o: &simulation::RunOutput| {
-        let summary = hybridsim::report::Summary::new(&spec, o);
-        let mut files = hybridsim::report::run_files_but_pods(&spec, o, &summary, true).unwrap();
+        let mut tally = hybridsim::report::Summary::tally(&spec, o);
+        let summary = hybridsim::report::Summary::of_tally(&spec, o, &mut tally);
+        let mut files =
+            hybridsim::report::run_files_but_pods(&spec, o, &summary, Some(tally)).unwrap();
         files.drain(..3);
         files
     };

@@ -580,11 +580,13 @@ fn run(a: &RunArgs) -> ExitCode {
     }
     let wall = started.elapsed();
     spinner.finish_and_clear();
-    let mut summary = report::Summary::new(&spec, &result);
+    let mut tally = report::Summary::tally(&spec, &result);
+    let mut summary = report::Summary::of_tally(&spec, &result, &mut tally);
     summary.slo = crate::experiment::assertions::slo_lines(&assertions);
     let mut written = Vec::new();
     if let Some(dir) = &a.out {
-        let files = match report::run_files_but_pods(&spec, &result, &summary, a.plots) {
+        let plots = a.plots.then_some(tally);
+        let files = match report::run_files_but_pods(&spec, &result, &summary, plots) {
             Ok(f) => f,
             Err(e) => {
                 eprintln!("error: {e}");

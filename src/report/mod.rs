@@ -13,6 +13,7 @@ pub mod rows;
 pub mod stats;
 pub mod summary;
 
+use crate::metrics::tally::PodTally;
 use crate::model::Spec;
 use crate::model::cluster::{Cluster, Pod, PodPhase};
 use crate::model::messages::Messages;
@@ -475,15 +476,15 @@ fn write_atomically_as(
 
 /// The files of one run but `pods.csv`, which the caller streams (`write_pods_csv`), in the
 /// order they are listed: `summary.json`, `timeseries.csv`, `scaling.csv`, and with `plots`
-/// the four plot files: the timeline drawn from the time series, the startup CDF from every
-/// pod's latency in the run's tally (`plots::RunCdf`), retired pods included, so plotting
-/// keeps no pod. An error says which step failed ("cannot render outputs", "cannot draw
-/// plots").
+/// the four plot files when given the run's tally (`Summary::tally`): the timeline drawn from
+/// the time series, the startup CDF from every pod's latency in the tally (`plots::RunCdf`),
+/// retired pods included, so plotting keeps no pod. An error says which step failed ("cannot
+/// render outputs", "cannot draw plots").
 pub fn run_files_but_pods(
     spec: &Spec,
     out: &RunOutput,
     summary: &Summary,
-    plots: bool,
+    plots: Option<PodTally>,
 ) -> io::Result<Vec<(&'static str, Vec<u8>)>> {
     let render = |e: io::Error| io::Error::new(e.kind(), format!("cannot render outputs: {e}"));
     let ts = timeseries(spec, out);
@@ -495,8 +496,8 @@ pub fn run_files_but_pods(
             ScalingRow::write(&scaling_rows(spec, out)).map_err(render)?,
         ),
     ];
-    if plots {
-        let startup = plots::RunCdf::of_tally(Summary::tally(spec, out));
+    if let Some(tally) = plots {
+        let startup = plots::RunCdf::of_tally(tally);
         let p = plots::run_plots(summary, startup, &ts)
             .map_err(|e| io::Error::new(e.kind(), format!("cannot draw plots: {e}")))?;
         files.extend(p);

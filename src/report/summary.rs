@@ -322,8 +322,14 @@ impl Summary {
     }
 
     pub fn new(spec: &Spec, out: &RunOutput) -> Summary {
+        Summary::of_tally(spec, out, &mut Summary::tally(spec, out))
+    }
+
+    /// The summary of a run whose pods `tally` counts (`Summary::tally`); the caller keeps the
+    /// tally for what else is drawn from it (`run --plots`' startup CDF), so no pod is
+    /// tallied twice. Reading the multisets compacts them, which leaves their values.
+    pub fn of_tally(spec: &Spec, out: &RunOutput, tally: &mut PodTally) -> Summary {
         let cl = &out.cluster;
-        let mut tally = Summary::tally(spec, out);
         let n = |ph: PodPhase| tally.phases[crate::metrics::phase_index(ph)];
         let counts = PodCounts {
             created: tally.created(),
