@@ -76,6 +76,8 @@ pub struct HpaState {
     /// Current unserved load (for the time series).
     pub unserved_rate: f64,
     pub load: f64,
+    /// Where the last sync's time fell among the load curve's points (`load_at_from`).
+    load_cursor: crate::model::spec::LoadCursor,
 }
 
 /// `getReplicasChangePerPeriod`: the changes of events after `now − period`.
@@ -135,7 +137,7 @@ fn scale_down_limit(
 impl HpaState {
     /// One sync at `now`: returns the new desired replica count (possibly unchanged).
     pub fn sync(&mut self, h: &HpaSpec, now: u64, current: u32, ready: u32, unready: u32) -> u32 {
-        let load = h.load_at(now);
+        let load = h.load_at_from(now, &mut self.load_cursor);
         // Unserved demand over the last interval, sampled at its start (left Riemann sum).
         if let Some(last) = self.last_sync {
             let dt = (now - last) as f64 / 1000.0;
@@ -318,6 +320,33 @@ mod tests {
         }
     }
 
+    /// A load of 1000 that drops to 200 at `at` ms: flat at 1000 up to the millisecond
+    /// before, 200 from `at` on (a scenario's curve is fixed for the run, so a test changes
+    /// the load by the curve it gives, not by editing it between syncs).
+    fn drop_to_200_at(at: u64) -> Vec<(u64, f64)> {
+        vec![(0, 1000.0), (at - 1, 1000.0), (at, 200.0)]
+    }
+
+    #[test]
+    fn the_load_curve_read_from_a_cursor_is_the_curve_read_by_search() {
+        // Points (0 s, 10), (60 s, 70), (120 s, 70), (180 s, 10): linear between them,
+        // constant outside. By hand: 30 s is halfway up the first ramp, 10 + 60/2 = 40;
+        // 90 s is on the flat, 70; 150 s halfway down, 40; 60 s exactly on a point, 70;
+        // after the last point, 10.
+        let mut h = no_behavior(1, 10, 0.0);
+        h.load = vec![(0, 10.0), (60_000, 70.0), (120_000, 70.0), (180_000, 10.0)];
+        let forward = [(0, 10.0), (30_000, 40.0), (60_000, 70.0), (90_000, 70.0)];
+        let rest = [(150_000, 40.0), (180_000, 10.0), (400_000, 10.0)];
+        // Times going back (an HPA recreated) must reset the cursor, not read a stale segment.
+        let back = [(30_000, 40.0), (150_000, 40.0)];
+        let mut cursor = crate::model::spec::LoadCursor::default();
+        for (t, want) in forward.into_iter().chain(rest).chain(back) {
+            let got = h.load_at_from(t, &mut cursor);
+            assert_eq!(got, want, "load at {t} ms");
+            assert_eq!(got.to_bits(), h.load_at(t).to_bits(), "same bits at {t} ms");
+        }
+    }
+
     #[test]
     fn the_upstream_doc_examples() {
         // k/web horizontal-pod-autoscale.md: current 200m vs desired 100m doubles the replicas;
@@ -362,12 +391,12 @@ mod tests {
     #[test]
     fn stabilisation_holds_a_scale_down_for_300_seconds() {
         let mut h = spec(1, 100, 1000.0);
+        h.load = drop_to_200_at(15_000);
         let mut s = HpaState::default();
         // 10 ready pods at load 1000: ratio 1.0 → keep 10, recommendation 10 recorded at 0 s.
         assert_eq!(s.sync(&h, 0, 10, 10, 0), 10);
         // Load drops to 200: the calculator wants 2, but the highest recommendation in the last
         // 300 s is 10 → hold at 10 …
-        h.load = vec![(0, 200.0)];
         assert_eq!(s.sync(&h, 15_000, 10, 10, 0), 10);
         assert_eq!(s.sync(&h, 285_000, 10, 10, 0), 10);
         // … until the 0 s recommendation leaves the window: at 300 s the window is (0, 300],
@@ -378,6 +407,7 @@ mod tests {
     #[test]
     fn a_run_of_equal_recommendations_holds_a_scale_down_from_its_last_sync() {
         let mut h = spec(1, 100, 1000.0);
+        h.load = drop_to_200_at(45_000);
         let mut s = HpaState::default();
         // Three syncs at load 1000 with 10 ready pods each recommend 10 (ratio 1.0), at 0, 15
         // and 30 s: one run whose latest sync is at 30 s.
@@ -386,7 +416,6 @@ mod tests {
         }
         // Load 200 from 45 s: the calculator wants 2. Upstream holds 10 while any of the three
         // 10s is inside (now − 300 s, now]; the last one (30 s) stays until 330 s exclusive.
-        h.load = vec![(0, 200.0)];
         for t in (45_000..330_000).step_by(15_000) {
             assert_eq!(s.sync(&h, t, 10, 10, 0), 10, "held at {t} ms");
         }
@@ -460,10 +489,10 @@ mod tests {
     #[test]
     fn without_a_behavior_a_scale_down_waits_for_the_window_including_its_start() {
         let mut h = no_behavior(1, 100, 1000.0);
+        h.load = drop_to_200_at(300_000);
         let mut s = HpaState::default();
         // 10 ready at load 1000 recommend 10 at 0 s; then load 200 recommends 2.
         assert_eq!(s.sync(&h, 0, 10, 10, 0), 10);
-        h.load = vec![(0, 200.0)];
         // `stabilizeRecommendation` ignores only samples `Before(now − 300 s)`: at 300 s the
         // 0 s sample is not before the cutoff (equal), so 10 holds …
         assert_eq!(s.sync(&h, 300_000, 10, 10, 0), 10);

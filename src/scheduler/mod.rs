@@ -233,14 +233,21 @@ impl SumsFit {
         }
     }
 
+    /// The check of slot `slot` of the node list: the sums from the list's dense copy
+    /// first, so that a node without room (most of them in a busy cluster) is rejected
+    /// without loading it; then the cordon and the state from the node. The checks are a
+    /// conjunction, so their order does not change the verdict.
     #[inline(always)]
-    fn fits(&self, room: &[Res], n: &Node) -> bool {
-        let room = room[n.pool.idx()];
+    fn fits(&self, room: &[Res], cluster: &Cluster, node: NodeId, slot: usize) -> bool {
+        let list = &cluster.registered;
+        let room = room[list.raw_pools()[slot].idx()];
+        let req = list.raw_requested()[slot];
+        if !(req.pods < room.pods && req.cpu_m <= room.cpu_m && req.mem <= room.mem) {
+            return false;
+        }
+        let n = cluster.node(node);
         (self.tolerates_unschedulable || !n.cordoned)
             && (self.tolerates_not_ready || n.state == NodeState::Ready)
-            && n.requested.pods < room.pods
-            && n.requested.cpu_m <= room.cpu_m
-            && n.requested.mem <= room.mem
     }
 }
 
@@ -742,7 +749,7 @@ impl Scheduler {
             cluster,
             tid,
             (start, total, to_find),
-            |n| uniform && (!any_off_build || cluster.off_build[n.pool.idx()] == 0),
+            |pool| uniform && (!any_off_build || cluster.off_build[pool.idx()] == 0),
             |me, node, _| me.evaluate(spec, cluster, tid, node).is_ok(),
         )
         .0
@@ -784,7 +791,7 @@ impl Scheduler {
             tid,
             (start, total, to_find),
             |_| true,
-            |s, _, n| fit.fits(&s.fit_room, n),
+            |s, node, slot| fit.fits(&s.fit_room, cluster, node, slot),
         )
         .0
     }
@@ -868,10 +875,11 @@ impl Scheduler {
             tid,
             (start, total, to_find),
             |_| true,
-            |s, node, n| {
-                if !fit.fits(&s.fit_room, n) {
+            |s, node, slot| {
+                if !fit.fits(&s.fit_room, cluster, node, slot) {
                     return false;
                 }
+                let n = cluster.node(node);
                 let score = s.node_score(spec, cluster, tid, node, n, &mut parts);
                 scored(s, node, score);
                 true
@@ -907,9 +915,11 @@ impl Scheduler {
     /// live position `start`, wrapping at the end and stepping over the holes left by removed
     /// nodes, counting the nodes `fits` accepts (and, with `PUSH`, pushing them to
     /// `feasible`) until `to_find` are found; returns how many live nodes were processed and
-    /// how many were accepted. On a node for which `by_pool` holds, a pool failing the
-    /// static filters fails it whatever its state, so the rest of its pool's run is counted
-    /// as processed and skipped at once.
+    /// how many were accepted. On a node of a pool for which `by_pool` holds, a pool failing
+    /// the static filters fails it whatever its state, so the rest of its pool's run is
+    /// counted as processed and skipped at once. `fits` gets the node and its slot (for the
+    /// list's dense per-slot data); the pool comes from the list, so a node is loaded only
+    /// by `fits`.
     #[inline(always)]
     fn scan<const PUSH: bool>(
         &mut self,
@@ -917,13 +927,14 @@ impl Scheduler {
         cluster: &Cluster,
         tid: TemplateId,
         (start, total, to_find): (usize, usize, usize),
-        by_pool: impl Fn(&Node) -> bool,
-        mut fits: impl FnMut(&mut Self, NodeId, &Node) -> bool,
+        by_pool: impl Fn(PoolId) -> bool,
+        mut fits: impl FnMut(&mut Self, NodeId, usize) -> bool,
     ) -> (usize, usize) {
         let t = spec.template(tid);
         let row = tid.idx() * self.npools;
         let list = &cluster.registered;
         let slots = list.raw_slots();
+        let pools = list.raw_pools();
         let mut s = list.slot_of_live(start);
         let (mut i, mut found) = (0, 0);
         while i < total {
@@ -935,11 +946,11 @@ impl Scheduler {
                 s += 1;
                 continue;
             }
-            let n = cluster.node(node);
-            if by_pool(n) {
-                let slot = row + n.pool.idx();
+            let pool = pools[s];
+            if by_pool(pool) {
+                let slot = row + pool.idx();
                 if self.static_fit[slot] == StaticFit::Unknown {
-                    self.static_fit[slot] = Self::pool_static(t, spec.pool(n.pool));
+                    self.static_fit[slot] = Self::pool_static(t, spec.pool(pool));
                 }
                 if !matches!(self.static_fit[slot], StaticFit::Pass { .. }) {
                     let end = list.run_end(s);
@@ -950,7 +961,7 @@ impl Scheduler {
             }
             i += 1;
             s += 1;
-            if fits(self, node, n) {
+            if fits(self, node, s - 1) {
                 if PUSH {
                     self.feasible.push(node);
                 }
