@@ -233,15 +233,13 @@ impl SumsFit {
         }
     }
 
-    /// The check of slot `slot` of the node list: the sums from the list's dense copy
-    /// first, so that a node without room (most of them in a busy cluster) is rejected
-    /// without loading it; then the cordon and the state from the node. The checks are a
-    /// conjunction, so their order does not change the verdict.
+    /// The check of a node of `pool` whose requested sums are `req` (the node list's dense
+    /// copy): the sums first, so that a node without room (most of them in a busy cluster)
+    /// is rejected without loading it; then the cordon and the state from the node. The
+    /// checks are a conjunction, so their order does not change the verdict.
     #[inline(always)]
-    fn fits(&self, room: &[Res], cluster: &Cluster, node: NodeId, slot: usize) -> bool {
-        let list = &cluster.registered;
-        let room = room[list.raw_pools()[slot].idx()];
-        let req = list.raw_requested()[slot];
+    fn fits(&self, room: &[Res], cluster: &Cluster, node: NodeId, pool: PoolId, req: &Res) -> bool {
+        let room = room[pool.idx()];
         if !(req.pods < room.pods && req.cpu_m <= room.cpu_m && req.mem <= room.mem) {
             return false;
         }
@@ -342,6 +340,10 @@ pub struct Scheduler {
     /// and the cycle that last saw each zone value (the last entry is "no zone label").
     zone_pods: Vec<u32>,
     zone_seen: Vec<u64>,
+    /// This cycle's zone `scoreForCount` per zone seen (from `zone_pods`), and each feasible
+    /// node's zone slot (`zone_count()` for none), so the scoring pass reads no node.
+    zone_term: Vec<f64>,
+    feasible_zone: Vec<u16>,
     /// Per node id: (cycle, pods of this cycle's workload there), valid when the cycle is
     /// this one (`spread_scores`).
     host_pods: Vec<(u64, u32)>,
@@ -442,6 +444,8 @@ impl Scheduler {
             },
             zone_pods: Vec::new(),
             zone_seen: Vec::new(),
+            zone_term: Vec::new(),
+            feasible_zone: Vec::new(),
             host_pods: Vec::new(),
             spread_raw: Vec::new(),
             s_spread: Vec::new(),
@@ -750,7 +754,7 @@ impl Scheduler {
             tid,
             (start, total, to_find),
             |pool| uniform && (!any_off_build || cluster.off_build[pool.idx()] == 0),
-            |me, node, _| me.evaluate(spec, cluster, tid, node).is_ok(),
+            |me, node, _, _| me.evaluate(spec, cluster, tid, node).is_ok(),
         )
         .0
     }
@@ -791,7 +795,7 @@ impl Scheduler {
             tid,
             (start, total, to_find),
             |_| true,
-            |s, node, slot| fit.fits(&s.fit_room, cluster, node, slot),
+            |s, node, pool, req| fit.fits(&s.fit_room, cluster, node, pool, req),
         )
         .0
     }
@@ -875,8 +879,8 @@ impl Scheduler {
             tid,
             (start, total, to_find),
             |_| true,
-            |s, node, slot| {
-                if !fit.fits(&s.fit_room, cluster, node, slot) {
+            |s, node, pool, req| {
+                if !fit.fits(&s.fit_room, cluster, node, pool, req) {
                     return false;
                 }
                 let n = cluster.node(node);
@@ -917,9 +921,9 @@ impl Scheduler {
     /// `feasible`) until `to_find` are found; returns how many live nodes were processed and
     /// how many were accepted. On a node of a pool for which `by_pool` holds, a pool failing
     /// the static filters fails it whatever its state, so the rest of its pool's run is
-    /// counted as processed and skipped at once. `fits` gets the node and its slot (for the
-    /// list's dense per-slot data); the pool comes from the list, so a node is loaded only
-    /// by `fits`.
+    /// counted as processed and skipped at once. `fits` gets the node with its pool and
+    /// requested sums from the list's dense per-slot copies, so a node is loaded only by
+    /// `fits`, and only when it needs more than those.
     #[inline(always)]
     fn scan<const PUSH: bool>(
         &mut self,
@@ -928,13 +932,16 @@ impl Scheduler {
         tid: TemplateId,
         (start, total, to_find): (usize, usize, usize),
         by_pool: impl Fn(PoolId) -> bool,
-        mut fits: impl FnMut(&mut Self, NodeId, usize) -> bool,
+        mut fits: impl FnMut(&mut Self, NodeId, PoolId, &Res) -> bool,
     ) -> (usize, usize) {
         let t = spec.template(tid);
         let row = tid.idx() * self.npools;
         let list = &cluster.registered;
         let slots = list.raw_slots();
-        let pools = list.raw_pools();
+        // Sliced to the slots' length, so indexing them at a slot `slots.get` found needs
+        // no bounds check.
+        let pools = &list.raw_pools()[..slots.len()];
+        let reqs = &list.raw_requested()[..slots.len()];
         let mut s = list.slot_of_live(start);
         let (mut i, mut found) = (0, 0);
         while i < total {
@@ -959,9 +966,10 @@ impl Scheduler {
                     continue;
                 }
             }
+            let req = &reqs[s];
             i += 1;
             s += 1;
-            if fits(self, node, s - 1) {
+            if fits(self, node, pool, req) {
                 if PUSH {
                     self.feasible.push(node);
                 }
@@ -1445,11 +1453,14 @@ impl Scheduler {
         if self.zone_seen.len() != nz + 1 {
             self.zone_seen = vec![0; nz + 1];
             self.zone_pods = vec![0; nz];
+            self.zone_term = vec![0.0; nz];
         }
         let mut zone_values = 0;
+        self.feasible_zone.clear();
         for &node in &self.feasible {
             let n = cluster.node(node);
             let slot = spread.zone_of(n.pool, n.ordinal).map_or(nz, usize::from);
+            self.feasible_zone.push(slot as u16);
             if self.zone_seen[slot] != stamp {
                 self.zone_seen[slot] = stamp;
                 zone_values += 1;
@@ -1460,6 +1471,12 @@ impl Scheduler {
         }
         let host_w = pts::normalizing_weight(self.feasible.len());
         let zone_w = pts::normalizing_weight(zone_values);
+        for z in 0..nz {
+            if self.zone_seen[z] == stamp {
+                self.zone_term[z] =
+                    pts::score_for_count(self.zone_pods[z], pts::DEFAULT_ZONE_MAX_SKEW, zone_w);
+            }
+        }
         // The workload's pods per node: a small workload's few nodes are stamped into
         // `host_pods` for this cycle (then one load per scored node), a large one has them
         // dense.
@@ -1473,8 +1490,7 @@ impl Scheduler {
             }
         }
         self.spread_raw.clear();
-        for &node in &self.feasible {
-            let n = cluster.node(node);
+        for (&node, &zone) in self.feasible.iter().zip(&self.feasible_zone) {
             let on_node = if sparse.is_some() {
                 match self.host_pods[node.idx()] {
                     (at, c) if at == stamp => c,
@@ -1484,14 +1500,10 @@ impl Scheduler {
                 spread.on_node(workload, node)
             };
             let mut s = pts::score_for_count(on_node, pts::DEFAULT_HOSTNAME_MAX_SKEW, host_w);
-            if let Some(z) = spread.zone_of(n.pool, n.ordinal) {
-                s += pts::score_for_count(
-                    self.zone_pods[z as usize],
-                    pts::DEFAULT_ZONE_MAX_SKEW,
-                    zone_w,
-                );
+            if usize::from(zone) < nz {
+                s += self.zone_term[usize::from(zone)];
             }
-            self.spread_raw.push(Some(s.round() as i64));
+            self.spread_raw.push(Some(pts::round_half_away(s)));
         }
         pts::normalize(&self.spread_raw, &mut self.s_spread);
     }

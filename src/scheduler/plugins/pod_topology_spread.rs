@@ -32,6 +32,24 @@ pub fn score_for_count(count: u32, max_skew: i32, weight: f64) -> f64 {
     count as f64 * weight + (max_skew - 1) as f64
 }
 
+/// `math.Round` as `Score` applies it to a node's summed `scoreForCount`s (`int64(math.Round(
+/// score))`, `scoring.go`): half away from zero, as `f64::round`. `f64::round` is a call into
+/// libm on the baseline x86-64 target, once per scored node; the truncating conversion is
+/// one instruction, and the fraction `s − trunc(s)` is exact in floating point, so comparing
+/// it with ±0.5 rounds exactly as `f64::round` does for every `s` of magnitude below 2^63.
+#[inline(always)]
+pub fn round_half_away(s: f64) -> i64 {
+    let t = s as i64;
+    let frac = s - t as f64;
+    if frac >= 0.5 {
+        t + 1
+    } else if frac <= -0.5 {
+        t - 1
+    } else {
+        t
+    }
+}
+
 /// `NormalizeScore` (`scoring.go`): raw scores are "matching pods" (more is worse); each
 /// becomes 100 × (max + min − score) / max, over the nodes not ignored (`None`, which score
 /// 0). When every raw score is 0 all nodes get 100.
@@ -87,7 +105,42 @@ mod tests {
         if let Some((c, zones)) = in_zone {
             s += score_for_count(c, DEFAULT_ZONE_MAX_SKEW, normalizing_weight(zones));
         }
-        s.round() as i64
+        round_half_away(s)
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero_as_go_math_round() {
+        // Go's math.Round and Rust's f64::round both round half away from zero: 0.5 → 1,
+        // 2.5 → 3, −2.5 → −3. The largest double below 0.5 (0.49999999999999994) must give
+        // 0: adding 0.5 and flooring would give 1 there. 2^52 + 0.5 is not representable
+        // (2^52 + 1 is the next double), so large values are integers already.
+        let cases = [
+            (0.0, 0),
+            (0.5, 1),
+            (1.4999999999999998, 1),
+            (2.5, 3),
+            (-2.5, -3),
+            (-0.49999999999999994, 0),
+            (0.49999999999999994, 0),
+            (7.75, 8),
+            (4_503_599_627_370_497.0, 4_503_599_627_370_497),
+        ];
+        for (x, want) in cases {
+            assert_eq!(round_half_away(x), want, "{x}");
+            assert_eq!(
+                round_half_away(x),
+                x.round() as i64,
+                "same as f64::round at {x}"
+            );
+        }
+        // And on a grid of the values spread scores take (count × ln(n + 2) + skew terms).
+        for count in 0..200u32 {
+            for n in [1usize, 2, 5, 100, 500, 4_999] {
+                let s = score_for_count(count, DEFAULT_HOSTNAME_MAX_SKEW, normalizing_weight(n))
+                    + score_for_count(count / 3, DEFAULT_ZONE_MAX_SKEW, normalizing_weight(3));
+                assert_eq!(round_half_away(s), s.round() as i64, "{s}");
+            }
+        }
     }
 
     #[test]
