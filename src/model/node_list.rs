@@ -43,6 +43,9 @@ pub struct NodeList {
     run_of: Vec<u32>,
     /// For each run, the end (exclusive) of its range of slots.
     run_ends: Vec<u32>,
+    /// For each run, its live slots: a scan skipping a whole run counts them without the
+    /// Fenwick tree.
+    run_live: Vec<u32>,
     /// Fenwick tree (1-based, `fenwick[i]` sums the live flags of slots `(i − lowbit(i), i]`).
     fenwick: Vec<u32>,
     /// Per node id, its slot while registered (`u32::MAX` otherwise).
@@ -122,6 +125,23 @@ impl NodeList {
         self.run_ends[self.run_of[s] as usize] as usize
     }
 
+    /// Live nodes in slots `s..run_end(s)`: the run's count when `s` starts its run (a scan
+    /// reaching a run it skips), else through the Fenwick tree. O(1) or O(log n).
+    #[inline]
+    pub fn live_to_run_end(&self, s: usize) -> usize {
+        let r = self.run_of[s] as usize;
+        let start = if r == 0 {
+            0
+        } else {
+            self.run_ends[r - 1] as usize
+        };
+        if s == start {
+            self.run_live[r] as usize
+        } else {
+            self.live_before(self.run_end(s)) - self.live_before(s)
+        }
+    }
+
     /// Whether `id` is in the list.
     #[inline]
     pub fn contains(&self, id: NodeId) -> bool {
@@ -195,9 +215,11 @@ impl NodeList {
             let r = *self.run_of.last().expect("runs follow slots");
             self.run_of.push(r);
             self.run_ends[r as usize] += 1;
+            self.run_live[r as usize] += (id != HOLE) as u32;
         } else {
             self.run_of.push(self.run_ends.len() as u32);
             self.run_ends.push(self.slots.len() as u32);
+            self.run_live.push((id != HOLE) as u32);
         }
         // Fenwick entry i (1-based) covers (i − lowbit(i), i]: this slot plus the entries
         // that tile (i − lowbit(i), i − 1].
@@ -223,6 +245,7 @@ impl NodeList {
         }
         self.slot_of[id.idx()] = u32::MAX;
         self.slots[s as usize] = HOLE;
+        self.run_live[self.run_of[s as usize] as usize] -= 1;
         let mut i = s as usize + 1;
         while i <= self.fenwick.len() {
             self.fenwick[i - 1] -= 1;
@@ -242,6 +265,7 @@ impl NodeList {
         let reqs = std::mem::take(&mut self.slot_req);
         self.run_of.clear();
         self.run_ends.clear();
+        self.run_live.clear();
         self.fenwick.clear();
         for ((id, pool), req) in slots.into_iter().zip(pools).zip(reqs) {
             if id != HOLE {
@@ -354,6 +378,18 @@ mod tests {
                 let s = l.slot_of_live(k);
                 assert_eq!(l.slot(s).map(|n| n.idx()), Some(model[k]));
                 assert_eq!(l.live_before(s), k);
+                // Live nodes from the slot to its run's end, and from its run's start (the
+                // O(1) case), as the model counts them.
+                let end = l.run_end(s);
+                let live_in = |a: usize, b: usize| (a..b).filter(|&x| l.slot(x).is_some()).count();
+                assert_eq!(l.live_to_run_end(s), live_in(s, end));
+                let r = l.run_of[s] as usize;
+                let start = if r == 0 {
+                    0
+                } else {
+                    l.run_ends[r - 1] as usize
+                };
+                assert_eq!(l.live_to_run_end(start), live_in(start, end));
                 // A node's requested sums follow it through compactions: the slot's entry
                 // is the last value set for that node.
                 assert_eq!(l.raw_requested()[s], reqs[model[k]]);

@@ -960,9 +960,8 @@ impl Scheduler {
                     self.static_fit[slot] = Self::pool_static(t, spec.pool(pool));
                 }
                 if !matches!(self.static_fit[slot], StaticFit::Pass { .. }) {
-                    let end = list.run_end(s);
-                    i += list.live_before(end) - list.live_before(s);
-                    s = end;
+                    i += list.live_to_run_end(s);
+                    s = list.run_end(s);
                     continue;
                 }
             }

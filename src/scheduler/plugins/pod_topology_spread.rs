@@ -61,14 +61,29 @@ pub fn normalize(raw: &[Option<i64>], out: &mut Vec<i64>) {
         min = min.min(*s);
         max = max.max(*s);
     }
+    let formula = |s: i64| super::MAX_NODE_SCORE * (max + min - s) / max;
+    // Raw scores are rounded pod counts times small weights: a cycle's few hundred nodes
+    // take a few distinct values. With a narrow range, each value's quotient is computed
+    // once into a table, not once per node (an integer division each).
+    let mut table = [0i64; NORMALIZE_TABLE];
+    let tabled = max > 0 && max - min < NORMALIZE_TABLE as i64;
+    if tabled {
+        for (k, q) in table.iter_mut().enumerate().take((max - min + 1) as usize) {
+            *q = formula(min + k as i64);
+        }
+    }
     for s in raw {
         out.push(match *s {
             None => 0,
             Some(_) if max == 0 => super::MAX_NODE_SCORE,
-            Some(s) => super::MAX_NODE_SCORE * (max + min - s) / max,
+            Some(s) if tabled => table[(s - min) as usize],
+            Some(s) => formula(s),
         });
     }
 }
+
+/// The widest range of raw scores `normalize` tables.
+const NORMALIZE_TABLE: usize = 128;
 
 /// The Filter judgement for one DoNotSchedule constraint (`filtering.go`): placing the pod in
 /// a domain that already holds `match_num` matching pods gives skew
@@ -106,6 +121,26 @@ mod tests {
             s += score_for_count(c, DEFAULT_ZONE_MAX_SKEW, normalizing_weight(zones));
         }
         round_half_away(s)
+    }
+
+    #[test]
+    fn normalizing_through_the_table_gives_the_formula_for_narrow_and_wide_ranges() {
+        // NormalizeScore: 100 × (max + min − s) / max. Raw 0, 3, 6 (max 6, min 0): 100,
+        // 50, 0. Raw 10, 11, 12: 100 × (22 − s) / 12 = 100, 91, 83 (integer division).
+        let mut out = Vec::new();
+        normalize(&[Some(0), Some(3), Some(6), None], &mut out);
+        assert_eq!(out, [100, 50, 0, 0]);
+        normalize(&[Some(10), Some(11), Some(12)], &mut out);
+        assert_eq!(out, [100, 91, 83]);
+        // Ranges around the table's width (127, 128, 129 wide) and far beyond it agree with
+        // the formula on every value.
+        for (lo, hi) in [(5, 132), (5, 133), (5, 134), (0, 10_000)] {
+            let raw: Vec<Option<i64>> = (lo..=hi).map(Some).collect();
+            normalize(&raw, &mut out);
+            for (s, got) in (lo..=hi).zip(&out) {
+                assert_eq!(*got, 100 * (hi + lo - s) / hi, "raw {s} in {lo}..={hi}");
+            }
+        }
     }
 
     #[test]
