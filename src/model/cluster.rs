@@ -586,8 +586,8 @@ impl Cluster {
         self.reg_seq[id.idx()] = self.next_reg_seq;
         self.next_reg_seq += 1;
         self.mark_changed(id);
-        let n = &self.nodes[id.idx()];
-        self.registered.push(id, n.pool, n.requested);
+        let pool = self.nodes[id.idx()].pool;
+        self.registered.push(id, pool);
     }
 
     /// Removes a node from the scheduler's node list, keeping the order of the others (the
@@ -634,7 +634,6 @@ impl Cluster {
         n.requested.cpu_m += t.requests.cpu_m;
         n.requested.mem += t.requests.mem;
         n.requested.pods += 1;
-        self.registered.set_requested(node, n.requested);
         n.nonzero.cpu_m += t.nonzero.cpu_m;
         n.nonzero.mem += t.nonzero.mem;
         n.nonzero.pods += 1;
@@ -673,7 +672,6 @@ impl Cluster {
         n.requested.cpu_m -= t.requests.cpu_m;
         n.requested.mem -= t.requests.mem;
         n.requested.pods -= 1;
-        self.registered.set_requested(node, n.requested);
         n.nonzero.cpu_m -= t.nonzero.cpu_m;
         n.nonzero.mem -= t.nonzero.mem;
         n.nonzero.pods -= 1;

@@ -17,15 +17,8 @@
 //!
 //! Readers see the live nodes only: `iter`, `len`, and in scans `slot`, which is `None` for a
 //! hole.
-//!
-//! Per slot, the list also keeps its node's pool and requested sums (`raw_pools`,
-//! `raw_requested`), dense beside the slots: the scheduler's scan rejects a node of a pool
-//! failing the static filters, or one without room for the pod, from these two arrays
-//! alone, without loading the node (two cache lines of `Node`, read only for the nodes that
-//! pass). `Cluster::bind`, `release` and `register` keep `raw_requested` equal to each
-//! registered node's `Node::requested` (checked by the run-time invariants).
 
-use super::{NodeId, PoolId, Res};
+use super::{NodeId, PoolId};
 
 /// A slot whose node has left.
 const HOLE: NodeId = NodeId(u32::MAX);
@@ -36,8 +29,6 @@ pub struct NodeList {
     slots: Vec<NodeId>,
     /// The pool of each slot's node (kept for holes: runs and compaction need it).
     slot_pool: Vec<PoolId>,
-    /// The requested sums of each slot's node (`Node::requested`; stale for a hole).
-    slot_req: Vec<Res>,
     /// For each slot, the run of consecutive same-pool slots it belongs to (an index into
     /// `run_ends`).
     run_of: Vec<u32>,
@@ -85,34 +76,6 @@ impl NodeList {
         &self.slots
     }
 
-    /// Each slot's pool, holes included, parallel to `raw_slots`.
-    #[inline]
-    pub fn raw_pools(&self) -> &[PoolId] {
-        &self.slot_pool
-    }
-
-    /// Each slot's node's requested sums, parallel to `raw_slots` (meaningless for a hole).
-    #[inline]
-    pub fn raw_requested(&self) -> &[Res] {
-        &self.slot_req
-    }
-
-    /// Records `id`'s new requested sums, if it is in the list. O(1).
-    #[inline]
-    pub fn set_requested(&mut self, id: NodeId, requested: Res) {
-        if let Some(&s) = self.slot_of.get(id.idx())
-            && s != u32::MAX
-        {
-            self.slot_req[s as usize] = requested;
-        }
-    }
-
-    /// `id`'s requested sums as the list holds them, if it is in the list.
-    pub fn requested(&self, id: NodeId) -> Option<Res> {
-        let s = *self.slot_of.get(id.idx())?;
-        (s != u32::MAX).then(|| self.slot_req[s as usize])
-    }
-
     /// Whether a raw slot entry is a hole.
     #[inline]
     pub fn is_hole(n: NodeId) -> bool {
@@ -129,6 +92,9 @@ impl NodeList {
     /// reaching a run it skips), else through the Fenwick tree. O(1) or O(log n).
     #[inline]
     pub fn live_to_run_end(&self, s: usize) -> usize {
+        if self.slots.len() == self.live {
+            return self.run_end(s) - s;
+        }
         let r = self.run_of[s] as usize;
         let start = if r == 0 {
             0
@@ -192,9 +158,8 @@ impl NodeList {
         pos
     }
 
-    /// Appends `id` (of `pool`, with `requested` bound to it). O(log n): the new Fenwick
-    /// entry sums the entries it covers.
-    pub fn push(&mut self, id: NodeId, pool: PoolId, requested: Res) {
+    /// Appends `id` (of `pool`). O(log n): the new Fenwick entry sums the entries it covers.
+    pub fn push(&mut self, id: NodeId, pool: PoolId) {
         if self.slot_of.len() <= id.idx() {
             self.slot_of.resize(id.idx() + 1, u32::MAX);
         }
@@ -202,15 +167,14 @@ impl NodeList {
             return;
         }
         self.slot_of[id.idx()] = self.slots.len() as u32;
-        self.append_slot(id, pool, requested);
+        self.append_slot(id, pool);
         self.live += 1;
     }
 
-    fn append_slot(&mut self, id: NodeId, pool: PoolId, requested: Res) {
+    fn append_slot(&mut self, id: NodeId, pool: PoolId) {
         let same_pool = self.slot_pool.last() == Some(&pool);
         self.slots.push(id);
         self.slot_pool.push(pool);
-        self.slot_req.push(requested);
         if same_pool {
             let r = *self.run_of.last().expect("runs follow slots");
             self.run_of.push(r);
@@ -262,15 +226,14 @@ impl NodeList {
     fn compact(&mut self) {
         let slots = std::mem::take(&mut self.slots);
         let pools = std::mem::take(&mut self.slot_pool);
-        let reqs = std::mem::take(&mut self.slot_req);
         self.run_of.clear();
         self.run_ends.clear();
         self.run_live.clear();
         self.fenwick.clear();
-        for ((id, pool), req) in slots.into_iter().zip(pools).zip(reqs) {
+        for (id, pool) in slots.into_iter().zip(pools) {
             if id != HOLE {
                 self.slot_of[id.idx()] = self.slots.len() as u32;
-                self.append_slot(id, pool, req);
+                self.append_slot(id, pool);
             }
         }
     }
@@ -283,7 +246,7 @@ mod tests {
     fn list(pools: &[usize]) -> NodeList {
         let mut l = NodeList::default();
         for (i, &p) in pools.iter().enumerate() {
-            l.push(NodeId::from_idx(i), PoolId::from_idx(p), Res::default());
+            l.push(NodeId::from_idx(i), PoolId::from_idx(p));
         }
         l
     }
@@ -330,7 +293,7 @@ mod tests {
         assert_eq!((l.run_end(0), l.run_end(1)), (2, 2));
         assert_eq!((l.slot_of_live(0), l.slot_of_live(1)), (0, 1));
         // A node appended after compaction extends the run; its slot is found again.
-        l.push(NodeId::from_idx(7), PoolId::from_idx(0), Res::default());
+        l.push(NodeId::from_idx(7), PoolId::from_idx(0));
         assert_eq!(live(&l), [0, 4, 7]);
         assert_eq!(l.run_end(2), 3);
         assert!(l.remove(NodeId::from_idx(4)));
@@ -350,23 +313,14 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         let mut l = NodeList::default();
         let mut model: Vec<usize> = Vec::new();
-        // Per node id, the requested sums last given to the list.
-        let mut reqs: Vec<Res> = Vec::new();
-        let req = |v: u64| Res {
-            cpu_m: v,
-            mem: v * 2,
-            pods: v % 7,
-        };
         let mut next = 0usize;
         for _ in 0..3000 {
             if model.is_empty() || rng.random_bool(0.55) {
                 l.push(
                     NodeId::from_idx(next),
                     PoolId::from_idx(rng.random_range(0..3)),
-                    req(next as u64),
                 );
                 model.push(next);
-                reqs.push(req(next as u64));
                 next += 1;
             } else {
                 let k = rng.random_range(0..model.len());
@@ -390,12 +344,6 @@ mod tests {
                     l.run_ends[r - 1] as usize
                 };
                 assert_eq!(l.live_to_run_end(start), live_in(start, end));
-                // A node's requested sums follow it through compactions: the slot's entry
-                // is the last value set for that node.
-                assert_eq!(l.raw_requested()[s], reqs[model[k]]);
-                let changed = req(rng.random_range(0..1000));
-                l.set_requested(NodeId::from_idx(model[k]), changed);
-                reqs[model[k]] = changed;
             }
             assert!(l.slots() <= 2 * l.len() + 1);
         }

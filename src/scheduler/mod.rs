@@ -233,19 +233,14 @@ impl SumsFit {
         }
     }
 
-    /// The check of a node of `pool` whose requested sums are `req` (the node list's dense
-    /// copy): the sums first, so that a node without room (most of them in a busy cluster)
-    /// is rejected without loading it; then the cordon and the state from the node. The
-    /// checks are a conjunction, so their order does not change the verdict.
     #[inline(always)]
-    fn fits(&self, room: &[Res], cluster: &Cluster, node: NodeId, pool: PoolId, req: &Res) -> bool {
-        let room = room[pool.idx()];
-        if !(req.pods < room.pods && req.cpu_m <= room.cpu_m && req.mem <= room.mem) {
-            return false;
-        }
-        let n = cluster.node(node);
+    fn fits(&self, room: &[Res], n: &Node) -> bool {
+        let room = room[n.pool.idx()];
         (self.tolerates_unschedulable || !n.cordoned)
             && (self.tolerates_not_ready || n.state == NodeState::Ready)
+            && n.requested.pods < room.pods
+            && n.requested.cpu_m <= room.cpu_m
+            && n.requested.mem <= room.mem
     }
 }
 
@@ -753,8 +748,8 @@ impl Scheduler {
             cluster,
             tid,
             (start, total, to_find),
-            |pool| uniform && (!any_off_build || cluster.off_build[pool.idx()] == 0),
-            |me, node, _, _| me.evaluate(spec, cluster, tid, node).is_ok(),
+            |n| uniform && (!any_off_build || cluster.off_build[n.pool.idx()] == 0),
+            |me, node, _| me.evaluate(spec, cluster, tid, node).is_ok(),
         )
         .0
     }
@@ -795,7 +790,7 @@ impl Scheduler {
             tid,
             (start, total, to_find),
             |_| true,
-            |s, node, pool, req| fit.fits(&s.fit_room, cluster, node, pool, req),
+            |s, _, n| fit.fits(&s.fit_room, n),
         )
         .0
     }
@@ -879,11 +874,10 @@ impl Scheduler {
             tid,
             (start, total, to_find),
             |_| true,
-            |s, node, pool, req| {
-                if !fit.fits(&s.fit_room, cluster, node, pool, req) {
+            |s, node, n| {
+                if !fit.fits(&s.fit_room, n) {
                     return false;
                 }
-                let n = cluster.node(node);
                 let score = s.node_score(spec, cluster, tid, node, n, &mut parts);
                 scored(s, node, score);
                 true
@@ -919,11 +913,9 @@ impl Scheduler {
     /// live position `start`, wrapping at the end and stepping over the holes left by removed
     /// nodes, counting the nodes `fits` accepts (and, with `PUSH`, pushing them to
     /// `feasible`) until `to_find` are found; returns how many live nodes were processed and
-    /// how many were accepted. On a node of a pool for which `by_pool` holds, a pool failing
-    /// the static filters fails it whatever its state, so the rest of its pool's run is
-    /// counted as processed and skipped at once. `fits` gets the node with its pool and
-    /// requested sums from the list's dense per-slot copies, so a node is loaded only by
-    /// `fits`, and only when it needs more than those.
+    /// how many were accepted. On a node for which `by_pool` holds, a pool failing the
+    /// static filters fails it whatever its state, so the rest of its pool's run is counted
+    /// as processed and skipped at once.
     #[inline(always)]
     fn scan<const PUSH: bool>(
         &mut self,
@@ -931,17 +923,13 @@ impl Scheduler {
         cluster: &Cluster,
         tid: TemplateId,
         (start, total, to_find): (usize, usize, usize),
-        by_pool: impl Fn(PoolId) -> bool,
-        mut fits: impl FnMut(&mut Self, NodeId, PoolId, &Res) -> bool,
+        by_pool: impl Fn(&Node) -> bool,
+        mut fits: impl FnMut(&mut Self, NodeId, &Node) -> bool,
     ) -> (usize, usize) {
         let t = spec.template(tid);
         let row = tid.idx() * self.npools;
         let list = &cluster.registered;
         let slots = list.raw_slots();
-        // Sliced to the slots' length, so indexing them at a slot `slots.get` found needs
-        // no bounds check.
-        let pools = &list.raw_pools()[..slots.len()];
-        let reqs = &list.raw_requested()[..slots.len()];
         let mut s = list.slot_of_live(start);
         let (mut i, mut found) = (0, 0);
         while i < total {
@@ -953,11 +941,11 @@ impl Scheduler {
                 s += 1;
                 continue;
             }
-            let pool = pools[s];
-            if by_pool(pool) {
-                let slot = row + pool.idx();
+            let n = cluster.node(node);
+            if by_pool(n) {
+                let slot = row + n.pool.idx();
                 if self.static_fit[slot] == StaticFit::Unknown {
-                    self.static_fit[slot] = Self::pool_static(t, spec.pool(pool));
+                    self.static_fit[slot] = Self::pool_static(t, spec.pool(n.pool));
                 }
                 if !matches!(self.static_fit[slot], StaticFit::Pass { .. }) {
                     i += list.live_to_run_end(s);
@@ -965,10 +953,9 @@ impl Scheduler {
                     continue;
                 }
             }
-            let req = &reqs[s];
             i += 1;
             s += 1;
-            if fits(self, node, pool, req) {
+            if fits(self, node, n) {
                 if PUSH {
                     self.feasible.push(node);
                 }
