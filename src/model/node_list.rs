@@ -2,8 +2,9 @@
 //! order, with every operation a node event needs at most O(log n).
 //!
 //! Owns the order (the scheduler scans it from a rotating start, as upstream's
-//! `nextStartNodeIndex` does), the runs of consecutive same-pool entries (a scan skips a pool
-//! that fails its static filters in one step) and each node's position. Does not own what a
+//! `nextStartNodeIndex` does), the runs of consecutive same-pool entries with their live
+//! counts (a scan skips a pool that fails its static filters in one step, counting the run's
+//! live nodes in O(1) from its first slot) and each node's position. Does not own what a
 //! node is (`Cluster::nodes`) or when it registers (the simulation).
 //!
 //! Layout: `slots` is append-only between compactions. A node that leaves becomes a hole

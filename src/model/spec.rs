@@ -261,8 +261,7 @@ impl HpaSpec {
             };
         }
         match cursor.seg {
-            // `load_in`'s interpolation, term for term.
-            Some(((t0, v0), (t1, v1))) => v0 + (v1 - v0) * ((t - t0) as f64 / (t1 - t0) as f64),
+            Some((a, b)) => interpolate(a, b, t),
             None => cursor.flat,
         }
     }
@@ -273,13 +272,16 @@ impl HpaSpec {
         match Some(i).filter(|&i| i < pts.len()) {
             None => pts.last().map_or(0.0, |p| p.1),
             Some(0) => pts[0].1,
-            Some(i) => {
-                let (t0, v0) = pts[i - 1];
-                let (t1, v1) = pts[i];
-                v0 + (v1 - v0) * ((t - t0) as f64 / (t1 - t0) as f64)
-            }
+            Some(i) => interpolate(pts[i - 1], pts[i], t),
         }
     }
+}
+
+/// The load at `t` on the segment from point `a` to point `b` (`a.0 <= t < b.0`): the one
+/// formula both ways of reading a curve use, so they agree bit for bit.
+#[inline]
+fn interpolate((t0, v0): (u64, f64), (t1, v1): (u64, f64), t: u64) -> f64 {
+    v0 + (v1 - v0) * ((t - t0) as f64 / (t1 - t0) as f64)
 }
 
 /// Cluster-autoscaler expander (also the scenario file's `autoscaler.expander`).
