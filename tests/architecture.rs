@@ -374,6 +374,21 @@ fn scans(src: &Path, dirs: &[&str], pats: &[&str]) -> Vec<String> {
     out
 }
 
+/// What `check` finds in a scratch source tree holding `text` as `x.rs`: shows that a scan
+/// catches what it must.
+fn scans_of_text(text: &str, check: impl Fn(&Path) -> Vec<String>) -> Vec<String> {
+    let dir = std::env::temp_dir().join(format!(
+        "hybridsim-arch-{}-{:x}",
+        std::process::id(),
+        text.len()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("x.rs"), text).unwrap();
+    let caught = check(&dir);
+    std::fs::remove_dir_all(&dir).unwrap();
+    caught
+}
+
 #[test]
 fn no_component_walks_every_node_of_the_cluster() {
     // ARCHITECTURE.md, "Invariants across modules": node events go through the node list,
@@ -396,15 +411,10 @@ fn no_component_walks_every_node_of_the_cluster() {
         "per-event code walks every node: {found:?}"
     );
     // The check sees a walk split over lines.
-    let dir = std::env::temp_dir().join(format!("hybridsim-arch-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("x.rs"),
+    let caught = scans_of_text(
         "fn f(cl: &C) { cl.nodes\n    .iter()\n    .count(); }\n#[cfg(test)]\nmod t { fn g(c: &C) { c.nodes.iter(); } }\n",
-    )
-    .unwrap();
-    let caught = node_arena_scans(&dir, &["x.rs"]);
-    std::fs::remove_dir_all(&dir).unwrap();
+        |dir| node_arena_scans(dir, &["x.rs"]),
+    );
     assert_eq!(caught.len(), 1, "{caught:?}");
 }
 
@@ -423,4 +433,37 @@ fn no_controller_walks_the_node_list_per_event() {
         found.is_empty(),
         "a controller walks the node list: {found:?}"
     );
+}
+
+#[test]
+fn node_sums_change_only_through_bind_and_release() {
+    // ARCHITECTURE.md, "Invariants across modules": the scheduler skips blocks of the node
+    // list whose room bound shows no node can fit the pod (`scheduler/block_room.rs`). A
+    // bound stays an upper bound only while every change that gives a node room stamps its
+    // block, which `Cluster::bind` and `Cluster::release` do (`note_sums_changed`). A write
+    // to a node's `requested` sums anywhere else would let a skip hide a node that fits.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut pats = vec![".requested=".to_string()];
+    for field in ["cpu_m", "mem", "pods"] {
+        for op in ["+=", "-=", "="] {
+            pats.push(format!(".requested.{field}{op}"));
+        }
+    }
+    let pats: Vec<&str> = pats.iter().map(String::as_str).collect();
+    let found: Vec<String> = scans(&src, &["."], &pats)
+        .into_iter()
+        .filter(|f| !f.contains("model/cluster.rs"))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "node sums written outside bind/release: {found:?}"
+    );
+    // The check sees a write split over lines, and a local variable named `requested` is
+    // not a node's sums.
+    let caught = scans_of_text(
+        "fn f(n: &mut N, mut requested: R) { n.requested\n    .mem += 1; requested.mem += 1; }\n",
+        |dir| scans(dir, &["x.rs"], &pats),
+    );
+    assert_eq!(caught.len(), 1, "{caught:?}");
+    assert!(caught[0].ends_with("x.rs: .requested.mem+="), "{caught:?}");
 }

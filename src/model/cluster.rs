@@ -637,6 +637,7 @@ impl Cluster {
         n.nonzero.cpu_m += t.nonzero.cpu_m;
         n.nonzero.mem += t.nonzero.mem;
         n.nonzero.pods += 1;
+        self.registered.note_sums_changed(node, false);
         if super::any_scalar(&t.scalar_requests) {
             if self.scalar_requested.len() <= node.idx() {
                 self.scalar_requested.resize(
@@ -675,6 +676,7 @@ impl Cluster {
         n.nonzero.cpu_m -= t.nonzero.cpu_m;
         n.nonzero.mem -= t.nonzero.mem;
         n.nonzero.pods -= 1;
+        self.registered.note_sums_changed(node, true);
         if super::any_scalar(&t.scalar_requests) {
             super::sub_scalars(&mut self.scalar_requested[node.idx()], &t.scalar_requests);
         }

@@ -18,11 +18,25 @@
 //!
 //! Readers see the live nodes only: `iter`, `len`, and in scans `slot`, which is `None` for a
 //! hole.
+//!
+//! Blocks: the slots are also cut into fixed blocks of `BLOCK` slots, each with its live count
+//! and two stamps of a clock that ticks on every change: when one of its nodes last gained
+//! room (`block_grown`: a pod released, a node arriving, a compaction moving nodes in) and
+//! when any of its nodes' sums last changed (`block_changed`, binds too). The scheduler
+//! keeps, per block, the most room any of its nodes has, computed at some tick: that is
+//! still an upper bound while the block has not grown since (a bind only takes room away),
+//! so a scan skips a block in which no node can fit the pod, counting its live nodes as
+//! processed. What a node's room is (its pool's allocatable) is the scheduler's business;
+//! the list only says when a bound may have gone stale.
 
 use super::{NodeId, PoolId};
 
 /// A slot whose node has left.
 const HOLE: NodeId = NodeId(u32::MAX);
+
+/// Slots per block (module doc): a scan checks a block's room bound once per this many
+/// slots, and a stale bound costs one more pass over this many nodes to recompute.
+pub const BLOCK: usize = 64;
 
 #[derive(Clone, Debug, Default)]
 pub struct NodeList {
@@ -43,6 +57,15 @@ pub struct NodeList {
     /// Per node id, its slot while registered (`u32::MAX` otherwise).
     slot_of: Vec<u32>,
     live: usize,
+    /// For each block of `BLOCK` slots, its live slots.
+    block_live: Vec<u32>,
+    /// For each block, `clock` when one of its nodes last gained room (module doc).
+    block_grown: Vec<u64>,
+    /// For each block, `clock` when one of its nodes' sums last changed, or a node left.
+    block_changed: Vec<u64>,
+    /// Ticks before every change the block stamps record, so every stamp is above 0 and a
+    /// bound stamped 0 (never computed) is stale from the start.
+    clock: u64,
 }
 
 impl NodeList {
@@ -106,6 +129,58 @@ impl NodeList {
             self.run_live[r] as usize
         } else {
             self.live_before(self.run_end(s)) - self.live_before(s)
+        }
+    }
+
+    /// Live nodes in slots `s..` the end of `s`'s block: the block's count when `s` starts
+    /// it, else through the Fenwick tree. O(1) or O(log n).
+    #[inline]
+    pub fn live_to_block_end(&self, s: usize) -> usize {
+        let end = (s / BLOCK * BLOCK + BLOCK).min(self.slots.len());
+        if self.slots.len() == self.live {
+            return end - s;
+        }
+        if s.is_multiple_of(BLOCK) {
+            self.block_live[s / BLOCK] as usize
+        } else {
+            self.live_before(end) - self.live_before(s)
+        }
+    }
+
+    /// The tick of the latest change the block stamps record: a room bound computed now is
+    /// stamped with it.
+    #[inline]
+    pub fn clock(&self) -> u64 {
+        self.clock
+    }
+
+    /// When one of block `b`'s nodes last gained room: a bound stamped before is stale.
+    #[inline]
+    pub fn block_grown(&self, b: usize) -> u64 {
+        self.block_grown[b]
+    }
+
+    /// When block `b` last changed at all: a bound stamped since is as tight as it can be.
+    #[inline]
+    pub fn block_changed(&self, b: usize) -> u64 {
+        self.block_changed[b]
+    }
+
+    /// Records that `id`'s sums changed: `grew` when it gained room (a release), else it
+    /// only lost some (a bind). Nothing for a node not in the list. O(1).
+    #[inline]
+    pub fn note_sums_changed(&mut self, id: NodeId, grew: bool) {
+        let Some(&s) = self.slot_of.get(id.idx()) else {
+            return;
+        };
+        if s == u32::MAX {
+            return;
+        }
+        self.clock += 1;
+        let b = s as usize / BLOCK;
+        self.block_changed[b] = self.clock;
+        if grew {
+            self.block_grown[b] = self.clock;
         }
     }
 
@@ -173,6 +248,17 @@ impl NodeList {
     }
 
     fn append_slot(&mut self, id: NodeId, pool: PoolId) {
+        // A node arriving gives its block room.
+        if self.slots.len().is_multiple_of(BLOCK) {
+            self.block_live.push(0);
+            self.block_grown.push(0);
+            self.block_changed.push(0);
+        }
+        let b = self.slots.len() / BLOCK;
+        self.clock += 1;
+        self.block_live[b] += (id != HOLE) as u32;
+        self.block_grown[b] = self.clock;
+        self.block_changed[b] = self.clock;
         let same_pool = self.slot_pool.last() == Some(&pool);
         self.slots.push(id);
         self.slot_pool.push(pool);
@@ -211,6 +297,11 @@ impl NodeList {
         self.slot_of[id.idx()] = u32::MAX;
         self.slots[s as usize] = HOLE;
         self.run_live[self.run_of[s as usize] as usize] -= 1;
+        // A bound over more nodes still bounds the rest: the block has not grown.
+        let b = s as usize / BLOCK;
+        self.block_live[b] -= 1;
+        self.clock += 1;
+        self.block_changed[b] = self.clock;
         let mut i = s as usize + 1;
         while i <= self.fenwick.len() {
             self.fenwick[i - 1] -= 1;
@@ -231,6 +322,10 @@ impl NodeList {
         self.run_ends.clear();
         self.run_live.clear();
         self.fenwick.clear();
+        // Nodes move to other blocks: every block is new (`append_slot` stamps it grown).
+        self.block_live.clear();
+        self.block_grown.clear();
+        self.block_changed.clear();
         for (id, pool) in slots.into_iter().zip(pools) {
             if id != HOLE {
                 self.slot_of[id.idx()] = self.slots.len() as u32;
@@ -307,6 +402,43 @@ mod tests {
     }
 
     #[test]
+    fn block_stamps_say_when_a_room_bound_may_be_stale() {
+        // 130 nodes: blocks 0 (slots 0..64), 1 (64..128), 2 (128..130).
+        let mut l = list(&[0; 130]);
+        let t0 = l.clock();
+        // Every block was stamped grown when its nodes arrived, before now.
+        assert!((0..3).all(|b| l.block_grown(b) <= t0 && l.block_grown(b) > 0));
+        // A bind on node 70 (block 1) changes the block without growing it.
+        l.note_sums_changed(NodeId::from_idx(70), false);
+        assert_eq!((l.block_grown(1) <= t0, l.block_changed(1)), (true, t0 + 1));
+        // A release on node 3 (block 0) grows it; other blocks keep their stamps.
+        l.note_sums_changed(NodeId::from_idx(3), true);
+        assert_eq!((l.block_grown(0), l.block_changed(0)), (t0 + 2, t0 + 2));
+        assert!(l.block_grown(2) <= t0);
+        // A node leaving changes its block (one live node fewer) but does not grow it.
+        l.remove(NodeId::from_idx(129));
+        assert_eq!((l.block_changed(2), l.live_to_block_end(128)), (t0 + 3, 1));
+        assert!(l.block_grown(2) <= t0);
+        // A node arriving grows the block it lands in; a node not in the list stamps nothing.
+        l.push(NodeId::from_idx(200), PoolId::from_idx(0));
+        assert_eq!(l.block_grown(2), t0 + 4);
+        l.note_sums_changed(NodeId::from_idx(129), true);
+        assert_eq!(l.clock(), t0 + 4);
+        // Compaction moves nodes between blocks: every block is grown after it. 131 slots
+        // hold 130 live nodes and the hole of 129; the 65th removal leaves 66 holes > 65
+        // live, compacted to 65 slots; 5 more removals leave 60 live in them.
+        for i in 0..70 {
+            l.remove(NodeId::from_idx(i));
+        }
+        assert_eq!((l.slots(), l.len()), (65, 60));
+        let t1 = l.clock();
+        assert!(
+            (0..l.slots().div_ceil(BLOCK))
+                .all(|b| l.block_grown(b) > t0 + 4 && l.block_grown(b) <= t1)
+        );
+    }
+
+    #[test]
     fn rank_and_select_agree_with_a_plain_scan_under_random_removals() {
         // Against the obvious O(n) model (a Vec with `retain`): after every change the live
         // order, `slot_of_live` and `live_before` match it.
@@ -345,6 +477,11 @@ mod tests {
                     l.run_ends[r - 1] as usize
                 };
                 assert_eq!(l.live_to_run_end(start), live_in(start, end));
+                // And to its block's end, from the slot and from the block's start.
+                let b0 = s / BLOCK * BLOCK;
+                let b1 = (b0 + BLOCK).min(l.slots());
+                assert_eq!(l.live_to_block_end(s), live_in(s, b1));
+                assert_eq!(l.live_to_block_end(b0), live_in(b0, b1));
             }
             assert!(l.slots() <= 2 * l.len() + 1);
         }
