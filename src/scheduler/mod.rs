@@ -24,6 +24,7 @@ use crate::model::node_list::{BLOCK, NodeList};
 use crate::model::selector::{Labels, Taint, TaintEffect, Toleration, tolerated};
 use crate::model::*;
 use plugins::*;
+use pod_topology_spread as pts;
 use queue::{ClusterEvents, SchedulingQueue};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -349,8 +350,7 @@ pub struct Scheduler {
     /// Per node id: (cycle, pods of this cycle's workload there), valid when the cycle is
     /// this one (`spread_scores`).
     host_pods: Vec<(u64, u32)>,
-    spread_raw: Vec<Option<i64>>,
-    s_spread: Vec<i64>,
+    spread_raw: Vec<i64>,
     hist: Histogram,
     pub attempts: u64,
     /// The lowest priority of any template: a pod at it has nobody to preempt.
@@ -451,7 +451,6 @@ impl Scheduler {
             feasible_zone: Vec::new(),
             host_pods: Vec::new(),
             spread_raw: Vec::new(),
-            s_spread: Vec::new(),
             hist: Histogram {
                 taints: vec![0; total],
                 ..Default::default()
@@ -1420,20 +1419,16 @@ impl Scheduler {
             default_normalize(&mut self.s_taint, true);
             default_normalize(&mut self.s_aff, false);
         }
-        let spread = self.spread_default[tid.idx()];
-        if spread {
-            self.spread_scores(cluster, workload);
-        }
+        let spread = self.spread_default[tid.idx()].then(|| self.spread_scores(cluster, workload));
         let ipa = self
             .inter_pod
             .scores(cluster, &self.feasible, &mut self.s_ipa);
         // `selectHost` (`Reservoir`).
         let mut pick = Reservoir::new(0);
         for k in 0..n {
-            let spread_score = if spread {
-                weights::POD_TOPOLOGY_SPREAD * self.s_spread[k]
-            } else {
-                0
+            let spread_score = match &spread {
+                Some(norm) => weights::POD_TOPOLOGY_SPREAD * norm.score(self.spread_raw[k]),
+                None => 0,
             };
             let ipa_score = if ipa {
                 weights::INTER_POD_AFFINITY * self.s_ipa[k]
@@ -1453,7 +1448,8 @@ impl Scheduler {
 
     /// PodTopologySpread with the system default constraints (hostname maxSkew 3, zone
     /// maxSkew 5, ScheduleAnyway; k/k `podtopologyspread/scoring.go`) for a pod of
-    /// `workload`, into `s_spread` (normalised, parallel to `feasible`).
+    /// `workload`: each feasible node's raw score into `spread_raw` (parallel to
+    /// `feasible`), and their `NormalizeScore` (no node is ignored).
     ///
     /// PreScore: the hostname weight is ln(scored nodes + 2); the zone weight ln(zone values
     /// among the scored nodes + 2), where a node without the label counts as the value "" as
@@ -1464,8 +1460,7 @@ impl Scheduler {
     /// passed the same template's affinity, so counting all of them is the same number.
     /// Score: Σ count × weight + (maxSkew − 1) over the constraints whose key the node has,
     /// rounded; requireAllTopologies is false for system defaults, so no node is ignored.
-    fn spread_scores(&mut self, cluster: &Cluster, workload: WorkloadId) {
-        use pod_topology_spread as pts;
+    fn spread_scores(&mut self, cluster: &Cluster, workload: WorkloadId) -> pts::Normalizer {
         let spread = &cluster.spread;
         let nz = spread.zone_count();
         let stamp = self.attempts;
@@ -1509,6 +1504,10 @@ impl Scheduler {
             }
         }
         self.spread_raw.clear();
+        let (mut min, mut max) = (i64::MAX, 0i64);
+        // Most nodes hold none of the workload's pods, in the zone of the node before: the
+        // raw score of the last (count, zone) is reused.
+        let mut last = (u32::MAX, u16::MAX, 0i64);
         for (&node, &zone) in self.feasible.iter().zip(&self.feasible_zone) {
             let on_node = if sparse.is_some() {
                 match self.host_pods[node.idx()] {
@@ -1518,13 +1517,19 @@ impl Scheduler {
             } else {
                 spread.on_node(workload, node)
             };
-            let mut s = pts::score_for_count(on_node, pts::DEFAULT_HOSTNAME_MAX_SKEW, host_w);
-            if usize::from(zone) < nz {
-                s += self.zone_term[usize::from(zone)];
+            if (on_node, zone) != (last.0, last.1) {
+                let mut s = pts::score_for_count(on_node, pts::DEFAULT_HOSTNAME_MAX_SKEW, host_w);
+                if usize::from(zone) < nz {
+                    s += self.zone_term[usize::from(zone)];
+                }
+                last = (on_node, zone, pts::round_half_away(s));
             }
-            self.spread_raw.push(Some(pts::round_half_away(s)));
+            let raw = last.2;
+            min = min.min(raw);
+            max = max.max(raw);
+            self.spread_raw.push(raw);
         }
-        pts::normalize(&self.spread_raw, &mut self.s_spread);
+        pts::Normalizer::new(min, max)
     }
 
     /// NodeResourcesFit's scalar checks for a pod of `t` (which requests some) on `node`, with
@@ -1807,6 +1812,72 @@ mod tests {
         assert_eq!(compared, 12 * 60 * 8);
         // Blocks were skipped at some point: the comparison covered the skip path.
         assert!(skipping > 100, "{skipping}");
+    }
+
+    #[test]
+    fn spread_scores_follow_the_formula_on_every_node_in_any_order() {
+        // PodTopologySpread's system defaults (k/k podtopologyspread/scoring.go): a node's raw
+        // score is round(on_node × ln(n + 2) + (3 − 1) + in_zone × ln(z + 2) + (5 − 1)) over n
+        // scored nodes in z zones; normalised 100 × (max + min − raw) / max. Counted here
+        // from our own tally of binds, for the nodes in shuffled orders (runs of equal counts
+        // and zones, and changes between them, which the reuse of the last raw score must
+        // follow), with one zone's nodes missing from some cycles (then z = 2).
+        use crate::effect::testing::Harness;
+        use rand::SeedableRng;
+        use rand::seq::SliceRandom;
+        let mut h = Harness::new(
+            r#"Scenario(
+            name: "unit", duration: "1h",
+            pools: [(name: "p", os: Linux, cpu: "64", memory: "64Gi", zones: ["a", "b", "c"])],
+            layers: [(name: "l1", size: "100MB")],
+            images: [(name: "app:1", platforms: [(os: Linux, layers: ["l1"])])],
+            workloads: [(name: "web", replicas: 1, template: (containers: [(image: "app:1", cpu: "1")]))],
+        )"#,
+        );
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let nodes: Vec<NodeId> = (0..30).map(|_| h.ready_node(0)).collect();
+        let mut on_node = [0u32; 30];
+        for _ in 0..25 {
+            let k = rng.random_range(0..10usize) * rng.random_range(0..4usize) % 30;
+            h.bound_pod(0, nodes[k], 0);
+            on_node[k] += 1;
+        }
+        // Node k has ordinal k: zone k mod 3.
+        let in_zone = |z: usize| {
+            (0..30)
+                .filter(|k| k % 3 == z)
+                .map(|k| on_node[k])
+                .sum::<u32>()
+        };
+        let mut s = Scheduler::new(&h.spec, rand_chacha::ChaCha8Rng::seed_from_u64(1));
+        let wl = crate::model::WorkloadId::from_idx(0);
+        for cycle in 0..20 {
+            let mut order: Vec<usize> = (0..30).collect();
+            order.shuffle(&mut rng);
+            if cycle % 2 == 1 {
+                order.retain(|k| k % 3 != 2);
+            }
+            if cycle % 4 == 0 {
+                order.sort_by_key(|&k| (on_node[k], k % 3));
+            }
+            s.attempts += 1;
+            s.feasible = order.iter().map(|&k| nodes[k]).collect();
+            let norm = s.spread_scores(&h.cluster, wl);
+            let zones = if cycle % 2 == 1 { 2 } else { 3 };
+            let (host_w, zone_w) = (((order.len() + 2) as f64).ln(), ((zones + 2) as f64).ln());
+            let want: Vec<i64> = order
+                .iter()
+                .map(|&k| {
+                    let x = on_node[k] as f64 * host_w + 2.0 + in_zone(k % 3) as f64 * zone_w + 4.0;
+                    x.round() as i64
+                })
+                .collect();
+            assert_eq!(s.spread_raw, want, "cycle {cycle}");
+            let (min, max) = (*want.iter().min().unwrap(), *want.iter().max().unwrap());
+            for (&raw, k) in want.iter().zip(&order) {
+                assert_eq!(norm.score(raw), 100 * (max + min - raw) / max, "node {k}");
+            }
+        }
     }
 
     /// Pools whose nodes score differently (sizes, a PreferNoSchedule taint, an image some

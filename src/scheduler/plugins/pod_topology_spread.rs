@@ -54,31 +54,60 @@ pub fn round_half_away(s: f64) -> i64 {
 /// becomes 100 × (max + min − score) / max, over the nodes not ignored (`None`, which score
 /// 0). When every raw score is 0 all nodes get 100.
 pub fn normalize(raw: &[Option<i64>], out: &mut Vec<i64>) {
-    out.clear();
-    let mut min = i64::MAX;
-    let mut max = 0i64;
+    let (mut min, mut max) = (i64::MAX, 0i64);
     for s in raw.iter().flatten() {
         min = min.min(*s);
         max = max.max(*s);
     }
-    let formula = |s: i64| super::MAX_NODE_SCORE * (max + min - s) / max;
-    // Raw scores are rounded pod counts times small weights: a cycle's few hundred nodes
-    // take a few distinct values. With a narrow range, each value's quotient is computed
-    // once into a table, not once per node (an integer division each).
-    let mut table = [0i64; NORMALIZE_TABLE];
-    let tabled = max > 0 && max - min < NORMALIZE_TABLE as i64;
-    if tabled {
-        for (k, q) in table.iter_mut().enumerate().take((max - min + 1) as usize) {
-            *q = formula(min + k as i64);
+    let norm = Normalizer::new(min, max);
+    out.clear();
+    out.extend(raw.iter().map(|s| s.map_or(0, |s| norm.score(s))));
+}
+
+/// `NormalizeScore` for raw scores whose minimum and maximum over the nodes not ignored are
+/// known, one node at a time: the scheduler's last pass reads each node's normalised score
+/// here as it selects, with no vector of them.
+pub struct Normalizer {
+    min: i64,
+    max: i64,
+    /// Raw scores are rounded pod counts times small weights: a cycle's few hundred nodes
+    /// take a few distinct values. With a narrow range, each value's quotient is computed
+    /// once into a table, not once per node (an integer division each).
+    tabled: bool,
+    table: [i64; NORMALIZE_TABLE],
+}
+
+impl Normalizer {
+    /// For raw scores between `min` and `max` (`max` 0: every raw score is 0).
+    pub fn new(min: i64, max: i64) -> Normalizer {
+        let mut n = Normalizer {
+            min,
+            max,
+            tabled: max > 0 && max - min < NORMALIZE_TABLE as i64,
+            table: [0; NORMALIZE_TABLE],
+        };
+        if n.tabled {
+            for k in 0..=(max - min) {
+                n.table[k as usize] = n.formula(min + k);
+            }
         }
+        n
     }
-    for s in raw {
-        out.push(match *s {
-            None => 0,
-            Some(_) if max == 0 => super::MAX_NODE_SCORE,
-            Some(s) if tabled => table[(s - min) as usize],
-            Some(s) => formula(s),
-        });
+
+    fn formula(&self, s: i64) -> i64 {
+        super::MAX_NODE_SCORE * (self.max + self.min - s) / self.max
+    }
+
+    /// The normalised score of raw score `s` (between the minimum and the maximum).
+    #[inline(always)]
+    pub fn score(&self, s: i64) -> i64 {
+        if self.max == 0 {
+            super::MAX_NODE_SCORE
+        } else if self.tabled {
+            self.table[(s - self.min) as usize]
+        } else {
+            self.formula(s)
+        }
     }
 }
 
