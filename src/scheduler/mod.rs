@@ -131,7 +131,7 @@ enum Reject {
 }
 
 /// Per-cycle rejection counts.
-#[derive(Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct Histogram {
     unschedulable: u32,
     not_ready: u32,
@@ -804,6 +804,45 @@ impl Scheduler {
         .0
     }
 
+    /// The reasons pass of a failing cycle when `filters_by_pool_and_sums` holds (every
+    /// `ScanMode` but `Each`): each node's first failing filter as `evaluate` finds it, read
+    /// as `SumsFit` reads it (the cordon, the pool's cached static verdict, the state,
+    /// NodeResourcesFit on the sums), counted into the histogram. Same counts as `evaluate`
+    /// on each node, without its per-node checks for what this cycle cannot have (host
+    /// ports, nominated pods, scalar requests, per-node taints or labels, pod affinity).
+    #[inline(never)]
+    fn count_by_pool_and_sums(&mut self, spec: &Spec, cluster: &Cluster, tid: TemplateId) {
+        let t = spec.template(tid);
+        let row = tid.idx() * self.npools;
+        let tolerates_unschedulable = self.tolerates_unschedulable[tid.idx()];
+        let tolerates_not_ready = self.tolerates_not_ready[tid.idx()];
+        for node in cluster.registered.iter() {
+            let n = cluster.node(node);
+            let slot = row + n.pool.idx();
+            if self.static_fit[slot] == StaticFit::Unknown {
+                self.static_fit[slot] = Self::pool_static(t, spec.pool(n.pool));
+            }
+            let reject = if n.cordoned && !tolerates_unschedulable {
+                Reject::Unschedulable
+            } else {
+                match self.static_fit[slot] {
+                    StaticFit::Taint(i) => Reject::Taint(n.pool, i),
+                    _ if n.state != NodeState::Ready && !tolerates_not_ready => Reject::NotReady,
+                    StaticFit::Affinity => Reject::Affinity,
+                    _ => {
+                        let alloc = spec.pool(n.pool).allocatable;
+                        let ins = node_resources_fit::filter(alloc, n.requested, t.requests);
+                        if !ins.any() {
+                            continue;
+                        }
+                        Reject::Resources(ins)
+                    }
+                }
+            };
+            self.count(reject);
+        }
+    }
+
     /// How this cycle's scan filters, and how much of the cycle it does as it goes. When the
     /// filters read only pool, cordon, state and sums (`filters_by_pool_and_sums`), the scan
     /// inlines them (`ScanMode::Sums`), else it calls `evaluate` (`ScanMode::Each`). When,
@@ -1247,10 +1286,14 @@ impl Scheduler {
             self.next_start = (start + processed) % total;
             if self.feasible.is_empty() && selected.is_none() {
                 // Only a failing pod needs the per-node reasons: count them in a second pass.
-                for node in cluster.registered.iter() {
-                    if let Err(r) = self.evaluate(spec, cluster, tid, node) {
-                        self.count(r);
+                if mode == ScanMode::Each {
+                    for node in cluster.registered.iter() {
+                        if let Err(r) = self.evaluate(spec, cluster, tid, node) {
+                            self.count(r);
+                        }
                     }
+                } else {
+                    self.count_by_pool_and_sums(spec, cluster, tid);
                 }
             }
         }
@@ -1654,6 +1697,7 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         let mut next = |n: usize| rng.random_range(0..n);
         let mut compared = 0;
+        let mut all_four = 0;
         for round in 0..40 {
             let mut h = Harness::new(SCENARIO);
             let mut nodes = Vec::new();
@@ -1704,10 +1748,36 @@ mod tests {
                         compared += 1;
                     }
                 }
+                // A failing cycle's reasons: the same histogram as `evaluate` on each node
+                // (cordons, pool taints, NotReady, selectors and each insufficient resource
+                // all occur in these clusters).
+                s.reset_histogram();
+                for node in h.cluster.registered.iter() {
+                    if let Err(r) = s.evaluate(&h.spec, &h.cluster, tid, node) {
+                        s.count(r);
+                    }
+                }
+                let each = s.hist.clone();
+                s.reset_histogram();
+                s.count_by_pool_and_sums(&h.spec, &h.cluster, tid);
+                assert_eq!(s.hist, each, "round {round}, template {tid:?}");
+                let r = s.rejectors();
+                all_four += usize::from(
+                    [
+                        Plugin::NodeUnschedulable,
+                        Plugin::TaintToleration,
+                        Plugin::NodeAffinity,
+                        Plugin::NodeResourcesFit,
+                    ]
+                    .iter()
+                    .all(|&p| r.contains(p)),
+                );
             }
         }
         // 40 clusters × 3 templates × (≥ 2 starts) × 4 counts: the loops above ran.
         assert!(compared >= 40 * 3 * 2 * 4, "{compared}");
+        // Every filter these clusters exercise rejected some node in some round.
+        assert!(all_four > 0);
     }
 
     #[test]
