@@ -36,6 +36,9 @@ pub const NOT_READY_TAINT: &str = "node.kubernetes.io/not-ready";
 /// Message when the cluster has no nodes at all (`ErrNoNodesAvailable`).
 pub const NO_NODES_MESSAGE: &str = "no nodes available to schedule pods";
 
+/// `Scheduler::pool_zone_slot` of a pool whose nodes are spread over several zones.
+const MULTI_ZONE: u16 = u16::MAX;
+
 /// `minFeasibleNodesToFind` and `minFeasibleNodesPercentageToFind` in k/k `schedule_one.go`.
 const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
 const MIN_FEASIBLE_NODES_PERCENTAGE: usize = 5;
@@ -347,6 +350,8 @@ pub struct Scheduler {
     /// node's zone slot (`zone_count()` for none), so the scoring pass reads no node.
     zone_term: Vec<f64>,
     feasible_zone: Vec<u16>,
+    /// Per pool: its nodes' zone slot when they share one (`fill_pool_zone_slots`).
+    pool_zone_slot: Vec<u16>,
     /// Per node id: (cycle, pods of this cycle's workload there), valid when the cycle is
     /// this one (`spread_scores`).
     host_pods: Vec<(u64, u32)>,
@@ -451,6 +456,7 @@ impl Scheduler {
             feasible_zone: Vec::new(),
             host_pods: Vec::new(),
             spread_raw: Vec::new(),
+            pool_zone_slot: Vec::new(),
             hist: Histogram {
                 taints: vec![0; total],
                 ..Default::default()
@@ -892,14 +898,56 @@ impl Scheduler {
         (start, total, to_find): (usize, usize, usize),
     ) -> usize {
         self.scores.clear();
+        self.feasible_zone.clear();
+        if !self.spread_default[tid.idx()] {
+            return self
+                .scan_scoring::<true>(
+                    spec,
+                    cluster,
+                    tid,
+                    (start, total, to_find),
+                    |s, _, _, score| s.scores.push(score),
+                )
+                .0;
+        }
+        // PodTopologySpread will want each node's zone: recorded while the node is at hand.
+        self.fill_pool_zone_slots(spec, cluster);
+        let spread = &cluster.spread;
+        let nz = spread.zone_count();
         self.scan_scoring::<true>(
             spec,
             cluster,
             tid,
             (start, total, to_find),
-            |s, _, score| s.scores.push(score),
+            |s, _, n, score| {
+                s.scores.push(score);
+                let slot = match s.pool_zone_slot[n.pool.idx()] {
+                    MULTI_ZONE => spread.zone_of(n.pool, n.ordinal).map_or(nz, usize::from) as u16,
+                    slot => slot,
+                };
+                s.feasible_zone.push(slot);
+            },
         )
         .0
+    }
+
+    /// `pool_zone_slot`, once: each pool's zone slot for `spread_scores` (`zone_count()` for
+    /// none), or `MULTI_ZONE` when its nodes are spread over several zones by ordinal.
+    fn fill_pool_zone_slots(&mut self, spec: &Spec, cluster: &Cluster) {
+        if self.pool_zone_slot.len() == self.npools {
+            return;
+        }
+        let nz = cluster.spread.zone_count();
+        self.pool_zone_slot = (0..self.npools)
+            .map(|p| {
+                if spec.pools[p].zones.len() > 1 {
+                    MULTI_ZONE
+                } else {
+                    let pool = PoolId::from_idx(p);
+                    cluster.spread.zone_of(pool, 0).map_or(nz, usize::from) as u16
+                }
+            })
+            .collect();
     }
 
     /// The scan of `find_feasible_by_pool_and_sums` handing each node it accepts, with its
@@ -911,7 +959,7 @@ impl Scheduler {
         cluster: &Cluster,
         tid: TemplateId,
         (start, total, to_find): (usize, usize, usize),
-        mut scored: impl FnMut(&mut Self, NodeId, i64),
+        mut scored: impl FnMut(&mut Self, NodeId, &Node, i64),
     ) -> (usize, usize) {
         self.prepare_image_terms(spec, cluster, tid, total as u32);
         let mut parts = ScoreParts::new(self, spec, spec.template(tid));
@@ -928,7 +976,7 @@ impl Scheduler {
                     return false;
                 }
                 let score = s.node_score(spec, cluster, tid, node, n, &mut parts);
-                scored(s, node, score);
+                scored(s, node, n, score);
                 true
             },
         )
@@ -953,7 +1001,7 @@ impl Scheduler {
             cluster,
             tid,
             (start, total, to_find),
-            |s, node, score| pick.offer(node, score, &mut s.rng),
+            |s, node, _, score| pick.offer(node, score, &mut s.rng),
         );
         (processed, found, pick.best)
     }
@@ -1313,7 +1361,7 @@ impl Scheduler {
             return Decision::Bind(self.feasible[0]);
         }
         if mode == ScanMode::Score {
-            return Decision::Bind(self.select_scored(cluster, tid, p.workload, false));
+            return Decision::Bind(self.select_scored(cluster, tid, p.workload, false, true));
         }
         Decision::Bind(self.score_and_select(spec, cluster, tid, p.workload, total as u32))
     }
@@ -1443,26 +1491,29 @@ impl Scheduler {
             let score = self.node_score(spec, cluster, tid, node, nd, &mut parts);
             self.scores.push(score);
         }
-        self.select_scored(cluster, tid, workload, true)
+        self.select_scored(cluster, tid, workload, true, false)
     }
 
     /// The end of `score_and_select` once `scores` holds each feasible node's unnormalised
     /// score: adds the normalised plugins (TaintToleration and NodeAffinity from `s_taint`
     /// and `s_aff` when `static_parts`; left out when they are the same on every node,
-    /// `ScanMode::Score`) and selects the host in node order.
+    /// `ScanMode::Score`) and selects the host in node order. `zones_known`: the scan
+    /// recorded each feasible node's zone slot in `feasible_zone` (`find_and_score`).
     fn select_scored(
         &mut self,
         cluster: &Cluster,
         tid: TemplateId,
         workload: WorkloadId,
         static_parts: bool,
+        zones_known: bool,
     ) -> NodeId {
         let n = self.feasible.len();
         if static_parts {
             default_normalize(&mut self.s_taint, true);
             default_normalize(&mut self.s_aff, false);
         }
-        let spread = self.spread_default[tid.idx()].then(|| self.spread_scores(cluster, workload));
+        let spread = self.spread_default[tid.idx()]
+            .then(|| self.spread_scores(cluster, workload, zones_known));
         let ipa = self
             .inter_pod
             .scores(cluster, &self.feasible, &mut self.s_ipa);
@@ -1503,7 +1554,12 @@ impl Scheduler {
     /// passed the same template's affinity, so counting all of them is the same number.
     /// Score: Σ count × weight + (maxSkew − 1) over the constraints whose key the node has,
     /// rounded; requireAllTopologies is false for system defaults, so no node is ignored.
-    fn spread_scores(&mut self, cluster: &Cluster, workload: WorkloadId) -> pts::Normalizer {
+    fn spread_scores(
+        &mut self,
+        cluster: &Cluster,
+        workload: WorkloadId,
+        zones_known: bool,
+    ) -> pts::Normalizer {
         let spread = &cluster.spread;
         let nz = spread.zone_count();
         let stamp = self.attempts;
@@ -1512,12 +1568,17 @@ impl Scheduler {
             self.zone_pods = vec![0; nz];
             self.zone_term = vec![0.0; nz];
         }
+        if !zones_known {
+            self.feasible_zone.clear();
+            for &node in &self.feasible {
+                let n = cluster.node(node);
+                let slot = spread.zone_of(n.pool, n.ordinal).map_or(nz, usize::from);
+                self.feasible_zone.push(slot as u16);
+            }
+        }
         let mut zone_values = 0;
-        self.feasible_zone.clear();
-        for &node in &self.feasible {
-            let n = cluster.node(node);
-            let slot = spread.zone_of(n.pool, n.ordinal).map_or(nz, usize::from);
-            self.feasible_zone.push(slot as u16);
+        for &slot in &self.feasible_zone {
+            let slot = usize::from(slot);
             if self.zone_seen[slot] != stamp {
                 self.zone_seen[slot] = stamp;
                 zone_values += 1;
@@ -1932,7 +1993,7 @@ mod tests {
             }
             s.attempts += 1;
             s.feasible = order.iter().map(|&k| nodes[k]).collect();
-            let norm = s.spread_scores(&h.cluster, wl);
+            let norm = s.spread_scores(&h.cluster, wl, false);
             let zones = if cycle % 2 == 1 { 2 } else { 3 };
             let (host_w, zone_w) = (((order.len() + 2) as f64).ln(), ((zones + 2) as f64).ln());
             let want: Vec<i64> = order
@@ -1951,12 +2012,13 @@ mod tests {
     }
 
     /// Pools whose nodes score differently (sizes, a PreferNoSchedule taint, an image some
-    /// nodes have) and templates of kinds PodTopologySpread leaves alone.
+    /// nodes have, zones: small's nodes round-robin over three, big's all in one, the others
+    /// in none) and templates of kinds PodTopologySpread leaves alone.
     const SELECT_SCENARIO: &str = r#"Scenario(
         name: "unit", duration: "1h",
         pools: [
-            (name: "small", os: Linux, cpu: "3", memory: "64Gi"),
-            (name: "big", os: Linux, cpu: "64", memory: "64Gi", max_pods: 8),
+            (name: "small", os: Linux, cpu: "3", memory: "64Gi", zones: ["a", "b", "c"]),
+            (name: "big", os: Linux, cpu: "64", memory: "64Gi", max_pods: 8, zones: ["b"]),
             (name: "soft", os: Linux, cpu: "8", memory: "32Gi",
              taints: [(key: "x", value: "y", effect: PreferNoSchedule)]),
             (name: "win", os: Windows, os_version: "10.0.20348.1", cpu: "4", memory: "16Gi",
@@ -2056,7 +2118,7 @@ mod tests {
                                 let best = match a.feasible.len() {
                                     0 => NodeId(0),
                                     1 => a.feasible[0],
-                                    _ => a.select_scored(&h.cluster, tid, wl, false),
+                                    _ => a.select_scored(&h.cluster, tid, wl, false, true),
                                 };
                                 (pa, a.feasible.len(), best)
                             }
