@@ -171,6 +171,39 @@ fn nodes_that_fail_give_their_share_of_the_registry_back_at_once() {
 }
 
 #[test]
+fn pulls_in_flight_follow_starts_stops_and_deadlines() {
+    // The timeseries' pulls_in_flight counts the pulls running on registered nodes. Four
+    // nodes start their 3 GB pulls at 0 s, 50 MB/s each: 4 in flight at 10 s. win-1 fails at
+    // 20 s and its pull stops with it (a registry limit is set): 3 at 30 s and 35 s. The
+    // others now get 200/3 MB/s; by the 40 s deadline (40 s after each pull started) they
+    // hold 1 GB + 20 s × 66.7 MB/s = 2.33 GB of 3: all three are cancelled (ImagePullTimeout)
+    // and back off 10 s, so none runs at 45 s. The run-time invariants, which compare the
+    // kubelet's index of busy nodes with every node's puller at each sample, hold throughout.
+    let text = herd(r#"(host: "mcr.microsoft.com", bandwidth: "200MB/s")"#).replace(
+        "    workloads:",
+        r#"    sample_interval: "5s",
+    kubelet: (pull_timeout: "40s"),
+    timeline: [(at: "20s", action: FailNode(node: "win-1"))],
+    workloads:"#,
+    );
+    let s = spec(&text);
+    let (out, violations) = hybridsim::simulation::run_checking_invariants(&s, s.seed);
+    assert!(violations.is_empty(), "{violations:#?}");
+    let at = |ms: u64| {
+        out.rec
+            .samples
+            .iter()
+            .find(|x| x.time_ms == ms)
+            .unwrap_or_else(|| panic!("no sample at {ms} ms"))
+            .pulls_in_flight
+    };
+    assert_eq!(
+        [at(10_000), at(30_000), at(35_000), at(45_000)],
+        [4, 3, 3, 0]
+    );
+}
+
+#[test]
 fn a_node_rebooting_for_a_patch_gives_its_share_of_the_registry_back_at_once() {
     // The same four nodes; at 20 s a patch drains win-0 first (its DaemonSet pod stays: a
     // drain ignores DaemonSets) and reboots it at once: its download stops at 1 GB. The three

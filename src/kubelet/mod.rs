@@ -59,6 +59,11 @@ pub fn ready_time(started: u64, admitted: u64, probe: Option<(u64, u64)>) -> u64
 
 pub struct Kubelet {
     pub pullers: Vec<NodePuller>,
+    /// Nodes whose puller runs pulls now, in no particular order, and each node's index in
+    /// it (`u32::MAX`: not there): a sample's count of pulls in flight visits these, not
+    /// every node (`pulls_in_flight`).
+    busy: Vec<NodeId>,
+    busy_pos: Vec<u32>,
     next_pull_id: u32,
     done: Vec<PullDone>,
     started: Vec<u32>,
@@ -97,6 +102,8 @@ impl Kubelet {
             freed_layers: Vec::new(),
             pullers: Vec::new(),
             next_pull_id: 0,
+            busy: Vec::new(),
+            busy_pos: Vec::new(),
             done: Vec::new(),
             started: Vec::new(),
             scratch: Vec::new(),
@@ -138,12 +145,62 @@ impl Kubelet {
         self.disks.push(disk::NodeDisk::default());
     }
 
+    /// Pulls running on registered nodes (the timeseries' `pulls_in_flight`): O(busy
+    /// nodes), not O(nodes), once per sample.
     pub fn pulls_in_flight(&self, cluster: &crate::model::cluster::Cluster) -> usize {
-        cluster
-            .registered
+        self.busy
             .iter()
+            .filter(|&&n| cluster.registered.contains(n))
             .map(|n| self.pullers[n.idx()].in_flight())
             .sum()
+    }
+
+    /// Puts `node` in `busy` or takes it out after its puller's running pulls may have
+    /// changed (every path that starts or ends a pull ends here: `pump`, a deadline's
+    /// cancel, a stop). O(1).
+    fn note_busy(&mut self, node: NodeId) {
+        let i = node.idx();
+        if self.busy_pos.len() <= i {
+            self.busy_pos
+                .resize(self.pullers.len().max(i + 1), u32::MAX);
+        }
+        let running = self.pullers[i].in_flight() > 0;
+        let pos = self.busy_pos[i];
+        if running && pos == u32::MAX {
+            self.busy_pos[i] = self.busy.len() as u32;
+            self.busy.push(node);
+        } else if !running && pos != u32::MAX {
+            self.busy.swap_remove(pos as usize);
+            if let Some(&moved) = self.busy.get(pos as usize) {
+                self.busy_pos[moved.idx()] = pos;
+            }
+            self.busy_pos[i] = u32::MAX;
+        }
+    }
+
+    /// The invariant checker's view of `busy`: the nodes whose puller runs pulls, found by
+    /// visiting every puller, against the index. Empty when they agree.
+    pub fn busy_violations(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, p) in self.pullers.iter().enumerate() {
+            let listed = self.busy_pos.get(i).is_some_and(|&pos| pos != u32::MAX);
+            if listed != (p.in_flight() > 0) {
+                out.push(format!(
+                    "node {i} runs {} pulls but is {}listed as busy",
+                    p.in_flight(),
+                    if listed { "" } else { "not " }
+                ));
+            }
+        }
+        for (k, n) in self.busy.iter().enumerate() {
+            if self.busy_pos.get(n.idx()) != Some(&(k as u32)) {
+                out.push(format!(
+                    "busy entry {k} (node {}) has a stale position",
+                    n.idx()
+                ));
+            }
+        }
+        out
     }
 
     /// A pod was bound to its node: the start path.
@@ -325,13 +382,14 @@ impl Kubelet {
             graph: &self.graph,
         };
         self.started.clear();
-        let puller = &mut self.pullers[node.idx()];
-        puller.pump(
+        self.pullers[node.idx()].pump(
             &env,
             &mut self.next_pull_id,
             &mut self.done,
             &mut self.started,
         );
+        self.note_busy(node);
+        let puller = &mut self.pullers[node.idx()];
         if let Some(timeout) = cx.spec.kubelet.pull_timeout {
             for &id in &self.started {
                 cx.after(timeout, Event::PullDeadline { node, pull: id });
@@ -413,6 +471,7 @@ impl Kubelet {
         let puller = &mut self.pullers[node.idx()];
         puller.stop(&self.graph, now);
         puller.cancelled.clear();
+        self.note_busy(node);
         if let Some(net) = &mut self.shared {
             net.remove_node(now, node);
         }
@@ -490,6 +549,7 @@ impl Kubelet {
     pub fn pull_deadline(&mut self, cx: &mut Ctx, node: NodeId, pull: u32) {
         let now = cx.now;
         if let Some(req) = self.pullers[node.idx()].cancel(&self.graph, now, pull) {
+            self.note_busy(node);
             self.done.push(PullDone {
                 node,
                 request: req,

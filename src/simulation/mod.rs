@@ -957,9 +957,10 @@ impl<'s> Simulation<'s> {
     #[cold]
     #[inline(never)]
     fn check_full(&mut self, now: u64) {
-        let found = self
+        let mut found = self
             .ctrl
             .daemon_index_violations(self.spec, &mut self.cluster);
+        found.extend(self.kubelet.busy_violations());
         if let Some(inv) = &mut self.inv {
             inv.full(
                 self.spec,
