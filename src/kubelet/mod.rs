@@ -156,8 +156,8 @@ impl Kubelet {
     }
 
     /// Puts `node` in `busy` or takes it out after its puller's running pulls may have
-    /// changed (every path that starts or ends a pull ends here: `pump`, a deadline's
-    /// cancel, a stop). O(1).
+    /// changed (every path that starts or ends a pull ends here: `pump`, which also follows
+    /// every I/O completion and a deadline's cancel, and a stop). O(1).
     fn note_busy(&mut self, node: NodeId) {
         let i = node.idx();
         if self.busy_pos.len() <= i {
@@ -549,7 +549,6 @@ impl Kubelet {
     pub fn pull_deadline(&mut self, cx: &mut Ctx, node: NodeId, pull: u32) {
         let now = cx.now;
         if let Some(req) = self.pullers[node.idx()].cancel(&self.graph, now, pull) {
-            self.note_busy(node);
             self.done.push(PullDone {
                 node,
                 request: req,

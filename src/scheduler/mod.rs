@@ -39,6 +39,14 @@ pub const NO_NODES_MESSAGE: &str = "no nodes available to schedule pods";
 /// `Scheduler::pool_zone_slot` of a pool whose nodes are spread over several zones.
 const MULTI_ZONE: u16 = u16::MAX;
 
+/// A node's zone slot for PodTopologySpread scoring: its zone, or `zone_count()` for a node
+/// without the zone label.
+#[inline]
+fn zone_slot(spread: &crate::model::topology::SpreadCounts, n: &Node) -> u16 {
+    let nz = spread.zone_count();
+    spread.zone_of(n.pool, n.ordinal).map_or(nz, usize::from) as u16
+}
+
 /// `minFeasibleNodesToFind` and `minFeasibleNodesPercentageToFind` in k/k `schedule_one.go`.
 const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
 const MIN_FEASIBLE_NODES_PERCENTAGE: usize = 5;
@@ -913,7 +921,6 @@ impl Scheduler {
         // PodTopologySpread will want each node's zone: recorded while the node is at hand.
         self.fill_pool_zone_slots(spec, cluster);
         let spread = &cluster.spread;
-        let nz = spread.zone_count();
         self.scan_scoring::<true>(
             spec,
             cluster,
@@ -922,7 +929,7 @@ impl Scheduler {
             |s, _, n, score| {
                 s.scores.push(score);
                 let slot = match s.pool_zone_slot[n.pool.idx()] {
-                    MULTI_ZONE => spread.zone_of(n.pool, n.ordinal).map_or(nz, usize::from) as u16,
+                    MULTI_ZONE => zone_slot(spread, n),
                     slot => slot,
                 };
                 s.feasible_zone.push(slot);
@@ -1571,9 +1578,8 @@ impl Scheduler {
         if !zones_known {
             self.feasible_zone.clear();
             for &node in &self.feasible {
-                let n = cluster.node(node);
-                let slot = spread.zone_of(n.pool, n.ordinal).map_or(nz, usize::from);
-                self.feasible_zone.push(slot as u16);
+                self.feasible_zone
+                    .push(zone_slot(spread, cluster.node(node)));
             }
         }
         let mut zone_values = 0;
