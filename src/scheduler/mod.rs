@@ -339,6 +339,8 @@ pub struct Scheduler {
     /// Per pool, the largest sums a node may hold and still fit this cycle's pod
     /// (`SumsFit::new`).
     fit_room: Vec<Res>,
+    /// `count_by_pool_and_sums`' nodes rejected per pool by its taint or affinity.
+    pool_tally: Vec<u32>,
     /// Per block of the node list, the most room of its nodes (`block_room`).
     block_rooms: block_room::BlockRooms,
     scores: Vec<i64>,
@@ -443,6 +445,7 @@ impl Scheduler {
             fail_cache: vec![None; spec.templates.len()],
             feasible: Vec::new(),
             fit_room: Vec::new(),
+            pool_tally: Vec::new(),
             block_rooms: block_room::BlockRooms::default(),
             scores: Vec::new(),
             img_terms: Vec::new(),
@@ -828,32 +831,56 @@ impl Scheduler {
     fn count_by_pool_and_sums(&mut self, spec: &Spec, cluster: &Cluster, tid: TemplateId) {
         let t = spec.template(tid);
         let row = tid.idx() * self.npools;
+        for (pool, p) in spec.pools.iter().enumerate() {
+            if self.static_fit[row + pool] == StaticFit::Unknown {
+                self.static_fit[row + pool] = Self::pool_static(t, p);
+            }
+        }
+        let verdicts = &self.static_fit[row..row + self.npools];
         let tolerates_unschedulable = self.tolerates_unschedulable[tid.idx()];
         let tolerates_not_ready = self.tolerates_not_ready[tid.idx()];
+        // A pool's taint or affinity rejection is the same reason on each of its nodes:
+        // tallied per pool here and added to the histogram once at the end, as are the
+        // other counts, so a node costs its loads and a few adds.
+        let by_pool = &mut self.pool_tally;
+        by_pool.clear();
+        by_pool.resize(self.npools, 0);
+        let (mut unschedulable, mut not_ready) = (0u32, 0u32);
+        let (mut cpu, mut memory, mut pods) = (0u32, 0u32, 0u32);
         for node in cluster.registered.iter() {
             let n = cluster.node(node);
-            let slot = row + n.pool.idx();
-            if self.static_fit[slot] == StaticFit::Unknown {
-                self.static_fit[slot] = Self::pool_static(t, spec.pool(n.pool));
+            let pool = n.pool.idx();
+            if n.cordoned && !tolerates_unschedulable {
+                unschedulable += 1;
+                continue;
             }
-            let reject = if n.cordoned && !tolerates_unschedulable {
-                Reject::Unschedulable
-            } else {
-                match self.static_fit[slot] {
-                    StaticFit::Taint(i) => Reject::Taint(n.pool, i),
-                    _ if n.state != NodeState::Ready && !tolerates_not_ready => Reject::NotReady,
-                    StaticFit::Affinity => Reject::Affinity,
-                    _ => {
-                        let alloc = spec.pool(n.pool).allocatable;
-                        let ins = node_resources_fit::filter(alloc, n.requested, t.requests);
-                        if !ins.any() {
-                            continue;
-                        }
-                        Reject::Resources(ins)
-                    }
+            match verdicts[pool] {
+                StaticFit::Taint(_) => by_pool[pool] += 1,
+                _ if n.state != NodeState::Ready && !tolerates_not_ready => not_ready += 1,
+                StaticFit::Affinity => by_pool[pool] += 1,
+                _ => {
+                    let alloc = spec.pools[pool].allocatable;
+                    let ins = node_resources_fit::filter(alloc, n.requested, t.requests);
+                    // No scalar requests in this cycle (`filters_by_pool_and_sums`).
+                    debug_assert_eq!(ins.scalar, 0);
+                    cpu += u32::from(ins.cpu);
+                    memory += u32::from(ins.memory);
+                    pods += u32::from(ins.pods);
                 }
-            };
-            self.count(reject);
+            }
+        }
+        let h = &mut self.hist;
+        h.unschedulable += unschedulable;
+        h.not_ready += not_ready;
+        h.cpu += cpu;
+        h.memory += memory;
+        h.pods += pods;
+        for (pool, &c) in by_pool.iter().enumerate() {
+            match verdicts[pool] {
+                StaticFit::Taint(i) => h.taints[self.taint_offset[pool] + usize::from(i)] += c,
+                StaticFit::Affinity => h.affinity += c,
+                _ => debug_assert_eq!(c, 0),
+            }
         }
     }
 
