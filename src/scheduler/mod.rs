@@ -1553,6 +1553,19 @@ impl Scheduler {
             .scores(cluster, &self.feasible, &mut self.s_ipa);
         // `selectHost` (`Reservoir`).
         let mut pick = Reservoir::new(0);
+        if let (Some(norm), false, false) = (&spread, ipa, static_parts) {
+            // The common case of `ScanMode::Score` (a Deployment's pod: PodTopologySpread
+            // only) in its own loop, without the per-node tests of the other plugins.
+            let rng = &mut self.rng;
+            for (k, (&score, &raw)) in self.scores.iter().zip(&self.spread_raw).enumerate() {
+                pick.offer(
+                    k,
+                    score + weights::POD_TOPOLOGY_SPREAD * norm.score(raw),
+                    rng,
+                );
+            }
+            return self.feasible[pick.best];
+        }
         for k in 0..n {
             let spread_score = match &spread {
                 Some(norm) => weights::POD_TOPOLOGY_SPREAD * norm.score(self.spread_raw[k]),
