@@ -220,29 +220,52 @@ struct SumsFit {
     need: Res,
 }
 
+/// One pool's entry of `Scheduler::fit_room`: what a node visit of the scan reads of its
+/// pool, in one place.
+#[derive(Copy, Clone, Debug)]
+struct PoolRoom {
+    /// The pool passes this cycle's static filters (`StaticFit::Pass`).
+    pass: bool,
+    /// The largest sums a node may hold and still fit this cycle's pod.
+    most: Res,
+}
+
 impl SumsFit {
     fn new(s: &mut Scheduler, spec: &Spec, tid: TemplateId) -> SumsFit {
-        let pod = spec.template(tid).requests;
-        s.fit_room.clear();
-        s.fit_room.extend(spec.pools.iter().map(|p| {
-            let alloc = p.allocatable;
-            // `node_resources_fit::filter` rejects when requested.pods + 1 > alloc.pods, or
-            // for a resource the pod asks for (> 0) when requested + pod > alloc: a node fits
-            // while requested.pods < alloc.pods and requested <= alloc - pod. A pod larger
-            // than the pool's allocatable fits no node of it: a room of 0 pods.
-            let room = |want: u64, alloc: u64| match want {
-                0 => Some(u64::MAX),
-                _ => alloc.checked_sub(want),
-            };
-            match (room(pod.cpu_m, alloc.cpu_m), room(pod.mem, alloc.mem)) {
-                (Some(cpu_m), Some(mem)) => Res {
-                    cpu_m,
-                    mem,
-                    pods: alloc.pods,
-                },
-                _ => Res::default(),
+        let t = spec.template(tid);
+        let pod = t.requests;
+        let row = tid.idx() * s.npools;
+        for (pool, p) in spec.pools.iter().enumerate() {
+            if s.static_fit[row + pool] == StaticFit::Unknown {
+                s.static_fit[row + pool] = Scheduler::pool_static(t, p);
             }
-        }));
+        }
+        let verdicts = &s.static_fit[row..row + s.npools];
+        s.fit_room.clear();
+        s.fit_room
+            .extend(spec.pools.iter().zip(verdicts).map(|(p, v)| {
+                let alloc = p.allocatable;
+                // `node_resources_fit::filter` rejects when requested.pods + 1 > alloc.pods, or
+                // for a resource the pod asks for (> 0) when requested + pod > alloc: a node fits
+                // while requested.pods < alloc.pods and requested <= alloc - pod. A pod larger
+                // than the pool's allocatable fits no node of it: a room of 0 pods.
+                let room = |want: u64, alloc: u64| match want {
+                    0 => Some(u64::MAX),
+                    _ => alloc.checked_sub(want),
+                };
+                let most = match (room(pod.cpu_m, alloc.cpu_m), room(pod.mem, alloc.mem)) {
+                    (Some(cpu_m), Some(mem)) => Res {
+                        cpu_m,
+                        mem,
+                        pods: alloc.pods,
+                    },
+                    _ => Res::default(),
+                };
+                PoolRoom {
+                    pass: matches!(v, StaticFit::Pass { .. }),
+                    most,
+                }
+            }));
         SumsFit {
             tolerates_unschedulable: s.tolerates_unschedulable[tid.idx()],
             tolerates_not_ready: s.tolerates_not_ready[tid.idx()],
@@ -251,8 +274,8 @@ impl SumsFit {
     }
 
     #[inline(always)]
-    fn fits(&self, room: &[Res], n: &Node) -> bool {
-        let room = room[n.pool.idx()];
+    fn fits(&self, room: &[PoolRoom], n: &Node) -> bool {
+        let room = room[n.pool.idx()].most;
         (self.tolerates_unschedulable || !n.cordoned)
             && (self.tolerates_not_ready || n.state == NodeState::Ready)
             && n.requested.pods < room.pods
@@ -336,9 +359,9 @@ pub struct Scheduler {
     /// Last failure per template: (cluster version, message id).
     fail_cache: Vec<Option<(u64, Status)>>,
     feasible: Vec<NodeId>,
-    /// Per pool, the largest sums a node may hold and still fit this cycle's pod
-    /// (`SumsFit::new`).
-    fit_room: Vec<Res>,
+    /// Per pool, whether it passes the static filters and the largest sums a node may hold
+    /// and still fit this cycle's pod (`SumsFit::new`).
+    fit_room: Vec<PoolRoom>,
     /// `count_by_pool_and_sums`' nodes rejected per pool by its taint or affinity.
     pool_tally: Vec<u32>,
     /// Per block of the node list, the most room of its nodes (`block_room`).
@@ -1047,7 +1070,9 @@ impl Scheduler {
     /// how many were accepted. On a node for which `by_pool` holds, a pool failing the
     /// static filters fails it whatever its state, so the rest of its pool's run is counted
     /// as processed and skipped at once. With `room` (the pod's cpu, memory and one pod slot,
-    /// when `fits` is `SumsFit::fits`), a block of the node list whose bound shows no node
+    /// when `fits` is `SumsFit::fits`), every node's pool is checked so, its verdict read
+    /// from `fit_room` (`by_pool` is not called), and a block of the node list whose bound
+    /// shows no node
     /// with that much free is skipped the same way, and a block read whole without a find
     /// has its bound recomputed (`block_room`).
     // Each argument is a different input of the hot loop; bundling them would only rename.
@@ -1090,7 +1115,14 @@ impl Scheduler {
                     continue;
                 }
                 let n = cluster.node(node);
-                if by_pool(n) {
+                if room.is_some() {
+                    // `SumsFit::new` holds the pool's static verdict next to its room.
+                    if !self.fit_room[n.pool.idx()].pass {
+                        i += list.live_to_run_end(s);
+                        s = list.run_end(s);
+                        continue;
+                    }
+                } else if by_pool(n) {
                     let slot = row + n.pool.idx();
                     if self.static_fit[slot] == StaticFit::Unknown {
                         self.static_fit[slot] = Self::pool_static(t, spec.pool(n.pool));
