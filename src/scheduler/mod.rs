@@ -389,6 +389,13 @@ pub struct Scheduler {
     /// this one (`spread_scores`).
     host_pods: Vec<(u64, u32)>,
     spread_raw: Vec<i64>,
+    /// A fused Score cycle's (`find_and_score` with PodTopologySpread the only normalised
+    /// plugin) key per feasible node: the workload's pods on it << 16 | its zone slot.
+    spread_key: Vec<u64>,
+    /// Per zone slot seen in a fused Score cycle, the fewest and most of the workload's pods
+    /// on one of its feasible nodes.
+    zone_lo: Vec<u32>,
+    zone_hi: Vec<u32>,
     hist: Histogram,
     pub attempts: u64,
     /// The lowest priority of any template: a pod at it has nobody to preempt.
@@ -490,6 +497,9 @@ impl Scheduler {
             feasible_zone: Vec::new(),
             host_pods: Vec::new(),
             spread_raw: Vec::new(),
+            spread_key: Vec::new(),
+            zone_lo: Vec::new(),
+            zone_hi: Vec::new(),
             pool_zone_slot: Vec::new(),
             hist: Histogram {
                 taints: vec![0; total],
@@ -953,39 +963,97 @@ impl Scheduler {
         spec: &Spec,
         cluster: &Cluster,
         tid: TemplateId,
+        workload: WorkloadId,
         (start, total, to_find): (usize, usize, usize),
     ) -> usize {
         self.scores.clear();
         self.feasible_zone.clear();
+        let scan = (start, total, to_find);
         if !self.spread_default[tid.idx()] {
             return self
-                .scan_scoring::<true>(
-                    spec,
-                    cluster,
-                    tid,
-                    (start, total, to_find),
-                    |s, _, _, score| s.scores.push(score),
-                )
+                .scan_scoring::<true>(spec, cluster, tid, scan, |s, _, _, score| {
+                    s.scores.push(score)
+                })
                 .0;
         }
         // PodTopologySpread will want each node's zone: recorded while the node is at hand.
         self.fill_pool_zone_slots(spec, cluster);
         let spread = &cluster.spread;
-        self.scan_scoring::<true>(
-            spec,
-            cluster,
-            tid,
-            (start, total, to_find),
-            |s, _, n, score| {
-                s.scores.push(score);
-                let slot = match s.pool_zone_slot[n.pool.idx()] {
-                    MULTI_ZONE => zone_slot(spread, n),
-                    slot => slot,
-                };
-                s.feasible_zone.push(slot);
-            },
-        )
+        if self.inter_pod.scores_nodes() {
+            return self
+                .scan_scoring::<true>(spec, cluster, tid, scan, |s, _, n, score| {
+                    s.scores.push(score);
+                    let slot = match s.pool_zone_slot[n.pool.idx()] {
+                        MULTI_ZONE => zone_slot(spread, n),
+                        slot => slot,
+                    };
+                    s.feasible_zone.push(slot);
+                })
+                .0;
+        }
+        // PodTopologySpread is the only normalised plugin: the node's count of the
+        // workload's pods is read here too, and each zone's fewest and most kept, so
+        // `select_spread` needs no pass of its own over the nodes (`spread_scores`').
+        let stamp = self.attempts;
+        self.size_zone_tables(spread.zone_count());
+        let sparse = self.stamp_host_pods(cluster, workload, stamp);
+        self.spread_key.clear();
+        self.scan_scoring::<true>(spec, cluster, tid, scan, |s, node, n, score| {
+            s.scores.push(score);
+            let zone = match s.pool_zone_slot[n.pool.idx()] {
+                MULTI_ZONE => zone_slot(spread, n),
+                slot => slot,
+            };
+            let on_node = if sparse {
+                match s.host_pods[node.idx()] {
+                    (at, c) if at == stamp => c,
+                    _ => 0,
+                }
+            } else {
+                spread.on_node(workload, node)
+            };
+            let z = usize::from(zone);
+            if s.zone_seen[z] != stamp {
+                s.zone_seen[z] = stamp;
+                s.zone_lo[z] = on_node;
+                s.zone_hi[z] = on_node;
+            } else {
+                s.zone_lo[z] = s.zone_lo[z].min(on_node);
+                s.zone_hi[z] = s.zone_hi[z].max(on_node);
+            }
+            s.spread_key
+                .push(u64::from(on_node) << 16 | u64::from(zone));
+        })
         .0
+    }
+
+    /// Sizes the per-zone tables of `spread_scores` and `select_spread` for `nz` zones (and
+    /// the slot of nodes without one).
+    fn size_zone_tables(&mut self, nz: usize) {
+        if self.zone_seen.len() != nz + 1 {
+            // No cycle's stamp (`attempts`, which a test may leave at 0) is seen yet.
+            self.zone_seen = vec![u64::MAX; nz + 1];
+            self.zone_lo = vec![0; nz + 1];
+            self.zone_hi = vec![0; nz + 1];
+            self.zone_pods = vec![0; nz];
+            self.zone_term = vec![0.0; nz];
+        }
+    }
+
+    /// The workload's pods per node: a small workload's few nodes are stamped into
+    /// `host_pods` for this cycle (then one load per scored node; returns true), a large one
+    /// has them dense (`TopologyCounts::on_node`; returns false).
+    fn stamp_host_pods(&mut self, cluster: &Cluster, workload: WorkloadId, stamp: u64) -> bool {
+        let Some(list) = cluster.spread.nodes_of(workload) else {
+            return false;
+        };
+        if self.host_pods.len() < cluster.nodes.len() {
+            self.host_pods.resize(cluster.nodes.len(), (0, 0));
+        }
+        for &(node, c) in list {
+            self.host_pods[node.idx()] = (stamp, c);
+        }
+        true
     }
 
     /// `pool_zone_slot`, once: each pool's zone slot for `spread_scores` (`zone_count()` for
@@ -1393,7 +1461,7 @@ impl Scheduler {
                     }
                     processed
                 }
-                ScanMode::Score => self.find_and_score(spec, cluster, tid, scan),
+                ScanMode::Score => self.find_and_score(spec, cluster, tid, p.workload, scan),
                 ScanMode::Sums => self.find_feasible_by_pool_and_sums(spec, cluster, tid, scan),
                 ScanMode::Each => self.find_feasible_each(spec, cluster, tid, scan),
             };
@@ -1574,6 +1642,9 @@ impl Scheduler {
         zones_known: bool,
     ) -> NodeId {
         let n = self.feasible.len();
+        if zones_known && self.spread_default[tid.idx()] && !self.inter_pod.scores_nodes() {
+            return self.select_spread(cluster, workload);
+        }
         if static_parts {
             default_normalize(&mut self.s_taint, true);
             default_normalize(&mut self.s_aff, false);
@@ -1585,19 +1656,6 @@ impl Scheduler {
             .scores(cluster, &self.feasible, &mut self.s_ipa);
         // `selectHost` (`Reservoir`).
         let mut pick = Reservoir::new(0);
-        if let (Some(norm), false, false) = (&spread, ipa, static_parts) {
-            // The common case of `ScanMode::Score` (a Deployment's pod: PodTopologySpread
-            // only) in its own loop, without the per-node tests of the other plugins.
-            let rng = &mut self.rng;
-            for (k, (&score, &raw)) in self.scores.iter().zip(&self.spread_raw).enumerate() {
-                pick.offer(
-                    k,
-                    score + weights::POD_TOPOLOGY_SPREAD * norm.score(raw),
-                    rng,
-                );
-            }
-            return self.feasible[pick.best];
-        }
         for k in 0..n {
             let spread_score = match &spread {
                 Some(norm) => weights::POD_TOPOLOGY_SPREAD * norm.score(self.spread_raw[k]),
@@ -1617,6 +1675,75 @@ impl Scheduler {
             pick.offer(k, score, &mut self.rng);
         }
         self.feasible[pick.best]
+    }
+
+    /// `select_scored` for a fused Score cycle (`find_and_score` with PodTopologySpread the
+    /// only normalised plugin): `spread_scores`' weights and raw scores from the scan's keys,
+    /// and the normalisation's minimum and maximum from each zone's fewest and most pods, then
+    /// `selectHost` in node order. Same scores and draws as `spread_scores` and the general
+    /// loop, one pass over the nodes instead of two.
+    fn select_spread(&mut self, cluster: &Cluster, workload: WorkloadId) -> NodeId {
+        let nz = cluster.spread.zone_count();
+        let stamp = self.attempts;
+        let host_w = self.spread_weights(cluster, workload);
+        let zone_term = &self.zone_term;
+        // `spread_scores`' raw score, in its order of operations.
+        let raw = |on_node: u32, zone: usize| {
+            let mut s = pts::score_for_count(on_node, pts::DEFAULT_HOSTNAME_MAX_SKEW, host_w);
+            if zone < nz {
+                s += zone_term[zone];
+            }
+            pts::round_half_away(s)
+        };
+        // Within a zone the raw score grows with the pods on the node (a positive weight,
+        // then additions and rounding, each monotone in floating point): its extremes over
+        // the nodes are those of each zone's fewest and most.
+        let (mut min, mut max) = (i64::MAX, 0i64);
+        for z in 0..=nz {
+            if self.zone_seen[z] == stamp {
+                min = min.min(raw(self.zone_lo[z], z));
+                max = max.max(raw(self.zone_hi[z], z));
+            }
+        }
+        let norm = pts::Normalizer::new(min, max);
+        // `selectHost` (`Reservoir`). Most nodes share the key of the node before.
+        let mut pick = Reservoir::new(0);
+        let mut last = (u64::MAX, 0i64);
+        for (k, (&score, &key)) in self.scores.iter().zip(&self.spread_key).enumerate() {
+            if key != last.0 {
+                let r = raw((key >> 16) as u32, (key & 0xffff) as usize);
+                last = (key, weights::POD_TOPOLOGY_SPREAD * norm.score(r));
+            }
+            pick.offer(k, score + last.1, &mut self.rng);
+        }
+        self.feasible[pick.best]
+    }
+
+    /// PreScore's weights once `zone_seen` marks this cycle's zone slots (those of the
+    /// feasible nodes) with `attempts`: the zone weight ln(zone values + 2) into each marked
+    /// zone's `zone_term` (its `scoreForCount`, from `zone_pods`); returns the hostname
+    /// weight ln(feasible nodes + 2).
+    fn spread_weights(&mut self, cluster: &Cluster, workload: WorkloadId) -> f64 {
+        let spread = &cluster.spread;
+        let nz = spread.zone_count();
+        let stamp = self.attempts;
+        let mut zone_values = 0;
+        for z in 0..=nz {
+            if self.zone_seen[z] == stamp {
+                zone_values += 1;
+                if z < nz {
+                    self.zone_pods[z] = spread.in_zone(workload, z as u16);
+                }
+            }
+        }
+        let zone_w = pts::normalizing_weight(zone_values);
+        for z in 0..nz {
+            if self.zone_seen[z] == stamp {
+                self.zone_term[z] =
+                    pts::score_for_count(self.zone_pods[z], pts::DEFAULT_ZONE_MAX_SKEW, zone_w);
+            }
+        }
+        pts::normalizing_weight(self.feasible.len())
     }
 
     /// PodTopologySpread with the system default constraints (hostname maxSkew 3, zone
@@ -1642,11 +1769,7 @@ impl Scheduler {
         let spread = &cluster.spread;
         let nz = spread.zone_count();
         let stamp = self.attempts;
-        if self.zone_seen.len() != nz + 1 {
-            self.zone_seen = vec![0; nz + 1];
-            self.zone_pods = vec![0; nz];
-            self.zone_term = vec![0.0; nz];
-        }
+        self.size_zone_tables(nz);
         if !zones_known {
             self.feasible_zone.clear();
             for &node in &self.feasible {
@@ -1654,44 +1777,18 @@ impl Scheduler {
                     .push(zone_slot(spread, cluster.node(node)));
             }
         }
-        let mut zone_values = 0;
         for &slot in &self.feasible_zone {
-            let slot = usize::from(slot);
-            if self.zone_seen[slot] != stamp {
-                self.zone_seen[slot] = stamp;
-                zone_values += 1;
-                if slot < nz {
-                    self.zone_pods[slot] = spread.in_zone(workload, slot as u16);
-                }
-            }
+            self.zone_seen[usize::from(slot)] = stamp;
         }
-        let host_w = pts::normalizing_weight(self.feasible.len());
-        let zone_w = pts::normalizing_weight(zone_values);
-        for z in 0..nz {
-            if self.zone_seen[z] == stamp {
-                self.zone_term[z] =
-                    pts::score_for_count(self.zone_pods[z], pts::DEFAULT_ZONE_MAX_SKEW, zone_w);
-            }
-        }
-        // The workload's pods per node: a small workload's few nodes are stamped into
-        // `host_pods` for this cycle (then one load per scored node), a large one has them
-        // dense.
-        let sparse = spread.nodes_of(workload);
-        if let Some(list) = sparse {
-            if self.host_pods.len() < cluster.nodes.len() {
-                self.host_pods.resize(cluster.nodes.len(), (0, 0));
-            }
-            for &(node, c) in list {
-                self.host_pods[node.idx()] = (stamp, c);
-            }
-        }
+        let host_w = self.spread_weights(cluster, workload);
+        let sparse = self.stamp_host_pods(cluster, workload, stamp);
         self.spread_raw.clear();
         let (mut min, mut max) = (i64::MAX, 0i64);
         // Most nodes hold none of the workload's pods, in the zone of the node before: the
         // raw score of the last (count, zone) is reused.
         let mut last = (u32::MAX, u16::MAX, 0i64);
         for (&node, &zone) in self.feasible.iter().zip(&self.feasible_zone) {
-            let on_node = if sparse.is_some() {
+            let on_node = if sparse {
                 match self.host_pods[node.idx()] {
                     (at, c) if at == stamp => c,
                     _ => 0,
@@ -2192,7 +2289,7 @@ mod tests {
                         let (pa, found, best) = match mode {
                             ScanMode::Select => a.find_and_select(&h.spec, &h.cluster, tid, scan),
                             _ => {
-                                let pa = a.find_and_score(&h.spec, &h.cluster, tid, scan);
+                                let pa = a.find_and_score(&h.spec, &h.cluster, tid, wl, scan);
                                 let best = match a.feasible.len() {
                                     0 => NodeId(0),
                                     1 => a.feasible[0],
