@@ -390,12 +390,12 @@ pub struct Scheduler {
     host_pods: Vec<(u64, u32)>,
     spread_raw: Vec<i64>,
     /// A fused Score cycle's (`find_and_score` with PodTopologySpread the only normalised
-    /// plugin) key per feasible node: the workload's pods on it << 16 | its zone slot.
-    spread_key: Vec<u64>,
+    /// plugin) feasible nodes' unnormalised scores and keys (the workload's pods on the node
+    /// << 16 | its zone slot), in one vector: one push per node.
+    scored_keys: Vec<(i64, u64)>,
     /// Per zone slot seen in a fused Score cycle, the fewest and most of the workload's pods
     /// on one of its feasible nodes.
-    zone_lo: Vec<u32>,
-    zone_hi: Vec<u32>,
+    zone_range: Vec<(u32, u32)>,
     hist: Histogram,
     pub attempts: u64,
     /// The lowest priority of any template: a pod at it has nobody to preempt.
@@ -497,9 +497,8 @@ impl Scheduler {
             feasible_zone: Vec::new(),
             host_pods: Vec::new(),
             spread_raw: Vec::new(),
-            spread_key: Vec::new(),
-            zone_lo: Vec::new(),
-            zone_hi: Vec::new(),
+            scored_keys: Vec::new(),
+            zone_range: Vec::new(),
             pool_zone_slot: Vec::new(),
             hist: Histogram {
                 taints: vec![0; total],
@@ -997,9 +996,8 @@ impl Scheduler {
         let stamp = self.attempts;
         self.size_zone_tables(spread.zone_count());
         let sparse = self.stamp_host_pods(cluster, workload, stamp);
-        self.spread_key.clear();
+        self.scored_keys.clear();
         self.scan_scoring::<true>(spec, cluster, tid, scan, |s, node, n, score| {
-            s.scores.push(score);
             let zone = match s.pool_zone_slot[n.pool.idx()] {
                 MULTI_ZONE => zone_slot(spread, n),
                 slot => slot,
@@ -1015,14 +1013,13 @@ impl Scheduler {
             let z = usize::from(zone);
             if s.zone_seen[z] != stamp {
                 s.zone_seen[z] = stamp;
-                s.zone_lo[z] = on_node;
-                s.zone_hi[z] = on_node;
+                s.zone_range[z] = (on_node, on_node);
             } else {
-                s.zone_lo[z] = s.zone_lo[z].min(on_node);
-                s.zone_hi[z] = s.zone_hi[z].max(on_node);
+                let r = &mut s.zone_range[z];
+                *r = (r.0.min(on_node), r.1.max(on_node));
             }
-            s.spread_key
-                .push(u64::from(on_node) << 16 | u64::from(zone));
+            s.scored_keys
+                .push((score, u64::from(on_node) << 16 | u64::from(zone)));
         })
         .0
     }
@@ -1033,8 +1030,7 @@ impl Scheduler {
         if self.zone_seen.len() != nz + 1 {
             // No cycle's stamp (`attempts`, which a test may leave at 0) is seen yet.
             self.zone_seen = vec![u64::MAX; nz + 1];
-            self.zone_lo = vec![0; nz + 1];
-            self.zone_hi = vec![0; nz + 1];
+            self.zone_range = vec![(0, 0); nz + 1];
             self.zone_pods = vec![0; nz];
             self.zone_term = vec![0.0; nz];
         }
@@ -1701,15 +1697,16 @@ impl Scheduler {
         let (mut min, mut max) = (i64::MAX, 0i64);
         for z in 0..=nz {
             if self.zone_seen[z] == stamp {
-                min = min.min(raw(self.zone_lo[z], z));
-                max = max.max(raw(self.zone_hi[z], z));
+                let (lo, hi) = self.zone_range[z];
+                min = min.min(raw(lo, z));
+                max = max.max(raw(hi, z));
             }
         }
         let norm = pts::Normalizer::new(min, max);
         // `selectHost` (`Reservoir`). Most nodes share the key of the node before.
         let mut pick = Reservoir::new(0);
         let mut last = (u64::MAX, 0i64);
-        for (k, (&score, &key)) in self.scores.iter().zip(&self.spread_key).enumerate() {
+        for (k, &(score, key)) in self.scored_keys.iter().enumerate() {
             if key != last.0 {
                 let r = raw((key >> 16) as u32, (key & 0xffff) as usize);
                 last = (key, weights::POD_TOPOLOGY_SPREAD * norm.score(r));
