@@ -954,8 +954,10 @@ impl Scheduler {
 
     /// `find_feasible_by_pool_and_sums` and the first pass of `score_and_select` in one,
     /// when `scan_mode` is `Score`: each feasible node's unnormalised score (`node_score`)
-    /// goes to `scores` as the scan pushes it to `feasible`; `select_scored` adds the
-    /// normalised plugins and picks. Returns the processed count.
+    /// goes to `scores` (with its zone slot in `feasible_zone` for PodTopologySpread) as the
+    /// scan pushes it to `feasible`; `select_scored` adds the normalised plugins and picks.
+    /// With PodTopologySpread the only normalised plugin, the score goes with the node's
+    /// spread key to `scored_keys` instead, for `select_spread`. Returns the processed count.
     #[inline(never)]
     fn find_and_score(
         &mut self,
@@ -1134,9 +1136,8 @@ impl Scheduler {
     /// how many were accepted. On a node for which `by_pool` holds, a pool failing the
     /// static filters fails it whatever its state, so the rest of its pool's run is counted
     /// as processed and skipped at once. With `room` (the pod's cpu, memory and one pod slot,
-    /// when `fits` is `SumsFit::fits`), every node's pool is checked so, its verdict read
-    /// from `fit_room` (`by_pool` is not called), and a block of the node list whose bound
-    /// shows no node
+    /// when `fits` is `SumsFit::fits`), every node's pool verdict is read from `fit_room`
+    /// instead (`by_pool` is not called); a block of the node list whose bound shows no node
     /// with that much free is skipped the same way, and a block read whole without a find
     /// has its bound recomputed (`block_room`).
     // Each argument is a different input of the hot loop; bundling them would only rename.
@@ -1627,8 +1628,10 @@ impl Scheduler {
     /// The end of `score_and_select` once `scores` holds each feasible node's unnormalised
     /// score: adds the normalised plugins (TaintToleration and NodeAffinity from `s_taint`
     /// and `s_aff` when `static_parts`; left out when they are the same on every node,
-    /// `ScanMode::Score`) and selects the host in node order. `zones_known`: the scan
-    /// recorded each feasible node's zone slot in `feasible_zone` (`find_and_score`).
+    /// `ScanMode::Score`) and selects the host in node order. `zones_known`: the scan was
+    /// `find_and_score`'s, which recorded each feasible node's zone slot in `feasible_zone`,
+    /// or, with PodTopologySpread the only normalised plugin, its key in `scored_keys`
+    /// (then `select_spread` picks).
     fn select_scored(
         &mut self,
         cluster: &Cluster,
