@@ -263,14 +263,14 @@ impl InterPod {
             .filter(&prep.incoming, |k| self.doms.get(cluster, node, k))
     }
 
-    /// Normalised scores of `nodes` into `out` (parallel); false (and `out` untouched) when
-    /// the plugin scores nothing this cycle, so the caller adds nothing.
     /// Whether `scores` gives this cycle's pod scores to normalise over the nodes (an
     /// active topology term); when not, InterPodAffinity adds nothing to any node.
     pub(super) fn scores_nodes(&self) -> bool {
         self.active.is_some() && self.state.has_topology_score()
     }
 
+    /// Normalised scores of `nodes` into `out` (parallel); false (and `out` untouched) when
+    /// the plugin scores nothing this cycle, so the caller adds nothing.
     pub(super) fn scores(
         &mut self,
         cluster: &Cluster,

@@ -327,7 +327,8 @@ enum ScanMode {
     /// afterwards.
     Sums,
     /// Filters and scores the unnormalised plugins (`find_and_score`); `select_scored`
-    /// adds the normalised ones and picks.
+    /// adds the normalised ones and picks (`select_spread` when PodTopologySpread is the
+    /// only one: `Scheduler::spread_only`).
     Score,
     /// Filters, scores and selects (`find_and_select`).
     Select,
@@ -386,12 +387,13 @@ pub struct Scheduler {
     /// Per pool: its nodes' zone slot when they share one (`fill_pool_zone_slots`).
     pool_zone_slot: Vec<u16>,
     /// Per node id: (cycle, pods of this cycle's workload there), valid when the cycle is
-    /// this one (`spread_scores`).
+    /// this one (`stamp_host_pods`, for `spread_scores` and the fused Score scan).
     host_pods: Vec<(u64, u32)>,
     spread_raw: Vec<i64>,
-    /// A fused Score cycle's (`find_and_score` with PodTopologySpread the only normalised
-    /// plugin) feasible nodes' unnormalised scores and keys (the workload's pods on the node
-    /// << 16 | its zone slot), in one vector: one push per node.
+    /// A fused Score cycle's (`find_and_score` when `spread_only`) feasible nodes'
+    /// unnormalised scores and keys (the workload's pods on the node << 16 | its zone
+    /// slot), in one vector: one push per node. Such a cycle leaves `scores` and
+    /// `feasible_zone` empty.
     scored_keys: Vec<(i64, u64)>,
     /// Per zone slot seen in a fused Score cycle, the fewest and most of the workload's pods
     /// on one of its feasible nodes.
@@ -952,6 +954,14 @@ impl Scheduler {
         }
     }
 
+    /// Whether a Score cycle of a pod of `tid` is fused (`find_and_score` records spread
+    /// keys, `select_spread` picks): PodTopologySpread's system defaults apply and
+    /// InterPodAffinity scores nothing, so it is the only normalised plugin. The scan and
+    /// the selection both ask here, so they cannot disagree.
+    fn spread_only(&self, tid: TemplateId) -> bool {
+        self.spread_default[tid.idx()] && !self.inter_pod.scores_nodes()
+    }
+
     /// `find_feasible_by_pool_and_sums` and the first pass of `score_and_select` in one,
     /// when `scan_mode` is `Score`: each feasible node's unnormalised score (`node_score`)
     /// goes to `scores` (with its zone slot in `feasible_zone` for PodTopologySpread) as the
@@ -980,7 +990,7 @@ impl Scheduler {
         // PodTopologySpread will want each node's zone: recorded while the node is at hand.
         self.fill_pool_zone_slots(spec, cluster);
         let spread = &cluster.spread;
-        if self.inter_pod.scores_nodes() {
+        if !self.spread_only(tid) {
             return self
                 .scan_scoring::<true>(spec, cluster, tid, scan, |s, _, n, score| {
                     s.scores.push(score);
@@ -1136,8 +1146,8 @@ impl Scheduler {
     /// how many were accepted. On a node for which `by_pool` holds, a pool failing the
     /// static filters fails it whatever its state, so the rest of its pool's run is counted
     /// as processed and skipped at once. With `room` (the pod's cpu, memory and one pod slot,
-    /// when `fits` is `SumsFit::fits`), every node's pool verdict is read from `fit_room`
-    /// instead (`by_pool` is not called); a block of the node list whose bound shows no node
+    /// when `fits` is `SumsFit::fits`, whose `new` filled `fit_room` for this cycle's pod),
+    /// every node's pool verdict is read from `fit_room` instead (`by_pool` is not called); a block of the node list whose bound shows no node
     /// with that much free is skipped the same way, and a block read whole without a find
     /// has its bound recomputed (`block_room`).
     // Each argument is a different input of the hot loop; bundling them would only rename.
@@ -1641,7 +1651,7 @@ impl Scheduler {
         zones_known: bool,
     ) -> NodeId {
         let n = self.feasible.len();
-        if zones_known && self.spread_default[tid.idx()] && !self.inter_pod.scores_nodes() {
+        if zones_known && self.spread_only(tid) {
             return self.select_spread(cluster, workload);
         }
         if static_parts {
