@@ -1014,14 +1014,7 @@ impl Scheduler {
                 MULTI_ZONE => zone_slot(spread, n),
                 slot => slot,
             };
-            let on_node = if sparse {
-                match s.host_pods[node.idx()] {
-                    (at, c) if at == stamp => c,
-                    _ => 0,
-                }
-            } else {
-                spread.on_node(workload, node)
-            };
+            let on_node = pods_on(&s.host_pods, sparse, stamp, spread, workload, node);
             let z = usize::from(zone);
             if s.zone_seen[z] != stamp {
                 s.zone_seen[z] = stamp;
@@ -1050,7 +1043,7 @@ impl Scheduler {
 
     /// The workload's pods per node: a small workload's few nodes are stamped into
     /// `host_pods` for this cycle (then one load per scored node; returns true), a large one
-    /// has them dense (`TopologyCounts::on_node`; returns false).
+    /// has them dense (`SpreadCounts::on_node`; returns false).
     fn stamp_host_pods(&mut self, cluster: &Cluster, workload: WorkloadId, stamp: u64) -> bool {
         let Some(list) = cluster.spread.nodes_of(workload) else {
             return false;
@@ -1798,14 +1791,7 @@ impl Scheduler {
         // raw score of the last (count, zone) is reused.
         let mut last = (u32::MAX, u16::MAX, 0i64);
         for (&node, &zone) in self.feasible.iter().zip(&self.feasible_zone) {
-            let on_node = if sparse {
-                match self.host_pods[node.idx()] {
-                    (at, c) if at == stamp => c,
-                    _ => 0,
-                }
-            } else {
-                spread.on_node(workload, node)
-            };
+            let on_node = pods_on(&self.host_pods, sparse, stamp, spread, workload, node);
             if (on_node, zone) != (last.0, last.1) {
                 let mut s = pts::score_for_count(on_node, pts::DEFAULT_HOSTNAME_MAX_SKEW, host_w);
                 if usize::from(zone) < nz {
@@ -1851,6 +1837,28 @@ impl Scheduler {
     /// Tolerations helper for callers that need the pod's view (DaemonSet placement).
     pub fn tolerates(t: &TemplateSpec, taint: &Taint) -> bool {
         tolerated(&t.tolerations, taint)
+    }
+}
+
+/// The pods of `workload` on `node` in a spread cycle: from `host_pods` when
+/// `Scheduler::stamp_host_pods` stamped the workload's few nodes there for cycle `stamp`
+/// (`sparse`), else from the workload's dense table.
+#[inline(always)]
+fn pods_on(
+    host_pods: &[(u64, u32)],
+    sparse: bool,
+    stamp: u64,
+    spread: &crate::model::topology::SpreadCounts,
+    workload: WorkloadId,
+    node: NodeId,
+) -> u32 {
+    if sparse {
+        match host_pods[node.idx()] {
+            (at, c) if at == stamp => c,
+            _ => 0,
+        }
+    } else {
+        spread.on_node(workload, node)
     }
 }
 
