@@ -434,9 +434,9 @@ fn import(
 }
 
 fn load(file: &std::path::Path) -> Result<crate::model::Spec, ExitCode> {
-    // Through `experiment::load`, so that variants and assertions are validated as well.
-    match crate::experiment::load(file) {
-        Ok(loaded) => Ok(loaded.base),
+    // Through `experiment::load_base`, so that variants and assertions are validated as well.
+    match crate::experiment::load_base(file) {
+        Ok((base, _)) => Ok(base),
         Err(e) => {
             eprintln!("{e}");
             Err(ExitCode::from(2))
@@ -513,8 +513,8 @@ struct RunArgs {
 
 fn run(a: &RunArgs) -> ExitCode {
     let (spec, assertions) = if a.variant.is_none() && a.sets.is_empty() {
-        match crate::experiment::load(&a.file) {
-            Ok(loaded) => (loaded.base, loaded.assertions),
+        match crate::experiment::load_base(&a.file) {
+            Ok(loaded) => loaded,
             Err(e) => {
                 eprintln!("{e}");
                 return ExitCode::from(2);

@@ -203,6 +203,68 @@ pub fn load_variant(
 /// `load` on text already read; `file` names it in errors and anchors relative paths.
 pub fn load_str(text: &str, file: &str) -> Result<Loaded, ScenarioErrors> {
     let raw = scenario::parse_raw(text, file)?;
+    let checked = check_all(raw, text, file, Keep::All)?;
+    let raw = checked.raw.expect("Keep::All keeps the raw scenario");
+    let mut variants = checked.variants;
+    if variants.is_empty() {
+        variants.push(VariantSpec {
+            name: IMPLICIT_BASELINE.into(),
+            description: "the scenario as written".into(),
+            raw: {
+                let mut r = raw.clone();
+                r.variants.clear();
+                r
+            },
+            spec: checked.base.clone(),
+        });
+    }
+    Ok(Loaded {
+        file: file.to_string(),
+        raw,
+        base: checked.base,
+        variants,
+        assertions: checked.assertions,
+    })
+}
+
+/// What `run`, `bench` and `validate` need of a scenario file: its base spec and its
+/// assertions, with the file's variants and assertions validated as `load` validates them.
+/// Nothing else is kept: the raw scenario is dropped as soon as it is validated and each
+/// variant's spec as soon as it has passed, so a scenario of 100k workloads is held once (as
+/// a `Spec`), not four times (raw and spec, and their copies as the implicit baseline).
+pub fn load_base(path: &FsPath) -> Result<(Spec, Vec<Assertion>), ScenarioErrors> {
+    let (text, file) = crate::scenario::read_text(path)?;
+    let raw = scenario::parse_raw(&text, &file)?;
+    let checked = check_all(raw, &text, &file, Keep::BaseOnly)?;
+    Ok((checked.base, checked.assertions))
+}
+
+/// Whether `check_all` keeps the raw scenario and the variants' specs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    All,
+    BaseOnly,
+}
+
+/// A scenario file, validated with its variants and assertions.
+struct Checked {
+    /// `None` with `Keep::BaseOnly`.
+    raw: Option<raw::Scenario>,
+    base: Spec,
+    /// Empty with `Keep::BaseOnly`, and when the file declares none.
+    variants: Vec<VariantSpec>,
+    assertions: Vec<Assertion>,
+}
+
+/// Validates `raw` (parsed from `text`), each of its variants and its assertions, reporting
+/// every problem located in `text`. With `Keep::BaseOnly` neither `raw` nor any variant is
+/// kept.
+fn check_all(
+    raw: raw::Scenario,
+    text: &str,
+    file: &str,
+    keep: Keep,
+) -> Result<Checked, ScenarioErrors> {
     let base = scenario::validate_raw(&raw, text, file)?;
     let base_dir = FsPath::new(file).parent();
     let mut errs = Vec::new();
@@ -232,12 +294,13 @@ pub fn load_str(text: &str, file: &str) -> Result<Loaded, ScenarioErrors> {
             }
         };
         match scenario::validate::validate_in(&overlaid, base_dir) {
-            Ok(spec) => variants.push(VariantSpec {
+            Ok(spec) if keep == Keep::All => variants.push(VariantSpec {
                 name: v.name.clone(),
                 description: v.description.clone(),
                 raw: overlaid,
                 spec,
             }),
+            Ok(_) => {}
             Err(diags) => {
                 for d in diags {
                     errs.push(located(
@@ -269,20 +332,8 @@ pub fn load_str(text: &str, file: &str) -> Result<Loaded, ScenarioErrors> {
     if !errs.is_empty() {
         return Err(ScenarioErrors(errs));
     }
-    if variants.is_empty() {
-        variants.push(VariantSpec {
-            name: IMPLICIT_BASELINE.into(),
-            description: "the scenario as written".into(),
-            raw: {
-                let mut r = raw.clone();
-                r.variants.clear();
-                r
-            },
-            spec: base.clone(),
-        });
-    }
-    Ok(Loaded {
-        file: file.to_string(),
+    let raw = (keep == Keep::All).then_some(raw);
+    Ok(Checked {
         raw,
         base,
         variants,
