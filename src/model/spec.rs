@@ -355,7 +355,7 @@ pub struct RegistrySpec {
     pub bandwidth: u64,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContainerSpec {
     pub name: String,
     pub image: ImageId,
@@ -371,7 +371,7 @@ pub struct ContainerSpec {
     pub run_for: u64,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TemplateSpec {
     pub init_containers: Vec<ContainerSpec>,
     pub containers: Vec<ContainerSpec>,

@@ -86,15 +86,21 @@ pub fn validate_with(raw: &raw::Scenario, files: &ScenarioFiles) -> Result<Spec,
     let catalog = images::check(&mut cx, raw);
     let pools = pools::check(&mut cx, raw, &catalog, settings.global_parallel);
     let rc_ix = runtime_classes::check(&mut cx, raw);
-    let mut checked = workloads::check(&mut cx, raw, &catalog, &rc_ix, files);
-    priority_classes::apply(&mut cx, raw, &mut checked.templates);
+    let checked = workloads::check(&mut cx, raw, &catalog, &rc_ix, files);
+    priority_classes::check(&mut cx, raw);
+    cx.diags.extend(checked.priority_diags);
     // The size of the run is bounded before copies are expanded: the expansion allocates in
     // proportion to `count`, and the run in proportion to the pods and samples.
     if !limits::check(&mut cx, raw, &checked.hpas, &checked.index) {
         return Err(cx.diags);
     }
-    let (mut workloads, copies) =
-        workloads::expand(&mut cx, raw, &checked.hpas, &checked.strategies);
+    let (mut workloads, copies) = workloads::expand(
+        &mut cx,
+        raw,
+        &checked.hpas,
+        &checked.strategies,
+        &checked.template_of,
+    );
     let mut templates = checked.templates;
     let rollouts = timeline::Rollouts {
         catalog: &catalog,

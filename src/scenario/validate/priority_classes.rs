@@ -12,6 +12,7 @@ use super::checks::index_names;
 use crate::model::{PreemptionPolicy, TemplateSpec};
 use crate::scenario::locate::Path;
 use crate::scenario::raw;
+use std::collections::HashMap;
 
 /// `scheduling.HighestUserDefinablePriority` (k/k `pkg/apis/scheduling/types.go`).
 pub const HIGHEST_USER_DEFINABLE_PRIORITY: i32 = 1_000_000_000;
@@ -31,11 +32,10 @@ pub const SYSTEM_CLASSES: [(&str, i32); 2] = [
     ),
 ];
 
-/// Checks the declared classes, then sets every template's priority and preemption policy.
-/// `templates[i]` is the template of `raw.workloads[i]`.
-pub(super) fn apply(cx: &mut Ctx, raw: &raw::Scenario, templates: &mut [TemplateSpec]) {
+/// Checks the declared classes (`Classes::apply` resolves each template's class).
+pub(super) fn check(cx: &mut Ctx, raw: &raw::Scenario) {
     let base = Path::root().field("priority_classes");
-    let index = index_names(
+    index_names(
         cx,
         raw.priority_classes.iter().map(|c| c.name.as_str()),
         &base,
@@ -76,15 +76,44 @@ pub(super) fn apply(cx: &mut Ctx, raw: &raw::Scenario, templates: &mut [Template
             }
         }
     }
-    let wp = Path::root().field("workloads");
-    for (i, (w, t)) in raw.workloads.iter().zip(templates.iter_mut()).enumerate() {
-        let tp = wp.index(i).field("template");
+}
+
+/// The priority classes by name and the global default class: what the Priority admission
+/// plugin needs to resolve one pod template. Building it reports nothing; `check` reports the
+/// section's problems.
+pub(super) struct Classes<'a> {
+    raw: &'a raw::Scenario,
+    /// Name → index; a duplicated name keeps its last class, as `index_names` does.
+    index: HashMap<&'a str, usize>,
+    /// The first class marked `global_default` (the admission plugin refuses a second).
+    default: Option<&'a raw::PriorityClass>,
+}
+
+impl<'a> Classes<'a> {
+    pub(super) fn new(raw: &'a raw::Scenario) -> Self {
+        let mut index = HashMap::new();
+        for (i, c) in raw.priority_classes.iter().enumerate() {
+            if !c.name.trim().is_empty() {
+                index.insert(c.name.as_str(), i);
+            }
+        }
+        Classes {
+            raw,
+            index,
+            default: raw.priority_classes.iter().find(|c| c.global_default),
+        }
+    }
+
+    /// Sets `t`'s priority and preemption policy from `w`'s `priority_class_name` (or the
+    /// global default class); `tp` is the template's path, for the problems found.
+    pub(super) fn apply(&self, cx: &mut Ctx, w: &raw::Workload, tp: &Path, t: &mut TemplateSpec) {
+        let (raw, index, default) = (self.raw, &self.index, self.default);
         let resolved = match &w.template.priority_class_name {
             Some(name) => {
                 let found = index
-                    .get(name)
+                    .get(name.as_str())
                     .map(|&k| {
-                        let c = &raw.priority_classes[k as usize];
+                        let c = &raw.priority_classes[k];
                         (c.value, c.preemption_policy)
                     })
                     .or_else(|| {
@@ -98,7 +127,7 @@ pub(super) fn apply(cx: &mut Ctx, raw: &raw::Scenario, templates: &mut [Template
                         tp.field("priority_class_name"),
                         format!(
                             "no PriorityClass with name {name} was found; declare it under \
-                             `priority_classes`"
+                         `priority_classes`"
                         ),
                     );
                 }
@@ -115,8 +144,8 @@ pub(super) fn apply(cx: &mut Ctx, raw: &raw::Scenario, templates: &mut [Template
                     tp.field("priority"),
                     format!(
                         "the integer value of priority ({}) must not be provided in pod spec; \
-                         priority admission controller computed {value} from the given \
-                         PriorityClass name",
+                     priority admission controller computed {value} from the given \
+                     PriorityClass name",
                         w.template.priority
                     ),
                 );

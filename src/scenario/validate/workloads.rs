@@ -18,9 +18,16 @@ use crate::scenario::locate::Path;
 use crate::scenario::raw;
 use std::collections::{BTreeMap, HashMap};
 
-/// What the per-workload checks produce, one entry per raw workload.
+/// What the per-workload checks produce, one entry per raw workload (but `templates`).
 pub(super) struct Checked {
+    /// The distinct templates of the raw workloads, in order of first use: workloads whose
+    /// pod templates validate to the same `TemplateSpec` share one (`Interner`).
     pub templates: Vec<TemplateSpec>,
+    /// Per raw workload, its template in `templates`.
+    pub template_of: Vec<TemplateId>,
+    /// The problems found resolving the templates' priority classes, reported after the
+    /// `priority_classes` section's own (`priority_classes::check`).
+    pub priority_diags: Vec<super::Diagnostic>,
     pub hpas: Vec<Option<HpaSpec>>,
     /// Workload name → index into `raw.workloads`.
     pub index: HashMap<String, u32>,
@@ -55,7 +62,9 @@ pub(crate) fn parse_load_csv(file: &LoadCurveText) -> Result<Vec<(u64, f64)>, St
     Ok(pts)
 }
 
-/// Checks every workload's template, HPA and fields, without expanding copies.
+/// Checks every workload's template, HPA and fields, without expanding copies. Each
+/// template's priority class is resolved (the Priority admission plugin) before it is
+/// interned, since two templates that differ only in their class differ after it.
 pub(super) fn check(
     cx: &mut Ctx,
     raw: &raw::Scenario,
@@ -63,6 +72,10 @@ pub(super) fn check(
     rc_ix: &HashMap<String, u32>,
     files: &ScenarioFiles,
 ) -> Checked {
+    let classes = super::priority_classes::Classes::new(raw);
+    let mut priority_cx = Ctx::default();
+    let mut interner = Interner::default();
+    let mut template_of = Vec::with_capacity(raw.workloads.len());
     let wp = Path::root().field("workloads");
     let index = index_names(
         cx,
@@ -70,19 +83,14 @@ pub(super) fn check(
         &wp,
         "workload",
     );
-    let mut templates = Vec::with_capacity(raw.workloads.len());
     let mut hpas = Vec::with_capacity(raw.workloads.len());
     let mut strategies = Vec::with_capacity(raw.workloads.len());
     for (i, w) in raw.workloads.iter().enumerate() {
         let path = wp.index(i);
-        templates.push(template(
-            cx,
-            raw,
-            w,
-            &path.field("template"),
-            catalog,
-            rc_ix,
-        ));
+        let tp = path.field("template");
+        let mut spec = template(cx, raw, w, &tp, catalog, rc_ix);
+        classes.apply(&mut priority_cx, w, &tp, &mut spec);
+        template_of.push(interner.intern(spec, w.kind));
         if w.kind == raw::WorkloadKind::DaemonSet && w.replicas != 1 {
             cx.err(
                 path.field("replicas"),
@@ -114,11 +122,78 @@ pub(super) fn check(
         }
     }
     Checked {
-        templates,
+        templates: interner.templates,
+        template_of,
+        priority_diags: priority_cx.diags,
         hpas,
         index,
         strategies,
     }
+}
+
+/// Gives equal templates one id. Thousands of workloads often share a pod template (an
+/// imported cluster's Deployments, a trace written as one Job per pod); one `TemplateSpec`
+/// each would hold kilobytes per workload, and the scheduler's and the autoscaler's
+/// per-template caches would start cold for every pod.
+///
+/// Sharing is exact: everything a template id keys holds for any pod of that content
+/// (filter and score caches, pod-affinity counts by labels, the autoscaler's fit caches),
+/// and what a controller keys by template (a rollout's ReplicaSets) it keys within one
+/// workload. The scheduler derives two flags from the kinds of the workloads using a template
+/// (`tolerates_unschedulable` for DaemonSets, the default spreading of Deployments), so
+/// templates of different kind classes are never shared. Ids are given in order of first
+/// use, so a scenario with no equal templates keeps id i for raw workload i.
+#[derive(Default)]
+struct Interner {
+    templates: Vec<TemplateSpec>,
+    /// Fingerprint → the templates with it (equal ones are found by `==`).
+    by_print: HashMap<u64, Vec<u32>>,
+    /// The kind class of each template (`kind_class`).
+    class: Vec<u8>,
+}
+
+impl Interner {
+    fn intern(&mut self, spec: TemplateSpec, kind: raw::WorkloadKind) -> TemplateId {
+        let class = kind_class(kind);
+        let print = fingerprint(&spec, class);
+        let same = self.by_print.entry(print).or_default();
+        for &t in same.iter() {
+            if self.class[t as usize] == class && self.templates[t as usize] == spec {
+                return TemplateId(t);
+            }
+        }
+        let t = self.templates.len() as u32;
+        same.push(t);
+        self.templates.push(spec);
+        self.class.push(class);
+        TemplateId(t)
+    }
+}
+
+/// What the scheduler tells apart by the kinds of the workloads using a template: DaemonSet
+/// pods tolerate cordoned nodes, Deployment pods get the default topology spreading.
+fn kind_class(kind: raw::WorkloadKind) -> u8 {
+    match kind {
+        raw::WorkloadKind::Deployment => 0,
+        raw::WorkloadKind::DaemonSet => 1,
+        raw::WorkloadKind::Pod | raw::WorkloadKind::Job => 2,
+    }
+}
+
+/// A hash of the fields in which templates most often differ; equal templates have equal
+/// prints, and `Interner::intern` compares whole templates within a print.
+fn fingerprint(t: &TemplateSpec, class: u8) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    class.hash(&mut h);
+    (t.requests.cpu_m, t.requests.mem, t.scalar_requests).hash(&mut h);
+    (t.priority, t.containers.len(), t.init_containers.len()).hash(&mut h);
+    for c in t.init_containers.iter().chain(&t.containers) {
+        (c.image.0, &c.name, c.start_delay, c.run_for).hash(&mut h);
+    }
+    t.labels.hash(&mut h);
+    t.node_selector.hash(&mut h);
+    h.finish()
 }
 
 pub(super) fn template(
@@ -712,6 +787,7 @@ pub(super) fn expand(
     raw: &raw::Scenario,
     hpas: &[Option<HpaSpec>],
     strategies: &[RollingUpdateSpec],
+    template_of: &[TemplateId],
 ) -> (Vec<WorkloadSpec>, Copies) {
     let wp = Path::root().field("workloads");
     let mut workloads: Vec<WorkloadSpec> = Vec::new();
@@ -754,7 +830,7 @@ pub(super) fn expand(
                     .created_at
                     .map(|d| d.0.saturating_add(shift))
                     .filter(|&t| t <= raw.duration.0),
-                template: TemplateId::from_idx(i),
+                template: template_of[i],
                 job: job.clone(),
                 strategy: strategies[i],
                 disruption_budget: budget,
@@ -848,4 +924,74 @@ fn disruption_budget(
         }
     }
     Some(budget)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Spec;
+
+    /// A scenario with these workloads (and a `high` priority class) on one Linux pool.
+    fn spec(workloads: &str) -> Spec {
+        let text = format!(
+            r#"Scenario(
+    name: "t",
+    duration: "1h",
+    pools: [(name: "p", os: Linux, cpu: "8", memory: "32Gi", count: 1)],
+    layers: [(name: "l", size: "1MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    priority_classes: [(name: "high", value: 1000)],
+    workloads: [{workloads}],
+)"#
+        );
+        crate::scenario::load_str(&text, "t.ron")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .1
+    }
+
+    fn ids(s: &Spec) -> Vec<u32> {
+        s.workloads.iter().map(|w| w.template.0).collect()
+    }
+
+    const POD: &str = r#"(containers: [(image: "app:1", cpu: "1")])"#;
+
+    #[test]
+    fn two_deployments_with_equal_templates_share_one_and_a_third_with_another_request_does_not() {
+        let s = spec(&format!(
+            r#"(name: "a", template: {POD}), (name: "b", template: {POD}),
+               (name: "c", template: (containers: [(image: "app:1", cpu: "2")]))"#
+        ));
+        assert_eq!(ids(&s), [0, 0, 1]);
+        assert_eq!(s.templates.len(), 2);
+    }
+
+    #[test]
+    fn a_deployment_and_a_job_with_equal_templates_keep_two_because_the_scheduler_spreads_only_the_deployment()
+     {
+        let s = spec(&format!(
+            r#"(name: "a", template: {POD}), (name: "j", kind: Job, job: (run_time: "1m"), template: {POD}),
+               (name: "p", kind: Pod, template: {POD})"#
+        ));
+        // A Job and a bare Pod are one class: neither is spread by default nor a DaemonSet.
+        assert_eq!(ids(&s), [0, 1, 1]);
+    }
+
+    #[test]
+    fn templates_that_differ_only_in_their_priority_class_keep_two() {
+        let s = spec(&format!(
+            r#"(name: "a", template: {POD}),
+               (name: "b", template: (containers: [(image: "app:1", cpu: "1")], priority_class_name: "high"))"#
+        ));
+        assert_eq!(ids(&s), [0, 1]);
+        assert_eq!(s.templates[1].priority, 1000);
+        assert_eq!(s.templates[0].priority, 0);
+    }
+
+    #[test]
+    fn with_no_equal_templates_raw_workload_i_keeps_template_i_and_copies_share_it() {
+        let s = spec(
+            r#"(name: "a", count: 2, template: (containers: [(image: "app:1", cpu: "1")])),
+               (name: "b", template: (containers: [(image: "app:1", cpu: "2")]))"#,
+        );
+        assert_eq!(ids(&s), [0, 0, 1]);
+    }
 }
