@@ -106,7 +106,10 @@ fn each_typed_change_lands_where_it_says() {
     assert_eq!(pool(v("none"), "ws2019").taints, vec![]);
     assert!(v("none").variants.is_empty());
     // SetNodeSelector merges into the (absent) selector.
-    let sel = wl(v("node-selector"), "shop-iis").template.node_selector;
+    let sel = wl(v("node-selector"), "shop-iis")
+        .template
+        .node_selector
+        .clone();
     assert_eq!(
         sel.get("kubernetes.io/os").map(String::as_str),
         Some("windows")

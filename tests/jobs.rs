@@ -193,3 +193,28 @@ fn jobs_with_equal_pod_templates_share_one_template_and_run_as_if_each_had_its_o
         "no pod waited"
     );
 }
+
+#[test]
+fn a_workload_that_never_creates_a_pod_is_in_the_summary_with_zero_pods() {
+    // The run's tallies hold per-workload entries only once a pod is added; the summary must
+    // still list every workload. Neither has a `created_at` or a timeline `Create`, so the run
+    // adds no pod at all.
+    let text = linux_scenario(
+        "",
+        r#"
+    layers: [(name: "l", size: "1MB")],
+    images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])])],
+    workloads: [(name: "j", kind: Job, created_at: None, job: (run_time: "10s"),
+                 template: (containers: [(image: "app:1", cpu: "1")])),
+                (name: "later", created_at: None, template: (containers: [(image: "app:1")]))],"#,
+        "5m",
+    );
+    let (spec, out) = run(&text);
+    let s = Summary::new(&spec, &out);
+    let names: Vec<&str> = s.workloads.keys().map(|k| k.as_str()).collect();
+    assert_eq!(names, ["j", "later"]);
+    assert_eq!(
+        (s.workloads["j"].created, s.workloads["later"].created),
+        (1, 0)
+    );
+}

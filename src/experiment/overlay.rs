@@ -252,16 +252,18 @@ pub fn to_value(raw: &raw::Scenario) -> Value {
     serde_json::to_value(&base).expect("raw scenario types always serialise to JSON")
 }
 
-/// Back from JSON to the raw types; errors name the offending path inside the scenario.
+/// Back from JSON to the raw types, equal pod templates shared as `parse_raw` shares them;
+/// errors name the offending path inside the scenario.
 pub fn from_value(v: Value) -> Result<raw::Scenario, String> {
-    serde_path_to_error::deserialize::<_, raw::Scenario>(v).map_err(|e| {
-        let p = e.path().to_string();
-        if p == "." || p.is_empty() {
-            e.inner().to_string()
-        } else {
-            format!("{p}: {}", e.inner())
-        }
-    })
+    raw::with_template_interning(|| serde_path_to_error::deserialize::<_, raw::Scenario>(v))
+        .map_err(|e| {
+            let p = e.path().to_string();
+            if p == "." || p.is_empty() {
+                e.inner().to_string()
+            } else {
+                format!("{p}: {}", e.inner())
+            }
+        })
 }
 
 /// Sets the value at `path` (text form), as `sweep --set` and `Set` do.

@@ -64,7 +64,9 @@ impl Hist {
 
 /// Merges sorted runs `a` with sorted (value, count) pairs `b` (values may repeat in `b`).
 fn merge_runs(a: &[(u64, u64)], b: impl Iterator<Item = (u64, u64)>) -> Vec<(u64, u64)> {
-    let mut out: Vec<(u64, u64)> = Vec::with_capacity(a.len() + 16);
+    // Room for `a` and up to 16 new values: most histograms of a run are one workload's, of
+    // a pod or a few, so a fixed 16 would be most of their memory.
+    let mut out: Vec<(u64, u64)> = Vec::with_capacity(a.len() + b.size_hint().0.min(16));
     let mut add = |v: u64, c: u64| match out.last_mut() {
         Some((last, n)) if *last == v => *n += c,
         _ => out.push((v, c)),
@@ -113,6 +115,9 @@ pub struct PodTally {
     pub startup: [Hist; 3],
     /// The four start phases (queue, pull, start, ready) of pods that went through all.
     pub phases_ms: [Hist; 4],
+    /// Per workload (`Spec::workloads` order); empty until a pod is added, so that a tally
+    /// nothing is added to (a run's `retired` when it retires no pod) costs nothing per
+    /// workload. `size_workloads` makes it whole.
     pub workloads: Vec<WorkloadTally>,
     /// Pods bound to a Linux node, to a Windows node (the node they were last bound to): the
     /// denominators of the per-OS startup CDFs, whose numerators are `startup[1]`, `[2]`.
@@ -120,10 +125,14 @@ pub struct PodTally {
 }
 
 impl PodTally {
-    pub fn new(spec: &Spec) -> PodTally {
-        PodTally {
-            workloads: vec![WorkloadTally::default(); spec.workloads.len()],
-            ..PodTally::default()
+    /// Makes `workloads` one entry per workload of `spec` (what reading them needs).
+    pub fn size_workloads(&mut self, spec: &Spec) {
+        self.grow_workloads(spec.workloads.len());
+    }
+
+    fn grow_workloads(&mut self, n: usize) {
+        if self.workloads.len() < n {
+            self.workloads.resize(n, WorkloadTally::default());
         }
     }
 
@@ -134,6 +143,7 @@ impl PodTally {
 
     /// Adds one pod; `nodes` resolves its node's pool (for the OS).
     pub fn add(&mut self, spec: &Spec, nodes: &[Node], p: &Pod) {
+        self.size_workloads(spec);
         let wl = &mut self.workloads[p.workload.idx()];
         wl.created += 1;
         self.phases[super::phase_index(p.phase)] += 1;
@@ -198,6 +208,7 @@ impl PodTally {
         for (a, b) in self.phases_ms.iter_mut().zip(&other.phases_ms) {
             a.merge(b);
         }
+        self.grow_workloads(other.workloads.len());
         for (a, b) in self.workloads.iter_mut().zip(&other.workloads) {
             a.created += b.created;
             a.ready += b.ready;
@@ -223,6 +234,29 @@ mod tests {
             .collect();
         assert_eq!(v.len() as u64, n);
         v
+    }
+
+    #[test]
+    fn a_hist_of_one_value_keeps_room_for_one_run_not_sixteen() {
+        // A run of 100k single-pod workloads holds 100k one-value histograms: merging one raw
+        // value into no runs reserves min(1, 16) = 1 run (16 bytes), not 16 (256 bytes).
+        let mut h = Hist::default();
+        h.push(7);
+        let (runs, n) = h.sorted_runs();
+        assert_eq!((runs, n), (&[(7, 1)][..], 1));
+        assert_eq!(h.runs.capacity(), 1);
+    }
+
+    #[test]
+    fn a_tally_holds_no_workload_until_a_tally_with_some_is_merged_into_it() {
+        let mut empty = PodTally::default();
+        assert!(empty.workloads.is_empty());
+        let mut some = PodTally::default();
+        some.grow_workloads(3);
+        some.workloads[2].created = 5;
+        empty.merge(&some);
+        assert_eq!(empty.workloads.len(), 3);
+        assert_eq!(empty.workloads[2].created, 5);
     }
 
     #[test]

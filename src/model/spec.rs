@@ -484,7 +484,8 @@ pub struct WorkloadSpec {
     pub replicas: u32,
     pub created_at: Option<u64>,
     pub template: TemplateId,
-    pub hpa: Option<HpaSpec>,
+    /// Boxed: most workloads have none, and a scenario may hold 100k workloads.
+    pub hpa: Option<Box<HpaSpec>>,
     /// Jobs only.
     pub job: Option<JobSpec>,
     /// Deployments only: `spec.strategy.rollingUpdate`.

@@ -370,29 +370,27 @@ impl Summary {
             Stats::of_hist(st),
             Stats::of_hist(rd),
         );
-        let workloads = spec
-            .workloads
-            .iter()
-            .zip(&mut tally.workloads)
-            .enumerate()
-            .map(|(i, (w, t))| {
-                let s = WorkloadSummary {
-                    created: t.created,
-                    ready: t.ready,
-                    pending_at_end: t.pending_at_end,
-                    // Only the reasons its pods met.
-                    failures: reasons(&t.failures)
-                        .into_iter()
-                        .filter(|&(_, c)| c > 0)
-                        .collect(),
-                    startup_latency_s: Stats::of_hist(&mut t.startup),
-                    quota_refusals: spec
-                        .has_quotas()
-                        .then(|| out.rec.quota.as_ref().map_or(0, |q| q.refusals[i])),
-                };
-                (w.name.clone(), s)
-            })
-            .collect();
+        // Inserted one by one: collecting would first buffer and sort every (name, summary)
+        // pair, twice the map's memory when a scenario has 100k workloads.
+        let mut workloads = BTreeMap::new();
+        tally.size_workloads(spec);
+        for (i, (w, t)) in spec.workloads.iter().zip(&mut tally.workloads).enumerate() {
+            let s = WorkloadSummary {
+                created: t.created,
+                ready: t.ready,
+                pending_at_end: t.pending_at_end,
+                // Only the reasons its pods met.
+                failures: reasons(&t.failures)
+                    .into_iter()
+                    .filter(|&(_, c)| c > 0)
+                    .collect(),
+                startup_latency_s: Stats::of_hist(&mut t.startup),
+                quota_refusals: spec
+                    .has_quotas()
+                    .then(|| out.rec.quota.as_ref().map_or(0, |q| q.refusals[i])),
+            };
+            workloads.insert(w.name.clone(), s);
+        }
         let round3 = |x: f64| (x * 1000.0).round() / 1000.0;
         let mut nodes = BTreeMap::new();
         let mut total_cost = 0.0;

@@ -34,11 +34,7 @@ impl ScenarioFiles {
     pub fn read(raw: &raw::Scenario, base_dir: Option<&Path>) -> ScenarioFiles {
         let mut files = ScenarioFiles::default();
         for w in &raw.workloads {
-            if let Some(raw::Hpa {
-                load: raw::Load::Csv(f),
-                ..
-            }) = &w.hpa
-            {
+            if let Some(raw::Load::Csv(f)) = w.hpa.as_ref().map(|h| &h.load) {
                 if files.load_curves.contains_key(f) {
                     continue;
                 }

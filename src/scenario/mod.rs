@@ -61,7 +61,7 @@ pub fn ron_options() -> ron::Options {
 
 /// Parses RON text into the raw scenario.
 pub fn parse_raw(text: &str, file: &str) -> Result<raw::Scenario, ScenarioErrors> {
-    ron_options().from_str::<raw::Scenario>(text).map_err(|e| {
+    raw::with_template_interning(|| ron_options().from_str::<raw::Scenario>(text)).map_err(|e| {
         ScenarioErrors(vec![ScenarioError {
             file: file.to_string(),
             line: Some(e.span.start.line),

@@ -18,7 +18,10 @@ pub use crate::model::selector::{
     Toleration, TolerationOperator,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
@@ -508,14 +511,17 @@ pub struct Workload {
     pub created_at: Option<Duration>,
     /// A HorizontalPodAutoscaler for this Deployment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hpa: Option<Hpa>,
+    pub hpa: Option<Box<Hpa>>,
     /// Copies of this workload, named `NAME-0` … `NAME-(count−1)` (large scenarios).
     #[serde(default = "default_one", skip_serializing_if = "is_one")]
     pub count: u32,
     /// Copy i lives its whole life (creation, load curve, timeline) shifted by i × stagger.
     #[serde(default, skip_serializing_if = "is_default")]
     pub stagger: Duration,
-    pub template: PodTemplate,
+    /// Shared: equal templates read in one `parse_raw` are one allocation
+    /// (`with_template_interning`); change one through `Arc::make_mut`.
+    #[serde(deserialize_with = "interned_template")]
+    pub template: Arc<PodTemplate>,
     /// Jobs only: completions, parallelism, back-off limit, deadline and each pod's run time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<Job>,
@@ -1169,4 +1175,132 @@ pub enum Change {
     },
     /// Sets any value by path: `Set(path: "kubelet.max_parallel_image_pulls", value: "3")`.
     Set { path: String, value: String },
+}
+
+thread_local! {
+    /// The templates read so far by the `parse_raw` running on this thread; `None` outside it.
+    static TEMPLATES: RefCell<Option<TemplateInterner>> = const { RefCell::new(None) };
+}
+
+/// Equal pod templates read in one parse, by a hash of the fields in which they most often
+/// differ (equal ones are then found by `==`).
+#[derive(Default)]
+struct TemplateInterner {
+    by_print: HashMap<u64, Vec<Arc<PodTemplate>>>,
+}
+
+impl TemplateInterner {
+    fn intern(&mut self, t: PodTemplate) -> Arc<PodTemplate> {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for c in t.init_containers.iter().chain(&t.containers) {
+            (&c.name, &c.image, c.cpu, c.memory, c.start_delay).hash(&mut h);
+        }
+        (&t.labels, &t.node_selector, &t.priority_class_name).hash(&mut h);
+        let same = self.by_print.entry(h.finish()).or_default();
+        if let Some(found) = same.iter().find(|s| ***s == t) {
+            return Arc::clone(found);
+        }
+        let t = Arc::new(t);
+        same.push(Arc::clone(&t));
+        t
+    }
+}
+
+/// Runs `f` (a parse of a scenario) with equal pod templates read as one shared `Arc`. A file
+/// of 100k single-pod Jobs written from a trace has a few dozen distinct templates: one copy
+/// each instead of 100k keeps the raw scenario at a few hundred bytes per workload.
+pub fn with_template_interning<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(Option<TemplateInterner>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            // Restores what an enclosing parse had (nested parses keep their own templates),
+            // also when `f` unwinds.
+            TEMPLATES.with(|c| *c.borrow_mut() = self.0.take());
+        }
+    }
+    let _reset = Reset(TEMPLATES.with(|c| c.borrow_mut().replace(TemplateInterner::default())));
+    f()
+}
+
+fn interned_template<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Arc<PodTemplate>, D::Error> {
+    let t = PodTemplate::deserialize(d)?;
+    Ok(TEMPLATES.with(|c| match c.borrow_mut().as_mut() {
+        Some(interner) => interner.intern(t),
+        None => Arc::new(t),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(workloads: &str) -> Scenario {
+        let text = format!(
+            r#"Scenario(name: "t", duration: "1h", pools: [], layers: [], images: [],
+               workloads: [{workloads}])"#
+        );
+        crate::scenario::parse_raw(&text, "t.ron").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    const A: &str = r#"(containers: [(image: "app:1", cpu: "1")])"#;
+    const B: &str = r#"(containers: [(image: "app:1", cpu: "2")])"#;
+
+    #[test]
+    fn equal_templates_read_in_one_parse_are_one_allocation_and_different_ones_are_not() {
+        let s = parse(&format!(
+            r#"(name: "a", template: {A}), (name: "b", template: {B}), (name: "c", template: {A})"#
+        ));
+        let t = |i: usize| &s.workloads[i].template;
+        assert!(Arc::ptr_eq(t(0), t(2)));
+        assert!(!Arc::ptr_eq(t(0), t(1)));
+        // Three workloads hold two templates: the parse's interner is gone, so a and c are
+        // the only owners of theirs.
+        assert_eq!(Arc::strong_count(t(0)), 2);
+    }
+
+    #[test]
+    fn templates_of_two_parses_are_not_shared_and_a_template_read_outside_a_parse_is_its_own() {
+        let one = parse(&format!(r#"(name: "a", template: {A})"#));
+        let two = parse(&format!(r#"(name: "a", template: {A})"#));
+        assert!(!Arc::ptr_eq(
+            &one.workloads[0].template,
+            &two.workloads[0].template
+        ));
+        let w: Workload =
+            crate::scenario::from_ron(&format!(r#"(name: "x", template: {A})"#)).unwrap();
+        assert_eq!(Arc::strong_count(&w.template), 1);
+        assert_eq!(w.template, one.workloads[0].template);
+    }
+
+    #[test]
+    fn a_rolling_update_of_one_workload_leaves_the_template_it_shared_with_another_as_it_was() {
+        // Validation builds the rolled-out template from a copy of the workload (timeline's
+        // `rollout_template`, through `Arc::make_mut`); the shared original must not change.
+        let text = format!(
+            r#"Scenario(name: "t", duration: "1h",
+               pools: [(name: "p", os: Linux, cpu: "8", memory: "32Gi", count: 1)],
+               layers: [(name: "l", size: "1MB")],
+               images: [(name: "app:1", platforms: [(os: Linux, layers: ["l"])]),
+                        (name: "app:2", platforms: [(os: Linux, layers: ["l"])])],
+               workloads: [(name: "a", template: {A}), (name: "b", template: {A})],
+               timeline: [(at: "10s", action: UpdateImage(workload: "a", image: "app:2"))])"#
+        );
+        let (raw, spec) = crate::scenario::load_str(&text, "t.ron").unwrap();
+        assert!(Arc::ptr_eq(
+            &raw.workloads[0].template,
+            &raw.workloads[1].template
+        ));
+        assert_eq!(raw.workloads[1].template.containers[0].image, "app:1");
+        // a and b share template 0 (app:1); the rollout's template is a new one, with app:2.
+        let img = |t: usize| {
+            spec.images[spec.templates[t].containers[0].image.idx()]
+                .name
+                .clone()
+        };
+        assert_eq!(spec.workloads[1].template.0, 0);
+        assert_eq!(
+            (img(0), img(spec.templates.len() - 1)),
+            ("app:1".into(), "app:2".into())
+        );
+    }
 }

@@ -53,7 +53,7 @@ pub struct RunOutput {
     /// Cluster-autoscaler actions, in time order.
     pub scaling: Vec<ScalingEvent>,
     /// Per workload, its HPA's state at the end (None without an HPA).
-    pub hpa: Vec<Option<HpaState>>,
+    pub hpa: Vec<Option<Box<HpaState>>>,
     /// The simulated end time (ms).
     pub end: u64,
     /// Sum over popped events of the events still queued after the pop: divided by `events`,
@@ -94,7 +94,7 @@ impl RunOutput {
             hpa: spec
                 .workloads
                 .iter()
-                .map(|w| w.hpa.as_ref().map(|_| HpaState::default()))
+                .map(|w| w.hpa.as_ref().map(|_| Box::default()))
                 .collect(),
             end: 0,
             queue_len_sum: 0,
@@ -106,7 +106,7 @@ impl RunOutput {
                 .collect(),
             trace_error: None,
             registry_wait_s: Vec::new(),
-            retired: crate::metrics::tally::PodTally::new(spec),
+            retired: crate::metrics::tally::PodTally::default(),
         }
     }
 }
@@ -129,7 +129,7 @@ pub struct Simulation<'s> {
     ca: Option<ClusterAutoscaler>,
     /// One provisioning stream per pool, keyed by the pool's name.
     prov_rng: Vec<ChaCha8Rng>,
-    hpa: Vec<Option<HpaState>>,
+    hpa: Vec<Option<Box<HpaState>>>,
     /// Per workload, the event-queue lane of its HPA syncs: one lane per distinct sync period,
     /// since a sync reschedules itself one period later and so each lane gets its events in
     /// time order (a FIFO instead of a heap push and pop; same pop order, see engine::queue).
@@ -202,7 +202,7 @@ impl<'s> Simulation<'s> {
             hpa: spec
                 .workloads
                 .iter()
-                .map(|w| w.hpa.as_ref().map(|_| HpaState::default()))
+                .map(|w| w.hpa.as_ref().map(|_| Box::default()))
                 .collect(),
             hpa_lane: hpa_lanes(spec),
             actions: Vec::new(),
@@ -215,7 +215,7 @@ impl<'s> Simulation<'s> {
             lifecycle_columns: has_lifecycle_actions(spec),
             build_columns: has_upgrade_actions(spec),
             retire: false,
-            retired: crate::metrics::tally::PodTally::new(spec),
+            retired: crate::metrics::tally::PodTally::default(),
             next_sweep: 0,
             retire_hook: None,
         };

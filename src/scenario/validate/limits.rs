@@ -71,7 +71,7 @@ struct Drivers {
 
 fn estimate_with_drivers(
     raw: &raw::Scenario,
-    hpas: &[Option<HpaSpec>],
+    hpas: &[Option<Box<HpaSpec>>],
     wl_ix: &HashMap<String, u32>,
 ) -> Drivers {
     let root = Path::root();
@@ -309,7 +309,7 @@ fn estimate_with_drivers(
 /// entry per raw workload) and indexed by name in `wl_ix`.
 pub fn estimate(
     raw: &raw::Scenario,
-    hpas: &[Option<HpaSpec>],
+    hpas: &[Option<Box<HpaSpec>>],
     wl_ix: &HashMap<String, u32>,
 ) -> Estimate {
     estimate_with_drivers(raw, hpas, wl_ix).estimate
@@ -319,7 +319,7 @@ pub fn estimate(
 pub(super) fn check(
     cx: &mut Ctx,
     raw: &raw::Scenario,
-    hpas: &[Option<HpaSpec>],
+    hpas: &[Option<Box<HpaSpec>>],
     wl_ix: &HashMap<String, u32>,
 ) -> bool {
     let dr = estimate_with_drivers(raw, hpas, wl_ix);

@@ -454,10 +454,10 @@ fn rollout_template(
                     return None;
                 }
             };
-            t.containers[i].image = image.clone();
+            std::sync::Arc::make_mut(&mut t).containers[i].image = image.clone();
             t
         }
-        raw::Action::UpdateTemplate { template, .. } => template.clone(),
+        raw::Action::UpdateTemplate { template, .. } => std::sync::Arc::new(template.clone()),
         _ => return None,
     };
     let mut updated = w.clone();

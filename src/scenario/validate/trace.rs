@@ -98,7 +98,7 @@ pub(super) fn check(
         hpa: None,
         count: 1,
         stagger: Duration(0),
-        template: t,
+        template: std::sync::Arc::new(t),
         job: None,
         strategy: None,
         disruption_budget: None,

@@ -28,7 +28,7 @@ pub(super) struct Checked {
     /// The problems found resolving the templates' priority classes, reported after the
     /// `priority_classes` section's own (`priority_classes::check`).
     pub priority_diags: Vec<super::Diagnostic>,
-    pub hpas: Vec<Option<HpaSpec>>,
+    pub hpas: Vec<Option<Box<HpaSpec>>>,
     /// Workload name → index into `raw.workloads`.
     pub index: HashMap<String, u32>,
     /// Per raw workload, its rolling-update strategy.
@@ -115,7 +115,7 @@ pub(super) fn check(
             );
         }
         job(cx, w, &path);
-        hpas.push(hpa(cx, w, &path, files));
+        hpas.push(hpa(cx, w, &path, files).map(Box::new));
         strategies.push(strategy(cx, w, &path));
         if w.count == 0 {
             cx.err(path.field("count"), "expected at least one copy");
@@ -785,14 +785,16 @@ pub(super) type Copies = Vec<(Vec<WorkloadId>, u64)>;
 pub(super) fn expand(
     cx: &mut Ctx,
     raw: &raw::Scenario,
-    hpas: &[Option<HpaSpec>],
+    hpas: &[Option<Box<HpaSpec>>],
     strategies: &[RollingUpdateSpec],
     template_of: &[TemplateId],
 ) -> (Vec<WorkloadSpec>, Copies) {
     let wp = Path::root().field("workloads");
-    let mut workloads: Vec<WorkloadSpec> = Vec::new();
+    // `limits::check` has bounded the copies.
+    let copies_total: usize = raw.workloads.iter().map(|w| w.count as usize).sum();
+    let mut workloads: Vec<WorkloadSpec> = Vec::with_capacity(copies_total);
     // The raw workload each copy comes from, to report name collisions where they are written.
-    let mut owner: Vec<usize> = Vec::new();
+    let mut owner: Vec<usize> = Vec::with_capacity(copies_total);
     let mut copies: Copies = Vec::with_capacity(raw.workloads.len());
     for (i, (w, hpa)) in raw.workloads.iter().zip(hpas).enumerate() {
         let kind = match w.kind {
@@ -815,13 +817,12 @@ pub(super) fn expand(
             ids.push(WorkloadId::from_idx(workloads.len()));
             owner.push(i);
             workloads.push(WorkloadSpec {
-                hpa: hpa.as_ref().map(|h| HpaSpec {
-                    load: h
-                        .load
-                        .iter()
-                        .map(|&(t, v)| (t.saturating_add(shift), v))
-                        .collect(),
-                    ..h.clone()
+                hpa: hpa.as_ref().map(|h| {
+                    let mut h = h.clone();
+                    for p in &mut h.load {
+                        p.0 = p.0.saturating_add(shift);
+                    }
+                    h
                 }),
                 name,
                 kind,
