@@ -179,7 +179,7 @@ pub fn bench(
     }
     let out = last.expect("at least one run");
     let summary = report::Summary::new(spec, &out);
-    let json = report::summary_json(&summary)?;
+    let summary_fnv64 = report::summary_fnv64(&summary)?;
     let median = median(&mut walls);
     let pods = out.cluster.pods.len() as u64;
     Ok(BenchResult {
@@ -202,7 +202,7 @@ pub fn bench(
         hold_ops_per_s: round(self::median(&mut hold_rates), 0),
         hold_ratio: round(self::median(&mut ratios), 3),
         peak_rss_bytes: peak_rss_bytes(),
-        summary_fnv64: crate::engine::hash::fnv1a64_hex(&json),
+        summary_fnv64,
     })
 }
 
@@ -241,6 +241,18 @@ mod tests {
             node(Some(900), Some(5_000)),
         ];
         assert_eq!(mean_nodes(&cl, 1_000), 1.6);
+    }
+
+    #[test]
+    fn the_summary_fingerprint_is_that_of_the_summary_json_run_writes() {
+        // bench hashes summary.json's bytes as serde writes them instead of holding them; the
+        // figure must be FNV-1a 64 of the very bytes `run --out` writes.
+        let text = std::fs::read_to_string("scenarios/quickstart.ron").unwrap();
+        let (_, spec) = crate::scenario::load_str(&text, "scenarios/quickstart.ron").unwrap();
+        let r = bench(&spec, spec.seed, 1, &|_, _| {}).unwrap();
+        let out = simulation::run(&spec, spec.seed);
+        let json = report::summary_json(&report::Summary::new(&spec, &out)).unwrap();
+        assert_eq!(r.summary_fnv64, crate::engine::hash::fnv1a64_hex(&json));
     }
 
     #[test]

@@ -313,9 +313,23 @@ pub fn scaling_csv(spec: &Spec, out: &RunOutput) -> io::Result<Vec<u8>> {
 }
 
 pub fn summary_json(summary: &Summary) -> io::Result<Vec<u8>> {
-    let mut v = serde_json::to_vec_pretty(summary).map_err(io::Error::other)?;
-    v.push(b'\n');
+    let mut v = Vec::new();
+    write_summary_json(&mut v, summary)?;
     Ok(v)
+}
+
+/// `summary_fnv64` of `bench`: FNV-1a 64 of the bytes `summary_json` gives, as 16 hex digits,
+/// hashed as they are written rather than held.
+pub fn summary_fnv64(summary: &Summary) -> io::Result<String> {
+    let mut h = crate::engine::hash::Fnv1a64::default();
+    write_summary_json(&mut h, summary)?;
+    Ok(format!("{:016x}", h.finish()))
+}
+
+/// summary.json's bytes: pretty JSON and a final newline.
+fn write_summary_json(w: &mut impl io::Write, summary: &Summary) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, summary).map_err(io::Error::other)?;
+    w.write_all(b"\n")
 }
 
 /// Name prefix of the staging directories `write_atomically` creates inside the output
