@@ -14,7 +14,7 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 
 /// FNV-1a 64 of everything written to it: hashes a serialisation (`serde_json::to_writer`)
 /// without holding its bytes, which for a summary of 100k workloads are 30 MB.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Fnv1a64(u64);
 
 impl Default for Fnv1a64 {
@@ -49,7 +49,12 @@ impl std::io::Write for Fnv1a64 {
 
 /// FNV-1a 64 of `bytes` as 16 lower-case hex digits.
 pub fn fnv1a64_hex(bytes: &[u8]) -> String {
-    format!("{:016x}", fnv1a64(bytes))
+    hex(fnv1a64(bytes))
+}
+
+/// A 64-bit hash as the 16 lower-case hex digits every printed fingerprint uses.
+pub fn hex(h: u64) -> String {
+    format!("{h:016x}")
 }
 
 #[cfg(test)]

@@ -323,7 +323,7 @@ pub fn summary_json(summary: &Summary) -> io::Result<Vec<u8>> {
 pub fn summary_fnv64(summary: &Summary) -> io::Result<String> {
     let mut h = crate::engine::hash::Fnv1a64::default();
     write_summary_json(&mut h, summary)?;
-    Ok(format!("{:016x}", h.finish()))
+    Ok(crate::engine::hash::hex(h.finish()))
 }
 
 /// summary.json's bytes: pretty JSON and a final newline.

@@ -441,7 +441,7 @@ impl Scheduler {
             total += p.taints.len();
         }
         // One pass over the workloads (not one per template: an imported cluster has thousands
-        // of single-pod workloads, each with its own template).
+        // of single-pod workloads, and templates are shared only by equal ones).
         let mut daemon_template = vec![false; spec.templates.len()];
         for w in &spec.workloads {
             if w.kind == WorkloadKind::DaemonSet {
