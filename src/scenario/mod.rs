@@ -6,6 +6,7 @@
 
 pub mod defaults;
 pub mod files;
+pub mod intern;
 pub mod locate;
 pub mod presets;
 pub mod raw;

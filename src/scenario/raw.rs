@@ -10,6 +10,7 @@
 //! `runtime_class_name`, `host_network`) so that a manifest reader can map them by eye.
 
 use super::defaults as d;
+use super::intern::{ByContent, print_of};
 pub use super::presets::{NetworkPlugin, Preset};
 use super::units::{Bytes, Cpu, Duration, Rate};
 pub use crate::model::Os;
@@ -19,8 +20,8 @@ pub use crate::model::selector::{
 };
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
+use std::collections::BTreeMap;
+use std::hash::Hash;
 use std::sync::Arc;
 
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
@@ -1185,23 +1186,21 @@ thread_local! {
 /// Equal pod templates read in one parse, by a hash of the fields in which they most often
 /// differ (equal ones are then found by `==`).
 #[derive(Default)]
-struct TemplateInterner {
-    by_print: HashMap<u64, Vec<Arc<PodTemplate>>>,
-}
+struct TemplateInterner(ByContent<Arc<PodTemplate>>);
 
 impl TemplateInterner {
     fn intern(&mut self, t: PodTemplate) -> Arc<PodTemplate> {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        for c in t.init_containers.iter().chain(&t.containers) {
-            (&c.name, &c.image, c.cpu, c.memory, c.start_delay).hash(&mut h);
-        }
-        (&t.labels, &t.node_selector, &t.priority_class_name).hash(&mut h);
-        let same = self.by_print.entry(h.finish()).or_default();
-        if let Some(found) = same.iter().find(|s| ***s == t) {
-            return Arc::clone(found);
+        let print = print_of(|h| {
+            for c in t.init_containers.iter().chain(&t.containers) {
+                (&c.name, &c.image, c.cpu, c.memory, c.start_delay).hash(h);
+            }
+            (&t.labels, &t.node_selector, &t.priority_class_name).hash(h);
+        });
+        if let Some(found) = self.0.find(print, |s| **s == t) {
+            return found;
         }
         let t = Arc::new(t);
-        same.push(Arc::clone(&t));
+        self.0.keep(print, Arc::clone(&t));
         t
     }
 }

@@ -14,6 +14,7 @@ use crate::model::windows::IsolationMode;
 use crate::model::*;
 use crate::scenario::defaults;
 use crate::scenario::files::{LoadCurveText, ScenarioFiles};
+use crate::scenario::intern::{ByContent, print_of};
 use crate::scenario::locate::Path;
 use crate::scenario::raw;
 use std::collections::{BTreeMap, HashMap};
@@ -146,8 +147,8 @@ pub(super) fn check(
 #[derive(Default)]
 struct Interner {
     templates: Vec<TemplateSpec>,
-    /// Fingerprint → the templates with it (equal ones are found by `==`).
-    by_print: HashMap<u64, Vec<u32>>,
+    /// Template indices by `fingerprint` (equal ones are found by `==`).
+    by_print: ByContent<u32>,
     /// The kind class of each template (`kind_class`).
     class: Vec<u8>,
 }
@@ -156,14 +157,12 @@ impl Interner {
     fn intern(&mut self, spec: TemplateSpec, kind: raw::WorkloadKind) -> TemplateId {
         let class = kind_class(kind);
         let print = fingerprint(&spec, class);
-        let same = self.by_print.entry(print).or_default();
-        for &t in same.iter() {
-            if self.class[t as usize] == class && self.templates[t as usize] == spec {
-                return TemplateId(t);
-            }
+        let same = |&t: &u32| self.class[t as usize] == class && self.templates[t as usize] == spec;
+        if let Some(t) = self.by_print.find(print, same) {
+            return TemplateId(t);
         }
         let t = self.templates.len() as u32;
-        same.push(t);
+        self.by_print.keep(print, t);
         self.templates.push(spec);
         self.class.push(class);
         TemplateId(t)
@@ -183,17 +182,16 @@ fn kind_class(kind: raw::WorkloadKind) -> u8 {
 /// A hash of the fields in which templates most often differ; equal templates have equal
 /// prints, and `Interner::intern` compares whole templates within a print.
 fn fingerprint(t: &TemplateSpec, class: u8) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    class.hash(&mut h);
-    (t.requests.cpu_m, t.requests.mem, t.scalar_requests).hash(&mut h);
-    (t.priority, t.containers.len(), t.init_containers.len()).hash(&mut h);
-    for c in t.init_containers.iter().chain(&t.containers) {
-        (c.image.0, &c.name, c.start_delay, c.run_for).hash(&mut h);
-    }
-    t.labels.hash(&mut h);
-    t.node_selector.hash(&mut h);
-    h.finish()
+    use std::hash::Hash;
+    print_of(|h| {
+        class.hash(h);
+        (t.requests.cpu_m, t.requests.mem, t.scalar_requests).hash(h);
+        (t.priority, t.containers.len(), t.init_containers.len()).hash(h);
+        for c in t.init_containers.iter().chain(&t.containers) {
+            (c.image.0, &c.name, c.start_delay, c.run_for).hash(h);
+        }
+        (&t.labels, &t.node_selector).hash(h);
+    })
 }
 
 pub(super) fn template(
