@@ -204,7 +204,7 @@ pub fn load_variant(
 pub fn load_str(text: &str, file: &str) -> Result<Loaded, ScenarioErrors> {
     let raw = scenario::parse_raw(text, file)?;
     let checked = check_all(raw, text, file, Keep::All)?;
-    let raw = checked.raw.expect("Keep::All keeps the raw scenario");
+    let raw = checked.raw;
     let mut variants = checked.variants;
     if variants.is_empty() {
         variants.push(VariantSpec {
@@ -229,7 +229,7 @@ pub fn load_str(text: &str, file: &str) -> Result<Loaded, ScenarioErrors> {
 
 /// What `run`, `bench` and `validate` need of a scenario file: its base spec and its
 /// assertions, with the file's variants and assertions validated as `load` validates them.
-/// Nothing else is kept: the raw scenario is dropped as soon as it is validated and each
+/// Nothing else is kept: the raw scenario is dropped once everything is checked and each
 /// variant's spec as soon as it has passed, so a scenario of 100k workloads is held once (as
 /// a `Spec`), not four times (raw and spec, and their copies as the implicit baseline).
 pub fn load_base(path: &FsPath) -> Result<(Spec, Vec<Assertion>), ScenarioErrors> {
@@ -239,7 +239,7 @@ pub fn load_base(path: &FsPath) -> Result<(Spec, Vec<Assertion>), ScenarioErrors
     Ok((checked.base, checked.assertions))
 }
 
-/// Whether `check_all` keeps the raw scenario and the variants' specs.
+/// Whether `check_all` keeps the variants' specs.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Keep {
     All,
@@ -248,8 +248,7 @@ enum Keep {
 
 /// A scenario file, validated with its variants and assertions.
 struct Checked {
-    /// `None` with `Keep::BaseOnly`.
-    raw: Option<raw::Scenario>,
+    raw: raw::Scenario,
     base: Spec,
     /// Empty with `Keep::BaseOnly`, and when the file declares none.
     variants: Vec<VariantSpec>,
@@ -257,8 +256,7 @@ struct Checked {
 }
 
 /// Validates `raw` (parsed from `text`), each of its variants and its assertions, reporting
-/// every problem located in `text`. With `Keep::BaseOnly` neither `raw` nor any variant is
-/// kept.
+/// every problem located in `text`. With `Keep::BaseOnly` no variant is kept.
 fn check_all(
     raw: raw::Scenario,
     text: &str,
@@ -332,7 +330,6 @@ fn check_all(
     if !errs.is_empty() {
         return Err(ScenarioErrors(errs));
     }
-    let raw = (keep == Keep::All).then_some(raw);
     Ok(Checked {
         raw,
         base,
