@@ -16,18 +16,27 @@ pub enum NodeState {
     Deleted,
 }
 
+/// One node. The fields the scheduler's scan reads for every node it visits (pool, state,
+/// cordon, the sums and their change stamp) come first and fill the first 64 bytes, and the
+/// record is aligned to 64: a visit touches one cache line, not two (`repr(C)` keeps the
+/// order, which Rust's default layout is free to change; a test checks the offsets).
 #[derive(Clone, Debug)]
+#[repr(C, align(64))]
 pub struct Node {
     pub pool: PoolId,
-    /// Per-pool ordinal: the node's name is `Cluster::node_name` of it.
-    pub ordinal: u32,
     pub state: NodeState,
     /// `spec.unschedulable` (cordoned).
     pub cordoned: bool,
     /// Sum of the requests of the pods bound here (filter).
     pub requested: Res,
+    /// `Cluster::sums_changes` when `requested`/`nonzero` last changed (0: never): equal
+    /// values mean equal sums, so a score computed from them still holds (the scheduler's
+    /// resource-score cache keys on it).
+    pub sums_at: u64,
     /// Sum of the non-zero requests of the pods bound here (scoring).
     pub nonzero: Res,
+    /// Per-pool ordinal: the node's name is `Cluster::node_name` of it.
+    pub ordinal: u32,
     pub created_at: u64,
     pub ready_at: Option<u64>,
     pub deleted_at: Option<u64>,
@@ -35,10 +44,6 @@ pub struct Node {
     /// was created, changed by pool upgrades and patches (`controllers::upgrade`). The
     /// container build check and the `node.kubernetes.io/windows-build` label read it.
     pub version: Option<WinVersion>,
-    /// `Cluster::sums_changes` when `requested`/`nonzero` last changed (0: never): equal
-    /// values mean equal sums, so a score computed from them still holds (the scheduler's
-    /// resource-score cache keys on it).
-    pub sums_at: u64,
 }
 
 /// Why a pod is not (yet) Ready, or why it ended. Names match the Kubernetes reasons users see.
@@ -928,6 +933,26 @@ mod naming_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fields_a_scan_reads_share_the_first_cache_line_of_a_node() {
+        use std::mem::{align_of, offset_of, size_of};
+        // `Scheduler::scan` and `node_score` read pool, state, cordon, requested, sums_at
+        // and nonzero of every node they visit: with the record aligned to 64, each field
+        // ends at or before byte 64 (offset + size), so one line holds them all.
+        assert_eq!(align_of::<Node>(), 64);
+        let ends = [
+            offset_of!(Node, pool) + size_of::<PoolId>(),
+            offset_of!(Node, state) + size_of::<NodeState>(),
+            offset_of!(Node, cordoned) + size_of::<bool>(),
+            offset_of!(Node, requested) + size_of::<Res>(),
+            offset_of!(Node, sums_at) + size_of::<u64>(),
+            offset_of!(Node, nonzero) + size_of::<Res>(),
+        ];
+        assert!(ends.iter().all(|&e| e <= 64), "{ends:?}");
+        // Two lines in all: the alignment does not grow the record past what it held.
+        assert_eq!(size_of::<Node>(), 128);
+    }
 
     fn cluster_with_pools(pools: &[usize]) -> Cluster {
         let mut cl = Cluster::new(3, 0);
