@@ -329,3 +329,38 @@ fn the_estimate_sums_extended_resources_on_new_nodes() {
     );
     assert!(out.cluster.pods.iter().all(|p| p.ready.is_some()));
 }
+
+#[test]
+fn a_template_that_fitted_no_node_in_one_loop_is_placed_again_in_the_next() {
+    use hybridsim::autoscaler::cluster_autoscaler::{Action, ClusterAutoscaler};
+    use hybridsim::model::PodId;
+    use rand_chacha::rand_core::SeedableRng;
+    // One 4-cpu node (3,860m allocatable) and two 3,000m pods: one binds, the other waits
+    // (860m free). The run stops at 5 s, before the autoscaler's first loop (10 s); the loops
+    // below are driven by hand on the cluster it leaves.
+    let text = r#"Scenario(name: "t", duration: "5s",
+    pools: [(name: "lin", os: Linux, cpu: "4", memory: "16Gi", count: 1, autoscale: (min: 1, max: 5))],
+    layers: [(name: "l", size: "10MB")],
+    images: [(name: "lin:1", platforms: [(os: Linux, layers: ["l"])])],
+    workloads: [(name: "a", replicas: 2, template: (containers: [(image: "lin:1", cpu: "3")]))])"#;
+    let (spec, out) = run(text);
+    let mut cl = out.cluster;
+    let bound = cl.pods.iter().position(|p| p.node.is_some()).unwrap();
+    let waiting = cl.pods.iter().position(|p| p.node.is_none()).unwrap();
+    let (bound, waiting) = (PodId::from_idx(bound), PodId::from_idx(waiting));
+    let node = cl.pods[bound.idx()].node.unwrap();
+    let mut ca = ClusterAutoscaler::new(&spec, rand_chacha::ChaCha8Rng::seed_from_u64(1));
+    let mut actions = Vec::new();
+    // Loop 1: the waiting pod fits no existing node, so the group grows by one.
+    ca.scan(&spec, &mut cl, 10_000, &[waiting], &[], &mut actions);
+    let pool = cl.node(node).pool;
+    assert_eq!(actions, vec![Action::ScaleUp { pool, nodes: 1 }]);
+    // The bound pod leaves: its node has 3,860m free, room for the waiting pod. Loop 2 (the
+    // requested node was not added: the actions above were not applied) must place it there
+    // and ask for nothing; a "fits no node" mark kept from loop 1 would ask for a node again.
+    let t = spec.template(cl.pods[bound.idx()].template);
+    cl.release(node, bound, t);
+    actions.clear();
+    ca.scan(&spec, &mut cl, 20_000, &[waiting], &[], &mut actions);
+    assert_eq!(actions, vec![]);
+}

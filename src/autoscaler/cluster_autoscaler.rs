@@ -98,6 +98,12 @@ pub struct ClusterAutoscaler {
     /// Scratch: nodes marked unneeded in the current loop (see `scale_down`).
     excluded: Vec<bool>,
     scratch: Scratch,
+    /// Per template, the number of the scale-up loop (`up_loops`) in which it fitted no
+    /// existing node (0: none yet).
+    no_fit_at: Vec<u64>,
+    /// Scale-up loops run so far (each gets its own `no_fit_at` stamp, so nothing is
+    /// cleared between loops).
+    up_loops: u64,
     /// Per workload, the disruptions its PodDisruptionBudget allows now (None without one);
     /// set by the caller before each `scan`, empty when no workload has a budget.
     pub pdb_allowed: Vec<Option<u32>>,
@@ -217,6 +223,8 @@ impl ClusterAutoscaler {
             changed: Vec::new(),
             excluded: Vec::new(),
             scratch: Scratch::default(),
+            no_fit_at: Vec::new(),
+            up_loops: 0,
             pdb_allowed: Vec::new(),
             template_build: Vec::new(),
             node_build_fits: BTreeMap::new(),
@@ -539,31 +547,39 @@ impl ClusterAutoscaler {
         actions: &mut Vec<Action>,
     ) {
         let cfg = &spec.autoscaler;
-        let mut pending: Vec<PodId> = unschedulable
-            .iter()
-            .copied()
-            .filter(|&p| cl.pod(p).pinned.is_none())
-            .collect();
+        if unschedulable.is_empty() {
+            return;
+        }
+        // The pods to help: not pinned to a node (DaemonSet pods wait for theirs), and not
+        // fitting an existing node (those are the scheduler's business, not ours). One pass,
+        // one read of each pod: a short cluster has thousands pending at every loop. A
+        // template that fitted no node leaves the rest of its pods pending without a
+        // placement (`no_fit_at`, O(1) where a list of such templates was searched per pod).
+        let mut sim = std::mem::take(&mut self.scratch);
+        sim.reset(cl.nodes.len(), spec.templates.len());
+        self.up_loops += 1;
+        let stamp = self.up_loops;
+        if self.no_fit_at.len() < spec.templates.len() {
+            self.no_fit_at.resize(spec.templates.len(), 0);
+        }
+        let mut pending: Vec<PodId> = Vec::new();
+        for &p in unschedulable {
+            let pod = cl.pod(p);
+            if pod.pinned.is_some() {
+                continue;
+            }
+            let t = pod.template;
+            if self.no_fit_at[t.idx()] == stamp {
+                pending.push(p);
+            } else if self.place(spec, cl, &mut sim, t, &[]).is_none() {
+                self.no_fit_at[t.idx()] = stamp;
+                pending.push(p);
+            }
+        }
+        self.scratch = sim;
         if pending.is_empty() {
             return;
         }
-        // Pods that fit an existing node are the scheduler's business, not ours.
-        let mut sim = std::mem::take(&mut self.scratch);
-        sim.reset(cl.nodes.len(), spec.templates.len());
-        let mut no_fit: Vec<TemplateId> = Vec::new();
-        pending.retain(|&p| {
-            let t = cl.pod(p).template;
-            if no_fit.contains(&t) {
-                return true;
-            }
-            if self.place(spec, cl, &mut sim, t, &[]).is_some() {
-                false
-            } else {
-                no_fit.push(t);
-                true
-            }
-        });
-        self.scratch = sim;
         // Pods that nodes already on their way will take.
         for pool in 0..spec.pools.len() {
             let pid = PoolId::from_idx(pool);
