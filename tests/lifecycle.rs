@@ -37,7 +37,7 @@ fn a_pod_created_on_a_cordoned_pool_waits_and_binds_the_instant_a_node_is_uncord
     let a = pod(&spec, &out, "a-0");
     // Both nodes cordoned at 5 s; the pod, created at 10 s, fails NodeUnschedulable on both:
     // the upstream message counts them under "node(s) were unschedulable", and nothing else.
-    let reasons = &out.rec.unschedulable_reasons;
+    let reasons = &out.rec.unschedulable_reasons(&out.messages);
     assert_eq!(
         reasons.keys().collect::<Vec<_>>(),
         vec!["node(s) were unschedulable"]
@@ -84,7 +84,7 @@ fn a_no_schedule_taint_on_one_node_keeps_new_pods_off_it_until_it_is_removed() {
     assert_eq!(a0.scheduled, Some(10_000));
     assert_eq!(out.cluster.node_name(&spec, a0.node.unwrap()), "p-1");
     // Each failed attempt names the node's own taint (once: one node) and p-1's lack of cpu.
-    let reasons = &out.rec.unschedulable_reasons;
+    let reasons = &out.rec.unschedulable_reasons(&out.messages);
     let taint = "node(s) had untolerated taint {maintenance: true}";
     assert!(reasons.get(taint).is_some_and(|&n| n >= 1), "{reasons:?}");
     assert_eq!(reasons.get(taint), reasons.get("Insufficient cpu"));

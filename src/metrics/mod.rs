@@ -9,6 +9,7 @@ pub mod tally;
 
 use crate::model::cluster::{Pod, PodPhase, Reason};
 pub use crate::model::disruption::DrainRecord;
+use crate::model::messages::Messages;
 use crate::model::quota::QuotaUsage;
 use crate::model::windows::WinVersion;
 use std::collections::BTreeMap;
@@ -58,8 +59,10 @@ pub struct Recorder {
     pub workload_phases: Vec<[u32; PodPhase::COUNT]>,
     /// Attempts that failed with each reason (a pod retrying counts every time).
     pub attempts: BTreeMap<Reason, u64>,
-    /// Scheduling-failure reasons (without node counts) → failed attempts that listed them.
-    pub unschedulable_reasons: BTreeMap<String, u64>,
+    /// Failed scheduling attempts per interned status message (`Messages` ids), folded into
+    /// reasons only when a report asks (`unschedulable_reasons`): a failing attempt adds one,
+    /// where a map keyed by reason text cost a string allocation and comparisons per reason.
+    unschedulable_by_message: Vec<u64>,
     pub samples: Vec<Sample>,
     pub events: u64,
     /// One record per timeline `Drain`, in the order they started.
@@ -181,6 +184,31 @@ impl Recorder {
         pod.message = Some(message);
     }
 
+    /// Counts a failed scheduling attempt whose status is the interned `message`.
+    pub fn unschedulable(&mut self, message: u32) {
+        let i = message as usize;
+        if self.unschedulable_by_message.len() <= i {
+            self.unschedulable_by_message.resize(i + 1, 0);
+        }
+        self.unschedulable_by_message[i] += 1;
+    }
+
+    /// Scheduling-failure reasons (without node counts) → failed attempts that listed them:
+    /// each message's count added to every reason it lists (`Messages::reasons`, fixed when
+    /// the message is first interned).
+    pub fn unschedulable_reasons(&self, messages: &Messages) -> BTreeMap<String, u64> {
+        let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
+        for (id, &n) in self.unschedulable_by_message.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            for r in messages.reasons(id as u32) {
+                *reasons.entry(r.clone()).or_default() += n;
+            }
+        }
+        reasons
+    }
+
     pub fn count(&self, phase: PodPhase) -> u32 {
         self.phase_counts[phase_index(phase)]
     }
@@ -194,5 +222,41 @@ impl Recorder {
                 self.builds.len() - 1
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_sum_the_failed_attempts_of_every_message_that_lists_them() {
+        let mut m = Messages::default();
+        let a =
+            m.intern("0/3 nodes are available: 1 Insufficient cpu, 2 node(s) were unschedulable.");
+        m.set_reasons(
+            a,
+            vec![
+                "Insufficient cpu".into(),
+                "node(s) were unschedulable".into(),
+            ],
+        );
+        let b = m.intern("0/3 nodes are available: 3 Insufficient cpu.");
+        m.set_reasons(b, vec!["Insufficient cpu".into()]);
+        // A message no attempt failed with lists nothing in the map.
+        let c = m.intern("0/3 nodes are available: 3 Too many pods.");
+        m.set_reasons(c, vec!["Too many pods".into()]);
+        let mut rec = Recorder::default();
+        for id in [a, b, a, b, b] {
+            rec.unschedulable(id);
+        }
+        // Attempts: a twice, b three times. "Insufficient cpu" is in both: 2 + 3 = 5;
+        // "node(s) were unschedulable" only in a: 2.
+        let want: BTreeMap<String, u64> = [
+            ("Insufficient cpu".to_string(), 5),
+            ("node(s) were unschedulable".to_string(), 2),
+        ]
+        .into();
+        assert_eq!(rec.unschedulable_reasons(&m), want);
     }
 }

@@ -480,7 +480,7 @@ impl Summary {
                 })
                 .collect(),
             terminations,
-            unschedulable_reasons: out.rec.unschedulable_reasons.clone(),
+            unschedulable_reasons: out.rec.unschedulable_reasons(&out.messages),
             startup_latency_s: startup,
             phases_s: Phases {
                 queue: q,

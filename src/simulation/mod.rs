@@ -890,9 +890,7 @@ impl<'s> Simulation<'s> {
                     let p = &mut self.cluster.pods[pod.idx()];
                     p.sched_attempts += 1;
                     self.rec.failure(p, Reason::Unschedulable, status.message);
-                    for r in self.messages.reasons(status.message) {
-                        *self.rec.unschedulable_reasons.entry(r.clone()).or_default() += 1;
-                    }
+                    self.rec.unschedulable(status.message);
                     // PostFilter (DefaultPreemption) runs before the failure is handled; it
                     // counts PDB violations among victims when the scenario has budgets.
                     if self.sched.wants_budgets(spec, &self.cluster, pod) {
