@@ -352,7 +352,8 @@ fn a_template_that_fitted_no_node_in_one_loop_is_placed_again_in_the_next() {
     let mut ca = ClusterAutoscaler::new(&spec, rand_chacha::ChaCha8Rng::seed_from_u64(1));
     let mut actions = Vec::new();
     // Loop 1: the waiting pod fits no existing node, so the group grows by one.
-    ca.scan(&spec, &mut cl, 10_000, &[waiting], &[], &mut actions);
+    let parked = [(waiting, cl.pods[waiting.idx()].template)];
+    ca.scan(&spec, &mut cl, 10_000, &parked, &[], &mut actions);
     let pool = cl.node(node).pool;
     assert_eq!(actions, vec![Action::ScaleUp { pool, nodes: 1 }]);
     // The bound pod leaves: its node has 3,860m free, room for the waiting pod. Loop 2 (the
@@ -361,6 +362,6 @@ fn a_template_that_fitted_no_node_in_one_loop_is_placed_again_in_the_next() {
     let t = spec.template(cl.pods[bound.idx()].template);
     cl.release(node, bound, t);
     actions.clear();
-    ca.scan(&spec, &mut cl, 20_000, &[waiting], &[], &mut actions);
+    ca.scan(&spec, &mut cl, 20_000, &parked, &[], &mut actions);
     assert_eq!(actions, vec![]);
 }

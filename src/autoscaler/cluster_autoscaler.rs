@@ -478,7 +478,8 @@ impl ClusterAutoscaler {
         (fitting, reqs, est)
     }
 
-    /// One autoscaler loop. `unschedulable` are the pods the scheduler parked as unschedulable;
+    /// One autoscaler loop. `unschedulable` are the pods the scheduler parked as unschedulable
+    /// and not pinned to a node, with their templates (`SchedulingQueue::unschedulable_pods`);
     /// `daemons` the templates of active DaemonSets. The cluster is only read, but for taking
     /// its list of changed nodes (`Cluster::take_changed`).
     pub fn scan(
@@ -486,7 +487,7 @@ impl ClusterAutoscaler {
         spec: &Spec,
         cl: &mut Cluster,
         now: u64,
-        unschedulable: &[PodId],
+        unschedulable: &[(PodId, TemplateId)],
         daemons: &[TemplateId],
         actions: &mut Vec<Action>,
     ) {
@@ -542,7 +543,7 @@ impl ClusterAutoscaler {
         spec: &Spec,
         cl: &Cluster,
         now: u64,
-        unschedulable: &[PodId],
+        unschedulable: &[(PodId, TemplateId)],
         daemons: &[TemplateId],
         actions: &mut Vec<Action>,
     ) {
@@ -550,11 +551,12 @@ impl ClusterAutoscaler {
         if unschedulable.is_empty() {
             return;
         }
-        // The pods to help: not pinned to a node (DaemonSet pods wait for theirs), and not
-        // fitting an existing node (those are the scheduler's business, not ours). One pass,
-        // one read of each pod: a short cluster has thousands pending at every loop. A
-        // template that fitted no node leaves the rest of its pods pending without a
-        // placement (`no_fit_at`, O(1) where a list of such templates was searched per pod).
+        // The pods to help: those not fitting an existing node (the scheduler's business,
+        // not ours). A short cluster has thousands pending at every loop: the queue hands
+        // them with their templates and without the pinned ones (DaemonSet pods wait for
+        // their node), so no pod record is read, and a template that fitted no node leaves
+        // the rest of its pods pending without a placement (`no_fit_at`, O(1) where a list
+        // of such templates was searched per pod).
         let mut sim = std::mem::take(&mut self.scratch);
         sim.reset(cl.nodes.len(), spec.templates.len());
         self.up_loops += 1;
@@ -563,12 +565,7 @@ impl ClusterAutoscaler {
             self.no_fit_at.resize(spec.templates.len(), 0);
         }
         let mut pending: Vec<PodId> = Vec::new();
-        for &p in unschedulable {
-            let pod = cl.pod(p);
-            if pod.pinned.is_some() {
-                continue;
-            }
-            let t = pod.template;
+        for &(p, t) in unschedulable {
             if self.no_fit_at[t.idx()] == stamp {
                 pending.push(p);
             } else if self.place(spec, cl, &mut sim, t, &[]).is_none() {

@@ -15,7 +15,7 @@
 use super::status::{Plugin, PluginSet};
 use crate::engine::backoff;
 use crate::model::pod_arena::Paged;
-use crate::model::{NodeId, PodId, PoolId};
+use crate::model::{NodeId, PodId, PoolId, TemplateId};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -119,9 +119,19 @@ pub fn worth_retrying(
     !rejectors.is_empty() && events.nodes_added.iter().any(|&p| node_fits(p))
 }
 
+/// An entry of the unschedulable pool, with what the cluster autoscaler reads of the pod:
+/// its loop over thousands of parked pods then reads this list, not each pod's record.
+#[derive(Copy, Clone, Debug)]
+struct Parked {
+    pod: PodId,
+    template: TemplateId,
+    /// Pinned to a node (a DaemonSet pod): no new node can help it.
+    pinned: bool,
+}
+
 pub struct SchedulingQueue {
     active: BinaryHeap<ActiveEntry>,
-    unschedulable: Vec<PodId>,
+    unschedulable: Vec<Parked>,
     // Per pod, paged like the pod arena so that the pages of retired pods are given back with
     // theirs (`retire_page`); a retired pod reads as never queued.
     state: Paged<QState>,
@@ -204,13 +214,23 @@ impl SchedulingQueue {
         !self.active.is_empty()
     }
 
-    /// Parks a pod after a failed attempt that `rejectors` caused.
-    pub fn mark_unschedulable(&mut self, pod: PodId, now: u64, rejectors: PluginSet) {
+    /// Parks a pod of `template` (`pinned` to a node or not) after a failed attempt that
+    /// `rejectors` caused.
+    pub fn mark_unschedulable(
+        &mut self,
+        (pod, template, pinned): (PodId, TemplateId, bool),
+        now: u64,
+        rejectors: PluginSet,
+    ) {
         self.ensure(pod);
         self.rejectors[pod.idx()] = rejectors;
         self.state[pod.idx()] = QState::Unschedulable(now);
         self.last_failure[pod.idx()] = now;
-        self.unschedulable.push(pod);
+        self.unschedulable.push(Parked {
+            pod,
+            template,
+            pinned,
+        });
     }
 
     /// When a parked pod's back-off ends, given its attempts so far.
@@ -231,13 +251,14 @@ impl SchedulingQueue {
     ) {
         let mut kept = 0;
         for i in 0..self.unschedulable.len() {
-            let pod = self.unschedulable[i];
+            let entry = self.unschedulable[i];
+            let pod = entry.pod;
             let QState::Unschedulable(since) = self.state(pod) else {
                 continue; // stale entry
             };
             match select(pod, since, self.rejectors[pod.idx()]) {
                 None => {
-                    self.unschedulable[kept] = pod;
+                    self.unschedulable[kept] = entry;
                     kept += 1;
                 }
                 Some(attempts) => {
@@ -278,12 +299,13 @@ impl SchedulingQueue {
         }
     }
 
-    /// Pods parked as unschedulable now, in the order they were parked.
-    pub fn unschedulable_pods(&self) -> Vec<PodId> {
+    /// Pods parked as unschedulable now and not pinned to a node, with their templates, in
+    /// the order they were parked: the pods a cluster autoscaler may add nodes for.
+    pub fn unschedulable_pods(&self) -> Vec<(PodId, TemplateId)> {
         self.unschedulable
             .iter()
-            .copied()
-            .filter(|&p| matches!(self.state(p), QState::Unschedulable(_)))
+            .filter(|e| !e.pinned && matches!(self.state(e.pod), QState::Unschedulable(_)))
+            .map(|e| (e.pod, e.template))
             .collect()
     }
 
@@ -351,8 +373,8 @@ mod tests {
     #[test]
     fn a_moved_pod_still_in_backoff_waits_for_its_expiry() {
         let mut q = SchedulingQueue::new(1000, 10_000);
-        q.mark_unschedulable(PodId(0), 10_000, PluginSet::empty());
-        q.mark_unschedulable(PodId(1), 10_000, PluginSet::empty());
+        q.mark_unschedulable((PodId(0), TemplateId(0), false), 10_000, PluginSet::empty());
+        q.mark_unschedulable((PodId(1), TemplateId(0), false), 10_000, PluginSet::empty());
         let (mut act, mut back) = (Vec::new(), Vec::new());
         // Pod 0 failed 3 times: back-off 4 s ends at 14 s; pod 1 failed once: ends at 11 s.
         q.move_unschedulable(
@@ -365,5 +387,22 @@ mod tests {
         assert_eq!(back.len(), 1);
         assert_eq!((back[0].0, back[0].1), (PodId(0), 14_000));
         assert_eq!(q.unschedulable_len(), 0);
+    }
+
+    #[test]
+    fn the_autoscaler_sees_parked_pods_with_their_templates_but_not_pinned_or_removed_ones() {
+        let mut q = SchedulingQueue::new(1000, 10_000);
+        // Parked in this order: 0 (template 4), 1 (pinned: a DaemonSet pod), 2 (template 5,
+        // then deleted), 3 (template 4). No new node helps 1, and 2 is gone: 0 and 3 remain,
+        // in park order, each with its own template.
+        q.mark_unschedulable((PodId(0), TemplateId(4), false), 1_000, PluginSet::empty());
+        q.mark_unschedulable((PodId(1), TemplateId(9), true), 1_000, PluginSet::empty());
+        q.mark_unschedulable((PodId(2), TemplateId(5), false), 2_000, PluginSet::empty());
+        q.mark_unschedulable((PodId(3), TemplateId(4), false), 3_000, PluginSet::empty());
+        q.remove(PodId(2));
+        assert_eq!(
+            q.unschedulable_pods(),
+            vec![(PodId(0), TemplateId(4)), (PodId(3), TemplateId(4))]
+        );
     }
 }

@@ -900,9 +900,11 @@ impl<'s> Simulation<'s> {
                     if let Some(pre) = self.sched.post_filter(spec, &self.cluster, pod, status) {
                         self.preempt(pod, pre);
                     }
+                    let p = &self.cluster.pods[pod.idx()];
+                    let parked = (pod, p.template, p.pinned.is_some());
                     self.sched
                         .queue
-                        .mark_unschedulable(pod, now, status.plugins);
+                        .mark_unschedulable(parked, now, status.plugins);
                 }
             }
         }
