@@ -8,10 +8,13 @@ axis, same workloads), runs `hybridsim bench --repeat R` on each and prints a Ma
 with the time-weighted mean node count. Run it on an idle machine:
 
     cargo build --release && python3 scripts/scaling-curve.py [--repeat 3]
+
+HYBRIDSIM_BIN=PATH benches another binary (an older build kept for a comparison).
 """
 import argparse, json, re, subprocess, sys, tempfile, os
 
-BIN = os.path.join(os.path.dirname(__file__), "..", "target", "release", "hybridsim")
+BIN = os.environ.get(
+    "HYBRIDSIM_BIN", os.path.join(os.path.dirname(__file__), "..", "target", "release", "hybridsim"))
 BASE = os.path.join(os.path.dirname(__file__), "..", "scenarios", "scale-5k.ron")
 
 
