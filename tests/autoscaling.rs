@@ -365,3 +365,55 @@ fn a_template_that_fitted_no_node_in_one_loop_is_placed_again_in_the_next() {
     ca.scan(&spec, &mut cl, 20_000, &parked, &[], &mut actions);
     assert_eq!(actions, vec![]);
 }
+
+#[test]
+fn in_one_loop_a_template_that_fits_nowhere_keeps_all_its_pods_and_marks_no_other() {
+    use hybridsim::autoscaler::cluster_autoscaler::{Action, ClusterAutoscaler};
+    use hybridsim::model::PodId;
+    use rand_chacha::rand_core::SeedableRng;
+    // One 4-cpu node (3,860m allocatable). a-0 (3,000m) and s-0 (500m) bind (360m left);
+    // b-0 and b-1 (3,000m each) wait. The run stops at 5 s, before the first loop.
+    let text = r#"Scenario(name: "t", duration: "5s",
+    pools: [(name: "lin", os: Linux, cpu: "4", memory: "16Gi", count: 1, autoscale: (min: 1, max: 5))],
+    layers: [(name: "l", size: "10MB")],
+    images: [(name: "lin:1", platforms: [(os: Linux, layers: ["l"])])],
+    workloads: [
+        (name: "a", template: (containers: [(image: "lin:1", cpu: "3")])),
+        (name: "s", template: (containers: [(image: "lin:1", cpu: "500m")])),
+        (name: "b", replicas: 2, template: (containers: [(image: "lin:1", cpu: "3")])),
+    ])"#;
+    let (spec, out) = run(text);
+    let mut cl = out.cluster;
+    let find = |cl: &hybridsim::model::cluster::Cluster, w: &str, ord: u32| {
+        let i = (0..cl.pods.len())
+            .find(|&i| {
+                let p = &cl.pods[i];
+                spec.workloads[p.workload.idx()].name == w && p.ordinal == ord
+            })
+            .unwrap();
+        PodId::from_idx(i)
+    };
+    let (s0, b0, b1) = (find(&cl, "s", 0), find(&cl, "b", 0), find(&cl, "b", 1));
+    let node = cl.pods[s0.idx()].node.expect("s-0 bound");
+    assert!(cl.pods[b0.idx()].node.is_none() && cl.pods[b1.idx()].node.is_none());
+    // s-0 leaves its node (860m free) and is handed to the loop as if parked, between the
+    // two b pods: b-0 fits no node (marked), s-0 fits the existing node (its template is not
+    // marked by b's), b-1 is kept by b's mark. Pending: b-0 and b-1, one per new 3,860m node
+    // (2 × 3,000m > 3,860m): two nodes for two pods.
+    let t = |p: PodId| cl.pods[p.idx()].template;
+    let parked = [(b0, t(b0)), (s0, t(s0)), (b1, t(b1))];
+    let st = spec.template(t(s0));
+    cl.release(node, s0, st);
+    let mut ca = ClusterAutoscaler::new(&spec, rand_chacha::ChaCha8Rng::seed_from_u64(1));
+    let mut actions = Vec::new();
+    ca.scan(&spec, &mut cl, 10_000, &parked, &[], &mut actions);
+    let pool = cl.node(node).pool;
+    assert_eq!(actions, vec![Action::ScaleUp { pool, nodes: 2 }]);
+    assert!(
+        ca.events[0]
+            .reason
+            .starts_with("2 unschedulable pod(s) fit 2 new node(s)"),
+        "{}",
+        ca.events[0].reason
+    );
+}

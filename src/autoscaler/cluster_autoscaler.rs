@@ -554,7 +554,7 @@ impl ClusterAutoscaler {
         // The pods to help: those not fitting an existing node (the scheduler's business,
         // not ours). A short cluster has thousands pending at every loop: the queue hands
         // them with their templates and without the pinned ones (DaemonSet pods wait for
-        // their node), so no pod record is read, and a template that fitted no node leaves
+        // their node), so this pass reads no pod record, and a template that fitted no node leaves
         // the rest of its pods pending without a placement (`no_fit_at`, O(1) where a list
         // of such templates was searched per pod).
         let mut sim = std::mem::take(&mut self.scratch);

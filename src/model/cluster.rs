@@ -19,7 +19,9 @@ pub enum NodeState {
 /// One node. The fields the scheduler's scan reads for every node it visits (pool, state,
 /// cordon, the sums and their change stamp) come first and fill the first 64 bytes, and the
 /// record is aligned to 64: a visit touches one cache line, not two (`repr(C)` keeps the
-/// order, which Rust's default layout is free to change; a test checks the offsets).
+/// order, which Rust's default layout is free to change; a test checks the offsets). The
+/// line is full: in a pool over several zones, PodTopologySpread's zone of a node reads
+/// `ordinal` from the second.
 #[derive(Clone, Debug)]
 #[repr(C, align(64))]
 pub struct Node {

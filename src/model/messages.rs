@@ -24,7 +24,14 @@ impl Messages {
         i
     }
 
+    /// Sets a message's reasons, once: `Recorder::unschedulable_reasons` folds counts kept
+    /// per message into reasons when a report asks, which holds only while a message's
+    /// reasons never change after its first use.
     pub fn set_reasons(&mut self, id: u32, reasons: Vec<String>) {
+        debug_assert!(
+            self.reasons[id as usize].is_empty(),
+            "reasons of message {id} set twice"
+        );
         self.reasons[id as usize] = reasons;
     }
 
