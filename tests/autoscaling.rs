@@ -3,8 +3,9 @@
 
 mod common;
 use common::*;
-use hybridsim::autoscaler::cluster_autoscaler::ScalingKind;
-use hybridsim::model::Spec;
+use hybridsim::autoscaler::cluster_autoscaler::{Action, ClusterAutoscaler, ScalingKind};
+use hybridsim::model::cluster::Cluster;
+use hybridsim::model::{PodId, Spec};
 use hybridsim::simulation::RunOutput;
 
 /// Two autoscaled pools that start empty: Linux and a Windows pool tainted os=windows.
@@ -330,26 +331,48 @@ fn the_estimate_sums_extended_resources_on_new_nodes() {
     assert!(out.cluster.pods.iter().all(|p| p.ready.is_some()));
 }
 
-#[test]
-fn a_template_that_fitted_no_node_in_one_loop_is_placed_again_in_the_next() {
-    use hybridsim::autoscaler::cluster_autoscaler::{Action, ClusterAutoscaler};
-    use hybridsim::model::PodId;
+/// For autoscaler loops driven by hand: one 4-cpu Linux node (3,860m allocatable, group
+/// 1–5) running `workloads` for 5 s, which ends before the autoscaler's first loop (10 s);
+/// returns the cluster it leaves and a fresh autoscaler.
+fn before_the_first_loop(workloads: &str) -> (Spec, Cluster, ClusterAutoscaler) {
     use rand_chacha::rand_core::SeedableRng;
-    // One 4-cpu node (3,860m allocatable) and two 3,000m pods: one binds, the other waits
-    // (860m free). The run stops at 5 s, before the autoscaler's first loop (10 s); the loops
-    // below are driven by hand on the cluster it leaves.
-    let text = r#"Scenario(name: "t", duration: "5s",
+    let text = format!(
+        r#"Scenario(name: "t", duration: "5s",
     pools: [(name: "lin", os: Linux, cpu: "4", memory: "16Gi", count: 1, autoscale: (min: 1, max: 5))],
     layers: [(name: "l", size: "10MB")],
     images: [(name: "lin:1", platforms: [(os: Linux, layers: ["l"])])],
-    workloads: [(name: "a", replicas: 2, template: (containers: [(image: "lin:1", cpu: "3")]))])"#;
-    let (spec, out) = run(text);
-    let mut cl = out.cluster;
-    let bound = cl.pods.iter().position(|p| p.node.is_some()).unwrap();
-    let waiting = cl.pods.iter().position(|p| p.node.is_none()).unwrap();
-    let (bound, waiting) = (PodId::from_idx(bound), PodId::from_idx(waiting));
+    workloads: [{workloads}])"#
+    );
+    let (spec, out) = run(&text);
+    let ca = ClusterAutoscaler::new(&spec, rand_chacha::ChaCha8Rng::seed_from_u64(1));
+    (spec, out.cluster, ca)
+}
+
+/// The id of pod `WORKLOAD-ORDINAL`.
+fn pod_id(spec: &Spec, cl: &Cluster, workload: &str, ordinal: u32) -> PodId {
+    let i = (0..cl.pods.len())
+        .find(|&i| {
+            let p = &cl.pods[i];
+            spec.workloads[p.workload.idx()].name == workload && p.ordinal == ordinal
+        })
+        .unwrap_or_else(|| panic!("no pod {workload}-{ordinal}"));
+    PodId::from_idx(i)
+}
+
+#[test]
+fn a_template_that_fitted_no_node_in_one_loop_is_placed_again_in_the_next() {
+    // Two 3,000m pods: one binds, the other waits (860m free).
+    let (spec, mut cl, mut ca) = before_the_first_loop(
+        r#"(name: "a", replicas: 2, template: (containers: [(image: "lin:1", cpu: "3")]))"#,
+    );
+    let (a0, a1) = (pod_id(&spec, &cl, "a", 0), pod_id(&spec, &cl, "a", 1));
+    let (bound, waiting) = if cl.pods[a0.idx()].node.is_some() {
+        (a0, a1)
+    } else {
+        (a1, a0)
+    };
+    assert!(cl.pods[waiting.idx()].node.is_none());
     let node = cl.pods[bound.idx()].node.unwrap();
-    let mut ca = ClusterAutoscaler::new(&spec, rand_chacha::ChaCha8Rng::seed_from_u64(1));
     let mut actions = Vec::new();
     // Loop 1: the waiting pod fits no existing node, so the group grows by one.
     let parked = [(waiting, cl.pods[waiting.idx()].template)];
@@ -368,32 +391,13 @@ fn a_template_that_fitted_no_node_in_one_loop_is_placed_again_in_the_next() {
 
 #[test]
 fn in_one_loop_a_template_that_fits_nowhere_keeps_all_its_pods_and_marks_no_other() {
-    use hybridsim::autoscaler::cluster_autoscaler::{Action, ClusterAutoscaler};
-    use hybridsim::model::PodId;
-    use rand_chacha::rand_core::SeedableRng;
-    // One 4-cpu node (3,860m allocatable). a-0 (3,000m) and s-0 (500m) bind (360m left);
-    // b-0 and b-1 (3,000m each) wait. The run stops at 5 s, before the first loop.
-    let text = r#"Scenario(name: "t", duration: "5s",
-    pools: [(name: "lin", os: Linux, cpu: "4", memory: "16Gi", count: 1, autoscale: (min: 1, max: 5))],
-    layers: [(name: "l", size: "10MB")],
-    images: [(name: "lin:1", platforms: [(os: Linux, layers: ["l"])])],
-    workloads: [
-        (name: "a", template: (containers: [(image: "lin:1", cpu: "3")])),
+    // a-0 (3,000m) and s-0 (500m) bind (360m left); b-0 and b-1 (3,000m each) wait.
+    let (spec, mut cl, mut ca) = before_the_first_loop(
+        r#"(name: "a", template: (containers: [(image: "lin:1", cpu: "3")])),
         (name: "s", template: (containers: [(image: "lin:1", cpu: "500m")])),
-        (name: "b", replicas: 2, template: (containers: [(image: "lin:1", cpu: "3")])),
-    ])"#;
-    let (spec, out) = run(text);
-    let mut cl = out.cluster;
-    let find = |cl: &hybridsim::model::cluster::Cluster, w: &str, ord: u32| {
-        let i = (0..cl.pods.len())
-            .find(|&i| {
-                let p = &cl.pods[i];
-                spec.workloads[p.workload.idx()].name == w && p.ordinal == ord
-            })
-            .unwrap();
-        PodId::from_idx(i)
-    };
-    let (s0, b0, b1) = (find(&cl, "s", 0), find(&cl, "b", 0), find(&cl, "b", 1));
+        (name: "b", replicas: 2, template: (containers: [(image: "lin:1", cpu: "3")]))"#,
+    );
+    let [s0, b0, b1] = [("s", 0), ("b", 0), ("b", 1)].map(|(w, o)| pod_id(&spec, &cl, w, o));
     let node = cl.pods[s0.idx()].node.expect("s-0 bound");
     assert!(cl.pods[b0.idx()].node.is_none() && cl.pods[b1.idx()].node.is_none());
     // s-0 leaves its node (860m free) and is handed to the loop as if parked, between the
@@ -404,16 +408,13 @@ fn in_one_loop_a_template_that_fits_nowhere_keeps_all_its_pods_and_marks_no_othe
     let parked = [(b0, t(b0)), (s0, t(s0)), (b1, t(b1))];
     let st = spec.template(t(s0));
     cl.release(node, s0, st);
-    let mut ca = ClusterAutoscaler::new(&spec, rand_chacha::ChaCha8Rng::seed_from_u64(1));
     let mut actions = Vec::new();
     ca.scan(&spec, &mut cl, 10_000, &parked, &[], &mut actions);
     let pool = cl.node(node).pool;
     assert_eq!(actions, vec![Action::ScaleUp { pool, nodes: 2 }]);
+    let reason = &ca.events[0].reason;
     assert!(
-        ca.events[0]
-            .reason
-            .starts_with("2 unschedulable pod(s) fit 2 new node(s)"),
-        "{}",
-        ca.events[0].reason
+        reason.starts_with("2 unschedulable pod(s) fit 2 new node(s)"),
+        "{reason}"
     );
 }
